@@ -1,0 +1,187 @@
+#include "core/serialize.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "core/time.h"
+
+namespace loghunt {
+namespace {
+
+// Adapts rapidjson's output stream concept to an std::string we append to.
+class StringOut {
+ public:
+  using Ch = char;
+  explicit StringOut(std::string* s) : s_(s) {}
+  void Put(char c) { s_->push_back(c); }
+  void Flush() {}
+
+ private:
+  std::string* s_;
+};
+
+// Writer that rejects nothing: invalid UTF-8 is written as-is by rapidjson's
+// default (no validation) flags, so raw bytes from logs survive.
+using Writer = rapidjson::Writer<StringOut>;
+
+void Str(Writer& w, std::string_view key, std::string_view value) {
+  if (value.empty()) return;
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void Int(Writer& w, std::string_view key, int64_t value) {
+  if (value < 0) return;
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.Int64(value);
+}
+
+void Time(Writer& w, std::string_view key, int64_t ns, std::string* scratch) {
+  if (ns == 0) return;
+  scratch->clear();
+  AppendRfc3339(ns, scratch);
+  Str(w, key, *scratch);
+}
+
+void WriteEventFields(Writer& w, const Event& e) {
+  std::string scratch;
+  Time(w, "@timestamp", e.timestamp_ns, &scratch);
+  Str(w, "event.kind", "event");
+  Str(w, "event.type", EventKindName(e.kind));
+  Str(w, "event.module", StreamName(e.stream));
+  Str(w, "event.provider", e.program);
+  Str(w, "host.name", e.host);
+  std::string_view user = !e.logon.user.empty() ? e.logon.user : e.process.user;
+  Str(w, "user.name", user);
+  Int(w, "process.pid", e.process.pid);
+  Int(w, "process.parent.pid", e.process.ppid);
+  Str(w, "process.executable", e.process.executable);
+  Str(w, "process.command_line", e.process.command_line);
+  Str(w, "process.working_directory", e.process.cwd);
+  Str(w, "process.parent.executable", e.process.parent_executable);
+  Str(w, "process.parent.command_line", e.process.parent_command_line);
+  Str(w, "process.user.name", e.process.user);
+  Str(w, "process.logon_id", e.process.logon_id);
+  std::string_view source_ip = !e.network.source_ip.empty() ? e.network.source_ip : e.logon.source_ip;
+  Str(w, "source.ip", source_ip);
+  Int(w, "source.port", e.network.source_port);
+  Str(w, "destination.ip", e.network.destination_ip);
+  Int(w, "destination.port", e.network.destination_port);
+  Str(w, "network.transport", e.network.protocol);
+  if (e.logon.result != LogonResult::kUnknown) {
+    Str(w, "event.outcome", LogonResultName(e.logon.result));
+  }
+  Str(w, "logon.user.name", e.logon.user);
+  Str(w, "logon.method", e.logon.method);
+  Str(w, "message", e.message);
+  Str(w, "loghunt.position.topic", e.position.topic);
+  if (e.position.partition >= 0) Int(w, "loghunt.position.partition", e.position.partition);
+  Int(w, "loghunt.position.offset", e.position.offset);
+  if (!e.extras.empty()) {
+    w.Key("extra");
+    w.StartObject();
+    for (const auto& f : e.extras) {
+      w.Key(f.key.data(), static_cast<rapidjson::SizeType>(f.key.size()));
+      w.String(f.value.data(), static_cast<rapidjson::SizeType>(f.value.size()));
+    }
+    w.EndObject();
+  }
+  Str(w, "event.original", e.raw);
+}
+
+}  // namespace
+
+void AppendEventJson(const Event& event, std::string* out) {
+  StringOut os(out);
+  Writer w(os);
+  w.StartObject();
+  WriteEventFields(w, event);
+  w.EndObject();
+}
+
+void AppendAlertJson(const Alert& a, std::string* out) {
+  StringOut os(out);
+  Writer w(os);
+  std::string scratch;
+  w.StartObject();
+  Str(w, "id", a.id);
+  Time(w, "@timestamp", a.time_ns, &scratch);
+  Str(w, "event.kind", "alert");
+  Str(w, "rule.id", a.rule.id);
+  Str(w, "rule.name", a.rule.title);
+  Str(w, "event.severity_name", SeverityName(a.rule.severity));
+  if (!a.rule.tags.empty()) {
+    w.Key("tags");
+    w.StartArray();
+    for (const auto& t : a.rule.tags) w.String(t.data(), static_cast<rapidjson::SizeType>(t.size()));
+    w.EndArray();
+  }
+  Str(w, "host.name", a.host);
+  Str(w, "message", a.summary);
+  Str(w, "loghunt.key", a.key);
+  if (!a.entities.empty()) {
+    w.Key("entities");
+    w.StartArray();
+    for (const auto& ent : a.entities) {
+      w.StartObject();
+      Str(w, "Type", ent.type);
+      for (const auto& [k, v] : ent.properties) Str(w, k, v);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (!a.observables.empty()) {
+    w.Key("observables");
+    w.StartArray();
+    for (const auto& o : a.observables) {
+      w.StartObject();
+      Str(w, "type", o.type);
+      Str(w, "value", o.value);
+      Str(w, "decode_chain", o.decode_chain);
+      if (o.defanged) {
+        w.Key("defanged");
+        w.Bool(true);
+      }
+      Str(w, "ip_class", o.ip_class);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  Str(w, "loghunt.position.topic", a.position.topic);
+  if (a.position.partition >= 0) Int(w, "loghunt.position.partition", a.position.partition);
+  Int(w, "loghunt.position.offset", a.position.offset);
+  if (!a.evidence_json.empty()) {
+    w.Key("evidence");
+    w.RawValue(a.evidence_json.data(), a.evidence_json.size(), rapidjson::kObjectType);
+  }
+  w.EndObject();
+}
+
+std::string SerializeEvent(const Event& event) {
+  std::string s;
+  AppendEventJson(event, &s);
+  return s;
+}
+
+std::string SerializeAlert(const Alert& alert) {
+  std::string s;
+  AppendAlertJson(alert, &s);
+  return s;
+}
+
+void AppendAlertText(const Alert& a, std::string* out) {
+  AppendRfc3339(a.time_ns, out);
+  out->push_back(' ');
+  out->append(SeverityName(a.rule.severity));
+  out->push_back(' ');
+  out->append(a.host.empty() ? "-" : a.host);
+  out->append(" \"");
+  out->append(a.rule.title);
+  out->append("\" ");
+  out->append(a.summary);
+  out->append(" [");
+  out->append(a.id);
+  out->push_back(']');
+}
+
+}  // namespace loghunt

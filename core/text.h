@@ -1,0 +1,33 @@
+// Small text helpers shared by parsers and detectors: trimming, splitting,
+// hex decoding, integer parsing. All take and return views; none allocate
+// except the ones that write into an Arena.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "core/arena.h"
+
+namespace loghunt {
+
+std::string_view Trim(std::string_view s);
+std::string_view TrimRight(std::string_view s);
+
+// Parses a whole decimal integer (optional leading '-'); nullopt on anything else.
+std::optional<int64_t> ParseInt(std::string_view s);
+// Parses a hexadecimal integer with an optional 0x prefix.
+std::optional<uint64_t> ParseHexInt(std::string_view s);
+
+// True when `s` is non-empty, has even length and only hex digits.
+bool IsHexString(std::string_view s);
+// Decodes hex text into the arena. Returns nullopt when `hex` is not IsHexString.
+std::optional<std::string_view> DecodeHex(std::string_view hex, Arena& arena);
+
+bool StartsWithNoCase(std::string_view s, std::string_view prefix);
+bool EqualsNoCase(std::string_view a, std::string_view b);
+
+// True when `s` is valid UTF-8.
+bool IsValidUtf8(std::string_view s);
+
+}  // namespace loghunt

@@ -1,0 +1,191 @@
+#include "daemon/commands.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <memory>
+
+#include "daemon/config.h"
+#include "daemon/line_reader.h"
+#include "daemon/pipeline.h"
+#include "sinks/stream_sink.h"
+
+namespace loghunt {
+namespace {
+
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reopen{false};
+
+void OnSignal(int sig) {
+  if (sig == SIGHUP) {
+    g_reopen = true;
+  } else {
+    g_stop = true;
+  }
+}
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
+}
+
+bool LoadOrDefault(const std::string& path, Config* config) {
+  if (path.empty()) {
+    *config = Config{};
+    return true;
+  }
+  std::vector<std::string> errors;
+  if (LoadConfig(path, config, &errors)) return true;
+  for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+  return false;
+}
+
+// Owns the sinks a config names (stdout JSON when it names none).
+class SinkSet {
+ public:
+  bool Open(const Config& config) {
+    if (config.sinks.empty()) {
+      sinks_.push_back(std::make_unique<StreamSink>(AlertFormat::kJson));
+    }
+    for (const SinkConfig& sc : config.sinks) {
+      if (sc.type == "stdout") {
+        sinks_.push_back(std::make_unique<StreamSink>(sc.format));
+      } else {
+        auto sink = std::make_unique<StreamSink>(sc.path, sc.format, sc.fsync);
+        if (!sink->ok()) {
+          spdlog::error("sink file: {}", sink->error());
+          return false;
+        }
+        sinks_.push_back(std::move(sink));
+      }
+    }
+    return true;
+  }
+  std::vector<AlertSink*> pointers() const {
+    std::vector<AlertSink*> out;
+    for (const auto& s : sinks_) out.push_back(s.get());
+    return out;
+  }
+  void Reopen() {
+    for (auto& s : sinks_) s->Reopen();
+  }
+
+ private:
+  std::vector<std::unique_ptr<AlertSink>> sinks_;
+};
+
+// Feeds every line of `file` to `pipeline`; positions are (name, -1, line number).
+void FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pipeline& pipeline,
+               SinkSet* sinks) {
+  LineReader reader(file, max_message_bytes);
+  std::string_view line;
+  bool too_long = false;
+  int64_t number = 0;
+  while (!g_stop && reader.Next(&line, &too_long)) {
+    ++number;
+    SourcePosition pos{name, -1, number};
+    if (too_long) {
+      pipeline.CountTooLong(line, pos);
+    } else {
+      pipeline.Process(line, pos);
+    }
+    if (g_reopen && sinks != nullptr) {
+      g_reopen = false;
+      sinks->Reopen();
+    }
+  }
+  if (reader.error()) spdlog::error("{}: read error: {}", name, std::strerror(errno));
+}
+
+FILE* OpenInput(const std::string& path) {
+  if (path == "-") return stdin;
+  FILE* f = std::fopen(path.c_str(), "rbe");
+  if (f == nullptr) std::fprintf(stderr, "loghuntd: %s: %s\n", path.c_str(), std::strerror(errno));
+  return f;
+}
+
+}  // namespace
+
+int RunReplay(const ReplayOptions& options) {
+  Stream stream;
+  if (!ParseStreamName(options.stream, &stream)) {
+    std::fprintf(stderr, "loghuntd replay: unknown stream '%s' (auditd, syslog or winevent)\n",
+                 options.stream.c_str());
+    return 2;
+  }
+  Config config;
+  if (!LoadOrDefault(options.config_path, &config)) return 2;
+  FILE* in = OpenInput(options.input);
+  if (in == nullptr) return 1;
+
+  // Replay writes only to stdout: alerts (or events) as JSON lines.
+  StreamSink stdout_sink(AlertFormat::kJson);
+  std::vector<AlertSink*> sinks;
+  if (!options.events) sinks.push_back(&stdout_sink);
+  static char out_buffer[1 << 16];
+  std::setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
+
+  auto start = std::chrono::steady_clock::now();
+  Pipeline pipeline(config, stream, sinks, options.events ? stdout : nullptr);
+  InstallSignalHandlers();
+  FeedLines(in, options.input == "-" ? "stdin" : options.input, config.max_message_bytes,
+            pipeline, nullptr);
+  pipeline.Finish();
+  if (in != stdin) std::fclose(in);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const PipelineStats& st = pipeline.stats();
+  std::fprintf(stderr, "loghuntd replay: stream=%s %s elapsed=%.3fs events/s=%.0f\n",
+               options.stream.c_str(), st.Summary().c_str(), seconds,
+               seconds > 0 ? static_cast<double>(st.events) / seconds : 0.0);
+  return st.sink_errors > 0 ? 1 : 0;
+}
+
+int RunCheckConfig(const std::string& path) {
+  Config config;
+  std::vector<std::string> errors;
+  if (!LoadConfig(path, &config, &errors)) {
+    for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return 2;
+  }
+  std::printf("%s: ok\n", path.c_str());
+  return 0;
+}
+
+int RunDaemon(const std::string& config_path) {
+  Config config;
+  if (!LoadOrDefault(config_path, &config)) return 2;
+  if (config.inputs.empty()) {
+    std::fprintf(stderr, "%s:0: inputs: no input configured\n", config_path.c_str());
+    return 2;
+  }
+  SinkSet sinks;
+  if (!sinks.Open(config)) return 1;
+  InstallSignalHandlers();
+  spdlog::info("loghuntd started with {} input(s)", config.inputs.size());
+  int rc = 0;
+  for (const InputConfig& input : config.inputs) {
+    if (g_stop) break;
+    FILE* in = OpenInput(input.path);
+    if (in == nullptr) {
+      rc = 1;
+      continue;
+    }
+    Pipeline pipeline(config, input.stream, sinks.pointers());
+    FeedLines(in, input.path, config.max_message_bytes, pipeline, &sinks);
+    pipeline.Finish();
+    if (in != stdin) std::fclose(in);
+    spdlog::info("input {} ({}): {}", input.path, StreamName(input.stream),
+                 pipeline.stats().Summary());
+    if (pipeline.stats().sink_errors > 0) rc = 1;
+  }
+  spdlog::info("loghuntd stopped");
+  return rc;
+}
+
+}  // namespace loghunt

@@ -1,0 +1,235 @@
+#include "daemon/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+
+namespace loghunt {
+namespace {
+
+// Collects "FILE:LINE: path: problem" lines while walking the YAML tree.
+class ConfigReader {
+ public:
+  ConfigReader(std::string name, std::vector<std::string>* errors)
+      : name_(std::move(name)), errors_(errors) {}
+
+  void Error(const YAML::Node& node, const std::string& path, const std::string& problem) {
+    int line = node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
+    errors_->push_back(name_ + ":" + std::to_string(line) + ": " + path + ": " + problem);
+  }
+
+  // Checks that `node` is a map whose keys are all in `allowed`.
+  bool Map(const YAML::Node& node, const std::string& path,
+           std::initializer_list<std::string_view> allowed) {
+    if (!node.IsMap()) {
+      Error(node, path, "expected a map");
+      return false;
+    }
+    for (const auto& kv : node) {
+      std::string key = kv.first.Scalar();
+      bool known = false;
+      for (auto a : allowed) known = known || a == key;
+      if (!known) {
+        std::string hint;
+        for (auto a : allowed) hint += (hint.empty() ? "" : ", ") + std::string(a);
+        Error(kv.first, Join(path, key), "unknown key (expected one of: " + hint + ")");
+      }
+    }
+    return true;
+  }
+
+  bool String(const YAML::Node& map, const std::string& path, const char* key, std::string* out) {
+    YAML::Node n = map[key];
+    if (!n) return false;
+    if (!n.IsScalar()) {
+      Error(n, Join(path, key), "expected a string");
+      return false;
+    }
+    *out = n.Scalar();
+    return true;
+  }
+
+  template <typename Int>
+  bool Integer(const YAML::Node& map, const std::string& path, const char* key, Int* out,
+               long long min, long long max) {
+    YAML::Node n = map[key];
+    if (!n) return false;
+    long long v;
+    if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v)) {
+      Error(n, Join(path, key), "expected an integer, got '" + Describe(n) + "'");
+      return false;
+    }
+    if (v < min || v > max) {
+      Error(n, Join(path, key),
+            "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return false;
+    }
+    *out = static_cast<Int>(v);
+    return true;
+  }
+
+  bool Bool(const YAML::Node& map, const std::string& path, const char* key, bool* out) {
+    YAML::Node n = map[key];
+    if (!n) return false;
+    bool v;
+    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) {
+      Error(n, Join(path, key), "expected true or false, got '" + Describe(n) + "'");
+      return false;
+    }
+    *out = v;
+    return true;
+  }
+
+  static std::string Join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+ private:
+  static std::string Describe(const YAML::Node& n) {
+    if (n.IsScalar()) return n.Scalar();
+    if (n.IsMap()) return "a map";
+    if (n.IsSequence()) return "a list";
+    return "null";
+  }
+
+  std::string name_;
+  std::vector<std::string>* errors_;
+};
+
+// "+HH:MM" / "-HH:MM" / "UTC" -> seconds east of UTC.
+bool ParseUtcOffset(const std::string& text, int32_t* seconds) {
+  if (text == "UTC" || text == "Z" || text == "+00:00") {
+    *seconds = 0;
+    return true;
+  }
+  if (text.size() != 6 || (text[0] != '+' && text[0] != '-') || text[3] != ':') return false;
+  for (size_t i : {1u, 2u, 4u, 5u}) {
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
+  int h = (text[1] - '0') * 10 + (text[2] - '0');
+  int m = (text[4] - '0') * 10 + (text[5] - '0');
+  if (h > 18 || m > 59) return false;
+  *seconds = (h * 3600 + m * 60) * (text[0] == '-' ? -1 : 1);
+  return true;
+}
+
+void ReadParsers(ConfigReader& r, const YAML::Node& n, Config* c) {
+  if (!r.Map(n, "parsers", {"utc_offset", "year", "max_message_bytes", "auditd"})) return;
+  std::string offset;
+  if (r.String(n, "parsers", "utc_offset", &offset) &&
+      !ParseUtcOffset(offset, &c->parser.default_utc_offset_seconds)) {
+    r.Error(n["utc_offset"], "parsers.utc_offset", "expected UTC or +HH:MM / -HH:MM");
+  }
+  r.Integer(n, "parsers", "year", &c->parser.default_year, 0, 9999);
+  r.Integer(n, "parsers", "max_message_bytes", &c->max_message_bytes, 1024, 64LL << 20);
+  if (YAML::Node a = n["auditd"]) {
+    if (r.Map(a, "parsers.auditd", {"event_timeout_ms", "max_open_events"})) {
+      r.Integer(a, "parsers.auditd", "event_timeout_ms", &c->parser.audit_event_timeout_ms, 0,
+                3'600'000);
+      r.Integer(a, "parsers.auditd", "max_open_events", &c->parser.audit_max_open_events, 1,
+                1'000'000);
+    }
+  }
+}
+
+void ReadInputs(ConfigReader& r, const YAML::Node& n, Config* c) {
+  if (!n.IsSequence()) {
+    r.Error(n, "inputs", "expected a list");
+    return;
+  }
+  for (size_t i = 0; i < n.size(); ++i) {
+    std::string path = "inputs[" + std::to_string(i) + "]";
+    YAML::Node in = n[i];
+    if (!r.Map(in, path, {"stream", "path"})) continue;
+    InputConfig input;
+    std::string stream;
+    if (!r.String(in, path, "stream", &stream)) {
+      r.Error(in, path + ".stream", "required (auditd, syslog or winevent)");
+    } else if (!ParseStreamName(stream, &input.stream)) {
+      r.Error(in["stream"], path + ".stream", "unknown stream '" + stream + "' (auditd, syslog or winevent)");
+    }
+    if (!r.String(in, path, "path", &input.path) || input.path.empty()) {
+      r.Error(in, path + ".path", "required (a file, or - for stdin)");
+    }
+    c->inputs.push_back(std::move(input));
+  }
+}
+
+void ReadDetectors(ConfigReader& r, const YAML::Node& n, Config* c) {
+  if (!r.Map(n, "detectors", {"risky_command"})) return;
+  if (YAML::Node rc = n["risky_command"]) {
+    if (r.Map(rc, "detectors.risky_command", {"enabled"})) {
+      r.Bool(rc, "detectors.risky_command", "enabled", &c->risky_command_enabled);
+    }
+  }
+}
+
+void ReadSinks(ConfigReader& r, const YAML::Node& n, Config* c) {
+  if (!n.IsSequence()) {
+    r.Error(n, "sinks", "expected a list");
+    return;
+  }
+  for (size_t i = 0; i < n.size(); ++i) {
+    std::string path = "sinks[" + std::to_string(i) + "]";
+    YAML::Node s = n[i];
+    if (!r.Map(s, path, {"type", "path", "format", "fsync"})) continue;
+    SinkConfig sink;
+    if (!r.String(s, path, "type", &sink.type)) {
+      r.Error(s, path + ".type", "required (stdout or file)");
+    } else if (sink.type != "stdout" && sink.type != "file") {
+      r.Error(s["type"], path + ".type", "unknown sink type '" + sink.type + "' (stdout or file)");
+    }
+    std::string format;
+    if (r.String(s, path, "format", &format) && !ParseAlertFormat(format, &sink.format)) {
+      r.Error(s["format"], path + ".format", "expected json or text");
+    }
+    r.Bool(s, path, "fsync", &sink.fsync);
+    bool has_path = r.String(s, path, "path", &sink.path);
+    if (sink.type == "file" && (!has_path || sink.path.empty())) {
+      r.Error(s, path + ".path", "required for a file sink");
+    } else if (sink.type == "stdout" && has_path) {
+      r.Error(s["path"], path + ".path", "not used by a stdout sink");
+    }
+    c->sinks.push_back(std::move(sink));
+  }
+}
+
+}  // namespace
+
+bool LoadConfigText(const std::string& text, const std::string& name, Config* config,
+                    std::vector<std::string>* errors) {
+  *config = Config{};
+  config->source = name;
+  errors->clear();
+  ConfigReader r(name, errors);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    errors->push_back(name + ":" + std::to_string(e.mark.line + 1) + ": (document): " + e.msg);
+    return false;
+  }
+  if (root.IsNull()) return true;  // empty file: all defaults
+  if (!r.Map(root, "", {"parsers", "inputs", "detectors", "sinks"})) return false;
+  if (YAML::Node n = root["parsers"]) ReadParsers(r, n, config);
+  if (YAML::Node n = root["inputs"]) ReadInputs(r, n, config);
+  if (YAML::Node n = root["detectors"]) ReadDetectors(r, n, config);
+  if (YAML::Node n = root["sinks"]) ReadSinks(r, n, config);
+  return errors->empty();
+}
+
+bool LoadConfig(const std::string& path, Config* config, std::vector<std::string>* errors) {
+  std::ifstream in(path);
+  if (!in) {
+    errors->clear();
+    errors->push_back(path + ":0: (file): cannot be read");
+    return false;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return LoadConfigText(text.str(), path, config, errors);
+}
+
+}  // namespace loghunt

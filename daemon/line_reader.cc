@@ -1,0 +1,74 @@
+#include "daemon/line_reader.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace loghunt {
+
+LineReader::LineReader(FILE* file, size_t max_line)
+    : file_(file), max_line_(max_line), buf_(max_line + (256 << 10)) {}
+
+bool LineReader::Fill() {
+  if (eof_) return false;
+  if (begin_ > 0) {
+    std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  size_t n = std::fread(buf_.data() + end_, 1, buf_.size() - end_, file_);
+  if (n == 0) {
+    eof_ = true;
+    error_ = std::ferror(file_) != 0;
+    return false;
+  }
+  end_ += n;
+  return true;
+}
+
+bool LineReader::Next(std::string_view* line, bool* too_long) {
+  *too_long = false;
+  size_t scanned = begin_;  // where the newline search resumes
+  for (;;) {
+    const char* start = buf_.data() + begin_;
+    const char* from = buf_.data() + scanned;
+    const char* nl = static_cast<const char*>(std::memchr(from, '\n', end_ - scanned));
+    if (nl != nullptr) {
+      size_t len = static_cast<size_t>(nl - start);
+      begin_ += len + 1;
+      if (skipping_) {
+        skipping_ = false;
+        scanned = begin_;
+        continue;
+      }
+      if (len > 0 && start[len - 1] == '\r') --len;  // CRLF files
+      *line = std::string_view(start, len);
+      return true;
+    }
+    if (end_ - begin_ >= max_line_) {
+      bool report = !skipping_;
+      *line = std::string_view(start, max_line_);
+      skipping_ = true;
+      begin_ = end_ = 0;
+      if (report) {
+        *too_long = true;
+        return true;
+      }
+      scanned = 0;
+      if (!Fill()) return false;
+      continue;
+    }
+    scanned = end_;
+    size_t before = begin_;
+    if (!Fill()) {
+      if (end_ > begin_ && !skipping_) {
+        *line = std::string_view(buf_.data() + begin_, end_ - begin_);
+        begin_ = end_;
+        return true;
+      }
+      return false;
+    }
+    scanned -= before;  // Fill() moved the data to the front
+  }
+}
+
+}  // namespace loghunt

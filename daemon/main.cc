@@ -1,0 +1,36 @@
+// loghuntd: the command line. Subcommands are in daemon/commands.h.
+#include <CLI/CLI.hpp>
+
+#include "daemon/commands.h"
+
+#ifndef LOGHUNT_VERSION
+#define LOGHUNT_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"loghuntd: threat detection on auditd, syslog and Windows event streams"};
+  app.set_version_flag("--version", std::string("loghuntd ") + LOGHUNT_VERSION);
+  app.require_subcommand(1);
+
+  std::string run_config;
+  auto* run = app.add_subcommand("run", "Run the daemon");
+  run->add_option("--config", run_config, "Config file (YAML)")->required()->check(CLI::ExistingFile);
+
+  loghunt::ReplayOptions replay_options;
+  auto* replay = app.add_subcommand(
+      "replay", "Run the full pipeline once over a file or stdin; alerts (or events) as JSON lines on stdout, summary on stderr");
+  replay->add_option("--stream", replay_options.stream, "auditd, syslog or winevent")->required();
+  replay->add_option("--config", replay_options.config_path, "Config file (YAML); built-in defaults if absent");
+  replay->add_flag("--events", replay_options.events, "Print normalized events instead of alerts");
+  replay->add_option("input", replay_options.input, "Input file, or - for stdin")->capture_default_str();
+
+  std::string check_path;
+  auto* check = app.add_subcommand("check-config", "Validate a config file; exit 2 with FILE:LINE: key: problem lines");
+  check->add_option("file", check_path, "Config file (YAML)")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  if (*run) return loghunt::RunDaemon(run_config);
+  if (*replay) return loghunt::RunReplay(replay_options);
+  if (*check) return loghunt::RunCheckConfig(check_path);
+  return 2;
+}

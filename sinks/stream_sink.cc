@@ -1,0 +1,76 @@
+#include "sinks/stream_sink.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/serialize.h"
+
+namespace loghunt {
+
+bool ParseAlertFormat(std::string_view name, AlertFormat* format) {
+  if (name == "json") {
+    *format = AlertFormat::kJson;
+  } else if (name == "text") {
+    *format = AlertFormat::kText;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+StreamSink::StreamSink(AlertFormat format) : format_(format), file_(stdout) {}
+
+StreamSink::StreamSink(std::string path, AlertFormat format, bool fsync)
+    : path_(std::move(path)), format_(format), fsync_(fsync) {
+  Open();
+}
+
+StreamSink::~StreamSink() {
+  if (file_ != nullptr) {
+    std::fflush(file_);
+    if (!path_.empty()) std::fclose(file_);
+  }
+}
+
+bool StreamSink::Open() {
+  file_ = std::fopen(path_.c_str(), "ae");
+  if (file_ == nullptr) {
+    error_ = path_ + ": " + std::strerror(errno);
+    return false;
+  }
+  error_.clear();
+  return true;
+}
+
+bool StreamSink::Write(const Alert& alert) {
+  if (file_ == nullptr) return false;
+  line_.clear();
+  if (format_ == AlertFormat::kJson) {
+    AppendAlertJson(alert, &line_);
+  } else {
+    AppendAlertText(alert, &line_);
+  }
+  line_.push_back('\n');
+  if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size()) return false;
+  if (fsync_) {
+    if (std::fflush(file_) != 0 || ::fsync(fileno(file_)) != 0) return false;
+  }
+  return true;
+}
+
+bool StreamSink::Flush() {
+  if (file_ == nullptr) return false;
+  if (std::fflush(file_) != 0) return false;
+  if (fsync_ && !path_.empty() && ::fsync(fileno(file_)) != 0) return false;
+  return true;
+}
+
+void StreamSink::Reopen() {
+  if (path_.empty()) return;
+  if (file_ != nullptr) std::fclose(file_);
+  Open();
+}
+
+}  // namespace loghunt

@@ -1,0 +1,42 @@
+// StreamSink: alerts as lines on stdout or appended to a file.
+//
+// JSON lines (one alert per line) or the one-line text form for people.
+// For a file sink, `fsync` makes every Write() durable before it returns;
+// Reopen() closes and reopens the path (for logrotate, on SIGHUP).
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "sinks/sink.h"
+
+namespace loghunt {
+
+class StreamSink : public AlertSink {
+ public:
+  // Writes to stdout.
+  explicit StreamSink(AlertFormat format);
+  // Appends to `path`; check ok() / error() after construction.
+  StreamSink(std::string path, AlertFormat format, bool fsync);
+  ~StreamSink() override;
+
+  bool ok() const { return file_ != nullptr; }
+  const std::string& error() const { return error_; }
+
+  std::string_view name() const override { return path_.empty() ? "stdout" : "file"; }
+  bool Write(const Alert& alert) override;
+  bool Flush() override;
+  void Reopen() override;
+
+ private:
+  bool Open();
+
+  std::string path_;
+  AlertFormat format_;
+  bool fsync_ = false;
+  FILE* file_ = nullptr;
+  std::string line_;
+  std::string error_;
+};
+
+}  // namespace loghunt
