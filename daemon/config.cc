@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <sstream>
@@ -229,7 +230,15 @@ bool LoadConfig(const std::string& path, Config* config, std::vector<std::string
   }
   std::stringstream text;
   text << in.rdbuf();
-  return LoadConfigText(text.str(), path, config, errors);
+  if (!LoadConfigText(text.str(), path, config, errors)) return false;
+  // Relative input paths are relative to the config file, not to the cwd.
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  for (InputConfig& input : config->inputs) {
+    if (input.path != "-" && std::filesystem::path(input.path).is_relative()) {
+      input.path = (dir / input.path).string();
+    }
+  }
+  return true;
 }
 
 }  // namespace loghunt

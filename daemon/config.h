@@ -17,7 +17,8 @@
 
 namespace loghunt {
 
-// A file (or "-" for stdin) that `loghuntd run` reads as one stream.
+// A file (or "-" for stdin) that `loghuntd run` reads as one stream. A
+// relative path is resolved against the config file's folder.
 struct InputConfig {
   Stream stream = Stream::kSyslog;
   std::string path;

@@ -1,4 +1,7 @@
 // loghuntd: the command line. Subcommands are in daemon/commands.h.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 
 #include "daemon/commands.h"
@@ -8,6 +11,8 @@
 #endif
 
 int main(int argc, char** argv) {
+  // stdout carries alerts and events; the daemon's own log goes to stderr (journald under systemd).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("loghuntd"));
   CLI::App app{"loghuntd: threat detection on auditd, syslog and Windows event streams"};
   app.set_version_flag("--version", std::string("loghuntd ") + LOGHUNT_VERSION);
   app.require_subcommand(1);

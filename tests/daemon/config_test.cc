@@ -1,0 +1,86 @@
+#include "daemon/config.h"
+
+#include <gtest/gtest.h>
+
+namespace loghunt {
+namespace {
+
+TEST(Config, ShippedConfigIsValid) {
+  Config c;
+  std::vector<std::string> errors;
+  EXPECT_TRUE(LoadConfig(LOGHUNT_SOURCE_DIR "/conf/loghunt.yaml", &c, &errors))
+      << (errors.empty() ? "" : errors[0]);
+  EXPECT_TRUE(LoadConfig(LOGHUNT_SOURCE_DIR "/conf/demo/loghunt-demo.yaml", &c, &errors))
+      << (errors.empty() ? "" : errors[0]);
+  EXPECT_EQ(c.inputs.size(), 3u);
+  EXPECT_EQ(c.parser.default_year, 2019);
+  // Relative inputs are resolved against the config's folder.
+  EXPECT_EQ(c.inputs[0].path, LOGHUNT_SOURCE_DIR "/conf/demo/syslog.log");
+}
+
+TEST(Config, EmptyDocumentGivesDefaults) {
+  Config c;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(LoadConfigText("", "t.yaml", &c, &errors));
+  EXPECT_TRUE(c.risky_command_enabled);
+  EXPECT_TRUE(c.sinks.empty());
+  EXPECT_EQ(c.max_message_bytes, 1u << 20);
+}
+
+TEST(Config, ReadsValues) {
+  Config c;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(LoadConfigText(R"(parsers:
+  utc_offset: "-05:30"
+  auditd:
+    max_open_events: 10
+sinks:
+  - type: file
+    path: /tmp/x.jsonl
+    format: text
+    fsync: true
+)",
+                             "t.yaml", &c, &errors))
+      << errors[0];
+  EXPECT_EQ(c.parser.default_utc_offset_seconds, -(5 * 3600 + 30 * 60));
+  EXPECT_EQ(c.parser.audit_max_open_events, 10u);
+  ASSERT_EQ(c.sinks.size(), 1u);
+  EXPECT_EQ(c.sinks[0].format, AlertFormat::kText);
+  EXPECT_TRUE(c.sinks[0].fsync);
+}
+
+TEST(Config, UnknownKeyAndWrongTypeNameTheLine) {
+  Config c;
+  std::vector<std::string> errors;
+  EXPECT_FALSE(LoadConfigText("parsers:\n  year: 2019\n  yeer: 3\ndetectors:\n  risky_command:\n"
+                              "    enabled: maybe\n",
+                              "bad.yaml", &c, &errors));
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0].rfind("bad.yaml:3: parsers.yeer: unknown key", 0), 0u) << errors[0];
+  EXPECT_EQ(errors[1].rfind("bad.yaml:6: detectors.risky_command.enabled: expected true or false", 0), 0u)
+      << errors[1];
+}
+
+TEST(Config, RangeAndRequiredChecks) {
+  Config c;
+  std::vector<std::string> errors;
+  EXPECT_FALSE(LoadConfigText("parsers:\n  max_message_bytes: 10\ninputs:\n  - stream: netflow\n"
+                              "sinks:\n  - type: file\n",
+                              "r.yaml", &c, &errors));
+  ASSERT_EQ(errors.size(), 4u);
+  EXPECT_NE(errors[0].find("r.yaml:2: parsers.max_message_bytes: must be between"), std::string::npos);
+  EXPECT_NE(errors[1].find("r.yaml:4: inputs[0].stream: unknown stream 'netflow'"), std::string::npos);
+  EXPECT_NE(errors[2].find("inputs[0].path: required"), std::string::npos);
+  EXPECT_NE(errors[3].find("r.yaml:6: sinks[0].path: required for a file sink"), std::string::npos);
+}
+
+TEST(Config, SyntaxErrorIsReportedNotThrown) {
+  Config c;
+  std::vector<std::string> errors;
+  EXPECT_FALSE(LoadConfigText("parsers: [unclosed\n", "s.yaml", &c, &errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].rfind("s.yaml:", 0), 0u);
+}
+
+}  // namespace
+}  // namespace loghunt

@@ -1,0 +1,57 @@
+#include "daemon/line_reader.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace loghunt {
+namespace {
+
+struct Line {
+  std::string text;
+  bool too_long;
+};
+
+std::vector<Line> ReadAll(const std::string& input, size_t max_line) {
+  FILE* f = fmemopen(const_cast<char*>(input.data()), input.size(), "rb");
+  LineReader reader(f, max_line);
+  std::vector<Line> lines;
+  std::string_view line;
+  bool too_long;
+  while (reader.Next(&line, &too_long)) lines.push_back({std::string(line), too_long});
+  std::fclose(f);
+  return lines;
+}
+
+TEST(LineReader, SplitsLinesStripsCrAndKeepsLastUnterminated) {
+  auto lines = ReadAll("a\r\n\nbc\nlast", 100);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0].text, "a");
+  EXPECT_EQ(lines[1].text, "");
+  EXPECT_EQ(lines[2].text, "bc");
+  EXPECT_EQ(lines[3].text, "last");
+}
+
+TEST(LineReader, OverlongLineIsReportedOnceAndSkipped) {
+  std::string huge(5000000, 'x');  // larger than the reader's buffer
+  auto lines = ReadAll("ok\n" + huge + "\nafter\n", 1024);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].text, "ok");
+  EXPECT_TRUE(lines[1].too_long);
+  EXPECT_EQ(lines[1].text.size(), 1024u);
+  EXPECT_EQ(lines[2].text, "after");
+  EXPECT_FALSE(lines[2].too_long);
+}
+
+TEST(LineReader, ManyLinesAcrossBufferRefills) {
+  std::string input;
+  for (int i = 0; i < 100000; ++i) input += "line " + std::to_string(i) + "\n";
+  auto lines = ReadAll(input, 1024);
+  ASSERT_EQ(lines.size(), 100000u);
+  EXPECT_EQ(lines[99999].text, "line 99999");
+  EXPECT_EQ(lines[54321].text, "line 54321");
+}
+
+}  // namespace
+}  // namespace loghunt
