@@ -46,10 +46,18 @@ std::string_view LogonResultName(LogonResult result);
 // Where a message came from: a Kafka record (topic, partition, offset) or a line
 // of a replayed file (topic = file name, partition = -1, offset = line number,
 // counted from 1).
+//
+// An event assembled from several messages (auditd records) carries the
+// position of the message that completed it, and in `first_offset` the offset
+// of its first message (-1 when it is the same), so a source never commits
+// past a message whose event is not yet fully handled.
 struct SourcePosition {
   std::string_view topic;
   int32_t partition = -1;
   int64_t offset = -1;
+  int64_t first_offset = -1;
+
+  int64_t lowest_offset() const { return first_offset >= 0 && first_offset < offset ? first_offset : offset; }
 };
 
 struct ProcessInfo {

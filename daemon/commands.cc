@@ -12,6 +12,10 @@
 #include "daemon/config.h"
 #include "daemon/line_reader.h"
 #include "daemon/pipeline.h"
+#include "daemon/embedded_kafka.h"
+#include "daemon/kafka_source.h"
+#include "sinks/kafka_producer.h"
+#include "sinks/kafka_sink.h"
 #include "sinks/stream_sink.h"
 
 namespace loghunt {
@@ -56,6 +60,14 @@ class SinkSet {
     for (const SinkConfig& sc : config.sinks) {
       if (sc.type == "stdout") {
         sinks_.push_back(std::make_unique<StreamSink>(sc.format));
+      } else if (sc.type == "kafka") {
+        std::string error;
+        auto sink = KafkaSink::Create(CommonKafkaProperties(config.kafka), sc.topic, sc.format, &error);
+        if (!sink) {
+          spdlog::error("sink kafka: {}", error);
+          return false;
+        }
+        sinks_.push_back(std::move(sink));
       } else {
         auto sink = std::make_unique<StreamSink>(sc.path, sc.format, sc.fsync);
         if (!sink->ok()) {
@@ -157,17 +169,12 @@ int RunCheckConfig(const std::string& path) {
   return 0;
 }
 
-int RunDaemon(const std::string& config_path) {
-  Config config;
-  if (!LoadOrDefault(config_path, &config)) return 2;
-  if (config.inputs.empty()) {
-    std::fprintf(stderr, "%s:0: inputs: no input configured\n", config_path.c_str());
-    return 2;
-  }
+namespace {
+
+int RunFiles(const Config& config) {
   SinkSet sinks;
   if (!sinks.Open(config)) return 1;
-  InstallSignalHandlers();
-  spdlog::info("loghuntd started with {} input(s)", config.inputs.size());
+  spdlog::info("loghuntd started with {} input file(s)", config.inputs.size());
   int rc = 0;
   for (const InputConfig& input : config.inputs) {
     if (g_stop) break;
@@ -186,6 +193,66 @@ int RunDaemon(const std::string& config_path) {
   }
   spdlog::info("loghuntd stopped");
   return rc;
+}
+
+int RunKafka(Config config, int64_t idle_exit_ms) {
+  std::string error;
+  std::unique_ptr<EmbeddedKafka> embedded;
+  if (config.kafka.embedded) {
+    embedded = EmbeddedKafka::Start(config, &error);
+    if (!embedded) {
+      spdlog::error("{}", error);
+      return 1;
+    }
+    config.kafka.brokers = embedded->bootstrap_servers();
+  }
+  SinkSet sinks;
+  if (!sinks.Open(config)) return 1;
+  std::unique_ptr<KafkaProducer> dead_letter_producer;
+  std::unique_ptr<KafkaDeadLetterWriter> dead_letters;
+  if (!config.kafka.dead_letter_topic.empty()) {
+    dead_letter_producer = KafkaProducer::Create(CommonKafkaProperties(config.kafka), &error);
+    if (!dead_letter_producer) {
+      spdlog::error("dead letters: {}", error);
+      return 1;
+    }
+    dead_letters = std::make_unique<KafkaDeadLetterWriter>(dead_letter_producer.get(),
+                                                           config.kafka.dead_letter_topic);
+  }
+  KafkaSource source(config, sinks.pointers(), dead_letters.get());
+  if (!source.Open(&error)) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  source.tick = [&sinks] {
+    if (g_reopen) {
+      g_reopen = false;
+      sinks.Reopen();
+    }
+  };
+  spdlog::info("loghuntd consuming from {} as group {} with {} worker(s)", config.kafka.brokers,
+               config.kafka.group_id, config.kafka.workers);
+  source.Run(g_stop, idle_exit_ms);
+  if (dead_letter_producer) dead_letter_producer->Flush(30'000);
+  KafkaSourceStats st = source.Stats();
+  spdlog::info("loghuntd stopped: {} commits={} commit_errors={} pauses={} rebalances={}",
+               st.pipeline.Summary(), st.commits, st.commit_errors, st.pauses, st.rebalances);
+  return st.pipeline.sink_errors > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+int RunDaemon(const RunOptions& options) {
+  Config config;
+  if (!LoadOrDefault(options.config_path, &config)) return 2;
+  InstallSignalHandlers();
+  if (config.kafka.enabled) return RunKafka(config, options.idle_exit_ms);
+  if (config.inputs.empty()) {
+    std::fprintf(stderr, "%s:0: inputs: no input configured (and no kafka section)\n",
+                 options.config_path.c_str());
+    return 2;
+  }
+  return RunFiles(config);
 }
 
 }  // namespace loghunt

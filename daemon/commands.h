@@ -3,6 +3,7 @@
 // or usage.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace loghunt {
@@ -16,6 +17,13 @@ struct ReplayOptions {
 
 int RunReplay(const ReplayOptions& options);
 int RunCheckConfig(const std::string& path);
-int RunDaemon(const std::string& config_path);
+struct RunOptions {
+  std::string config_path;
+  // With Kafka: stop once no message arrived for this long and every assigned
+  // partition is consumed to its end (demos, tests). 0 = run until SIGTERM.
+  int64_t idle_exit_ms = 0;
+};
+
+int RunDaemon(const RunOptions& options);
 
 }  // namespace loghunt

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -135,13 +136,14 @@ void ReadParsers(ConfigReader& r, const YAML::Node& n, Config* c) {
   }
 }
 
-void ReadInputs(ConfigReader& r, const YAML::Node& n, Config* c) {
+void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name,
+                   std::vector<InputConfig>* out) {
   if (!n.IsSequence()) {
-    r.Error(n, "inputs", "expected a list");
+    r.Error(n, name, "expected a list");
     return;
   }
   for (size_t i = 0; i < n.size(); ++i) {
-    std::string path = "inputs[" + std::to_string(i) + "]";
+    std::string path = name + "[" + std::to_string(i) + "]";
     YAML::Node in = n[i];
     if (!r.Map(in, path, {"stream", "path"})) continue;
     InputConfig input;
@@ -154,7 +156,7 @@ void ReadInputs(ConfigReader& r, const YAML::Node& n, Config* c) {
     if (!r.String(in, path, "path", &input.path) || input.path.empty()) {
       r.Error(in, path + ".path", "required (a file, or - for stdin)");
     }
-    c->inputs.push_back(std::move(input));
+    out->push_back(std::move(input));
   }
 }
 
@@ -167,6 +169,103 @@ void ReadDetectors(ConfigReader& r, const YAML::Node& n, Config* c) {
   }
 }
 
+// "${env:NAME}" / "${file:PATH}" -> the secret; anything else unchanged.
+bool ResolveSecret(const std::string& value, std::string* out, std::string* problem) {
+  if (value.rfind("${env:", 0) == 0 && value.back() == '}') {
+    std::string name = value.substr(6, value.size() - 7);
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr) {
+      *problem = "environment variable " + name + " is not set";
+      return false;
+    }
+    *out = v;
+    return true;
+  }
+  if (value.rfind("${file:", 0) == 0 && value.back() == '}') {
+    std::string path = value.substr(7, value.size() - 8);
+    std::ifstream in(path);
+    if (!in) {
+      *problem = "cannot read secret file " + path;
+      return false;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    *out = text.str();
+    while (!out->empty() && (out->back() == '\n' || out->back() == '\r')) out->pop_back();
+    return true;
+  }
+  *out = value;
+  return true;
+}
+
+void ReadKafka(ConfigReader& r, const YAML::Node& n, Config* c) {
+  KafkaConfig& k = c->kafka;
+  k.enabled = true;
+  if (!r.Map(n, "kafka", {"brokers", "group_id", "topics", "dead_letter_topic",
+                          "commit_interval_ms", "workers", "worker_queue_max_messages",
+                          "properties", "embedded"})) {
+    return;
+  }
+  r.String(n, "kafka", "brokers", &k.brokers);
+  r.String(n, "kafka", "group_id", &k.group_id);
+  r.String(n, "kafka", "dead_letter_topic", &k.dead_letter_topic);
+  r.Integer(n, "kafka", "commit_interval_ms", &k.commit_interval_ms, 100, 3'600'000);
+  r.Integer(n, "kafka", "workers", &k.workers, 1, 256);
+  r.Integer(n, "kafka", "worker_queue_max_messages", &k.worker_queue_max_messages, 100,
+            100'000'000);
+  if (YAML::Node t = n["topics"]) {
+    if (r.Map(t, "kafka.topics", {"auditd", "syslog", "winevent"})) {
+      for (const auto& kv : t) {
+        Stream stream;
+        if (!ParseStreamName(kv.first.Scalar(), &stream)) continue;
+        std::string path = "kafka.topics." + kv.first.Scalar();
+        auto& list = k.topics[static_cast<size_t>(stream)];
+        if (kv.second.IsScalar()) {
+          list.push_back(kv.second.Scalar());
+        } else if (kv.second.IsSequence()) {
+          for (const auto& item : kv.second) {
+            if (item.IsScalar()) {
+              list.push_back(item.Scalar());
+            } else {
+              r.Error(item, path, "expected a topic name");
+            }
+          }
+        } else {
+          r.Error(kv.second, path, "expected a topic name or a list of them");
+        }
+      }
+    }
+  }
+  if (YAML::Node p = n["properties"]) {
+    if (!p.IsMap()) {
+      r.Error(p, "kafka.properties", "expected a map of librdkafka properties");
+    } else {
+      for (const auto& kv : p) {
+        std::string key = kv.first.Scalar();
+        std::string value, problem;
+        if (!kv.second.IsScalar()) {
+          r.Error(kv.second, "kafka.properties." + key, "expected a scalar value");
+        } else if (!ResolveSecret(kv.second.Scalar(), &value, &problem)) {
+          r.Error(kv.second, "kafka.properties." + key, problem);
+        } else {
+          k.properties.emplace_back(key, value);
+        }
+      }
+    }
+  }
+  if (YAML::Node e = n["embedded"]) {
+    if (r.Map(e, "kafka.embedded", {"enabled", "partitions", "load"})) {
+      r.Bool(e, "kafka.embedded", "enabled", &k.embedded);
+      r.Integer(e, "kafka.embedded", "partitions", &k.embedded_partitions, 1, 1000);
+      if (YAML::Node l = e["load"]) ReadInputList(r, l, "kafka.embedded.load", &k.embedded_load);
+    }
+  }
+  bool any_topic = false;
+  for (const auto& list : k.topics) any_topic = any_topic || !list.empty();
+  if (!any_topic) r.Error(n, "kafka.topics", "required: at least one topic for auditd, syslog or winevent");
+  if (k.brokers.empty() && !k.embedded) r.Error(n, "kafka.brokers", "required unless embedded.enabled is true");
+}
+
 void ReadSinks(ConfigReader& r, const YAML::Node& n, Config* c) {
   if (!n.IsSequence()) {
     r.Error(n, "sinks", "expected a list");
@@ -175,12 +274,19 @@ void ReadSinks(ConfigReader& r, const YAML::Node& n, Config* c) {
   for (size_t i = 0; i < n.size(); ++i) {
     std::string path = "sinks[" + std::to_string(i) + "]";
     YAML::Node s = n[i];
-    if (!r.Map(s, path, {"type", "path", "format", "fsync"})) continue;
+    if (!r.Map(s, path, {"type", "path", "topic", "format", "fsync"})) continue;
     SinkConfig sink;
     if (!r.String(s, path, "type", &sink.type)) {
-      r.Error(s, path + ".type", "required (stdout or file)");
-    } else if (sink.type != "stdout" && sink.type != "file") {
-      r.Error(s["type"], path + ".type", "unknown sink type '" + sink.type + "' (stdout or file)");
+      r.Error(s, path + ".type", "required (stdout, file or kafka)");
+    } else if (sink.type != "stdout" && sink.type != "file" && sink.type != "kafka") {
+      r.Error(s["type"], path + ".type",
+              "unknown sink type '" + sink.type + "' (stdout, file or kafka)");
+    }
+    bool has_topic = r.String(s, path, "topic", &sink.topic);
+    if (sink.type == "kafka" && (!has_topic || sink.topic.empty())) {
+      r.Error(s, path + ".topic", "required for a kafka sink");
+    } else if (sink.type != "kafka" && has_topic) {
+      r.Error(s["topic"], path + ".topic", "only used by a kafka sink");
     }
     std::string format;
     if (r.String(s, path, "format", &format) && !ParseAlertFormat(format, &sink.format)) {
@@ -190,8 +296,8 @@ void ReadSinks(ConfigReader& r, const YAML::Node& n, Config* c) {
     bool has_path = r.String(s, path, "path", &sink.path);
     if (sink.type == "file" && (!has_path || sink.path.empty())) {
       r.Error(s, path + ".path", "required for a file sink");
-    } else if (sink.type == "stdout" && has_path) {
-      r.Error(s["path"], path + ".path", "not used by a stdout sink");
+    } else if (sink.type != "file" && has_path) {
+      r.Error(s["path"], path + ".path", "only used by a file sink");
     }
     c->sinks.push_back(std::move(sink));
   }
@@ -213,9 +319,10 @@ bool LoadConfigText(const std::string& text, const std::string& name, Config* co
     return false;
   }
   if (root.IsNull()) return true;  // empty file: all defaults
-  if (!r.Map(root, "", {"parsers", "inputs", "detectors", "sinks"})) return false;
+  if (!r.Map(root, "", {"parsers", "inputs", "kafka", "detectors", "sinks"})) return false;
   if (YAML::Node n = root["parsers"]) ReadParsers(r, n, config);
-  if (YAML::Node n = root["inputs"]) ReadInputs(r, n, config);
+  if (YAML::Node n = root["inputs"]) ReadInputList(r, n, "inputs", &config->inputs);
+  if (YAML::Node n = root["kafka"]) ReadKafka(r, n, config);
   if (YAML::Node n = root["detectors"]) ReadDetectors(r, n, config);
   if (YAML::Node n = root["sinks"]) ReadSinks(r, n, config);
   return errors->empty();
@@ -233,9 +340,11 @@ bool LoadConfig(const std::string& path, Config* config, std::vector<std::string
   if (!LoadConfigText(text.str(), path, config, errors)) return false;
   // Relative input paths are relative to the config file, not to the cwd.
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  for (InputConfig& input : config->inputs) {
-    if (input.path != "-" && std::filesystem::path(input.path).is_relative()) {
-      input.path = (dir / input.path).string();
+  for (auto* list : {&config->inputs, &config->kafka.embedded_load}) {
+    for (InputConfig& input : *list) {
+      if (input.path != "-" && std::filesystem::path(input.path).is_relative()) {
+        input.path = (dir / input.path).string();
+      }
     }
   }
   return true;

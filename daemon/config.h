@@ -8,7 +8,9 @@
 #pragma once
 
 #include <cstddef>
+#include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/event.h"
@@ -25,10 +27,29 @@ struct InputConfig {
 };
 
 struct SinkConfig {
-  std::string type;  // stdout | file
-  std::string path;  // file only
+  std::string type;   // stdout | file | kafka
+  std::string path;   // file only
+  std::string topic;  // kafka only (brokers and properties come from the kafka section)
   AlertFormat format = AlertFormat::kJson;
   bool fsync = false;  // file only
+};
+
+// The Kafka source (and, for a kafka sink, producer) settings.
+struct KafkaConfig {
+  bool enabled = false;  // the `kafka` section is present: `run` consumes from Kafka
+  std::string brokers;   // bootstrap.servers; required unless embedded
+  std::string group_id = "loghunt";
+  std::array<std::vector<std::string>, kStreamCount> topics;  // per Stream
+  std::string dead_letter_topic;  // "" = no dead letters (bad messages are still counted)
+  int commit_interval_ms = 5000;
+  int workers = 2;
+  int64_t worker_queue_max_messages = 50000;  // pause the worker's partitions beyond this
+  // librdkafka properties passed to the consumer and producers (after ours, so
+  // they win). Values "${env:NAME}" and "${file:PATH}" are read at load time.
+  std::vector<std::pair<std::string, std::string>> properties;
+  bool embedded = false;         // start librdkafka's mock cluster in-process
+  int embedded_partitions = 6;   // partitions of each topic the mock cluster creates
+  std::vector<InputConfig> embedded_load;  // files produced into the stream's first topic at start
 };
 
 struct Config {
@@ -38,6 +59,7 @@ struct Config {
   std::vector<InputConfig> inputs;
   bool risky_command_enabled = true;
   std::vector<SinkConfig> sinks;  // empty -> one stdout JSON sink
+  KafkaConfig kafka;
 };
 
 // Reads and validates `path`. Returns true when `errors` stayed empty.

@@ -17,9 +17,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("loghuntd ") + LOGHUNT_VERSION);
   app.require_subcommand(1);
 
-  std::string run_config;
+  loghunt::RunOptions run_options;
   auto* run = app.add_subcommand("run", "Run the daemon");
-  run->add_option("--config", run_config, "Config file (YAML)")->required()->check(CLI::ExistingFile);
+  run->add_option("--config", run_options.config_path, "Config file (YAML)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  run->add_option("--idle-exit-ms", run_options.idle_exit_ms,
+                  "With Kafka: exit once idle this long with every partition consumed (demos, tests)");
 
   loghunt::ReplayOptions replay_options;
   auto* replay = app.add_subcommand(
@@ -34,7 +38,7 @@ int main(int argc, char** argv) {
   check->add_option("file", check_path, "Config file (YAML)")->required();
 
   CLI11_PARSE(app, argc, argv);
-  if (*run) return loghunt::RunDaemon(run_config);
+  if (*run) return loghunt::RunDaemon(run_options);
   if (*replay) return loghunt::RunReplay(replay_options);
   if (*check) return loghunt::RunCheckConfig(check_path);
   return 2;

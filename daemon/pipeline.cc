@@ -11,6 +11,17 @@ uint64_t PipelineStats::errors() const {
   return n;
 }
 
+void PipelineStats::Add(const PipelineStats& o) {
+  messages += o.messages;
+  bytes += o.bytes;
+  events += o.events;
+  for (size_t i = 0; i < events_by_kind.size(); ++i) events_by_kind[i] += o.events_by_kind[i];
+  for (size_t i = 0; i < errors_by_reason.size(); ++i) errors_by_reason[i] += o.errors_by_reason[i];
+  alerts += o.alerts;
+  sink_errors += o.sink_errors;
+  dead_letters += o.dead_letters;
+}
+
 std::string PipelineStats::Summary() const {
   std::string s = "messages=" + std::to_string(messages) + " events=" + std::to_string(events) +
                   " alerts=" + std::to_string(alerts) + " errors=" + std::to_string(errors());
@@ -26,6 +37,7 @@ std::string PipelineStats::Summary() const {
     }
     s += ")";
   }
+  if (dead_letters > 0) s += " dead_letters=" + std::to_string(dead_letters);
   if (sink_errors > 0) s += " sink_errors=" + std::to_string(sink_errors);
   return s;
 }
@@ -42,8 +54,21 @@ Pipeline::Pipeline(const Config& config, Stream stream, std::vector<AlertSink*> 
       parser_(MakeParser(stream, config.parser)),
       sinks_(std::move(sinks)),
       events_out_(events_out) {
-  if (events_out_ == nullptr) detectors_ = MakeDetectors(config);
+  if (events_out_ == nullptr) {
+    own_detectors_ = std::make_unique<DetectorSet>(config);
+    detectors_ = own_detectors_.get();
+  }
 }
+
+Pipeline::Pipeline(const Config& config, Stream stream, DetectorSet* detectors,
+                   std::vector<AlertSink*> sinks, OffsetTracker* tracker,
+                   DeadLetterWriter* dead_letters)
+    : stream_(stream),
+      parser_(MakeParser(stream, config.parser)),
+      detectors_(detectors),
+      sinks_(std::move(sinks)),
+      tracker_(tracker),
+      dead_letters_(dead_letters) {}
 
 void Pipeline::Process(std::string_view message, const SourcePosition& position) {
   ++stats_.messages;
@@ -75,18 +100,43 @@ void Pipeline::OnEvent(const Event& event) {
     std::fwrite(line_.data(), 1, line_.size(), events_out_);
     return;
   }
+  if (detectors_ == nullptr) return;
   alerts_.clear();
-  for (auto& detector : detectors_) detector->Inspect(event, alerts_);
+  detectors_->Inspect(event, alerts_);
+  const int64_t offset = event.position.lowest_offset();
   for (const Alert& alert : alerts_) {
     ++stats_.alerts;
     for (AlertSink* sink : sinks_) {
-      if (!sink->Write(alert)) ++stats_.sink_errors;
+      bool ok;
+      if (sink->async() && tracker_ != nullptr) {
+        tracker_->AddPending(offset);
+        OffsetTracker* tracker = tracker_;
+        ok = sink->WriteAsync(alert, [tracker, offset](bool) { tracker->Resolve(offset); });
+        // Refused outright (never delivered): counted below, and the offset
+        // must not stay pending forever.
+        if (!ok) tracker_->Resolve(offset);
+      } else {
+        ok = sink->Write(alert);
+      }
+      if (!ok) ++stats_.sink_errors;
     }
   }
 }
 
-void Pipeline::OnError(ParseError reason, std::string_view, const SourcePosition&) {
+void Pipeline::OnError(ParseError reason, std::string_view message, const SourcePosition& position) {
   ++stats_.errors_by_reason[static_cast<size_t>(reason)];
+  // An assembler evicting an open event is not a bad message: nothing to dead-letter.
+  if (dead_letters_ == nullptr || reason == ParseError::kTooManyOpen) return;
+  ++stats_.dead_letters;
+  const int64_t offset = position.lowest_offset();
+  if (tracker_ != nullptr) tracker_->AddPending(offset);
+  OffsetTracker* tracker = tracker_;
+  if (!dead_letters_->Write(message, reason, position, [tracker, offset](bool) {
+        if (tracker != nullptr) tracker->Resolve(offset);
+      })) {
+    ++stats_.sink_errors;
+    if (tracker != nullptr) tracker->Resolve(offset);
+  }
 }
 
 }  // namespace loghunt

@@ -1,14 +1,19 @@
 // Pipeline: message -> parse -> Event -> detect -> Alert -> sinks, for one
-// stream, on the calling thread. The replay command drives one per input; the
-// daemon's workers (Kafka issue) own one per stream.
+// stream (and, under Kafka, one partition), on the calling thread. The replay
+// command drives one per input; a Kafka worker owns one per assigned
+// partition, all sharing the worker's DetectorSet.
 //
-// Every message either yields events or is counted as an error by reason;
-// nothing is dropped silently. Counters are plain integers read by the owner
-// thread (summary, metrics).
+// Every message either yields events or is counted as an error by reason
+// (and, when a dead-letter writer is set, sent there); nothing is dropped
+// silently. With an OffsetTracker, every asynchronous delivery (alert to the
+// Kafka sink, dead letter) is registered as pending on the offset of the
+// first message of its event, so the source commits only what is delivered.
+//
+// Thread-safety: none; the owner thread calls everything. Counters are plain
+// integers read by the owner (summary) or copied out under its lock.
 #pragma once
 
 #include <array>
-#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -16,6 +21,7 @@
 
 #include "core/alert.h"
 #include "daemon/config.h"
+#include "daemon/offset_tracker.h"
 #include "detectors/detector.h"
 #include "parsers/parser.h"
 #include "sinks/sink.h"
@@ -30,27 +36,60 @@ struct PipelineStats {
   std::array<uint64_t, kParseErrorCount> errors_by_reason{};
   uint64_t alerts = 0;
   uint64_t sink_errors = 0;
+  uint64_t dead_letters = 0;
 
   uint64_t errors() const;
+  void Add(const PipelineStats& other);
   // "messages=.. events=.. alerts=.. errors=.. (reason=n ...)".
   std::string Summary() const;
 };
 
+// Builds the detectors enabled in `config` (one set per pipeline/worker).
+std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config);
+
+// The detectors of one worker, run in order on each event.
+class DetectorSet {
+ public:
+  explicit DetectorSet(const Config& config) : detectors_(MakeDetectors(config)) {}
+  void Inspect(const Event& event, std::vector<Alert>& alerts) {
+    for (auto& d : detectors_) d->Inspect(event, alerts);
+  }
+
+ private:
+  std::vector<std::unique_ptr<Detector>> detectors_;
+};
+
+// Receives messages that could not be parsed (the Kafka dead-letter topic).
+class DeadLetterWriter {
+ public:
+  virtual ~DeadLetterWriter() = default;
+  // Hands `message` over with its reason; `done` as for AlertSink::WriteAsync.
+  virtual bool Write(std::string_view message, ParseError reason, const SourcePosition& position,
+                     DeliveryCallback done) = 0;
+};
+
 class Pipeline : public EventHandler {
  public:
-  // `sinks` are not owned and must outlive the pipeline. When `events_out` is
-  // set, normalized events are written there as JSON lines and detectors do
-  // not run (replay --events).
+  // Owns its detectors. `sinks` are not owned and must outlive the pipeline.
+  // When `events_out` is set, normalized events are written there as JSON
+  // lines and detectors do not run (replay --events).
   Pipeline(const Config& config, Stream stream, std::vector<AlertSink*> sinks,
            FILE* events_out = nullptr);
+  // Shares `detectors`; registers deliveries with `tracker` and sends bad
+  // messages to `dead_letters` (both optional, not owned).
+  Pipeline(const Config& config, Stream stream, DetectorSet* detectors,
+           std::vector<AlertSink*> sinks, OffsetTracker* tracker, DeadLetterWriter* dead_letters);
 
   // Processes one message. `message` needs to live only for the call.
   void Process(std::string_view message, const SourcePosition& position);
   // Counts a message the source had to cut (longer than max_message_bytes).
   void CountTooLong(std::string_view message, const SourcePosition& position);
+  // Delivers events still buffered in the parser (end of input, idle partition).
+  void FlushParser() { parser_->Flush(*this); }
   // End of input: flushes buffered events and the sinks.
   void Finish();
 
+  int64_t OldestBufferedOffset() const { return parser_->OldestBufferedOffset(); }
   const PipelineStats& stats() const { return stats_; }
   Stream stream() const { return stream_; }
 
@@ -61,15 +100,15 @@ class Pipeline : public EventHandler {
  private:
   Stream stream_;
   std::unique_ptr<StreamParser> parser_;
-  std::vector<std::unique_ptr<Detector>> detectors_;
+  std::unique_ptr<DetectorSet> own_detectors_;
+  DetectorSet* detectors_ = nullptr;
   std::vector<AlertSink*> sinks_;
-  FILE* events_out_;
+  FILE* events_out_ = nullptr;
+  OffsetTracker* tracker_ = nullptr;
+  DeadLetterWriter* dead_letters_ = nullptr;
   std::string line_;
   std::vector<Alert> alerts_;
   PipelineStats stats_;
 };
-
-// Builds the detectors enabled in `config` (one set per pipeline/worker).
-std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config);
 
 }  // namespace loghunt

@@ -50,6 +50,10 @@ class StreamParser {
                      EventHandler& out) = 0;
   // Delivers every event still buffered (end of input, shutdown).
   virtual void Flush(EventHandler& out) { (void)out; }
+  // The smallest position.offset among messages that are buffered but not yet
+  // delivered in an event (assemblers), or -1 when nothing is buffered. The
+  // source must not commit past it, or a crash would lose those messages.
+  virtual int64_t OldestBufferedOffset() const { return -1; }
 };
 
 std::unique_ptr<StreamParser> MakeParser(Stream stream, const ParserOptions& options);

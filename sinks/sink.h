@@ -1,14 +1,23 @@
 // AlertSink: delivers alerts somewhere (stdout, file, Kafka, HTTP, syslog).
 //
-// Write() hands one alert to the sink. Sinks that deliver synchronously
-// (stdout, file) have durably handed it over when Write() returns true; the
-// pipeline then acknowledges the alert's source position. A false return means
-// the alert was not delivered (counted in loghunt_sink_errors_total{sink}).
-// Flush() pushes out anything buffered (end of replay, shutdown, SIGHUP).
+// Synchronous sinks (stdout, file) implement Write(): when it returns true the
+// alert is durably handed over and the pipeline may acknowledge the alert's
+// source position. A false return means it was not delivered (counted in
+// loghunt_sink_errors_total{sink}).
+//
+// Asynchronous sinks (Kafka) return true from async() and implement
+// WriteAsync(): it accepts the alert (or returns false) and later calls
+// `done` exactly once, from any thread, when the alert is durably delivered
+// (done(true)) or finally given up (done(false)). Until then the source must
+// not commit the alert's position.
+//
+// Flush() pushes out anything buffered (end of replay, shutdown, revocation)
+// and, for asynchronous sinks, waits until every accepted alert is resolved.
 //
 // Sinks know nothing of detectors. Thread-safety: one thread writes to a sink.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,6 +25,8 @@
 #include "core/alert.h"
 
 namespace loghunt {
+
+using DeliveryCallback = std::function<void(bool delivered)>;
 
 enum class AlertFormat : uint8_t { kJson, kText };
 bool ParseAlertFormat(std::string_view name, AlertFormat* format);
@@ -25,6 +36,12 @@ class AlertSink {
   virtual ~AlertSink() = default;
   virtual std::string_view name() const = 0;
   virtual bool Write(const Alert& alert) = 0;
+  virtual bool async() const { return false; }
+  virtual bool WriteAsync(const Alert& alert, DeliveryCallback done) {
+    bool ok = Write(alert);
+    if (ok && done) done(true);
+    return ok;
+  }
   virtual bool Flush() { return true; }
   // Called on SIGHUP: reopen files (logrotate), reconnect.
   virtual void Reopen() {}

@@ -45,6 +45,7 @@ bool StreamSink::Open() {
 }
 
 bool StreamSink::Write(const Alert& alert) {
+  std::lock_guard lock(mu_);
   if (file_ == nullptr) return false;
   line_.clear();
   if (format_ == AlertFormat::kJson) {
@@ -61,6 +62,7 @@ bool StreamSink::Write(const Alert& alert) {
 }
 
 bool StreamSink::Flush() {
+  std::lock_guard lock(mu_);
   if (file_ == nullptr) return false;
   if (std::fflush(file_) != 0) return false;
   if (fsync_ && !path_.empty() && ::fsync(fileno(file_)) != 0) return false;
@@ -68,6 +70,7 @@ bool StreamSink::Flush() {
 }
 
 void StreamSink::Reopen() {
+  std::lock_guard lock(mu_);
   if (path_.empty()) return;
   if (file_ != nullptr) std::fclose(file_);
   Open();

@@ -3,9 +3,11 @@
 // JSON lines (one alert per line) or the one-line text form for people.
 // For a file sink, `fsync` makes every Write() durable before it returns;
 // Reopen() closes and reopens the path (for logrotate, on SIGHUP).
+// Thread-safety: all methods may be called from several workers at once.
 #pragma once
 
 #include <cstdio>
+#include <mutex>
 #include <string>
 
 #include "sinks/sink.h"
@@ -31,6 +33,7 @@ class StreamSink : public AlertSink {
  private:
   bool Open();
 
+  std::mutex mu_;
   std::string path_;
   AlertFormat format_;
   bool fsync_ = false;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace loghunt {
 namespace {
 
@@ -12,10 +14,38 @@ TEST(Config, ShippedConfigIsValid) {
       << (errors.empty() ? "" : errors[0]);
   EXPECT_TRUE(LoadConfig(LOGHUNT_SOURCE_DIR "/conf/demo/loghunt-demo.yaml", &c, &errors))
       << (errors.empty() ? "" : errors[0]);
-  EXPECT_EQ(c.inputs.size(), 3u);
   EXPECT_EQ(c.parser.default_year, 2019);
-  // Relative inputs are resolved against the config's folder.
-  EXPECT_EQ(c.inputs[0].path, LOGHUNT_SOURCE_DIR "/conf/demo/syslog.log");
+  EXPECT_TRUE(c.kafka.enabled);
+  EXPECT_TRUE(c.kafka.embedded);
+  ASSERT_EQ(c.kafka.embedded_load.size(), 3u);
+  // Relative paths are resolved against the config's folder.
+  EXPECT_EQ(c.kafka.embedded_load[0].path, LOGHUNT_SOURCE_DIR "/conf/demo/syslog.log");
+  EXPECT_EQ(c.kafka.topics[static_cast<size_t>(Stream::kWinevent)][0], "winevent");
+}
+
+TEST(Config, KafkaSectionIsValidated) {
+  Config c;
+  std::vector<std::string> errors;
+  setenv("LOGHUNT_TEST_SECRET", "s3cret", 1);
+  ASSERT_TRUE(LoadConfigText("kafka:\n  brokers: 127.0.0.1:9092\n  topics:\n    syslog: logs\n"
+                             "  properties:\n    sasl.password: ${env:LOGHUNT_TEST_SECRET}\n",
+                             "k.yaml", &c, &errors))
+      << errors[0];
+  EXPECT_EQ(c.kafka.topics[static_cast<size_t>(Stream::kSyslog)][0], "logs");
+  ASSERT_EQ(c.kafka.properties.size(), 1u);
+  EXPECT_EQ(c.kafka.properties[0].second, "s3cret");
+  EXPECT_FALSE(LoadConfigText("kafka:\n  topics:\n    netflow: [x]\n  workers: 0\n"
+                              "  properties:\n    sasl.password: ${env:LOGHUNT_UNSET_VAR_X}\n"
+                              "sinks:\n  - type: kafka\n",
+                              "k.yaml", &c, &errors));
+  std::string all;
+  for (const auto& e : errors) all += e + "\n";
+  EXPECT_NE(all.find("k.yaml:3: kafka.topics.netflow: unknown key"), std::string::npos) << all;
+  EXPECT_NE(all.find("k.yaml:4: kafka.workers: must be between 1 and 256"), std::string::npos) << all;
+  EXPECT_NE(all.find("kafka.properties.sasl.password: environment variable LOGHUNT_UNSET_VAR_X is not set"),
+            std::string::npos) << all;
+  EXPECT_NE(all.find("kafka.brokers: required unless embedded.enabled is true"), std::string::npos) << all;
+  EXPECT_NE(all.find("sinks[0].topic: required for a kafka sink"), std::string::npos) << all;
 }
 
 TEST(Config, EmptyDocumentGivesDefaults) {

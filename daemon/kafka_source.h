@@ -1,0 +1,97 @@
+// KafkaSource: the daemon's Kafka consumer group (see ../shared/DESIGN.md,
+// "Threads and state").
+//
+// One librdkafka consumer joins the group with the cooperative-sticky
+// assignor and subscribes to every topic of the config. On assignment, each
+// partition's queue is forwarded to one KafkaWorker's queue, so workers
+// consume in parallel and a partition is handled in order by one worker.
+// Offsets are stored by us, never automatically: per partition the commit
+// offset is the highest below which every message is processed and every
+// alert and dead letter delivered (OffsetTracker). Commits happen on a timer,
+// on revocation (after the workers finished their in-flight batch and the
+// asynchronous sinks flushed) and on shutdown.
+//
+// Backpressure: a worker whose queue holds more than
+// kafka.worker_queue_max_messages has its partitions paused until its queue
+// drains to half of that. Nothing is dropped and memory stays bounded.
+//
+// Thread-safety: Run() on one thread; RequestStop() from any thread or a
+// signal handler's flag.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/config.h"
+#include "daemon/kafka_worker.h"
+#include "daemon/pipeline.h"
+#include "sinks/kafka_producer.h"
+
+struct rd_kafka_s;
+
+namespace loghunt {
+
+struct KafkaSourceStats {
+  PipelineStats pipeline;
+  uint64_t commits = 0;
+  uint64_t commit_errors = 0;
+  uint64_t pauses = 0;
+  uint64_t rebalances = 0;
+};
+
+// librdkafka properties common to our consumers and producers.
+KafkaProperties CommonKafkaProperties(const KafkaConfig& kafka);
+
+class KafkaSource {
+ public:
+  // `sinks` are not owned. `dead_letters` may be null.
+  KafkaSource(const Config& config, std::vector<AlertSink*> sinks, DeadLetterWriter* dead_letters);
+  ~KafkaSource();
+
+  // Creates the consumer and subscribes. false + *error on a bad property.
+  bool Open(std::string* error);
+  // Consumes until `stop` becomes true, or, when idle_exit_ms > 0, until no
+  // message arrived for that long and every assigned partition is at its end.
+  // Commits and leaves the group before returning.
+  void Run(const std::atomic<bool>& stop, int64_t idle_exit_ms);
+  KafkaSourceStats Stats();
+
+  // Called on Run()'s thread about every 100 ms (signals, status).
+  std::function<void()> tick;
+
+ private:
+  static void OnRebalance(rd_kafka_s* rk, int err, void* partitions, void* opaque);
+  void Assign(void* partitions);
+  void Revoke(void* partitions, bool lost);
+  void Commit(bool sync, const void* only);
+  void ApplyBackpressure();
+  bool AllAtEnd();
+
+  const Config& config_;
+  std::vector<AlertSink*> sinks_;
+  DeadLetterWriter* dead_letters_;
+  rd_kafka_s* rk_ = nullptr;
+  std::vector<std::unique_ptr<KafkaWorker>> workers_;
+  std::vector<bool> paused_;
+  KafkaSourceStats stats_;
+};
+
+// Sends unparsable messages to kafka.dead_letter_topic with the reason and the
+// source position in headers.
+class KafkaDeadLetterWriter : public DeadLetterWriter {
+ public:
+  KafkaDeadLetterWriter(KafkaProducer* producer, std::string topic)
+      : producer_(producer), topic_(std::move(topic)) {}
+  bool Write(std::string_view message, ParseError reason, const SourcePosition& position,
+             DeliveryCallback done) override;
+
+ private:
+  KafkaProducer* producer_;
+  std::string topic_;
+};
+
+}  // namespace loghunt

@@ -1,0 +1,134 @@
+#include "daemon/kafka_worker.h"
+
+#include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
+
+namespace loghunt {
+namespace {
+constexpr size_t kBatchSize = 1000;
+constexpr int kBatchTimeoutMs = 200;
+}  // namespace
+
+KafkaWorker::KafkaWorker(int id, const Config& config, rd_kafka_s* consumer,
+                         std::vector<AlertSink*> sinks, DeadLetterWriter* dead_letters)
+    : id_(id),
+      config_(config),
+      consumer_(consumer),
+      queue_(rd_kafka_queue_new(consumer)),
+      sinks_(std::move(sinks)),
+      dead_letters_(dead_letters),
+      detectors_(config) {}
+
+KafkaWorker::~KafkaWorker() {
+  Stop();
+  rd_kafka_queue_destroy(queue_);
+}
+
+void KafkaWorker::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void KafkaWorker::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void KafkaWorker::AddPartition(const std::string& topic, int32_t partition, Stream stream) {
+  auto state = std::make_unique<PartitionState>();
+  state->topic = topic;
+  state->partition = partition;
+  state->pipeline = std::make_unique<Pipeline>(config_, stream, &detectors_, sinks_,
+                                               &state->tracker, dead_letters_);
+  state->last_message = std::chrono::steady_clock::now();
+  partitions_[{topic, partition}] = std::move(state);
+}
+
+void KafkaWorker::RemovePartition(const std::string& topic, int32_t partition) {
+  auto it = partitions_.find({topic, partition});
+  if (it == partitions_.end()) return;
+  retired_.Add(it->second->pipeline->stats());
+  partitions_.erase(it);
+}
+
+void KafkaWorker::CollectCommits(rd_kafka_topic_partition_list_t* out,
+                                 const rd_kafka_topic_partition_list_t* only) const {
+  for (const auto& [key, state] : partitions_) {
+    if (only != nullptr &&
+        rd_kafka_topic_partition_list_find(only, key.first.c_str(), key.second) == nullptr) {
+      continue;
+    }
+    int64_t offset = state->tracker.CommitOffset(state->pipeline->OldestBufferedOffset());
+    if (offset < 0) continue;
+    rd_kafka_topic_partition_list_add(out, key.first.c_str(), key.second)->offset = offset;
+  }
+}
+
+void KafkaWorker::ListPartitions(rd_kafka_topic_partition_list_t* out) const {
+  for (const auto& [key, state] : partitions_) {
+    rd_kafka_topic_partition_list_add(out, key.first.c_str(), key.second);
+  }
+}
+
+bool KafkaWorker::AllAtEnd() const {
+  for (const auto& [key, state] : partitions_) {
+    if (!state->at_end) return false;
+  }
+  return !partitions_.empty();
+}
+
+PipelineStats KafkaWorker::Stats() const {
+  PipelineStats total = retired_;
+  for (const auto& [key, state] : partitions_) total.Add(state->pipeline->stats());
+  return total;
+}
+
+void KafkaWorker::FlushIdle(std::chrono::steady_clock::time_point now) {
+  // An assembler (auditd) holds an event until its end record or a later
+  // record tells the time has passed; on a quiet partition neither comes, so
+  // flush after the configured timeout of wall-clock silence.
+  auto timeout = std::chrono::milliseconds(config_.parser.audit_event_timeout_ms);
+  for (auto& [key, state] : partitions_) {
+    if (state->pipeline->OldestBufferedOffset() >= 0 && now - state->last_message > timeout) {
+      state->pipeline->FlushParser();
+    }
+  }
+}
+
+void KafkaWorker::Run() {
+  std::vector<rd_kafka_message_t*> batch(kBatchSize);
+  while (!stop_) {
+    ssize_t n = rd_kafka_consume_batch_queue(queue_, kBatchTimeoutMs, batch.data(), batch.size());
+    std::lock_guard lock(mu_);
+    auto now = std::chrono::steady_clock::now();
+    for (ssize_t i = 0; i < n; ++i) {
+      rd_kafka_message_t* m = batch[static_cast<size_t>(i)];
+      const char* topic = m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : "";
+      auto it = partitions_.find({topic, m->partition});
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+          if (it != partitions_.end()) it->second->at_end = true;
+        } else {
+          spdlog::warn("worker {}: consume error: {}", id_, rd_kafka_message_errstr(m));
+        }
+        rd_kafka_message_destroy(m);
+        continue;
+      }
+      if (it != partitions_.end()) {  // else revoked meanwhile: the new owner reads it
+        PartitionState& state = *it->second;
+        SourcePosition pos{state.topic, m->partition, m->offset};
+        std::string_view payload(static_cast<const char*>(m->payload), m->len);
+        if (payload.size() > config_.max_message_bytes) {
+          state.pipeline->CountTooLong(payload, pos);
+        } else {
+          state.pipeline->Process(payload, pos);
+        }
+        state.tracker.Processed(m->offset);
+        state.last_message = now;
+        state.at_end = false;
+      }
+      rd_kafka_message_destroy(m);
+    }
+    if (n <= 0) FlushIdle(now);
+    ++batches_;
+  }
+}
+
+}  // namespace loghunt

@@ -1,0 +1,139 @@
+#include "sinks/kafka_producer.h"
+
+#include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace loghunt {
+
+// One message in flight: everything needed to send it again.
+struct KafkaProducer::Pending {
+  KafkaProducer* owner;
+  std::string topic;
+  std::string key;
+  std::string value;
+  Headers headers;
+  DeliveryCallback done;
+};
+
+std::unique_ptr<KafkaProducer> KafkaProducer::Create(const KafkaProperties& properties,
+                                                     std::string* error) {
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  KafkaProperties all = properties;
+  all.emplace_back("enable.idempotence", "true");
+  all.emplace_back("acks", "all");
+  for (const auto& [k, v] : all) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+      *error = "producer property " + k + ": " + errstr;  // the value may be a secret: not shown
+      rd_kafka_conf_destroy(conf);
+      return nullptr;
+    }
+  }
+  std::unique_ptr<KafkaProducer> p(new KafkaProducer());
+  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t* rk, const rd_kafka_message_t* m, void* op) {
+    OnDelivery(rk, m, op);
+  });
+  rd_kafka_conf_set_opaque(conf, p.get());
+  p->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (p->rk_ == nullptr) {
+    *error = std::string("producer: ") + errstr;
+    return nullptr;  // conf is freed by rd_kafka_new on failure? No: only on success.
+  }
+  KafkaProducer* raw = p.get();
+  p->poller_ = std::thread([raw] {
+    while (!raw->closing_) rd_kafka_poll(raw->rk_, 100);
+  });
+  return p;
+}
+
+KafkaProducer::~KafkaProducer() {
+  if (rk_ == nullptr) return;
+  Flush(10'000);
+  closing_ = true;
+  if (poller_.joinable()) poller_.join();
+  // Messages still queued are given up: their callbacks report done(false).
+  rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_poll(rk_, 0);
+  rd_kafka_destroy(rk_);
+}
+
+bool KafkaProducer::Send(Pending* p) {
+  rd_kafka_headers_t* hdrs = rd_kafka_headers_new(p->headers.size());
+  for (const auto& [k, v] : p->headers) {
+    rd_kafka_header_add(hdrs, k.data(), static_cast<ssize_t>(k.size()), v.data(),
+                        static_cast<ssize_t>(v.size()));
+  }
+  for (;;) {
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        rk_, RD_KAFKA_V_TOPIC(p->topic.c_str()),
+        RD_KAFKA_V_KEY(p->key.data(), p->key.size()),
+        RD_KAFKA_V_VALUE(p->value.data(), p->value.size()), RD_KAFKA_V_HEADERS(hdrs),
+        RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;  // headers now owned by librdkafka
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !closing_) {
+      // Backpressure: the local queue is bounded (queue.buffering.max.*); wait for room.
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    rd_kafka_headers_destroy(hdrs);
+    return false;
+  }
+}
+
+bool KafkaProducer::Produce(std::string_view topic, std::string_view key, std::string_view value,
+                            const Headers& headers, DeliveryCallback done) {
+  if (closing_) return false;
+  auto* p = new Pending{this, std::string(topic), std::string(key), std::string(value), headers,
+                        std::move(done)};
+  ++outstanding_;
+  if (!Send(p)) {
+    --outstanding_;
+    delete p;
+    return false;
+  }
+  return true;
+}
+
+void KafkaProducer::OnDelivery(rd_kafka_s* rk, const void* message, void*) {
+  (void)rk;
+  const auto* m = static_cast<const rd_kafka_message_t*>(message);
+  auto* p = static_cast<Pending*>(m->_private);
+  KafkaProducer* self = p->owner;
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ++self->delivered_;
+  } else {
+    char errstr[256];
+    bool fatal = rd_kafka_fatal_error(self->rk_, errstr, sizeof errstr) != RD_KAFKA_RESP_ERR_NO_ERROR;
+    bool transient = m->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT ||
+                     m->err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+                     m->err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
+                     m->err == RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS ||
+                     m->err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT ||
+                     m->err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+                     m->err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+    if (transient && !fatal && !self->closing_) {
+      // The broker was unreachable for longer than message.timeout.ms: send again.
+      ++self->retries_;
+      if (self->Send(p)) return;
+    }
+    ++self->failed_;
+    if (!self->closing_) {
+      spdlog::error("kafka producer: message to {} given up: {}", p->topic, rd_kafka_err2str(m->err));
+    }
+  }
+  if (p->done) p->done(m->err == RD_KAFKA_RESP_ERR_NO_ERROR);
+  --self->outstanding_;
+  delete p;
+}
+
+bool KafkaProducer::Flush(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (outstanding_ > 0 && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_flush(rk_, 100);
+  }
+  return outstanding_ == 0;
+}
+
+}  // namespace loghunt

@@ -1,0 +1,75 @@
+// KafkaProducer: an idempotent librdkafka producer with per-message delivery
+// callbacks, shared by the Kafka alert sink and the dead-letter writer.
+//
+// Produce() copies the message and returns at once (blocking only while the
+// local queue is full, which is the backpressure). Its `done` callback runs
+// exactly once on the producer's poll thread: done(true) when the broker has
+// acknowledged the message (acks=all), done(false) when it is given up: the
+// broker refused it for good (e.g. too large; logged and counted in failed())
+// or the producer shut down with it still queued. Transient failures (broker
+// unreachable for longer than message.timeout.ms) are retried by producing
+// again, so nothing is dropped while the producer lives.
+//
+// Thread-safety: Produce(), Flush() and the counters may be called from any
+// thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "sinks/sink.h"
+
+struct rd_kafka_s;
+
+namespace loghunt {
+
+// librdkafka properties, applied in order (later ones win).
+using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
+
+class KafkaProducer {
+ public:
+  // Creates the producer. `properties` must contain bootstrap.servers; the
+  // producer forces enable.idempotence=true and acks=all. nullptr + *error on
+  // a bad property.
+  static std::unique_ptr<KafkaProducer> Create(const KafkaProperties& properties,
+                                               std::string* error);
+  ~KafkaProducer();
+  KafkaProducer(const KafkaProducer&) = delete;
+  KafkaProducer& operator=(const KafkaProducer&) = delete;
+
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  // Returns false only when the producer is closed or the message is refused
+  // outright (e.g. larger than message.max.bytes); `done` is then not called.
+  bool Produce(std::string_view topic, std::string_view key, std::string_view value,
+               const Headers& headers, DeliveryCallback done);
+  // Waits until every produced message is resolved, up to timeout_ms.
+  // Returns true when none is outstanding.
+  bool Flush(int timeout_ms);
+
+  uint64_t delivered() const { return delivered_; }
+  uint64_t retries() const { return retries_; }
+  uint64_t failed() const { return failed_; }
+  uint64_t outstanding() const { return outstanding_; }
+
+ private:
+  struct Pending;
+  KafkaProducer() = default;
+  bool Send(Pending* pending);
+  static void OnDelivery(rd_kafka_s* rk, const void* message, void* opaque);
+
+  rd_kafka_s* rk_ = nullptr;
+  std::thread poller_;
+  std::atomic<bool> closing_{false};
+  std::atomic<uint64_t> delivered_{0};
+  std::atomic<uint64_t> retries_{0};
+  std::atomic<uint64_t> failed_{0};
+  std::atomic<uint64_t> outstanding_{0};
+};
+
+}  // namespace loghunt

@@ -1,0 +1,39 @@
+#include "sinks/kafka_sink.h"
+
+#include <future>
+
+#include "core/serialize.h"
+
+namespace loghunt {
+
+std::unique_ptr<KafkaSink> KafkaSink::Create(const KafkaProperties& properties, std::string topic,
+                                             AlertFormat format, std::string* error) {
+  std::unique_ptr<KafkaSink> sink(new KafkaSink());
+  sink->producer_ = KafkaProducer::Create(properties, error);
+  if (!sink->producer_) return nullptr;
+  sink->topic_ = std::move(topic);
+  sink->format_ = format;
+  return sink;
+}
+
+bool KafkaSink::WriteAsync(const Alert& alert, DeliveryCallback done) {
+  std::string value;
+  if (format_ == AlertFormat::kJson) {
+    AppendAlertJson(alert, &value);
+  } else {
+    AppendAlertText(alert, &value);
+  }
+  return producer_->Produce(topic_, alert.host, value, {{"loghunt.alert_id", alert.id}},
+                            std::move(done));
+}
+
+bool KafkaSink::Write(const Alert& alert) {
+  auto promise = std::make_shared<std::promise<bool>>();
+  auto result = promise->get_future();
+  if (!WriteAsync(alert, [promise](bool ok) { promise->set_value(ok); })) return false;
+  return result.get();
+}
+
+bool KafkaSink::Flush() { return producer_->Flush(30'000); }
+
+}  // namespace loghunt

@@ -1,0 +1,40 @@
+// KafkaSink: alerts as JSON to a Kafka topic through an idempotent producer
+// (enable.idempotence=true, acks=all), keyed by host so one host's alerts stay
+// in order on one partition. Asynchronous: the pipeline acknowledges an
+// alert's source position only when its delivery report says it is stored.
+//
+// Thread-safety: WriteAsync() from one worker at a time per sink instance is
+// not required; the producer is thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "sinks/kafka_producer.h"
+#include "sinks/sink.h"
+
+namespace loghunt {
+
+class KafkaSink : public AlertSink {
+ public:
+  // nullptr + *error when the producer cannot be created.
+  static std::unique_ptr<KafkaSink> Create(const KafkaProperties& properties, std::string topic,
+                                           AlertFormat format, std::string* error);
+
+  std::string_view name() const override { return "kafka"; }
+  bool async() const override { return true; }
+  // Synchronous form: produces and waits for the delivery report.
+  bool Write(const Alert& alert) override;
+  bool WriteAsync(const Alert& alert, DeliveryCallback done) override;
+  bool Flush() override;
+
+  const KafkaProducer& producer() const { return *producer_; }
+
+ private:
+  KafkaSink() = default;
+  std::unique_ptr<KafkaProducer> producer_;
+  std::string topic_;
+  AlertFormat format_ = AlertFormat::kJson;
+};
+
+}  // namespace loghunt
