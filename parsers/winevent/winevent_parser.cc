@@ -1,11 +1,188 @@
 #include "parsers/winevent/winevent_parser.h"
 
+#include <charconv>
+#include <cstring>
+#include <utility>
+
 #include "core/text.h"
 #include "core/time.h"
+#include "parsers/winevent/json_object_splitter.h"
 
 namespace loghunt {
+namespace {
+
+using simdjson::error_code;
+namespace od = simdjson::ondemand;
+
+// Timestamp candidates, best first: the event's own creation time beats the
+// shipper's receipt time; zone-less local times come last.
+enum TimeSlot {
+  kTimeCreatedSlot,
+  kTimeGeneratedSlot,
+  kAtTimestampSlot,
+  kUtcTimeSlot,
+  kEventTimeSlot
+};
+constexpr int kTimeSlots = 5;
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+std::string_view TrimJsonRight(std::string_view s) {
+  while (!s.empty() && IsJsonSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool IsNumberToken(std::string_view t) {
+  if (t.empty() || !(t[0] == '-' || (t[0] >= '0' && t[0] <= '9'))) return false;
+  for (char c : t) {
+    if (!((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+ParseError ReasonFor(error_code error) {
+  switch (error) {
+    case simdjson::UTF8_ERROR:
+    case simdjson::STRING_ERROR:
+    case simdjson::UNESCAPED_CHARS:
+      return ParseError::kBadEncoding;
+    case simdjson::UNCLOSED_STRING:
+    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
+      return ParseError::kTruncated;
+    case simdjson::CAPACITY:
+      return ParseError::kTooLong;
+    default:
+      return ParseError::kBadJson;
+  }
+}
+
+// A top-level value that is valid JSON but not an object (kUnsupported), as
+// opposed to text that is not JSON at all (kBadJson). Arrays are taken on
+// trust; scalars are checked here because simdjson validates them lazily.
+bool IsWellFormedNonObject(od::json_type type, std::string_view message) {
+  std::string_view t = Trim(message);
+  switch (type) {
+    case od::json_type::array:
+      return t.back() == ']';
+    case od::json_type::string:
+      return t.size() >= 2 && t.back() == '"';
+    case od::json_type::boolean:
+      return t == "true" || t == "false";
+    case od::json_type::null:
+      return t == "null";
+    case od::json_type::number:
+      return IsNumberToken(t);
+    default:
+      return false;
+  }
+}
+
+// Windows process ids: "0x1a2b" in Security events, decimal (number or string)
+// in Sysmon. -1 when absent or unreadable.
+int64_t ParsePid(std::string_view s) {
+  s = Trim(s);
+  if (s.empty()) return -1;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    auto v = ParseHexInt(s);
+    return v && *v <= static_cast<uint64_t>(INT64_MAX) ? static_cast<int64_t>(*v) : -1;
+  }
+  auto v = ParseInt(s);
+  return v && *v >= 0 ? *v : -1;
+}
+
+int32_t ParsePort(std::string_view s) {
+  auto v = ParseInt(Trim(s));
+  return v && *v >= 0 && *v <= 65535 ? static_cast<int32_t>(*v) : -1;
+}
+
+bool IsDash(std::string_view s) { return s.empty() || s == "-"; }
+
+bool ContainsNoCase(std::string_view haystack, std::string_view needle) {
+  if (needle.size() > haystack.size()) return false;
+  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    if (EqualsNoCase(haystack.substr(i, needle.size()), needle)) return true;
+  }
+  return false;
+}
+
+// 4688 MandatoryLabel SIDs (S-1-16-<rid>) named like Sysmon's IntegrityLevel.
+std::string_view IntegrityFromLabel(std::string_view sid) {
+  constexpr std::string_view kPrefix = "S-1-16-";
+  if (!StartsWithNoCase(sid, kPrefix)) return {};
+  auto rid = ParseInt(sid.substr(kPrefix.size()));
+  if (!rid) return {};
+  switch (*rid) {
+    case 0:
+      return "Untrusted";
+    case 4096:
+      return "Low";
+    case 8192:
+      return "Medium";
+    case 8448:
+      return "MediumPlus";
+    case 12288:
+      return "High";
+    case 16384:
+      return "System";
+    case 20480:
+      return "Protected";
+    default:
+      return {};
+  }
+}
+
+std::string_view LogonTypeName(std::string_view type) {
+  auto t = ParseInt(Trim(type));
+  if (!t) return {};
+  switch (*t) {
+    case 0:
+      return "system";
+    case 2:
+      return "interactive";
+    case 3:
+      return "network";
+    case 4:
+      return "batch";
+    case 5:
+      return "service";
+    case 7:
+      return "unlock";
+    case 8:
+      return "network_cleartext";
+    case 9:
+      return "new_credentials";
+    case 10:
+      return "remote_interactive";
+    case 11:
+      return "cached_interactive";
+    case 12:
+      return "cached_remote_interactive";
+    case 13:
+      return "cached_unlock";
+    default:
+      return {};
+  }
+}
+
+// Bit of a key in the 256-bit filter that guards the uniqueness of extras.
+inline size_t KeyBit(std::string_view k) {
+  size_t n = k.size();
+  if (n == 0) return 0;
+  auto b = [&](size_t i) { return static_cast<size_t>(static_cast<unsigned char>(k[i])); };
+  return (n * 67 + b(0) * 3 + b(n - 1) * 29 + b(n / 2) * 11 + b((n * 3) / 4)) & 255;
+}
+
+}  // namespace
 
 WineventParser::WineventParser(const ParserOptions& options) : options_(options) {}
+
+std::string_view WineventParser::InMessage(const char* p, size_t n) const {
+  // simdjson hands out pointers into padded_; the same bytes sit at the same
+  // offset of the caller's message, which is where our views must point.
+  return message_.substr(static_cast<size_t>(p - padded_.data()), n);
+}
 
 void WineventParser::Parse(std::string_view message, const SourcePosition& position,
                            EventHandler& out) {
@@ -13,93 +190,637 @@ void WineventParser::Parse(std::string_view message, const SourcePosition& posit
     out.OnError(ParseError::kEmpty, message, position);
     return;
   }
-  padded_.assign(message);
-  padded_.append(simdjson::SIMDJSON_PADDING, '\0');
+  if (message.size() > kMaxMessageBytes) {
+    out.OnError(ParseError::kTooLong, message, position);
+    return;
+  }
+  const size_t padded_size = message.size() + simdjson::SIMDJSON_PADDING;
+  if (padded_.size() < padded_size) padded_.resize(padded_size);
+  std::memcpy(padded_.data(), message.data(), message.size());
+  std::memset(padded_.data() + message.size(), 0, simdjson::SIMDJSON_PADDING);
+  message_ = message;
+
   arena_.Reset();
   event_.Clear();
   event_.stream = Stream::kWinevent;
   event_.raw = message;
   event_.position = position;
+  data_mask_ = 0;
+  key_bloom_ = {};
+  id_ = {};
+  id_fallback_ = {};
+  channel_ = provider_ = host_ = message_text_ = {};
+  for (auto& t : time_) t = {};
 
-  simdjson::ondemand::document doc;
-  if (json_.iterate(padded_.data(), message.size(), padded_.size()).get(doc)) {
-    out.OnError(ParseError::kBadJson, message, position);
+  od::document doc;
+  error_code error = json_.iterate(padded_.data(), message.size(), padded_.size()).get(doc);
+  od::object top;
+  if (!error) {
+    od::json_type type;
+    error = doc.type().get(type);
+    if (!error && type != od::json_type::object) {
+      out.OnError(
+          IsWellFormedNonObject(type, message) ? ParseError::kUnsupported : ParseError::kBadJson,
+          message, position);
+      return;
+    }
+  }
+  if (!error) error = doc.get_object().get(top);
+  if (!error) error = WalkTop(top);
+  if (!error) {
+    // Anything after the top-level object is not one event.
+    const char* trailing = nullptr;
+    if (doc.current_location().get(trailing) == simdjson::SUCCESS)
+      error = simdjson::TRAILING_CONTENT;
+  }
+  if (error) {
+    ParseError reason = ReasonFor(error);
+    // simdjson reports "ended early" whenever the last structural character
+    // does not close the document; tell real truncation from trailing text.
+    if (reason == ParseError::kTruncated) {
+      JsonSplitResult split = SplitJsonObjects(message);
+      if (!split.objects.empty()) reason = ParseError::kBadJson;
+    }
+    out.OnError(reason, message, position);
     return;
   }
-  simdjson::ondemand::object obj;
-  if (doc.get_object().get(obj)) {
-    out.OnError(ParseError::kBadJson, message, position);
-    return;
-  }
-  int64_t event_id = -1;
-  std::string_view channel;
-  for (auto field : obj) {
-    std::string_view key;
-    if (field.unescaped_key().get(key)) {
-      out.OnError(ParseError::kBadJson, message, position);
-      return;
-    }
-    key = arena_.Copy(key);
-    simdjson::ondemand::value value;
-    if (field.value().get(value)) {
-      out.OnError(ParseError::kBadJson, message, position);
-      return;
-    }
-    std::string_view text;
-    auto type = value.type();
-    if (type.error()) {
-      out.OnError(ParseError::kBadJson, message, position);
-      return;
-    }
-    if (type.value_unsafe() == simdjson::ondemand::json_type::string) {
-      if (value.get_string().get(text)) {
-        out.OnError(ParseError::kBadEncoding, message, position);
-        return;
-      }
-      text = arena_.Copy(text);
-    } else if (type.value_unsafe() == simdjson::ondemand::json_type::number) {
-      text = arena_.Copy(Trim(value.raw_json_token()));
-    } else {
-      continue;  // nested objects and arrays: the Windows issue maps the other shapes
-    }
-    if (key == "EventID") {
-      auto id = ParseInt(text);
-      if (!id) {
-        out.OnError(ParseError::kWrongType, message, position);
-        return;
-      }
-      event_id = *id;
-    } else if (key == "Hostname" || key == "Computer") {
-      event_.host = text;
-    } else if (key == "Channel") {
-      channel = text;
-    } else if (key == "@timestamp") {
-      if (auto ns = ParseRfc3339(text)) event_.timestamp_ns = *ns;
-    } else if (key == "CommandLine") {
-      event_.process.command_line = text;
-    } else if (key == "Image" || key == "NewProcessName") {
-      event_.process.executable = text;
-    } else if (key == "ParentImage" || key == "ParentProcessName") {
-      event_.process.parent_executable = text;
-    } else if (key == "ParentCommandLine") {
-      event_.process.parent_command_line = text;
-    } else if (key == "User" || key == "SubjectUserName") {
-      event_.process.user = text;
-    } else {
-      event_.extras.push_back({key, text});
-    }
-  }
-  if (event_id < 0) {
+
+  const IdCandidate& id = id_.present ? id_ : id_fallback_;
+  if (!id.present) {
     out.OnError(ParseError::kMissingField, message, position);
     return;
   }
-  event_.program = channel;
-  bool sysmon = channel.find("Sysmon") != std::string_view::npos;
-  if (event_id == 4688 || (sysmon && event_id == 1)) event_.kind = EventKind::kProcessStart;
-  char* buf = arena_.Allocate(24);
-  int n = std::snprintf(buf, 24, "%lld", static_cast<long long>(event_id));
-  event_.extras.push_back({"winlog.event_id", std::string_view(buf, static_cast<size_t>(n))});
+  auto event_id = id.wrong_type ? std::nullopt : ParseInt(id.text);
+  // Legacy providers put qualifiers in the high 16 bits; the id is the low 16.
+  if (!event_id || *event_id < 0 || *event_id > 0xFFFFFFFFLL) {
+    out.OnError(ParseError::kWrongType, message, position);
+    return;
+  }
+  int64_t event_id_value = *event_id & 0xFFFF;
+  std::string_view id_text = id.text;
+  if (event_id_value != *event_id || (id_text.size() > 1 && id_text[0] == '0')) {
+    char* buf = arena_.Allocate(8);
+    auto res = std::to_chars(buf, buf + 8, event_id_value);
+    id_text = std::string_view(buf, static_cast<size_t>(res.ptr - buf));
+  }
+  AddExtra("winlog.event_id", id_text);
+  Normalize(event_id_value);
   out.OnEvent(event_);
+}
+
+error_code WineventParser::Key(od::field& field, std::string_view* key) {
+  const char* begin = field.key().raw();
+  // The value's token starts after `"key" :`; walk back to the closing quote.
+  const char* p = field.value().raw_json_token().data();
+  do --p;
+  while (p > begin && IsJsonSpace(*p));
+  if (p <= begin || *p != ':') return simdjson::TAPE_ERROR;
+  do --p;
+  while (p >= begin && IsJsonSpace(*p));
+  if (p < begin || *p != '"') return simdjson::TAPE_ERROR;
+  size_t n = static_cast<size_t>(p - begin);
+  if (std::memchr(begin, '\\', n) != nullptr) return Unescape(begin, n, key);
+  *key = InMessage(begin, n);
+  return simdjson::SUCCESS;
+}
+
+error_code WineventParser::Unescape(const char* raw_after_quote, size_t escaped_len,
+                                    std::string_view* out) {
+  const size_t cap = escaped_len + simdjson::SIMDJSON_PADDING;
+  char* dst = arena_.Allocate(cap);
+  auto* cursor = reinterpret_cast<uint8_t*>(dst);
+  std::string_view text;
+  error_code error =
+      json_.unescape(od::raw_json_string(reinterpret_cast<const uint8_t*>(raw_after_quote)), cursor)
+          .get(text);
+  if (error) {
+    arena_.Shrink(cap);
+    return error;
+  }
+  arena_.Shrink(cap - text.size());
+  *out = text;
+  return simdjson::SUCCESS;
+}
+
+error_code WineventParser::ReadScalar(od::value& value, Scalar* scalar, bool* is_scalar,
+                                      bool* is_null) {
+  std::string_view token = value.raw_json_token();
+  *is_scalar = true;
+  *is_null = false;
+  if (token.empty()) return simdjson::TAPE_ERROR;
+  switch (token[0]) {
+    case '"': {
+      token = TrimJsonRight(token);
+      if (token.size() < 2 || token.back() != '"') return simdjson::UNCLOSED_STRING;
+      const char* inner = token.data() + 1;
+      size_t n = token.size() - 2;
+      scalar->is_string = true;
+      if (std::memchr(inner, '\\', n) != nullptr) return Unescape(inner, n, &scalar->text);
+      scalar->text = InMessage(inner, n);
+      return simdjson::SUCCESS;
+    }
+    case '{':
+    case '[':
+      *is_scalar = false;
+      return simdjson::SUCCESS;
+    case 't':
+      token = TrimJsonRight(token);
+      if (token != "true") return simdjson::T_ATOM_ERROR;
+      break;
+    case 'f':
+      token = TrimJsonRight(token);
+      if (token != "false") return simdjson::F_ATOM_ERROR;
+      break;
+    case 'n':
+      token = TrimJsonRight(token);
+      if (token != "null") return simdjson::N_ATOM_ERROR;
+      *is_null = true;
+      break;
+    default:
+      token = TrimJsonRight(token);
+      if (!IsNumberToken(token)) return simdjson::NUMBER_ERROR;
+      break;
+  }
+  scalar->is_string = false;
+  scalar->text = InMessage(token.data(), token.size());
+  return simdjson::SUCCESS;
+}
+
+// Top level: flat shapes (NXLog, Sentinel) keep everything here; Winlogbeat and
+// evtx_dump nest their parts in objects, recognized by name.
+error_code WineventParser::WalkTop(od::object object) {
+  for (auto item : object) {
+    od::field field;
+    if (error_code e = std::move(item).get(field)) return e;
+    std::string_view key;
+    if (error_code e = Key(field, &key)) return e;
+    od::value value = field.value();
+    Scalar scalar;
+    bool is_scalar, is_null;
+    if (error_code e = ReadScalar(value, &scalar, &is_scalar, &is_null)) return e;
+    if (!is_scalar || is_null) {
+      if (key == "EventID" && !id_.present) id_ = {{}, true, true};
+      if (is_null) continue;
+      od::object child;
+      if (value.get_object().get(child) != simdjson::SUCCESS) continue;  // an array: skipped
+      error_code e = simdjson::SUCCESS;
+      if (key == "winlog") {
+        e = WalkWinlog(child);
+      } else if (key == "Event") {
+        e = WalkEvtxEvent(child);
+      } else if (key == "host") {
+        e = WalkHost(child);
+      } else if (key == "event") {
+        e = WalkEcsEvent(child);
+      }
+      if (e) return e;
+      continue;
+    }
+    WinField f = LookupWinField(key);
+    if (IsEnvelope(f)) {
+      OnEnvelope(f, scalar);
+    } else {
+      OnData(key, scalar);
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+// EventData / UserData / winlog.event_data: every scalar is event data. UserData
+// wraps its fields in one more object (e.g. LogFileCleared), hence the depth.
+error_code WineventParser::WalkData(od::object object, int depth) {
+  for (auto item : object) {
+    od::field field;
+    if (error_code e = std::move(item).get(field)) return e;
+    std::string_view key;
+    if (error_code e = Key(field, &key)) return e;
+    od::value value = field.value();
+    Scalar scalar;
+    bool is_scalar, is_null;
+    if (error_code e = ReadScalar(value, &scalar, &is_scalar, &is_null)) return e;
+    if (is_null) continue;
+    if (!is_scalar) {
+      od::object child;
+      if (depth < 2 && key != "#attributes" && value.get_object().get(child) == simdjson::SUCCESS) {
+        if (error_code e = WalkData(child, depth + 1)) return e;
+      }
+      continue;
+    }
+    OnData(key, scalar);
+  }
+  return simdjson::SUCCESS;
+}
+
+error_code WineventParser::WalkEvtxEvent(od::object object) {
+  for (auto item : object) {
+    od::field field;
+    if (error_code e = std::move(item).get(field)) return e;
+    std::string_view key;
+    if (error_code e = Key(field, &key)) return e;
+    od::object child;
+    if (field.value().get_object().get(child) != simdjson::SUCCESS) continue;
+    error_code e = simdjson::SUCCESS;
+    if (key == "System") {
+      e = WalkEvtxSystem(child);
+    } else if (key == "EventData" || key == "UserData") {
+      e = WalkData(child, 0);
+    }
+    if (e) return e;
+  }
+  return simdjson::SUCCESS;
+}
+
+// evtx_dump System: scalars, plus values wrapped as {"#text": v} or carried in
+// {"#attributes": {...}}.
+error_code WineventParser::WalkEvtxSystem(od::object object) {
+  for (auto item : object) {
+    od::field field;
+    if (error_code e = std::move(item).get(field)) return e;
+    std::string_view key;
+    if (error_code e = Key(field, &key)) return e;
+    od::value value = field.value();
+    Scalar scalar;
+    bool is_scalar, is_null;
+    if (error_code e = ReadScalar(value, &scalar, &is_scalar, &is_null)) return e;
+    if (is_null) {
+      if (key == "EventID" && !id_.present) id_ = {{}, true, true};
+      continue;
+    }
+    if (is_scalar) {
+      if (key == "EventID") {
+        OnEnvelope(WinField::kEventId, scalar);
+      } else if (key == "Channel") {
+        OnEnvelope(WinField::kChannel, scalar);
+      } else if (key == "Computer") {
+        OnEnvelope(WinField::kComputer, scalar);
+      }
+      continue;
+    }
+    // {"#text": 4688, "#attributes": {"Qualifiers": ...}}, {"#attributes": {"SystemTime": ...}},
+    // {"#attributes": {"Name": ...}}.
+    const bool is_id = key == "EventID", is_time = key == "TimeCreated",
+               is_provider = key == "Provider";
+    od::object child;
+    if (!(is_id || is_time || is_provider) || value.get_object().get(child) != simdjson::SUCCESS) {
+      if (is_id && !id_.present) id_ = {{}, true, true};
+      continue;
+    }
+    bool id_found = false;
+    for (auto inner_item : child) {
+      od::field inner;
+      if (error_code e = std::move(inner_item).get(inner)) return e;
+      std::string_view inner_key;
+      if (error_code e = Key(inner, &inner_key)) return e;
+      od::value inner_value = inner.value();
+      if (is_id && inner_key == "#text") {
+        if (error_code e = ReadScalar(inner_value, &scalar, &is_scalar, &is_null)) return e;
+        if (is_scalar && !is_null) {
+          OnEnvelope(WinField::kEventId, scalar);
+          id_found = true;
+        }
+        continue;
+      }
+      od::object attributes;
+      if (inner_key != "#attributes" || inner_value.get_object().get(attributes)) continue;
+      for (auto attr_item : attributes) {
+        od::field attr;
+        if (error_code e = std::move(attr_item).get(attr)) return e;
+        std::string_view attr_key;
+        if (error_code e = Key(attr, &attr_key)) return e;
+        od::value attr_value = attr.value();
+        if (error_code e = ReadScalar(attr_value, &scalar, &is_scalar, &is_null)) return e;
+        if (!is_scalar || is_null) continue;
+        if (is_time && attr_key == "SystemTime") {
+          OnEnvelope(WinField::kTimeCreated, scalar);
+        } else if (is_provider && attr_key == "Name") {
+          OnEnvelope(WinField::kProviderName, scalar);
+        }
+      }
+    }
+    if (is_id && !id_found && !id_.present) id_ = {{}, true, true};
+  }
+  return simdjson::SUCCESS;
+}
+
+error_code WineventParser::WalkWinlog(od::object object) {
+  for (auto item : object) {
+    od::field field;
+    if (error_code e = std::move(item).get(field)) return e;
+    std::string_view key;
+    if (error_code e = Key(field, &key)) return e;
+    od::value value = field.value();
+    Scalar scalar;
+    bool is_scalar, is_null;
+    if (error_code e = ReadScalar(value, &scalar, &is_scalar, &is_null)) return e;
+    if (!is_scalar) {
+      od::object child;
+      if ((key == "event_data" || key == "user_data") &&
+          value.get_object().get(child) == simdjson::SUCCESS) {
+        if (error_code e = WalkData(child, 0)) return e;
+      } else if (key == "event_id" && !id_.present) {
+        id_ = {{}, true, true};
+      }
+      continue;
+    }
+    if (key == "event_id") {
+      if (is_null) {
+        if (!id_.present) id_ = {{}, true, true};
+      } else {
+        OnEnvelope(WinField::kEventId, scalar);
+      }
+    } else if (is_null) {
+      continue;
+    } else if (key == "channel") {
+      OnEnvelope(WinField::kChannel, scalar);
+    } else if (key == "computer_name") {
+      OnEnvelope(WinField::kComputer, scalar);
+    } else if (key == "provider_name") {
+      OnEnvelope(WinField::kProviderName, scalar);
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+error_code WineventParser::WalkHost(od::object object) {
+  for (auto item : object) {
+    od::field field;
+    if (error_code e = std::move(item).get(field)) return e;
+    std::string_view key;
+    if (error_code e = Key(field, &key)) return e;
+    if (key != "name") continue;
+    od::value value = field.value();
+    Scalar scalar;
+    bool is_scalar, is_null;
+    if (error_code e = ReadScalar(value, &scalar, &is_scalar, &is_null)) return e;
+    if (is_scalar && !is_null && scalar.is_string) OnEnvelope(WinField::kHostname, scalar);
+  }
+  return simdjson::SUCCESS;
+}
+
+error_code WineventParser::WalkEcsEvent(od::object object) {
+  for (auto item : object) {
+    od::field field;
+    if (error_code e = std::move(item).get(field)) return e;
+    std::string_view key;
+    if (error_code e = Key(field, &key)) return e;
+    if (key != "code") continue;
+    od::value value = field.value();
+    Scalar scalar;
+    bool is_scalar, is_null;
+    if (error_code e = ReadScalar(value, &scalar, &is_scalar, &is_null)) return e;
+    if (!id_fallback_.present) id_fallback_ = {scalar.text, true, !is_scalar || is_null};
+  }
+  return simdjson::SUCCESS;
+}
+
+void WineventParser::OnEnvelope(WinField field, const Scalar& value) {
+  std::string_view v = value.text;
+  switch (field) {
+    case WinField::kEventId:
+      if (!id_.present) id_ = {v, true, false};
+      break;
+    case WinField::kChannel:
+      if (channel_.empty()) channel_ = v;
+      break;
+    case WinField::kHostname:
+    case WinField::kComputer:
+      if (host_.empty()) host_ = v;
+      break;
+    case WinField::kTimeCreated:
+      if (time_[kTimeCreatedSlot].empty()) time_[kTimeCreatedSlot] = v;
+      break;
+    case WinField::kTimeGenerated:
+      if (time_[kTimeGeneratedSlot].empty()) time_[kTimeGeneratedSlot] = v;
+      break;
+    case WinField::kAtTimestamp:
+      if (time_[kAtTimestampSlot].empty()) time_[kAtTimestampSlot] = v;
+      break;
+    case WinField::kEventTime:
+      if (time_[kEventTimeSlot].empty()) time_[kEventTimeSlot] = v;
+      break;
+    case WinField::kMessage:
+      if (message_text_.empty()) message_text_ = v;
+      break;
+    case WinField::kProviderName:
+      if (provider_.empty()) provider_ = v;
+      break;
+    default:
+      break;
+  }
+}
+
+void WineventParser::OnData(std::string_view key, const Scalar& value) {
+  WinField f = LookupWinField(key);
+  if (f != WinField::kUnknown && !IsEnvelope(f)) {
+    int i = static_cast<int>(f) - static_cast<int>(WinField::kFirstData);
+    uint64_t bit = uint64_t{1} << i;
+    if (!(data_mask_ & bit)) {
+      data_mask_ |= bit;
+      data_[static_cast<size_t>(i)] = value.text;
+    }
+  }
+  AddExtra(key, value.text);
+}
+
+bool WineventParser::HasExtraKey(std::string_view key) const {
+  for (const auto& f : event_.extras) {
+    if (f.key == key) return true;
+  }
+  return false;
+}
+
+void WineventParser::AddExtra(std::string_view key, std::string_view value) {
+  // Keys are unique per event (first wins); the filter makes the check free
+  // for the common case of a key not seen before.
+  size_t bit = KeyBit(key);
+  uint64_t& word = key_bloom_[bit >> 6];
+  uint64_t mask = uint64_t{1} << (bit & 63);
+  if ((word & mask) && HasExtraKey(key)) return;
+  word |= mask;
+  event_.extras.push_back({key, value});
+}
+
+std::string_view WineventParser::JoinUser(std::string_view domain, std::string_view user) {
+  if (IsDash(user)) return {};
+  if (IsDash(domain)) return user;
+  char* p = arena_.Allocate(domain.size() + 1 + user.size());
+  std::memcpy(p, domain.data(), domain.size());
+  p[domain.size()] = '\\';
+  std::memcpy(p + domain.size() + 1, user.data(), user.size());
+  return {p, domain.size() + 1 + user.size()};
+}
+
+void WineventParser::Normalize(int64_t id) {
+  using F = WinField;
+  Event& e = event_;
+  e.program = channel_;
+  e.host = host_;
+  e.message = message_text_;
+  if (!provider_.empty()) AddExtra("winlog.provider_name", provider_);
+
+  time_[kUtcTimeSlot] = Data(F::kUtcTime);
+  for (int slot = 0; slot < kTimeSlots && e.timestamp_ns == 0; ++slot) {
+    if (time_[slot].empty()) continue;
+    int32_t offset = slot == kUtcTimeSlot ? 0 : options_.default_utc_offset_seconds;
+    if (auto ns = ParseRfc3339(time_[slot], offset)) e.timestamp_ns = *ns;
+  }
+
+  const bool sysmon = ContainsNoCase(channel_, "Sysmon") || ContainsNoCase(provider_, "Sysmon");
+  const bool security = channel_.empty() || EqualsNoCase(channel_, "Security");
+  const bool system = channel_.empty() || EqualsNoCase(channel_, "System");
+  const std::string_view subject = JoinUser(Data(F::kSubjectDomainName), Data(F::kSubjectUserName));
+  const std::string_view target = JoinUser(Data(F::kTargetDomainName), Data(F::kTargetUserName));
+
+  // What most kinds share: the acting process and account, where present.
+  ProcessInfo& p = e.process;
+  p.executable = !Data(F::kImage).empty() ? Data(F::kImage) : Data(F::kProcessName);
+  p.command_line = Data(F::kCommandLine);
+  p.pid = ParsePid(Data(F::kProcessId));
+  if (!Data(F::kUser).empty()) {
+    p.user = Data(F::kUser);
+  } else if (!subject.empty()) {
+    p.user = subject;
+  } else {
+    p.user = Data(F::kAccount);
+  }
+  p.logon_id = !Data(F::kLogonId).empty() ? Data(F::kLogonId) : Data(F::kSubjectLogonId);
+
+  if (sysmon) {
+    switch (id) {
+      case 1: {
+        e.kind = EventKind::kProcessStart;
+        p.parent_executable = Data(F::kParentImage);
+        p.parent_command_line = Data(F::kParentCommandLine);
+        p.ppid = ParsePid(Data(F::kParentProcessId));
+        p.cwd = Data(F::kCurrentDirectory);
+        if (!Data(F::kIntegrityLevel).empty()) {
+          AddExtra("process.integrity_level", Data(F::kIntegrityLevel));
+        }
+        // "SHA1=..,MD5=..,SHA256=..,IMPHASH=.."
+        std::string_view hashes = Data(F::kHashes);
+        while (!hashes.empty()) {
+          size_t comma = hashes.find(',');
+          std::string_view item = hashes.substr(0, comma);
+          hashes = comma == std::string_view::npos ? std::string_view() : hashes.substr(comma + 1);
+          size_t eq = item.find('=');
+          if (eq == std::string_view::npos) continue;
+          std::string_view alg = Trim(item.substr(0, eq)), value = Trim(item.substr(eq + 1));
+          if (value.empty()) continue;
+          if (EqualsNoCase(alg, "MD5")) {
+            AddExtra("process.hash.md5", value);
+          } else if (EqualsNoCase(alg, "SHA1")) {
+            AddExtra("process.hash.sha1", value);
+          } else if (EqualsNoCase(alg, "SHA256")) {
+            AddExtra("process.hash.sha256", value);
+          } else if (EqualsNoCase(alg, "IMPHASH")) {
+            AddExtra("process.pe.imphash", value);
+          }
+        }
+        break;
+      }
+      case 3: {
+        e.kind = EventKind::kNetwork;
+        NetworkInfo& n = e.network;
+        n.source_ip = Data(F::kSourceIp);
+        n.source_port = ParsePort(Data(F::kSourcePort));
+        n.destination_ip = Data(F::kDestinationIp);
+        n.destination_port = ParsePort(Data(F::kDestinationPort));
+        n.protocol = Data(F::kProtocol);
+        break;
+      }
+      case 22:
+        e.kind = EventKind::kDnsQuery;
+        if (!Data(F::kQueryName).empty()) AddExtra("dns.question.name", Data(F::kQueryName));
+        break;
+      default:
+        break;
+    }
+    return;
+  }
+
+  if (security) {
+    switch (id) {
+      case 4688: {
+        e.kind = EventKind::kProcessStart;
+        // The creator is the subject; ProcessId is the creator's (parent's) id.
+        p.executable = Data(F::kNewProcessName);
+        p.pid = ParsePid(Data(F::kNewProcessId));
+        p.ppid = ParsePid(Data(F::kProcessId));
+        p.parent_executable = Data(F::kParentProcessName);
+        p.parent_command_line = Data(F::kParentCommandLine);
+        p.user = !subject.empty() ? subject : Data(F::kAccount);
+        p.logon_id = Data(F::kSubjectLogonId);
+        std::string_view integrity = IntegrityFromLabel(Data(F::kMandatoryLabel));
+        if (!integrity.empty()) AddExtra("process.integrity_level", integrity);
+        return;
+      }
+      case 4624:
+      case 4625:
+      case 4648:
+      case 4672:
+      case 4634:
+      case 4647: {
+        e.kind = (id == 4634 || id == 4647) ? EventKind::kLogoff : EventKind::kLogon;
+        LogonInfo& l = e.logon;
+        l.user = id == 4672 ? subject : target;
+        if (l.user.empty()) l.user = id == 4672 ? Data(F::kAccount) : std::string_view();
+        l.result = id == 4625 ? LogonResult::kFailure : LogonResult::kSuccess;
+        l.method = LogonTypeName(Data(F::kLogonType));
+        if (!IsDash(Data(F::kIpAddress))) l.source_ip = Data(F::kIpAddress);
+        if (!IsDash(Data(F::kWorkstationName))) {
+          AddExtra("source.domain", Data(F::kWorkstationName));
+        }
+        if (id != 4672 && id != 4648 && !Data(F::kTargetLogonId).empty()) {
+          p.logon_id = Data(F::kTargetLogonId);
+        }
+        p.user = subject.empty() ? p.user : subject;
+        return;
+      }
+      case 4720:
+      case 4722:
+      case 4724:
+      case 4738:
+      case 4728:
+      case 4732: {
+        e.kind = EventKind::kAccountChange;
+        p.user = subject;
+        p.logon_id = Data(F::kSubjectLogonId);
+        if (id == 4728 || id == 4732) {
+          if (!Data(F::kTargetUserName).empty()) AddExtra("group.name", Data(F::kTargetUserName));
+          std::string_view member =
+              !IsDash(Data(F::kMemberName)) ? Data(F::kMemberName) : Data(F::kMemberSid);
+          if (!IsDash(member)) AddExtra("user.target.name", member);
+        } else if (!target.empty()) {
+          AddExtra("user.target.name", target);
+        }
+        return;
+      }
+      case 4697:
+        e.kind = EventKind::kServiceInstall;
+        p.command_line = Data(F::kServiceFileName);
+        if (!Data(F::kServiceName).empty()) AddExtra("service.name", Data(F::kServiceName));
+        return;
+      case 1102:
+        e.kind = EventKind::kLogCleared;
+        return;
+      default:
+        break;
+    }
+  }
+  if (system) {
+    switch (id) {
+      case 7045:
+        e.kind = EventKind::kServiceInstall;
+        p.command_line = Data(F::kImagePath);
+        if (!Data(F::kServiceName).empty()) AddExtra("service.name", Data(F::kServiceName));
+        return;
+      case 104:
+        e.kind = EventKind::kLogCleared;
+        return;
+      default:
+        break;
+    }
+  }
 }
 
 }  // namespace loghunt

@@ -1,33 +1,119 @@
-// WineventParser: Windows events as JSON (one object per message) -> Events.
+// WineventParser: one Windows event as JSON (one object per message) -> Event.
 //
-// Foundation version: flat JSON (NXLog / Security-Datasets style) read with
-// simdjson On-Demand; EventID 4688 and Sysmon 1 become process_start. The
-// Winlogbeat and Sentinel shapes and the other kinds come with the Windows
-// event stream issue.
+// Shapes, detected per message from the keys present (key order never
+// matters): NXLog / Security-Datasets flat JSON (EventID, Channel, Hostname
+// and the event data at top level), Microsoft Sentinel SecurityEvent rows
+// (flat too: Computer, TimeGenerated, Account), Winlogbeat / ECS (`winlog.
+// event_id`, `winlog.channel`, `winlog.event_data.*`, `host.name`,
+// `@timestamp`) and evtx_dump exports (`Event.System`, `Event.EventData` or
+// `Event.UserData`). Field mapping and kinds are documented in docs/winevent.md.
+//
+// Every event data field is kept as an extra under its original Windows name
+// (`CommandLine`, `OriginalFileName`, ...), whatever the shape, and the known
+// ones also fill the normalized slots and ECS-style extras
+// (`process.hash.sha256`, `winlog.event_id`, ...).
+//
+// Views: strings without JSON escapes are views into `message`; escaped strings
+// are unescaped into the parser's arena. The Event handed to the handler is
+// valid until the handler returns (the arena is reset by the next Parse()).
+//
+// Errors (never fatal, one OnError per bad message, nothing else delivered):
+// kEmpty, kTooLong (> kMaxMessageBytes), kBadJson (syntax, trailing content),
+// kTruncated (input ends inside a string/object), kBadEncoding (invalid UTF-8
+// or escape), kUnsupported (valid JSON that is not an object), kMissingField (no
+// event id), kWrongType (event id not a non-negative integer or integer string).
+// Other fields of an unexpected type are skipped, not errors.
+//
+// Memory: the padded copy of the message, the simdjson parser and the arena
+// grow to the largest message seen (at most kMaxMessageBytes) and are reused;
+// in the steady state Parse() allocates nothing.
+//
+// Thread-safety: none; one parser per worker.
 #pragma once
 
 #include <simdjson.h>
 
-#include <string>
+#include <array>
+#include <cstdint>
+#include <string_view>
+#include <vector>
 
 #include "core/arena.h"
 #include "parsers/parser.h"
+#include "parsers/winevent/winevent_fields.h"
 
 namespace loghunt {
 
 class WineventParser : public StreamParser {
  public:
+  // Messages longer than this are rejected with kTooLong (keeps memory bounded).
+  static constexpr size_t kMaxMessageBytes = 8 << 20;
+
   explicit WineventParser(const ParserOptions& options);
   Stream stream() const override { return Stream::kWinevent; }
-  void Parse(std::string_view message, const SourcePosition& position,
-             EventHandler& out) override;
+  void Parse(std::string_view message, const SourcePosition& position, EventHandler& out) override;
 
  private:
+  // Where a scalar came from decides what it may mean (see Walk*).
+  enum class Context : uint8_t { kTop, kData, kSystem, kWinlog };
+
+  // A scalar JSON value: `text` is the string (unescaped) or the raw token.
+  struct Scalar {
+    std::string_view text;
+    bool is_string = false;
+  };
+
+  // The event id as found; parsed and validated once all keys are seen.
+  struct IdCandidate {
+    std::string_view text;
+    bool present = false;
+    bool wrong_type = false;  // object/array/bool/null where an id belongs
+  };
+
+  simdjson::error_code WalkTop(simdjson::ondemand::object object);
+  simdjson::error_code WalkData(simdjson::ondemand::object object, int depth);
+  simdjson::error_code WalkEvtxEvent(simdjson::ondemand::object object);
+  simdjson::error_code WalkEvtxSystem(simdjson::ondemand::object object);
+  simdjson::error_code WalkWinlog(simdjson::ondemand::object object);
+  simdjson::error_code WalkHost(simdjson::ondemand::object object);
+  simdjson::error_code WalkEcsEvent(simdjson::ondemand::object object);
+
+  // Reads the key of `field` (a view into the message, or unescaped).
+  simdjson::error_code Key(simdjson::ondemand::field& field, std::string_view* key);
+  // Reads a scalar value; *is_scalar = false for objects and arrays (not consumed).
+  simdjson::error_code ReadScalar(simdjson::ondemand::value& value, Scalar* scalar, bool* is_scalar,
+                                  bool* is_null);
+  simdjson::error_code Unescape(const char* raw_after_quote, size_t escaped_len,
+                                std::string_view* out);
+  std::string_view InMessage(const char* p, size_t n) const;
+
+  void OnEnvelope(WinField field, const Scalar& value);
+  void OnData(std::string_view key, const Scalar& value);
+  void AddExtra(std::string_view key, std::string_view value);
+  bool HasExtraKey(std::string_view key) const;
+
+  std::string_view Data(WinField f) const {
+    int i = static_cast<int>(f) - static_cast<int>(WinField::kFirstData);
+    return (data_mask_ >> i) & 1 ? data_[static_cast<size_t>(i)] : std::string_view();
+  }
+  void Normalize(int64_t event_id);
+  std::string_view JoinUser(std::string_view domain, std::string_view user);
+
   ParserOptions options_;
   simdjson::ondemand::parser json_;
-  std::string padded_;  // message copy with simdjson's required padding
+  std::vector<char> padded_;  // message copy with simdjson's required padding
+  std::string_view message_;  // the message being parsed
   Arena arena_;
   Event event_;
+
+  // Per-message state, reset by Parse().
+  std::array<std::string_view, kWinDataFieldCount> data_;
+  uint64_t data_mask_ = 0;
+  std::array<uint64_t, 4> key_bloom_{};  // keys already in extras (see AddExtra)
+  IdCandidate id_;                       // flat / winlog / System
+  IdCandidate id_fallback_;              // ECS event.code
+  std::string_view channel_, provider_, host_, message_text_;
+  std::string_view time_[5];  // candidates by priority, see kTime* in the .cc
 };
 
 }  // namespace loghunt
