@@ -1,19 +1,24 @@
 #include "daemon/commands.h"
 
 #include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <optional>
 
+#include "core/text.h"
 #include "daemon/config.h"
 #include "daemon/line_reader.h"
 #include "daemon/pipeline.h"
 #include "daemon/embedded_kafka.h"
 #include "daemon/kafka_source.h"
+#include "daemon/metrics.h"
 #include "sinks/kafka_producer.h"
 #include "sinks/kafka_sink.h"
 #include "sinks/stream_sink.h"
@@ -92,15 +97,29 @@ class SinkSet {
   std::vector<std::unique_ptr<AlertSink>> sinks_;
 };
 
+void PublishFileMetrics(Metrics* metrics, const Pipeline& pipeline) {
+  if (metrics == nullptr) return;
+  metrics->PublishPipeline(pipeline.stream(), pipeline.stats());
+  metrics->PublishSinkErrors("all", pipeline.stats().sink_errors);
+  if (pipeline.detectors() != nullptr) metrics->PublishDetectorSeconds(pipeline.detectors()->Seconds());
+}
+
 // Feeds every line of `file` to `pipeline`; positions are (name, -1, line number).
+// Publishes to `metrics` (optional) about every second.
 void FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pipeline& pipeline,
-               SinkSet* sinks) {
+               SinkSet* sinks, Metrics* metrics = nullptr) {
   LineReader reader(file, max_message_bytes);
   std::string_view line;
   bool too_long = false;
   int64_t number = 0;
+  auto last_publish = std::chrono::steady_clock::now();
   while (!g_stop && reader.Next(&line, &too_long)) {
     ++number;
+    if (metrics != nullptr && number % 4096 == 0 &&
+        std::chrono::steady_clock::now() - last_publish > std::chrono::seconds(1)) {
+      PublishFileMetrics(metrics, pipeline);
+      last_publish = std::chrono::steady_clock::now();
+    }
     SourcePosition pos{name, -1, number};
     if (too_long) {
       pipeline.CountTooLong(line, pos);
@@ -113,6 +132,49 @@ void FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pi
     }
   }
   if (reader.error()) spdlog::error("{}: read error: {}", name, std::strerror(errno));
+  PublishFileMetrics(metrics, pipeline);
+}
+
+// Replays "TOPIC\tPARTITION\tOFFSET\tMESSAGE" lines with one pipeline per
+// partition, in the order given (a partition's lines must be in offset order).
+PipelineStats ReplayPositioned(FILE* in, const Config& config, Stream stream,
+                               const std::vector<AlertSink*>& sinks, FILE* events_out) {
+  // Map keys own the topic text that positions point to (map nodes never move).
+  std::map<std::pair<std::string, int32_t>, std::unique_ptr<Pipeline>> pipelines;
+  PipelineStats bad;
+  // A Kafka message may be as large as max_message_bytes plus its position prefix.
+  LineReader reader(in, config.max_message_bytes + 64);
+  std::string_view line;
+  bool too_long;
+  while (!g_stop && reader.Next(&line, &too_long)) {
+    size_t t1 = line.find('\t');
+    size_t t2 = t1 == std::string_view::npos ? t1 : line.find('\t', t1 + 1);
+    size_t t3 = t2 == std::string_view::npos ? t2 : line.find('\t', t2 + 1);
+    auto partition = t2 == std::string_view::npos ? std::nullopt : ParseInt(line.substr(t1 + 1, t2 - t1 - 1));
+    auto offset = t3 == std::string_view::npos ? std::nullopt : ParseInt(line.substr(t2 + 1, t3 - t2 - 1));
+    if (!partition || !offset) {
+      ++bad.messages;
+      ++bad.errors_by_reason[static_cast<size_t>(ParseError::kBadFrame)];
+      continue;
+    }
+    auto [it, inserted] = pipelines.try_emplace(
+        std::make_pair(std::string(line.substr(0, t1)), static_cast<int32_t>(*partition)));
+    if (inserted) it->second = std::make_unique<Pipeline>(config, stream, sinks, events_out);
+    Pipeline* p = it->second.get();
+    SourcePosition pos{it->first.first, static_cast<int32_t>(*partition), *offset};
+    std::string_view message = line.substr(t3 + 1);
+    if (too_long || message.size() > config.max_message_bytes) {
+      p->CountTooLong(message, pos);
+    } else {
+      p->Process(message, pos);
+    }
+  }
+  PipelineStats total = bad;
+  for (auto& [key, p] : pipelines) {
+    p->Finish();
+    total.Add(p->stats());
+  }
+  return total;
 }
 
 FILE* OpenInput(const std::string& path) {
@@ -143,15 +205,30 @@ int RunReplay(const ReplayOptions& options) {
   static char out_buffer[1 << 16];
   std::setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
 
+  std::unique_ptr<Metrics> metrics;
+  if (!options.metrics_listen.empty()) {
+    std::string error;
+    metrics = Metrics::Create(options.metrics_listen, &error);
+    if (!metrics) {
+      std::fprintf(stderr, "loghuntd replay: %s\n", error.c_str());
+      return 2;
+    }
+  }
   auto start = std::chrono::steady_clock::now();
-  Pipeline pipeline(config, stream, sinks, options.events ? stdout : nullptr);
   InstallSignalHandlers();
-  FeedLines(in, options.input == "-" ? "stdin" : options.input, config.max_message_bytes,
-            pipeline, nullptr);
-  pipeline.Finish();
+  PipelineStats st;
+  if (options.positioned) {
+    st = ReplayPositioned(in, config, stream, sinks, options.events ? stdout : nullptr);
+  } else {
+    Pipeline pipeline(config, stream, sinks, options.events ? stdout : nullptr);
+    pipeline.SetMetrics(metrics.get());
+    FeedLines(in, options.input == "-" ? "stdin" : options.input, config.max_message_bytes,
+              pipeline, nullptr, metrics.get());
+    pipeline.Finish();
+    st = pipeline.stats();
+  }
   if (in != stdin) std::fclose(in);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const PipelineStats& st = pipeline.stats();
   std::fprintf(stderr, "loghuntd replay: stream=%s %s elapsed=%.3fs events/s=%.0f\n",
                options.stream.c_str(), st.Summary().c_str(), seconds,
                seconds > 0 ? static_cast<double>(st.events) / seconds : 0.0);
@@ -174,6 +251,16 @@ namespace {
 int RunFiles(const Config& config) {
   SinkSet sinks;
   if (!sinks.Open(config)) return 1;
+  std::unique_ptr<Metrics> metrics;
+  if (!config.metrics_listen.empty()) {
+    std::string error;
+    metrics = Metrics::Create(config.metrics_listen, &error);
+    if (!metrics) {
+      spdlog::error("{}", error);
+      return 1;
+    }
+  }
+  sd_notify(0, "READY=1");
   spdlog::info("loghuntd started with {} input file(s)", config.inputs.size());
   int rc = 0;
   for (const InputConfig& input : config.inputs) {
@@ -184,7 +271,8 @@ int RunFiles(const Config& config) {
       continue;
     }
     Pipeline pipeline(config, input.stream, sinks.pointers());
-    FeedLines(in, input.path, config.max_message_bytes, pipeline, &sinks);
+    pipeline.SetMetrics(metrics.get());
+    FeedLines(in, input.path, config.max_message_bytes, pipeline, &sinks, metrics.get());
     pipeline.Finish();
     if (in != stdin) std::fclose(in);
     spdlog::info("input {} ({}): {}", input.path, StreamName(input.stream),
@@ -195,8 +283,17 @@ int RunFiles(const Config& config) {
   return rc;
 }
 
-int RunKafka(Config config, int64_t idle_exit_ms) {
+int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms) {
   std::string error;
+  std::unique_ptr<Metrics> metrics;
+  if (!config.metrics_listen.empty()) {
+    metrics = Metrics::Create(config.metrics_listen, &error);
+    if (!metrics) {
+      spdlog::error("{}", error);
+      return 1;
+    }
+    spdlog::info("metrics at http://{}/metrics", config.metrics_listen);
+  }
   std::unique_ptr<EmbeddedKafka> embedded;
   if (config.kafka.embedded) {
     embedded = EmbeddedKafka::Start(config, &error);
@@ -219,20 +316,54 @@ int RunKafka(Config config, int64_t idle_exit_ms) {
     dead_letters = std::make_unique<KafkaDeadLetterWriter>(dead_letter_producer.get(),
                                                            config.kafka.dead_letter_topic);
   }
-  KafkaSource source(config, sinks.pointers(), dead_letters.get());
+  KafkaSource source(config, sinks.pointers(), dead_letters.get(), metrics.get());
   if (!source.Open(&error)) {
     spdlog::error("{}", error);
     return 1;
   }
-  source.tick = [&sinks] {
+  // Detectors rebuilt on SIGHUP keep referring to the config they were built
+  // from, so it lives until the next successful reload.
+  std::unique_ptr<Config> detector_config;
+  uint64_t watchdog_usec = 0;
+  bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  auto last_status = std::chrono::steady_clock::now();
+  uint64_t last_events = 0;
+  source.tick = [&] {
     if (g_reopen) {
       g_reopen = false;
+      sd_notify(0, "RELOADING=1");
+      auto fresh = std::make_unique<Config>();
+      std::vector<std::string> errors;
+      std::string reload_error;
+      if (config_path.empty() || !LoadConfig(config_path, fresh.get(), &errors)) {
+        for (const auto& e : errors) spdlog::error("reload: {}", e);
+        spdlog::error("reload: config rejected, keeping the running one");
+      } else if (!source.ReloadDetectors(*fresh, &reload_error)) {
+        spdlog::error("reload: detectors rejected ({}), keeping the running ones", reload_error);
+      } else {
+        detector_config = std::move(fresh);
+        spdlog::info("reload: detectors rebuilt from {}", config_path);
+      }
       sinks.Reopen();
+      sd_notify(0, "READY=1");
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_status > std::chrono::seconds(1)) {
+      double secs = std::chrono::duration<double>(now - last_status).count();
+      uint64_t events = source.Stats().pipeline.events;
+      std::string status = "STATUS=" + std::to_string(static_cast<uint64_t>((events - last_events) / secs)) +
+                           " events/s, lag " + std::to_string(source.TotalLag());
+      sd_notify(0, status.c_str());
+      if (watchdog) sd_notify(0, "WATCHDOG=1");
+      last_events = events;
+      last_status = now;
     }
   };
+  sd_notify(0, "READY=1");
   spdlog::info("loghuntd consuming from {} as group {} with {} worker(s)", config.kafka.brokers,
                config.kafka.group_id, config.kafka.workers);
   source.Run(g_stop, idle_exit_ms);
+  sd_notify(0, "STOPPING=1");
   if (dead_letter_producer) dead_letter_producer->Flush(30'000);
   KafkaSourceStats st = source.Stats();
   spdlog::info("loghuntd stopped: {} commits={} commit_errors={} pauses={} rebalances={}",
@@ -246,7 +377,7 @@ int RunDaemon(const RunOptions& options) {
   Config config;
   if (!LoadOrDefault(options.config_path, &config)) return 2;
   InstallSignalHandlers();
-  if (config.kafka.enabled) return RunKafka(config, options.idle_exit_ms);
+  if (config.kafka.enabled) return RunKafka(config, options.config_path, options.idle_exit_ms);
   if (config.inputs.empty()) {
     std::fprintf(stderr, "%s:0: inputs: no input configured (and no kafka section)\n",
                  options.config_path.c_str());

@@ -13,6 +13,12 @@ struct ReplayOptions {
   std::string config_path;  // "" = built-in defaults
   std::string input = "-";
   bool events = false;
+  // Each line is "TOPIC<TAB>PARTITION<TAB>OFFSET<TAB>MESSAGE" (a dump of a
+  // Kafka topic): messages keep their Kafka positions, and each partition gets
+  // its own parser, as in the daemon, so alert ids equal the daemon's.
+  bool positioned = false;
+  // Serve Prometheus metrics here during the replay ("host:port"; "" = no).
+  std::string metrics_listen;
 };
 
 int RunReplay(const ReplayOptions& options);

@@ -319,7 +319,12 @@ bool LoadConfigText(const std::string& text, const std::string& name, Config* co
     return false;
   }
   if (root.IsNull()) return true;  // empty file: all defaults
-  if (!r.Map(root, "", {"parsers", "inputs", "kafka", "detectors", "sinks"})) return false;
+  if (!r.Map(root, "", {"parsers", "inputs", "kafka", "detectors", "sinks", "metrics"})) {
+    return false;
+  }
+  if (YAML::Node m = root["metrics"]) {
+    if (r.Map(m, "metrics", {"listen"})) r.String(m, "metrics", "listen", &config->metrics_listen);
+  }
   if (YAML::Node n = root["parsers"]) ReadParsers(r, n, config);
   if (YAML::Node n = root["inputs"]) ReadInputList(r, n, "inputs", &config->inputs);
   if (YAML::Node n = root["kafka"]) ReadKafka(r, n, config);

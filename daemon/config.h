@@ -60,6 +60,8 @@ struct Config {
   bool risky_command_enabled = true;
   std::vector<SinkConfig> sinks;  // empty -> one stdout JSON sink
   KafkaConfig kafka;
+  // Prometheus endpoint of `run` ("host:port"; "" = none).
+  std::string metrics_listen = "127.0.0.1:9464";
 };
 
 // Reads and validates `path`. Returns true when `errors` stayed empty.

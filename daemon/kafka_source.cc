@@ -3,7 +3,9 @@
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
+#include <exception>
 #include <thread>
 
 namespace loghunt {
@@ -47,8 +49,8 @@ bool KafkaDeadLetterWriter::Write(std::string_view message, ParseError reason,
 }
 
 KafkaSource::KafkaSource(const Config& config, std::vector<AlertSink*> sinks,
-                         DeadLetterWriter* dead_letters)
-    : config_(config), sinks_(std::move(sinks)), dead_letters_(dead_letters) {}
+                         DeadLetterWriter* dead_letters, Metrics* metrics)
+    : config_(config), sinks_(std::move(sinks)), dead_letters_(dead_letters), metrics_(metrics) {}
 
 KafkaSource::~KafkaSource() {
   workers_.clear();
@@ -88,7 +90,8 @@ bool KafkaSource::Open(std::string* error) {
   }
   rd_kafka_poll_set_consumer(rk_);
   for (int i = 0; i < config_.kafka.workers; ++i) {
-    workers_.push_back(std::make_unique<KafkaWorker>(i, config_, rk_, sinks_, dead_letters_));
+    workers_.push_back(
+        std::make_unique<KafkaWorker>(i, config_, rk_, sinks_, dead_letters_, metrics_));
   }
   paused_.assign(workers_.size(), false);
   rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(8);
@@ -234,6 +237,7 @@ bool KafkaSource::AllAtEnd() {
 void KafkaSource::Run(const std::atomic<bool>& stop, int64_t idle_exit_ms) {
   auto last_commit = std::chrono::steady_clock::now();
   auto last_activity = last_commit;
+  auto last_publish = last_commit;
   uint64_t last_messages = 0;
   while (!stop) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 100);
@@ -251,6 +255,10 @@ void KafkaSource::Run(const std::atomic<bool>& stop, int64_t idle_exit_ms) {
       last_commit = now;
     }
     ApplyBackpressure();
+    if (now - last_publish > std::chrono::seconds(1)) {
+      Publish();
+      last_publish = now;
+    }
     if (tick) tick();
     if (idle_exit_ms > 0) {
       uint64_t messages = Stats().pipeline.messages;
@@ -274,6 +282,93 @@ void KafkaSource::Run(const std::atomic<bool>& stop, int64_t idle_exit_ms) {
     Commit(/*sync=*/true, nullptr);
   }
   rd_kafka_consumer_close(rk_);
+  Publish();
+}
+
+int64_t KafkaSource::TotalLag() {
+  int64_t lag = 0;
+  for (auto& w : workers_) {
+    std::vector<KafkaWorker::PartitionInfo> parts;
+    {
+      std::lock_guard lock(w->mutex());
+      parts = w->Partitions();
+    }
+    for (const auto& p : parts) {
+      int64_t low = 0, high = 0;
+      if (rd_kafka_get_watermark_offsets(rk_, p.topic.c_str(), p.partition, &low, &high) ==
+              RD_KAFKA_RESP_ERR_NO_ERROR &&
+          high >= 0) {
+        lag += std::max<int64_t>(0, high - std::max(p.next_offset, low));
+      }
+    }
+  }
+  return lag;
+}
+
+void KafkaSource::Publish() {
+  if (metrics_ == nullptr) return;
+  std::array<PipelineStats, kStreamCount> by_stream{};
+  std::vector<std::pair<std::string, double>> seconds;
+  uint64_t dead_letters = 0;
+  for (auto& w : workers_) {
+    std::vector<KafkaWorker::PartitionInfo> parts;
+    {
+      std::lock_guard lock(w->mutex());
+      auto s = w->StatsByStream();
+      for (size_t i = 0; i < s.size(); ++i) by_stream[i].Add(s[i]);
+      parts = w->Partitions();
+      for (const auto& [name, sec] : w->DetectorSeconds()) {
+        bool found = false;
+        for (auto& [n, total] : seconds) {
+          if (n == name) {
+            total += sec;
+            found = true;
+          }
+        }
+        if (!found) seconds.emplace_back(name, sec);
+      }
+    }
+    for (const auto& p : parts) {
+      int64_t low = 0, high = 0, lag = -1;
+      if (rd_kafka_get_watermark_offsets(rk_, p.topic.c_str(), p.partition, &low, &high) ==
+              RD_KAFKA_RESP_ERR_NO_ERROR &&
+          high >= 0) {
+        lag = std::max<int64_t>(0, high - std::max(p.next_offset, low));
+      }
+      metrics_->PublishPartition(p.topic, p.partition, p.messages, lag);
+    }
+  }
+  uint64_t sink_errors = 0;
+  for (size_t i = 0; i < by_stream.size(); ++i) {
+    metrics_->PublishPipeline(static_cast<Stream>(i), by_stream[i]);
+    dead_letters += by_stream[i].dead_letters;
+    sink_errors += by_stream[i].sink_errors;
+  }
+  metrics_->PublishDetectorSeconds(seconds);
+  metrics_->PublishSinkErrors("all", sink_errors);
+  uint64_t delivery_errors = 0;
+  for (AlertSink* sink : sinks_) {
+    metrics_->SetSinkQueueDepth(sink->name(), static_cast<double>(sink->queue_depth()));
+    delivery_errors += sink->delivery_failures();
+  }
+  metrics_->PublishKafka(stats_.commits, stats_.commit_errors, stats_.pauses, stats_.rebalances,
+                         dead_letters, delivery_errors);
+}
+
+bool KafkaSource::ReloadDetectors(const Config& config, std::string* error) {
+  std::vector<std::unique_ptr<DetectorSet>> fresh;
+  try {
+    for (size_t i = 0; i < workers_.size(); ++i) fresh.push_back(std::make_unique<DetectorSet>(config));
+  } catch (const std::exception& e) {
+    *error = e.what();
+    return false;
+  }
+  std::vector<std::unique_ptr<DetectorSet>> old;
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    std::lock_guard lock(workers_[i]->mutex());
+    old.push_back(workers_[i]->ReplaceDetectors(std::move(fresh[i])));
+  }
+  return true;  // `old` is destroyed here, off the workers' locks
 }
 
 KafkaSourceStats KafkaSource::Stats() {

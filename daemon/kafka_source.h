@@ -28,6 +28,7 @@
 
 #include "daemon/config.h"
 #include "daemon/kafka_worker.h"
+#include "daemon/metrics.h"
 #include "daemon/pipeline.h"
 #include "sinks/kafka_producer.h"
 
@@ -48,8 +49,9 @@ KafkaProperties CommonKafkaProperties(const KafkaConfig& kafka);
 
 class KafkaSource {
  public:
-  // `sinks` are not owned. `dead_letters` may be null.
-  KafkaSource(const Config& config, std::vector<AlertSink*> sinks, DeadLetterWriter* dead_letters);
+  // `sinks` are not owned. `dead_letters` and `metrics` may be null.
+  KafkaSource(const Config& config, std::vector<AlertSink*> sinks, DeadLetterWriter* dead_letters,
+              Metrics* metrics);
   ~KafkaSource();
 
   // Creates the consumer and subscribes. false + *error on a bad property.
@@ -59,6 +61,14 @@ class KafkaSource {
   // Commits and leaves the group before returning.
   void Run(const std::atomic<bool>& stop, int64_t idle_exit_ms);
   KafkaSourceStats Stats();
+  // Publishes the current totals to the metrics (called by Run() every second).
+  void Publish();
+  // Sum of (high watermark - next offset) over the assigned partitions.
+  int64_t TotalLag();
+  // Rebuilds every worker's detectors from `config` (SIGHUP). On failure
+  // (*error set) the running detectors stay. Parser and source settings
+  // change only with a restart.
+  bool ReloadDetectors(const Config& config, std::string* error);
 
   // Called on Run()'s thread about every 100 ms (signals, status).
   std::function<void()> tick;
@@ -74,6 +84,7 @@ class KafkaSource {
   const Config& config_;
   std::vector<AlertSink*> sinks_;
   DeadLetterWriter* dead_letters_;
+  Metrics* metrics_;
   rd_kafka_s* rk_ = nullptr;
   std::vector<std::unique_ptr<KafkaWorker>> workers_;
   std::vector<bool> paused_;

@@ -3,6 +3,9 @@
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
 
+#include "core/time.h"
+#include "daemon/metrics.h"
+
 namespace loghunt {
 namespace {
 constexpr size_t kBatchSize = 1000;
@@ -10,14 +13,16 @@ constexpr int kBatchTimeoutMs = 200;
 }  // namespace
 
 KafkaWorker::KafkaWorker(int id, const Config& config, rd_kafka_s* consumer,
-                         std::vector<AlertSink*> sinks, DeadLetterWriter* dead_letters)
+                         std::vector<AlertSink*> sinks, DeadLetterWriter* dead_letters,
+                         Metrics* metrics)
     : id_(id),
       config_(config),
       consumer_(consumer),
       queue_(rd_kafka_queue_new(consumer)),
       sinks_(std::move(sinks)),
       dead_letters_(dead_letters),
-      detectors_(config) {}
+      metrics_(metrics),
+      detectors_(std::make_unique<DetectorSet>(config)) {}
 
 KafkaWorker::~KafkaWorker() {
   Stop();
@@ -35,8 +40,9 @@ void KafkaWorker::AddPartition(const std::string& topic, int32_t partition, Stre
   auto state = std::make_unique<PartitionState>();
   state->topic = topic;
   state->partition = partition;
-  state->pipeline = std::make_unique<Pipeline>(config_, stream, &detectors_, sinks_,
+  state->pipeline = std::make_unique<Pipeline>(config_, stream, detectors_.get(), sinks_,
                                                &state->tracker, dead_letters_);
+  state->pipeline->SetMetrics(metrics_);
   state->last_message = std::chrono::steady_clock::now();
   partitions_[{topic, partition}] = std::move(state);
 }
@@ -44,7 +50,8 @@ void KafkaWorker::AddPartition(const std::string& topic, int32_t partition, Stre
 void KafkaWorker::RemovePartition(const std::string& topic, int32_t partition) {
   auto it = partitions_.find({topic, partition});
   if (it == partitions_.end()) return;
-  retired_.Add(it->second->pipeline->stats());
+  Pipeline& p = *it->second->pipeline;
+  retired_by_stream_[static_cast<size_t>(p.stream())].Add(p.stats());
   partitions_.erase(it);
 }
 
@@ -74,10 +81,32 @@ bool KafkaWorker::AllAtEnd() const {
   return !partitions_.empty();
 }
 
+std::array<PipelineStats, kStreamCount> KafkaWorker::StatsByStream() const {
+  std::array<PipelineStats, kStreamCount> out = retired_by_stream_;
+  for (const auto& [key, state] : partitions_) {
+    out[static_cast<size_t>(state->pipeline->stream())].Add(state->pipeline->stats());
+  }
+  return out;
+}
+
 PipelineStats KafkaWorker::Stats() const {
-  PipelineStats total = retired_;
-  for (const auto& [key, state] : partitions_) total.Add(state->pipeline->stats());
+  PipelineStats total;
+  for (const auto& s : StatsByStream()) total.Add(s);
   return total;
+}
+
+std::vector<KafkaWorker::PartitionInfo> KafkaWorker::Partitions() const {
+  std::vector<PartitionInfo> out;
+  for (const auto& [key, state] : partitions_) {
+    out.push_back({key.first, key.second, state->pipeline->stats().messages, state->next_offset});
+  }
+  return out;
+}
+
+std::unique_ptr<DetectorSet> KafkaWorker::ReplaceDetectors(std::unique_ptr<DetectorSet> detectors) {
+  for (auto& [key, state] : partitions_) state->pipeline->SetDetectors(detectors.get());
+  std::swap(detectors, detectors_);
+  return detectors;
 }
 
 void KafkaWorker::FlushIdle(std::chrono::steady_clock::time_point now) {
@@ -123,6 +152,11 @@ void KafkaWorker::Run() {
         state.tracker.Processed(m->offset);
         state.last_message = now;
         state.at_end = false;
+        state.next_offset = m->offset + 1;
+        if (metrics_ != nullptr && ++sampled_ % 16 == 0) {
+          int64_t ts = rd_kafka_message_timestamp(m, nullptr);
+          if (ts > 0) metrics_->ObserveLatency(static_cast<double>(NowNanos() / 1'000'000 - ts) / 1e3);
+        }
       }
       rd_kafka_message_destroy(m);
     }

@@ -13,6 +13,7 @@
 // worker's mutex held; Start/Stop from the source's thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -35,8 +36,9 @@ namespace loghunt {
 
 class KafkaWorker {
  public:
+  // `metrics` may be null.
   KafkaWorker(int id, const Config& config, rd_kafka_s* consumer, std::vector<AlertSink*> sinks,
-              DeadLetterWriter* dead_letters);
+              DeadLetterWriter* dead_letters, Metrics* metrics);
   ~KafkaWorker();
 
   int id() const { return id_; }
@@ -63,6 +65,21 @@ class KafkaWorker {
   bool AllAtEnd() const;
   // REQUIRES: lock(). Totals over the partitions this worker owns or owned.
   PipelineStats Stats() const;
+  // REQUIRES: lock(). The same, per stream.
+  std::array<PipelineStats, kStreamCount> StatsByStream() const;
+  // REQUIRES: lock(). Messages consumed and next offset per owned partition.
+  struct PartitionInfo {
+    std::string topic;
+    int32_t partition;
+    uint64_t messages;
+    int64_t next_offset;  // -1 before the first message
+  };
+  std::vector<PartitionInfo> Partitions() const;
+  // REQUIRES: lock().
+  std::vector<std::pair<std::string, double>> DetectorSeconds() const { return detectors_->Seconds(); }
+  // REQUIRES: lock(). Replaces the detectors (SIGHUP): `detectors` was built
+  // off the lock; the old set is returned to be destroyed off the lock too.
+  std::unique_ptr<DetectorSet> ReplaceDetectors(std::unique_ptr<DetectorSet> detectors);
 
   uint64_t batches() const { return batches_; }
 
@@ -74,6 +91,7 @@ class KafkaWorker {
     std::unique_ptr<Pipeline> pipeline;
     std::chrono::steady_clock::time_point last_message;
     bool at_end = false;  // reached the partition's end, no message since
+    int64_t next_offset = -1;
   };
   using Key = std::pair<std::string, int32_t>;
 
@@ -86,10 +104,12 @@ class KafkaWorker {
   rd_kafka_queue_s* queue_;
   std::vector<AlertSink*> sinks_;
   DeadLetterWriter* dead_letters_;
-  DetectorSet detectors_;
+  Metrics* metrics_;
+  std::unique_ptr<DetectorSet> detectors_;
+  std::array<PipelineStats, kStreamCount> retired_by_stream_;
+  uint64_t sampled_ = 0;
   std::mutex mu_;
   std::map<Key, std::unique_ptr<PartitionState>> partitions_;
-  PipelineStats retired_;  // stats of removed partitions
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> batches_{0};

@@ -31,6 +31,10 @@ int main(int argc, char** argv) {
   replay->add_option("--stream", replay_options.stream, "auditd, syslog or winevent")->required();
   replay->add_option("--config", replay_options.config_path, "Config file (YAML); built-in defaults if absent");
   replay->add_flag("--events", replay_options.events, "Print normalized events instead of alerts");
+  replay->add_flag("--positioned", replay_options.positioned,
+                   "Input lines are TOPIC<TAB>PARTITION<TAB>OFFSET<TAB>MESSAGE (a Kafka dump); alert ids then equal the daemon's");
+  replay->add_option("--metrics-listen", replay_options.metrics_listen,
+                     "Serve Prometheus metrics at HOST:PORT during the replay");
   replay->add_option("input", replay_options.input, "Input file, or - for stdin")->capture_default_str();
 
   std::string check_path;

@@ -1,6 +1,9 @@
 #include "daemon/pipeline.h"
 
+#include <chrono>
+
 #include "core/serialize.h"
+#include "daemon/metrics.h"
 #include "detectors/builtin/risky_command.h"
 
 namespace loghunt {
@@ -46,6 +49,32 @@ std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
   std::vector<std::unique_ptr<Detector>> detectors;
   if (config.risky_command_enabled) detectors.push_back(std::make_unique<RiskyCommandDetector>());
   return detectors;
+}
+
+DetectorSet::DetectorSet(const Config& config)
+    : detectors_(MakeDetectors(config)), sampled_ns_(detectors_.size(), 0) {}
+
+void DetectorSet::Inspect(const Event& event, std::vector<Alert>& alerts) {
+  if (++events_ % kTimingSample != 0) {
+    for (auto& d : detectors_) d->Inspect(event, alerts);
+    return;
+  }
+  for (size_t i = 0; i < detectors_.size(); ++i) {
+    auto start = std::chrono::steady_clock::now();
+    detectors_[i]->Inspect(event, alerts);
+    sampled_ns_[i] += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                std::chrono::steady_clock::now() - start)
+                                                .count());
+  }
+}
+
+std::vector<std::pair<std::string, double>> DetectorSet::Seconds() const {
+  std::vector<std::pair<std::string, double>> out;
+  for (size_t i = 0; i < detectors_.size(); ++i) {
+    out.emplace_back(std::string(detectors_[i]->name()),
+                     static_cast<double>(sampled_ns_[i]) * kTimingSample / 1e9);
+  }
+  return out;
 }
 
 Pipeline::Pipeline(const Config& config, Stream stream, std::vector<AlertSink*> sinks,
@@ -106,6 +135,7 @@ void Pipeline::OnEvent(const Event& event) {
   const int64_t offset = event.position.lowest_offset();
   for (const Alert& alert : alerts_) {
     ++stats_.alerts;
+    if (metrics_ != nullptr) metrics_->CountAlert(alert);
     for (AlertSink* sink : sinks_) {
       bool ok;
       if (sink->async() && tracker_ != nullptr) {

@@ -47,17 +47,23 @@ struct PipelineStats {
 // Builds the detectors enabled in `config` (one set per pipeline/worker).
 std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config);
 
-// The detectors of one worker, run in order on each event.
+// The detectors of one worker, run in order on each event. One event in
+// kTimingSample is timed per detector, for loghunt_detector_seconds_total.
 class DetectorSet {
  public:
-  explicit DetectorSet(const Config& config) : detectors_(MakeDetectors(config)) {}
-  void Inspect(const Event& event, std::vector<Alert>& alerts) {
-    for (auto& d : detectors_) d->Inspect(event, alerts);
-  }
+  static constexpr uint64_t kTimingSample = 8;
+  explicit DetectorSet(const Config& config);
+  void Inspect(const Event& event, std::vector<Alert>& alerts);
+  // Estimated seconds spent in each detector so far.
+  std::vector<std::pair<std::string, double>> Seconds() const;
 
  private:
   std::vector<std::unique_ptr<Detector>> detectors_;
+  std::vector<uint64_t> sampled_ns_;
+  uint64_t events_ = 0;
 };
+
+class Metrics;
 
 // Receives messages that could not be parsed (the Kafka dead-letter topic).
 class DeadLetterWriter {
@@ -90,6 +96,11 @@ class Pipeline : public EventHandler {
   void Finish();
 
   int64_t OldestBufferedOffset() const { return parser_->OldestBufferedOffset(); }
+  // Swaps in another detector set (SIGHUP reload); not owned.
+  void SetDetectors(DetectorSet* detectors) { detectors_ = detectors; }
+  DetectorSet* detectors() const { return detectors_; }
+  // Counts alerts by rule in `metrics` (optional, not owned).
+  void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
   const PipelineStats& stats() const { return stats_; }
   Stream stream() const { return stream_; }
 
@@ -106,6 +117,7 @@ class Pipeline : public EventHandler {
   FILE* events_out_ = nullptr;
   OffsetTracker* tracker_ = nullptr;
   DeadLetterWriter* dead_letters_ = nullptr;
+  Metrics* metrics_ = nullptr;
   std::string line_;
   std::vector<Alert> alerts_;
   PipelineStats stats_;

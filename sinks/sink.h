@@ -43,6 +43,10 @@ class AlertSink {
     return ok;
   }
   virtual bool Flush() { return true; }
+  // Alerts accepted and not yet delivered (asynchronous sinks).
+  virtual size_t queue_depth() const { return 0; }
+  // Alerts accepted and then given up for good (asynchronous sinks).
+  virtual uint64_t delivery_failures() const { return 0; }
   // Called on SIGHUP: reopen files (logrotate), reconnect.
   virtual void Reopen() {}
 };

@@ -1,0 +1,92 @@
+// Metrics: the daemon's Prometheus metrics (prometheus-cpp), served at
+// metrics.listen (127.0.0.1:9464 by default) under /metrics.
+//
+// The hot path does not touch Prometheus: pipelines count in plain integers
+// (PipelineStats), and the owner thread publishes the increase since its last
+// call (Publish*), about once a second and at the end. Rare events (alerts)
+// and sampled timings are recorded directly; prometheus-cpp's metrics are
+// thread-safe.
+//
+// Names follow Prometheus conventions; the list is in docs/metrics.md.
+// Thread-safety: Count*/Observe* from any thread; Publish*/Set* from one
+// thread (the source's).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/alert.h"
+#include "core/event.h"
+#include "daemon/pipeline.h"
+
+namespace prometheus {
+class Registry;
+class Exposer;
+class Counter;
+class Gauge;
+class Histogram;
+template <typename T>
+class Family;
+}  // namespace prometheus
+
+namespace loghunt {
+
+class Metrics {
+ public:
+  // Serves /metrics on `listen` ("host:port"); empty = no HTTP endpoint.
+  // nullptr + *error when the address cannot be bound.
+  static std::unique_ptr<Metrics> Create(const std::string& listen, std::string* error);
+  ~Metrics();
+
+  // Publishes totals of one stream (the increase since the last call is added).
+  void PublishPipeline(Stream stream, const PipelineStats& totals);
+  // Per-detector CPU time estimates (seconds, totals).
+  void PublishDetectorSeconds(const std::vector<std::pair<std::string, double>>& totals);
+  void PublishSinkErrors(std::string_view sink, uint64_t total);
+  void SetSinkQueueDepth(std::string_view sink, double depth);
+  // Kafka source.
+  void PublishPartition(const std::string& topic, int32_t partition, uint64_t messages, int64_t lag);
+  void PublishKafka(uint64_t commits, uint64_t commit_errors, uint64_t pauses,
+                    uint64_t rebalances, uint64_t dead_letters, uint64_t delivery_errors);
+
+  void CountAlert(const Alert& alert);
+  void CountSuppressed(uint64_t n);
+  void ObserveLatency(double seconds);
+
+  prometheus::Registry& registry() { return *registry_; }
+
+ private:
+  Metrics() = default;
+  // Adds (total - last published) to the counter with these labels.
+  void Mirror(prometheus::Family<prometheus::Counter>* family,
+              const std::map<std::string, std::string>& labels, double total);
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  prometheus::Family<prometheus::Counter>* events_ = nullptr;
+  prometheus::Family<prometheus::Counter>* messages_ = nullptr;
+  prometheus::Family<prometheus::Counter>* parse_errors_ = nullptr;
+  prometheus::Family<prometheus::Counter>* alerts_ = nullptr;
+  prometheus::Family<prometheus::Counter>* suppressed_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* sink_queue_depth_ = nullptr;
+  prometheus::Family<prometheus::Counter>* sink_errors_ = nullptr;
+  prometheus::Family<prometheus::Histogram>* latency_ = nullptr;
+  prometheus::Family<prometheus::Counter>* detector_seconds_ = nullptr;
+  prometheus::Family<prometheus::Counter>* kafka_messages_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* kafka_lag_ = nullptr;
+  prometheus::Family<prometheus::Counter>* kafka_commits_ = nullptr;
+  prometheus::Family<prometheus::Counter>* kafka_commit_errors_ = nullptr;
+  prometheus::Family<prometheus::Counter>* kafka_pauses_ = nullptr;
+  prometheus::Family<prometheus::Counter>* kafka_rebalances_ = nullptr;
+  prometheus::Family<prometheus::Counter>* dead_letters_ = nullptr;
+  prometheus::Family<prometheus::Counter>* delivery_errors_ = nullptr;
+  prometheus::Histogram* latency_histogram_ = nullptr;
+  std::mutex mirror_mu_;
+  std::map<std::pair<const void*, std::map<std::string, std::string>>, double> published_;
+};
+
+}  // namespace loghunt
