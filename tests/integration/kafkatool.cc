@@ -7,7 +7,7 @@
 //       Produces every line of F (N times), keyed by the host the stream's
 //       parser finds (raw auditd: the file name), as log shippers do. With
 //       --garbage-per-mille, about K of every 1000 messages are replaced by
-//       garbage (binary, truncated JSON, a 2 MB line); the count of garbage
+//       garbage (binary, truncated JSON, a 600 KB line); the count of garbage
 //       and valid messages is printed. --stamp adds a header with the send
 //       time (for latency).
 //   kafkatool dump --brokers B --topic T [--idle-ms 5000] [--with-position] [--header H]
@@ -105,14 +105,18 @@ std::string Garbage(std::mt19937_64& rng) {
   switch (rng() % 3) {
     case 0: {
       std::string s(64 + rng() % 256, '\0');
-      for (auto& c : s) c = static_cast<char>(rng() % 256);
+      for (auto& c : s) {
+        c = static_cast<char>(rng() % 256);
+        if (c == '\n' || c == '\r') c = 'x';  // dumps are line-based
+      }
       s[0] = '\x01';  // never a valid start of any stream's message
       return s;
     }
     case 1:
       return "{\"EventID\": 4688, \"CommandLine\": \"cmd.exe /c whoa";
     default:
-      return std::string(2 * 1024 * 1024, 'G');  // larger than max_message_bytes
+      // Larger than the tests' max_message_bytes, smaller than the broker's limit.
+      return std::string(600 * 1024, 'G');
   }
 }
 

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Issue 9, Done-when 3: two daemons in one group share the partitions (both
+# consume); stopping one hands its partitions to the other, no alert lost.
+source "$(dirname "$0")/lib.bash"
+start_broker
+create_topics
+# A paced stream, so both daemons are in the group while it flows.
+produce_corpora 1 --rate 20000 > /dev/null 2>&1 &
+producer=$!
+pa=$(free_port)
+pb=$(free_port)
+write_config "$WORK/a.yaml" "scale-$ID" "127.0.0.1:$pa"
+write_config "$WORK/b.yaml" "scale-$ID" "127.0.0.1:$pb"
+"$BIN" run --config "$WORK/a.yaml" 2> "$WORK/a.log" &
+a=$!
+DAEMON_PIDS+=("$a")
+"$BIN" run --config "$WORK/b.yaml" --idle-exit-ms 8000 2> "$WORK/b.log" &
+b=$!
+DAEMON_PIDS+=("$b")
+# Both consume: each has consumed messages before A is stopped.
+for _ in $(seq 1 600); do
+  ca=$(metric loghunt_messages_total "$pa" 2>/dev/null || echo 0)
+  cb=$(metric loghunt_messages_total "$pb" 2>/dev/null || echo 0)
+  [ "${ca:-0}" -gt 1000 ] && [ "${cb:-0}" -gt 1000 ] && break
+  sleep 0.1
+done
+[ "${ca:-0}" -gt 1000 ] && [ "${cb:-0}" -gt 1000 ] || fail "both daemons should consume (a=$ca b=$cb)"
+log "both consuming: a=$ca b=$cb messages; stopping a (SIGTERM)"
+kill -TERM "$a"
+wait "$a" || fail "daemon a did not stop cleanly"
+grep -q "revoked" "$WORK/a.log" || fail "daemon a did not give its partitions up"
+wait "$producer" || fail "producer failed"
+wait "$b" || fail "daemon b failed"
+grep "loghuntd stopped" "$WORK/a.log" "$WORK/b.log" >&2
+received_ids | sort > "$WORK/received.txt"
+expected_ids "$WORK/a.yaml" > "$WORK/expected.txt"
+n_expected=$(wc -l < "$WORK/expected.txt")
+missing=$(comm -23 "$WORK/expected.txt" <(sort -u "$WORK/received.txt") | wc -l)
+dups=$(( $(wc -l < "$WORK/received.txt") - $(sort -u "$WORK/received.txt" | wc -l) ))
+log "expected $n_expected alerts, $missing missing, $dups duplicates"
+[ "$n_expected" -gt 0 ] || fail "no expected alert"
+[ "$missing" -eq 0 ] || fail "$missing alerts lost in the hand-over"
+echo "kafka scale-out: ok (a=$ca b=$cb messages before the hand-over, $n_expected alerts)"
