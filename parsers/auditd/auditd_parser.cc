@@ -1,51 +1,97 @@
 #include "parsers/auditd/auditd_parser.h"
 
 #include "core/text.h"
-#include "core/time.h"
 
 namespace loghunt {
 
-AuditdParser::AuditdParser(const ParserOptions& options) : options_(options) {}
+AuditdParser::AuditdParser(const ParserOptions& options)
+    : options_(options),
+      assembler_(options.audit_event_timeout_ms, options.audit_max_open_events) {}
 
 void AuditdParser::Parse(std::string_view message, const SourcePosition& position,
                          EventHandler& out) {
-  std::string_view line = TrimRight(message);
-  if (Trim(line).empty()) {
+  out_ = &out;
+  std::string_view text = Trim(message);
+  if (text.empty()) {
     out.OnError(ParseError::kEmpty, message, position);
     return;
   }
-  if (line.substr(0, 5) != "type=") {
-    out.OnError(ParseError::kBadFrame, message, position);
+  if (text.front() != '{') {
+    ParseRecords(text, message, position);
     return;
   }
-  size_t sp = line.find(' ');
-  size_t ts = line.find("msg=audit(");
-  size_t close = ts == std::string_view::npos ? ts : line.find(')', ts);
-  if (sp == std::string_view::npos || close == std::string_view::npos) {
+  // JSON wrapper: simdjson needs padding after the input, hence the copy.
+  json_buffer_.assign(text);
+  json_buffer_.append(simdjson::SIMDJSON_PADDING, '\0');
+  simdjson::ondemand::document doc;
+  if (json_.iterate(json_buffer_.data(), text.size(), json_buffer_.size()).get(doc) !=
+      simdjson::SUCCESS) {
+    out.OnError(ParseError::kBadJson, message, position);
+    return;
+  }
+  simdjson::ondemand::object object;
+  if (doc.get_object().get(object) != simdjson::SUCCESS) {
+    out.OnError(ParseError::kBadJson, message, position);
+    return;
+  }
+  simdjson::ondemand::value value;
+  auto error = object.find_field_unordered("message").get(value);
+  if (error == simdjson::NO_SUCH_FIELD) {
     out.OnError(ParseError::kMissingField, message, position);
     return;
   }
-  std::string_view stamp = line.substr(ts + 10, close - ts - 10);  // SECONDS.MILLIS:SERIAL
-  size_t dot = stamp.find('.');
-  size_t colon = stamp.find(':');
-  auto secs = ParseInt(stamp.substr(0, dot));
-  auto millis = dot == std::string_view::npos ? std::nullopt
-                                               : ParseInt(stamp.substr(dot + 1, colon - dot - 1));
-  if (!secs || !millis || colon == std::string_view::npos) {
-    out.OnError(ParseError::kBadTimestamp, message, position);
+  std::string_view inner;
+  if (error != simdjson::SUCCESS) {
+    out.OnError(ParseError::kBadJson, message, position);
     return;
   }
-  event_.Clear();
-  event_.stream = Stream::kAuditd;
-  event_.kind = EventKind::kOther;
-  event_.timestamp_ns = *secs * kNanosPerSecond + *millis * 1'000'000;
-  event_.program = line.substr(5, sp - 5);
-  size_t body = line.find(": ", close);
-  event_.message = body == std::string_view::npos ? std::string_view() : line.substr(body + 2);
-  event_.raw = message;
-  event_.position = position;
-  event_.extras.push_back({"audit.serial", stamp.substr(colon + 1)});
-  out.OnEvent(event_);
+  error = value.get_string().get(inner);
+  if (error != simdjson::SUCCESS) {
+    out.OnError(error == simdjson::INCORRECT_TYPE ? ParseError::kWrongType : ParseError::kBadJson,
+                message, position);
+    return;
+  }
+  inner = Trim(inner);
+  if (inner.empty()) {
+    out.OnError(ParseError::kEmpty, message, position);
+    return;
+  }
+  // `inner` lives in the simdjson parser until the next iterate(): long enough,
+  // since the assembler copies every record it keeps.
+  ParseRecords(inner, message, position);
+}
+
+void AuditdParser::ParseRecords(std::string_view text, std::string_view message,
+                                const SourcePosition& position) {
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = TrimRight(text.substr(0, nl));
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (line.empty()) continue;
+    if (line.find('\0') != std::string_view::npos) {
+      out_->OnError(ParseError::kBadEncoding, message, position);
+      continue;
+    }
+    AuditRecordHeader header;
+    ParseError error = ParseAuditRecordHeader(line, &header);
+    if (error != ParseError::kNone) {
+      out_->OnError(error, message, position);
+      continue;
+    }
+    assembler_.Add(line, header, position, *this, *out_);
+  }
+}
+
+void AuditdParser::Flush(EventHandler& out) {
+  out_ = &out;
+  assembler_.Flush(*this);
+}
+
+void AuditdParser::OnAssembled(const AssembledAuditEvent& event) {
+  arena_.Reset();
+  normalizer_.Normalize(event, arena_, &event_);
+  out_->OnEvent(event_);
 }
 
 }  // namespace loghunt

@@ -1,0 +1,289 @@
+#include "parsers/auditd/auditd_assembler.h"
+
+#include <linux/audit.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <mutex>
+
+namespace loghunt {
+namespace {
+
+// auparse 3.0 interprets records through process-global lists (and keeps its
+// EOE timeout in a global), so at most one thread may be inside auparse.
+std::mutex& AuparseMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// auparse ages events on its own after a whole number of seconds; keep that
+// later than ours so our millisecond timeout decides. Called under the mutex.
+void RaiseAuparseTimeout(int64_t timeout_ms) {
+  static time_t current = 0;
+  time_t wanted = static_cast<time_t>(timeout_ms / 1000 + 2);
+  if (wanted > current) {
+    current = wanted;
+    auparse_set_eoe_timeout(wanted);
+  }
+}
+
+}  // namespace
+
+AuditdAssembler::AuditdAssembler(int64_t timeout_ms, size_t max_open_events)
+    : timeout_ns_(std::max<int64_t>(timeout_ms, 0) * 1'000'000),
+      max_open_(std::max<size_t>(max_open_events, 1)) {
+  std::lock_guard<std::mutex> lock(AuparseMutex());
+  RaiseAuparseTimeout(timeout_ms);
+  au_ = auparse_init(AUSOURCE_FEED, nullptr);
+  if (au_ != nullptr) auparse_add_callback(au_, &AuditdAssembler::OnAuparseEvent, this, nullptr);
+}
+
+AuditdAssembler::~AuditdAssembler() {
+  if (au_ == nullptr) return;
+  std::lock_guard<std::mutex> lock(AuparseMutex());
+  auparse_destroy(au_);
+}
+
+void AuditdAssembler::OnAuparseEvent(auparse_state_t* au, auparse_cb_event_t type, void* self) {
+  if (type == AUPARSE_CB_EVENT_READY) static_cast<AuditdAssembler*>(self)->Collect(au);
+}
+
+void AuditdAssembler::Collect(auparse_state_t* au) {
+  const au_event_t* stamp = auparse_get_timestamp(au);
+  if (stamp == nullptr) return;
+  collect_text_.clear();
+  collect_ranges_.clear();
+  if (auparse_first_record(au) > 0) {
+    do {
+      if (auparse_get_type(au) == AUDIT_EOE) continue;
+      const char* text = auparse_get_record_text(au);
+      if (text == nullptr) continue;
+      size_t start = collect_text_.size();
+      collect_text_.append(text);
+      const char* interp = auparse_get_record_interpretations(au);
+      if (interp != nullptr && *interp != '\0') {
+        collect_text_.push_back(kAuditInterpSeparator);
+        collect_text_.append(interp);
+      }
+      collect_ranges_.emplace_back(start, collect_text_.size() - start);
+    } while (auparse_next_record(au) > 0);
+  }
+
+  size_t index =
+      FindOpen(stamp->host != nullptr ? std::string_view(stamp->host) : std::string_view(),
+               stamp->sec, stamp->milli, stamp->serial);
+  if (index == kNoSlot) {
+    QueuePending(kNoSlot, current_);
+    return;
+  }
+  size_t slot = open_[index];
+  OpenEvent& e = slots_[slot];
+  if (!e.eoe_fed) {
+    for (auto [offset, size] : collect_ranges_) {
+      e.carry_ranges.emplace_back(e.carry.size(), size);
+      e.carry.append(collect_text_, offset, size);
+    }
+    return;
+  }
+  QueuePending(slot, current_);
+  released_slots_.push_back(slot);
+  open_.erase(open_.begin() + static_cast<ptrdiff_t>(index));
+}
+
+void AuditdAssembler::QueuePending(size_t slot, const SourcePosition& fallback) {
+  PendingEvent pending{pending_ranges_.size(), 0, slot, fallback};
+  if (slot != kNoSlot) {
+    OpenEvent& e = slots_[slot];
+    for (auto [offset, size] : e.carry_ranges) {
+      pending_ranges_.emplace_back(pending_text_.size(), size);
+      pending_text_.append(e.carry, offset, size);
+    }
+    e.carry.clear();
+    e.carry_ranges.clear();
+  }
+  for (auto [offset, size] : collect_ranges_) {
+    pending_ranges_.emplace_back(pending_text_.size(), size);
+    pending_text_.append(collect_text_, offset, size);
+  }
+  collect_ranges_.clear();
+  pending.record_count = pending_ranges_.size() - pending.first_record;
+  if (pending.record_count > 0) pending_.push_back(pending);
+}
+
+int64_t AuditdAssembler::OldestOpenOffset() const {
+  int64_t oldest = -1;
+  for (size_t slot : open_) {
+    int64_t o = slots_[slot].first_offset;
+    if (o >= 0 && (oldest < 0 || o < oldest)) oldest = o;
+  }
+  return oldest;
+}
+
+size_t AuditdAssembler::FindOpen(std::string_view node, int64_t seconds, uint32_t millis,
+                                 uint64_t serial) const {
+  // Newest first: the records of an event arrive together, so this is short.
+  for (size_t i = open_.size(); i-- > 0;) {
+    const OpenEvent& e = slots_[open_[i]];
+    if (e.serial == serial && e.seconds == seconds && e.millis == millis && e.node == node)
+      return i;
+  }
+  return kNoSlot;
+}
+
+void AuditdAssembler::Feed(std::string_view text, bool completes) {
+  if (au_ == nullptr) return;
+  std::lock_guard<std::mutex> lock(AuparseMutex());
+  auparse_feed(au_, text.data(), text.size());
+  // A record that completes an event it joins (EOE) only marks it ready; auparse
+  // hands ready events out at the start of its next call. Make that call now
+  // rather than one record later.
+  if (completes) auparse_feed(au_, "", 0);
+}
+
+void AuditdAssembler::ForceComplete(size_t open_index) {
+  size_t slot = open_[open_index];
+  OpenEvent& e = slots_[slot];
+  e.eoe_fed = true;
+  feed_.clear();
+  if (!e.node.empty()) {
+    feed_.append("node=").append(e.node).push_back(' ');
+  }
+  // The same id text auparse parsed: millis as three digits is what it reads back.
+  char id[64];
+  char* p = std::to_chars(id, id + 24, e.seconds).ptr;
+  *p++ = '.';
+  *p++ = static_cast<char>('0' + e.millis / 100 % 10);
+  *p++ = static_cast<char>('0' + e.millis / 10 % 10);
+  *p++ = static_cast<char>('0' + e.millis % 10);
+  *p++ = ':';
+  p = std::to_chars(p, id + sizeof id, e.serial).ptr;
+  feed_.append("type=EOE msg=audit(").append(id, p).append("): \n");
+  Feed(feed_, /*completes=*/true);
+  // auparse emits the event during that feed. If it had nothing left (records
+  // it dropped, or all already carried), deliver what we carry and stop
+  // tracking the event.
+  for (size_t i = open_.size(); i-- > 0;) {
+    if (open_[i] == slot) {
+      collect_ranges_.clear();
+      QueuePending(slot, current_);
+      released_slots_.push_back(slot);
+      open_.erase(open_.begin() + static_cast<ptrdiff_t>(i));
+      break;
+    }
+  }
+}
+
+void AuditdAssembler::ExpireOld() {
+  int64_t next = INT64_MAX;
+  // Oldest first; ForceComplete removes the entry, so the index stays put.
+  for (size_t i = 0; i < open_.size();) {
+    int64_t deadline = slots_[open_[i]].time_ns + timeout_ns_;
+    if (deadline < stream_time_ns_) {
+      ForceComplete(i);
+      continue;
+    }
+    next = std::min(next, deadline);
+    ++i;
+  }
+  next_deadline_ns_ = next;
+}
+
+void AuditdAssembler::Add(std::string_view line, const AuditRecordHeader& header,
+                          const SourcePosition& position, AssembledAuditEventSink& sink,
+                          EventHandler& errors) {
+  current_ = position;
+  int64_t time_ns = header.timestamp_ns();
+  size_t index = FindOpen(header.node, header.seconds, header.millis, header.serial);
+  if (index == kNoSlot) {
+    if (open_.size() >= max_open_) {
+      errors.OnError(ParseError::kTooManyOpen, line, position);
+      ForceComplete(0);
+      Deliver(sink);
+    }
+    size_t slot;
+    if (!free_slots_.empty()) {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+    } else {
+      slot = slots_.size();
+      slots_.emplace_back();
+    }
+    OpenEvent& e = slots_[slot];
+    e.node.assign(header.node);
+    e.seconds = header.seconds;
+    e.millis = header.millis;
+    e.serial = header.serial;
+    e.time_ns = time_ns;
+    e.first_offset = position.offset;
+    e.eoe_fed = false;
+    e.carry.clear();
+    e.carry_ranges.clear();
+    open_.push_back(slot);
+    index = open_.size() - 1;
+    next_deadline_ns_ = std::min(next_deadline_ns_, time_ns + timeout_ns_);
+  }
+  OpenEvent& e = slots_[open_[index]];
+  if (e.topic != position.topic) e.topic.assign(position.topic);
+  e.partition = position.partition;
+  e.offset = position.offset;
+  if (header.type == "EOE") e.eoe_fed = true;
+
+  feed_.assign(line);
+  feed_.push_back('\n');
+  Feed(feed_, e.eoe_fed);
+  Deliver(sink);
+
+  stream_time_ns_ = std::max(stream_time_ns_, time_ns);
+  if (stream_time_ns_ > next_deadline_ns_) {
+    ExpireOld();
+    Deliver(sink);
+  }
+}
+
+void AuditdAssembler::Flush(AssembledAuditEventSink& sink) {
+  current_ = SourcePosition{};
+  if (au_ != nullptr) {
+    std::lock_guard<std::mutex> lock(AuparseMutex());
+    auparse_flush_feed(au_);
+  }
+  // Whatever is still tracked was carried or dropped by auparse.
+  for (size_t slot : open_) {
+    collect_ranges_.clear();
+    QueuePending(slot, current_);
+    released_slots_.push_back(slot);
+  }
+  open_.clear();
+  Deliver(sink);
+  next_deadline_ns_ = INT64_MAX;
+}
+
+void AuditdAssembler::Deliver(AssembledAuditEventSink& sink) {
+  for (const PendingEvent& p : pending_) {
+    record_views_.clear();
+    for (size_t i = 0; i < p.record_count; ++i) {
+      auto [offset, size] = pending_ranges_[p.first_record + i];
+      record_views_.emplace_back(pending_text_.data() + offset, size);
+    }
+    AssembledAuditEvent event;
+    event.records = record_views_.data();
+    event.record_count = record_views_.size();
+    if (p.slot != kNoSlot) {
+      const OpenEvent& e = slots_[p.slot];
+      event.position.topic = e.topic;
+      event.position.partition = e.partition;
+      event.position.offset = e.offset;
+      event.position.first_offset = e.first_offset == e.offset ? -1 : e.first_offset;
+    } else {
+      event.position = p.fallback;
+    }
+    sink.OnAssembled(event);
+  }
+  pending_.clear();
+  pending_ranges_.clear();
+  pending_text_.clear();
+  free_slots_.insert(free_slots_.end(), released_slots_.begin(), released_slots_.end());
+  released_slots_.clear();
+}
+
+}  // namespace loghunt

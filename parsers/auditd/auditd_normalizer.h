@@ -1,0 +1,52 @@
+// AuditdNormalizer: the records of one audit event -> one normalized Event.
+//
+// Kinds: EXECVE -> process_start (pid, ppid, exe, full command line from every
+// argument, cwd); connect/bind with a SOCKADDR -> network; USER_LOGIN,
+// USER_AUTH, USER_START, CRED_ACQ, CRED_REFR -> logon; USER_END, USER_LOGOUT,
+// CRED_DISP -> logoff; USER_CMD -> user_command; ADD_USER, USER_CHAUTHTOK, ...
+// -> account_change; anything else -> other, with every field of every record
+// kept as an extra named auditd.<type>[.<n>].<field>.
+// Hex-encoded values (EXECVE aN and aN[i] chunks, PROCTITLE, USER_CMD cmd,
+// exe, cwd, acct, key, SOCKADDR saddr) are decoded; names from the enriched
+// part (AUID="alice") are preferred over numeric ids. Extra keys are ECS-style
+// and unique per event; docs/auditd.md lists them.
+//
+// The Event's views point into the records and into `arena`; they are valid
+// until either changes. Thread-safety: none; one per parser.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/arena.h"
+#include "core/event.h"
+#include "parsers/auditd/auditd_assembler.h"
+#include "parsers/auditd/auditd_record.h"
+
+namespace loghunt {
+
+class AuditdNormalizer {
+ public:
+  // Most extras an `other` event gets from its raw fields; more are dropped so
+  // a record with thousands of fields costs bounded time.
+  static constexpr size_t kMaxRawExtras = 256;
+
+  // Fills `event` (after Clear()) from `in`, which holds at least one record.
+  void Normalize(const AssembledAuditEvent& in, Arena& arena, Event* event);
+
+ private:
+  void AddRawExtras(const AuditRecordHeader& h, size_t occurrence, Arena& arena, Event* event);
+  void FinishChunkedArg(Arena& arena);
+
+  std::vector<AuditRecordHeader> headers_;
+  std::vector<std::pair<uint64_t, std::string_view>> args_;  // index, decoded text
+  std::string chunk_hex_;                                    // aN[i] pieces of one argument
+  int64_t chunk_index_ = -1;
+  bool chunk_quoted_ = false;
+  std::vector<std::pair<std::string_view, size_t>> type_counts_;
+  std::vector<std::string_view> record_keys_;
+};
+
+}  // namespace loghunt
