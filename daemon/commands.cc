@@ -368,6 +368,10 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
   KafkaSourceStats st = source.Stats();
   spdlog::info("loghuntd stopped: {} commits={} commit_errors={} pauses={} rebalances={}",
                st.pipeline.Summary(), st.commits, st.commit_errors, st.pauses, st.rebalances);
+  if (st.active_seconds > 0) {
+    spdlog::info("throughput: {} messages in {:.2f} s of consumption = {:.0f} messages/s",
+                 st.pipeline.messages, st.active_seconds, st.pipeline.messages / st.active_seconds);
+  }
   return st.pipeline.sink_errors > 0 ? 1 : 0;
 }
 

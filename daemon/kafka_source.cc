@@ -373,10 +373,14 @@ bool KafkaSource::ReloadDetectors(const Config& config, std::string* error) {
 
 KafkaSourceStats KafkaSource::Stats() {
   KafkaSourceStats s = stats_;
+  int64_t first = 0, last = 0;
   for (auto& w : workers_) {
     std::lock_guard lock(w->mutex());
     s.pipeline.Add(w->Stats());
+    if (w->first_batch_ns() != 0 && (first == 0 || w->first_batch_ns() < first)) first = w->first_batch_ns();
+    last = std::max(last, w->last_batch_ns());
   }
+  if (first != 0 && last > first) s.active_seconds = static_cast<double>(last - first) / 1e9;
   return s;
 }
 

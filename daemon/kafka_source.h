@@ -42,6 +42,8 @@ struct KafkaSourceStats {
   uint64_t commit_errors = 0;
   uint64_t pauses = 0;
   uint64_t rebalances = 0;
+  // From the first message a worker took to the last one it finished.
+  double active_seconds = 0;
 };
 
 // librdkafka properties common to our consumers and producers.

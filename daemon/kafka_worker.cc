@@ -127,6 +127,7 @@ void KafkaWorker::Run() {
     ssize_t n = rd_kafka_consume_batch_queue(queue_, kBatchTimeoutMs, batch.data(), batch.size());
     std::lock_guard lock(mu_);
     auto now = std::chrono::steady_clock::now();
+    if (n > 0 && first_batch_ns_ == 0) first_batch_ns_ = NowNanos();
     for (ssize_t i = 0; i < n; ++i) {
       rd_kafka_message_t* m = batch[static_cast<size_t>(i)];
       const char* topic = m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : "";
@@ -160,7 +161,11 @@ void KafkaWorker::Run() {
       }
       rd_kafka_message_destroy(m);
     }
-    if (n <= 0) FlushIdle(now);
+    if (n <= 0) {
+      FlushIdle(now);
+    } else {
+      last_batch_ns_ = NowNanos();
+    }
     ++batches_;
   }
 }

@@ -82,6 +82,10 @@ class KafkaWorker {
   std::unique_ptr<DetectorSet> ReplaceDetectors(std::unique_ptr<DetectorSet> detectors);
 
   uint64_t batches() const { return batches_; }
+  // Wall-clock ns of the start of the first non-empty batch and the end of
+  // the last one (0 before any), for throughput figures.
+  int64_t first_batch_ns() const { return first_batch_ns_; }
+  int64_t last_batch_ns() const { return last_batch_ns_; }
 
  private:
   struct PartitionState {
@@ -113,6 +117,8 @@ class KafkaWorker {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> batches_{0};
+  std::atomic<int64_t> first_batch_ns_{0};
+  std::atomic<int64_t> last_batch_ns_{0};
 };
 
 }  // namespace loghunt

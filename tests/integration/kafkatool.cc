@@ -3,21 +3,21 @@
 //
 //   kafkatool create --brokers B --topic T [--partitions 6]
 //   kafkatool produce --brokers B --topic T --stream S --file F [--repeat N]
-//             [--garbage-per-mille K] [--rate EVENTS_PER_S] [--stamp]
+//             [--garbage-per-mille K] [--rate EVENTS_PER_S]
 //       Produces every line of F (N times), keyed by the host the stream's
 //       parser finds (raw auditd: the file name), as log shippers do. With
 //       --garbage-per-mille, about K of every 1000 messages are replaced by
 //       garbage (binary, truncated JSON, a 600 KB line); the count of garbage
-//       and valid messages is printed. --stamp adds a header with the send
-//       time (for latency).
+//       and valid messages is printed. --rate paces the stream.
 //   kafkatool dump --brokers B --topic T [--idle-ms 5000] [--with-position] [--header H]
 //       Reads the whole topic from the beginning (no group) until no message
 //       came for idle-ms, printing one value per line; --with-position
 //       prefixes "topic<TAB>partition<TAB>offset<TAB>"; --header H prints the
 //       value of header H instead of the message.
-//   kafkatool latency --brokers B --topic T --idle-ms N
-//       Reads alert messages and prints p50/p99 of (now - header
-//       loghunt.sent_ns) — see produce --stamp.
+//   kafkatool latency --brokers B --topic ALERTS --sources T1,T2,T3 [--idle-ms N]
+//       Producer-to-alert latency: for every alert on ALERTS, its Kafka
+//       timestamp minus the timestamp of the source message it names
+//       (loghunt.position.*); prints n, p50, p99 and max in milliseconds.
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
@@ -131,7 +131,6 @@ int Produce(const Args& a) {
   int repeat = std::stoi(a.Get("--repeat", "1"));
   int garbage_pm = std::stoi(a.Get("--garbage-per-mille", "0"));
   double rate = std::stod(a.Get("--rate", "0"));
-  bool stamp = a.Has("--stamp");
   std::mt19937_64 rng(7);
   loghunt::ParserOptions options;
   auto parser = loghunt::MakeParser(stream, options);
@@ -158,15 +157,10 @@ int Produce(const Args& a) {
         key = capture.host.empty() ? a.Get("--file") : capture.host;
         ++valid;
       }
-      rd_kafka_headers_t* hdrs = rd_kafka_headers_new(1);
-      if (stamp) {
-        std::string ns = std::to_string(loghunt::NowNanos());
-        rd_kafka_header_add(hdrs, "loghunt.sent_ns", -1, ns.data(), static_cast<ssize_t>(ns.size()));
-      }
       for (;;) {
         rd_kafka_resp_err_t err = rd_kafka_producev(
             rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
-            RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_HEADERS(hdrs),
+            RD_KAFKA_V_VALUE(value.data(), value.size()),
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) Die(rd_kafka_err2str(err));
@@ -210,54 +204,99 @@ rd_kafka_t* AssignAll(const Args& a) {
   return rk;
 }
 
-int Dump(const Args& a, bool latency) {
-  rd_kafka_t* rk = AssignAll(a);
-  int idle_ms = std::stoi(a.Get("--idle-ms", "5000"));
-  bool with_position = a.Has("--with-position");
-  std::string header = latency ? "loghunt.sent_ns" : a.Get("--header");
-  std::vector<double> latencies;
+// Calls fn(message) for every message of the topic until idle for idle_ms.
+template <typename Fn>
+void ForEachMessage(const Args& a, const std::string& topic, int idle_ms, Fn fn) {
+  Args b = a;
+  b.kv["--topic"] = topic;
+  rd_kafka_t* rk = AssignAll(b);
   auto last = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - last < std::chrono::milliseconds(idle_ms)) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 200);
     if (m == nullptr) continue;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       last = std::chrono::steady_clock::now();
-      std::string_view value(static_cast<const char*>(m->payload), m->len);
-      if (!header.empty()) {
-        rd_kafka_headers_t* hdrs = nullptr;
-        const void* hv = nullptr;
-        size_t hsize = 0;
-        if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-            rd_kafka_header_get_last(hdrs, header.c_str(), &hv, &hsize) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-          value = std::string_view(static_cast<const char*>(hv), hsize);
-        } else {
-          value = "";
-        }
-      }
-      if (latency) {
-        if (!value.empty()) {
-          latencies.push_back((loghunt::NowNanos() - std::stoll(std::string(value))) / 1e6);
-        }
-      } else {
-        if (with_position) {
-          std::printf("%s\t%d\t%lld\t", rd_kafka_topic_name(m->rkt), m->partition,
-                      static_cast<long long>(m->offset));
-        }
-        std::fwrite(value.data(), 1, value.size(), stdout);
-        std::fputc('\n', stdout);
-      }
+      fn(m);
     }
     rd_kafka_message_destroy(m);
   }
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
-  if (latency) {
-    if (latencies.empty()) Die("no stamped message");
-    std::sort(latencies.begin(), latencies.end());
-    auto q = [&](double p) { return latencies[static_cast<size_t>(p * (latencies.size() - 1))]; };
-    std::printf("latency_ms n=%zu p50=%.1f p99=%.1f max=%.1f\n", latencies.size(), q(0.5), q(0.99),
-                latencies.back());
+}
+
+std::string JsonField(std::string_view json, const std::string& key) {
+  std::string pattern = "\"" + key + "\":";
+  size_t pos = json.find(pattern);
+  if (pos == std::string_view::npos) return "";
+  pos += pattern.size();
+  if (pos < json.size() && json[pos] == '"') {
+    size_t end = json.find('"', pos + 1);
+    return std::string(json.substr(pos + 1, end - pos - 1));
   }
+  size_t end = json.find_first_of(",}", pos);
+  return std::string(json.substr(pos, end - pos));
+}
+
+int Dump(const Args& a) {
+  int idle_ms = std::stoi(a.Get("--idle-ms", "5000"));
+  bool with_position = a.Has("--with-position");
+  std::string header = a.Get("--header");
+  ForEachMessage(a, a.Get("--topic"), idle_ms, [&](rd_kafka_message_t* m) {
+    std::string_view value(static_cast<const char*>(m->payload), m->len);
+    if (!header.empty()) {
+      rd_kafka_headers_t* hdrs = nullptr;
+      const void* hv = nullptr;
+      size_t hsize = 0;
+      if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+          rd_kafka_header_get_last(hdrs, header.c_str(), &hv, &hsize) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        value = std::string_view(static_cast<const char*>(hv), hsize);
+      } else {
+        value = "";
+      }
+    }
+    if (with_position) {
+      std::printf("%s\t%d\t%lld\t", rd_kafka_topic_name(m->rkt), m->partition,
+                  static_cast<long long>(m->offset));
+    }
+    std::fwrite(value.data(), 1, value.size(), stdout);
+    std::fputc('\n', stdout);
+  });
+  return 0;
+}
+
+int Latency(const Args& a) {
+  int idle_ms = std::stoi(a.Get("--idle-ms", "5000"));
+  std::map<std::string, int64_t> sent;  // "topic/partition/offset" -> timestamp ms
+  std::string sources = a.Get("--sources");
+  size_t pos = 0;
+  while (pos <= sources.size()) {
+    size_t comma = sources.find(',', pos);
+    std::string topic = sources.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (!topic.empty()) {
+      ForEachMessage(a, topic, idle_ms, [&](rd_kafka_message_t* m) {
+        sent[topic + "/" + std::to_string(m->partition) + "/" + std::to_string(m->offset)] =
+            rd_kafka_message_timestamp(m, nullptr);
+      });
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  std::vector<double> latencies;
+  ForEachMessage(a, a.Get("--topic"), idle_ms, [&](rd_kafka_message_t* m) {
+    std::string_view json(static_cast<const char*>(m->payload), m->len);
+    std::string key = JsonField(json, "loghunt.position.topic") + "/" +
+                      JsonField(json, "loghunt.position.partition") + "/" +
+                      JsonField(json, "loghunt.position.offset");
+    auto it = sent.find(key);
+    if (it != sent.end()) {
+      latencies.push_back(static_cast<double>(rd_kafka_message_timestamp(m, nullptr) - it->second));
+    }
+  });
+  if (latencies.empty()) Die("no alert matched a source message");
+  std::sort(latencies.begin(), latencies.end());
+  auto q = [&](double p) { return latencies[static_cast<size_t>(p * (latencies.size() - 1))]; };
+  std::printf("producer-to-alert latency ms: n=%zu p50=%.0f p99=%.0f max=%.0f\n", latencies.size(),
+              q(0.5), q(0.99), latencies.back());
   return 0;
 }
 
@@ -278,7 +317,7 @@ int main(int argc, char** argv) {
   if (!a.Has("--brokers") || !a.Has("--topic")) Die("--brokers and --topic are required");
   if (cmd == "create") return Create(a);
   if (cmd == "produce") return Produce(a);
-  if (cmd == "dump") return Dump(a, false);
-  if (cmd == "latency") return Dump(a, true);
+  if (cmd == "dump") return Dump(a);
+  if (cmd == "latency") return Latency(a);
   Die("unknown command " + cmd);
 }
