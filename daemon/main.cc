@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/commands.h"
+#include "daemon/rules_command.h"
 
 #ifndef LOGHUNT_VERSION
 #define LOGHUNT_VERSION "0.0.0"
@@ -41,7 +42,17 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check-config", "Validate a config file; exit 2 with FILE:LINE: key: problem lines");
   check->add_option("file", check_path, "Config file (YAML)")->required();
 
+  loghunt::RulesCheckOptions rules_check_options;
+  auto* rules = app.add_subcommand("rules", "Sigma rules (docs/sigma.md)");
+  rules->require_subcommand(1);
+  auto* rules_check = rules->add_subcommand(
+      "check", "Load Sigma rules; print the count loaded and each rejected rule; exit 1 if any is rejected");
+  rules_check->add_option("--mappings", rules_check_options.mapping_file,
+                          "Field mapping file read on top of the built-in conf/sigma-mappings.yaml");
+  rules_check->add_option("paths", rules_check_options.paths, "Rule files or directories")->required();
+
   CLI11_PARSE(app, argc, argv);
+  if (*rules_check) return loghunt::RunRulesCheck(rules_check_options);
   if (*run) return loghunt::RunDaemon(run_options);
   if (*replay) return loghunt::RunReplay(replay_options);
   if (*check) return loghunt::RunCheckConfig(check_path);

@@ -1,0 +1,441 @@
+#include "detectors/rules/sigma_ruleset.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/text.h"
+#include "detectors/rules/sigma_ruleset_impl.h"
+#include "detectors/rules/sigma_values.h"
+
+namespace loghunt {
+
+using sigma::Atom;
+using sigma::Group;
+using sigma::GroupField;
+using sigma::Leaf;
+using sigma::Node;
+
+SigmaRuleSet::Impl::~Impl() {
+  for (Group& g : groups) {
+    for (GroupField& f : g.fields) hs_free_database(f.database);
+  }
+  for (sigma::Pcre& p : pcres) pcre2_code_free(p.code);
+  pcre2_match_context_free(match_context);
+}
+
+class SigmaRuleSetFactory {
+ public:
+  static std::shared_ptr<const SigmaRuleSet> Make(std::unique_ptr<SigmaRuleSet::Impl> impl) {
+    return std::shared_ptr<const SigmaRuleSet>(new SigmaRuleSet(std::move(impl)));
+  }
+};
+
+namespace {
+
+// Three-valued result of a condition when only "no string pattern hit" is
+// known: used to find the rules that may match without any Hyperscan hit.
+enum class Tri : uint8_t { kFalse, kTrue, kUnknown };
+
+Tri StaticValue(const SigmaRuleSet::Impl& impl, uint32_t node_index) {
+  const Node& node = impl.nodes[node_index];
+  switch (node.op) {
+    case Node::kLeaf: {
+      const Leaf& leaf = impl.leaves[node.leaf];
+      bool any_false = false, all_false = true;
+      for (uint32_t a = leaf.atom_begin; a < leaf.atom_end; ++a) {
+        bool f = impl.atoms[a].kind == Atom::kSlot;
+        any_false = any_false || f;
+        all_false = all_false && f;
+      }
+      if (leaf.all ? any_false : all_false) return Tri::kFalse;
+      return Tri::kUnknown;
+    }
+    case Node::kNot: {
+      Tri t = StaticValue(impl, impl.children[node.child_begin]);
+      return t == Tri::kUnknown ? t : (t == Tri::kTrue ? Tri::kFalse : Tri::kTrue);
+    }
+    case Node::kAnd:
+    case Node::kOr:
+    case Node::kAtLeast: {
+      uint32_t n_true = 0, n_unknown = 0;
+      for (uint32_t c = node.child_begin; c < node.child_end; ++c) {
+        Tri t = StaticValue(impl, impl.children[c]);
+        n_true += t == Tri::kTrue;
+        n_unknown += t == Tri::kUnknown;
+      }
+      uint32_t n = node.child_end - node.child_begin;
+      uint32_t need = node.op == Node::kAnd ? n : (node.op == Node::kOr ? 1 : node.at_least);
+      if (n_true >= need) return Tri::kTrue;
+      if (n_true + n_unknown < need) return Tri::kFalse;
+      return Tri::kUnknown;
+    }
+  }
+  return Tri::kUnknown;
+}
+
+bool CompileDatabases(SigmaRuleSet::Impl* impl, SigmaLoadReport* report, std::string* error) {
+  for (Group& g : impl->groups) {
+    for (GroupField& f : g.fields) {
+      if (f.patterns.empty()) continue;
+      std::vector<const char*> expressions;
+      std::vector<unsigned> flags, ids;
+      for (size_t i = 0; i < f.patterns.size(); ++i) {
+        expressions.push_back(f.patterns[i].expression.c_str());
+        flags.push_back(f.patterns[i].flags);
+        ids.push_back(static_cast<unsigned>(i));
+        ++report->hyperscan_patterns;
+        if (f.patterns[i].confirm >= 0) ++report->pcre_confirmed_patterns;
+      }
+      hs_compile_error_t* err = nullptr;
+      if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
+                           static_cast<unsigned>(expressions.size()), HS_MODE_BLOCK, nullptr,
+                           &f.database, &err) != HS_SUCCESS) {
+        *error = "Hyperscan cannot compile the patterns of " + g.mapping.name + "." + f.name;
+        if (err != nullptr) {
+          if (err->expression >= 0) {
+            const auto& p = f.patterns[static_cast<size_t>(err->expression)];
+            *error += " (rule " + impl->rules[impl->slot_rule[p.slot]].info.id + ", '" +
+                      p.expression + "')";
+          }
+          *error += std::string(": ") + err->message;
+          hs_free_compile_error(err);
+        }
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+std::shared_ptr<const SigmaRuleSet> Finish(std::unique_ptr<SigmaRuleSet::Impl> impl,
+                                           SigmaLoadReport* report, std::string* error) {
+  impl->match_context = pcre2_match_context_create(nullptr);
+  pcre2_set_match_limit(impl->match_context, sigma::kPcreMatchLimit);
+  pcre2_set_depth_limit(impl->match_context, sigma::kPcreDepthLimit);
+  for (uint32_t r = 0; r < impl->rules.size(); ++r) {
+    sigma::Rule& rule = impl->rules[r];
+    rule.always = StaticValue(*impl, rule.root) != Tri::kFalse;
+    if (rule.always) impl->groups[rule.group].always_rules.push_back(r);
+  }
+  if (!CompileDatabases(impl.get(), report, error)) return nullptr;
+  report->loaded = impl->rules.size();
+  return SigmaRuleSetFactory::Make(std::move(impl));
+}
+
+bool ReadFile(const std::string& path, std::string* text) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::stringstream s;
+  s << in.rdbuf();
+  *text = s.str();
+  return true;
+}
+
+}  // namespace
+
+SigmaRuleSet::SigmaRuleSet(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SigmaRuleSet::~SigmaRuleSet() = default;
+size_t SigmaRuleSet::rule_count() const { return impl_->rules.size(); }
+const SigmaRuleInfo& SigmaRuleSet::rule(size_t index) const { return impl_->rules[index].info; }
+
+std::shared_ptr<const SigmaRuleSet> SigmaRuleSet::FromTexts(const std::vector<std::string>& texts,
+                                                            const std::vector<std::string>& names,
+                                                            const SigmaFieldMapping& mapping,
+                                                            SigmaLoadReport* report,
+                                                            std::string* error) {
+  *report = SigmaLoadReport{};
+  auto impl = std::make_unique<Impl>();
+  for (size_t i = 0; i < texts.size(); ++i) {
+    ++report->files;
+    SigmaRejection rejection;
+    std::string name = i < names.size() ? names[i] : "rule[" + std::to_string(i) + "]";
+    if (!sigma::AddRuleText(texts[i], name, mapping, impl.get(), &rejection)) {
+      report->rejected.push_back(std::move(rejection));
+    }
+  }
+  return Finish(std::move(impl), report, error);
+}
+
+std::shared_ptr<const SigmaRuleSet> SigmaRuleSet::Load(const SigmaLoadOptions& options,
+                                                       SigmaLoadReport* report,
+                                                       std::string* error) {
+  *report = SigmaLoadReport{};
+  SigmaFieldMapping mapping;
+  std::vector<std::string> mapping_errors;
+  if (!LoadSigmaMapping(options.mapping_file, &mapping, &mapping_errors)) {
+    *error = "";
+    for (const auto& e : mapping_errors) *error += (error->empty() ? "" : "\n") + e;
+    return nullptr;
+  }
+  std::vector<std::string> files;
+  namespace fs = std::filesystem;
+  for (const std::string& path : options.paths) {
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      std::vector<std::string> found;
+      for (fs::recursive_directory_iterator
+               it(path, fs::directory_options::skip_permission_denied, ec),
+           end;
+           !ec && it != end; it.increment(ec)) {
+        if (!it->is_regular_file(ec)) continue;
+        std::string ext = it->path().extension().string();
+        if (ext == ".yml" || ext == ".yaml") found.push_back(it->path().string());
+      }
+      if (ec) {
+        *error = path + ": " + ec.message();
+        return nullptr;
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::is_regular_file(path, ec)) {
+      files.push_back(path);
+    } else {
+      *error = path + ": no such rule file or directory";
+      return nullptr;
+    }
+  }
+  if (options.max_files > 0 && files.size() > options.max_files) files.resize(options.max_files);
+  auto impl = std::make_unique<Impl>();
+  for (const std::string& file : files) {
+    ++report->files;
+    std::string text;
+    SigmaRejection rejection;
+    if (!ReadFile(file, &text)) {
+      report->rejected.push_back({file, "", "cannot be read"});
+      continue;
+    }
+    if (!sigma::AddRuleText(text, file, mapping, impl.get(), &rejection)) {
+      report->rejected.push_back(std::move(rejection));
+    }
+  }
+  return Finish(std::move(impl), report, error);
+}
+
+// ---------------------------------------------------------------------------
+// Matching
+
+struct SigmaMatcher::State {
+  hs_scratch_t* scratch = nullptr;
+  pcre2_match_data* match_data = nullptr;
+  uint32_t epoch = 0;
+  std::vector<uint32_t> slot_epoch;
+  std::vector<uint32_t> rule_epoch;
+  std::vector<uint32_t> candidates;
+  struct Value {
+    bool present = false;
+    std::string_view text;
+  };
+  std::vector<Value> values;
+  // Set for the duration of one hs_scan.
+  const SigmaRuleSet::Impl* impl = nullptr;
+  const GroupField* field = nullptr;
+  std::string_view text;
+
+  ~State() {
+    hs_free_scratch(scratch);
+    pcre2_match_data_free(match_data);
+  }
+
+  bool PcreMatches(uint32_t pcre, std::string_view s) {
+    int rc = pcre2_match(impl->pcres[pcre].code, reinterpret_cast<PCRE2_SPTR>(s.data()), s.size(),
+                         0, 0, match_data, impl->match_context);
+    // Hitting the match or depth limit counts as no match: bounded time wins.
+    return rc >= 0;
+  }
+
+  void MarkSlot(uint32_t slot) {
+    if (slot_epoch[slot] == epoch) return;
+    slot_epoch[slot] = epoch;
+    uint32_t rule = impl->slot_rule[slot];
+    if (rule_epoch[rule] != epoch) {
+      rule_epoch[rule] = epoch;
+      candidates.push_back(rule);
+    }
+  }
+
+  static int OnHit(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx) {
+    State* self = static_cast<State*>(ctx);
+    const sigma::Pattern& p = self->field->patterns[id];
+    if (self->slot_epoch[p.slot] == self->epoch) return 0;
+    if (p.confirm >= 0 && !self->PcreMatches(static_cast<uint32_t>(p.confirm), self->text))
+      return 0;
+    self->MarkSlot(p.slot);
+    return 0;
+  }
+
+  bool AtomTrue(const Atom& atom, const Value& v) {
+    switch (atom.kind) {
+      case Atom::kSlot:
+        return slot_epoch[atom.slot] == epoch;
+      case Atom::kNull:
+        return !v.present || v.text.empty();
+      case Atom::kExists:
+        return v.present == atom.exists;
+      case Atom::kNumeric: {
+        if (!v.present) return false;
+        double d = 0;
+        std::string_view t = Trim(v.text);
+        auto r = std::from_chars(t.data(), t.data() + t.size(), d);
+        if (r.ec != std::errc() || r.ptr != t.data() + t.size()) return false;
+        switch (atom.numeric_op) {
+          case '<':
+            return d < atom.number;
+          case 'l':
+            return d <= atom.number;
+          case '>':
+            return d > atom.number;
+          default:
+            return d >= atom.number;
+        }
+      }
+      case Atom::kCidr: {
+        if (!v.present || v.text.size() > 45) return false;
+        char buf[46];
+        std::memcpy(buf, v.text.data(), v.text.size());
+        buf[v.text.size()] = '\0';
+        uint8_t addr[16];
+        if (inet_pton(atom.v6 ? AF_INET6 : AF_INET, buf, addr) != 1) return false;
+        int bits = atom.prefix;
+        for (int i = 0; bits > 0; ++i, bits -= 8) {
+          uint8_t mask = bits >= 8 ? 0xff : static_cast<uint8_t>(0xff << (8 - bits));
+          if ((addr[i] & mask) != (atom.net[static_cast<size_t>(i)] & mask)) return false;
+        }
+        return true;
+      }
+      case Atom::kFieldRef: {
+        const Value& other = values[atom.ref_field];
+        if (!v.present || !other.present) return false;
+        std::string_view a = v.text, b = other.text;
+        switch (static_cast<sigma::MatchType>(atom.ref_type)) {
+          case sigma::MatchType::kEquals:
+            return EqualsNoCase(a, b);
+          case sigma::MatchType::kStartsWith:
+            return StartsWithNoCase(a, b);
+          case sigma::MatchType::kEndsWith:
+            return a.size() >= b.size() && EqualsNoCase(a.substr(a.size() - b.size()), b);
+          case sigma::MatchType::kContains:
+            for (size_t i = 0; i + b.size() <= a.size(); ++i) {
+              if (EqualsNoCase(a.substr(i, b.size()), b)) return true;
+            }
+            return false;
+        }
+        return false;
+      }
+      case Atom::kPcre:
+        return v.present && PcreMatches(atom.pcre, v.text);
+    }
+    return false;
+  }
+
+  bool Eval(uint32_t node_index) {
+    const Node& node = impl->nodes[node_index];
+    switch (node.op) {
+      case Node::kLeaf: {
+        const Leaf& leaf = impl->leaves[node.leaf];
+        const Value& v = values[leaf.field];
+        for (uint32_t a = leaf.atom_begin; a < leaf.atom_end; ++a) {
+          bool t = AtomTrue(impl->atoms[a], v);
+          if (leaf.all && !t) return false;
+          if (!leaf.all && t) return true;
+        }
+        return leaf.all;
+      }
+      case Node::kNot:
+        return !Eval(impl->children[node.child_begin]);
+      case Node::kAnd:
+        for (uint32_t c = node.child_begin; c < node.child_end; ++c) {
+          if (!Eval(impl->children[c])) return false;
+        }
+        return true;
+      case Node::kOr:
+        for (uint32_t c = node.child_begin; c < node.child_end; ++c) {
+          if (Eval(impl->children[c])) return true;
+        }
+        return false;
+      case Node::kAtLeast: {
+        uint32_t n = 0;
+        for (uint32_t c = node.child_begin; c < node.child_end && n < node.at_least; ++c) {
+          n += Eval(impl->children[c]);
+        }
+        return n >= node.at_least;
+      }
+    }
+    return false;
+  }
+};
+
+SigmaMatcher::SigmaMatcher(std::shared_ptr<const SigmaRuleSet> rules)
+    : rules_(std::move(rules)), state_(std::make_unique<State>()) {
+  const SigmaRuleSet::Impl& impl = *rules_->impl_;
+  size_t max_fields = 0;
+  for (const Group& g : impl.groups) {
+    max_fields = std::max(max_fields, g.fields.size());
+    for (const GroupField& f : g.fields) {
+      // Scratch allocation fails only on memory exhaustion; a null scratch
+      // makes hs_scan fail, which Match() treats as no hit.
+      if (f.database != nullptr) hs_alloc_scratch(f.database, &state_->scratch);
+    }
+  }
+  state_->values.resize(max_fields);
+  state_->slot_epoch.assign(impl.slot_rule.size(), 0);
+  state_->rule_epoch.assign(impl.rules.size(), 0);
+  state_->match_data = pcre2_match_data_create(1, nullptr);
+  state_->impl = &impl;
+}
+
+SigmaMatcher::~SigmaMatcher() = default;
+
+void SigmaMatcher::Match(const Event& event, std::vector<uint32_t>* matched,
+                         const std::string_view* command_line) {
+  State& s = *state_;
+  const SigmaRuleSet::Impl& impl = *rules_->impl_;
+  size_t first = matched->size();
+  for (const Group& g : impl.groups) {
+    if (!g.mapping.Covers(event)) continue;
+    if (++s.epoch == 0) {  // wrapped: old marks could look current
+      std::fill(s.slot_epoch.begin(), s.slot_epoch.end(), 0);
+      std::fill(s.rule_epoch.begin(), s.rule_epoch.end(), 0);
+      s.epoch = 1;
+    }
+    s.candidates.clear();
+    for (size_t f = 0; f < g.fields.size(); ++f) {
+      State::Value& v = s.values[f];
+      v = State::Value{};
+      if (command_line != nullptr && static_cast<int>(f) == g.command_line_field) {
+        v.present = true;
+        v.text = *command_line;
+      } else {
+        for (const EventFieldSource& source : g.fields[f].sources) {
+          if (source.Read(event, &v.text)) {
+            v.present = true;
+            break;
+          }
+        }
+      }
+      const GroupField& field = g.fields[f];
+      if (!v.present || field.database == nullptr) continue;
+      s.field = &field;
+      s.text = v.text;
+      hs_scan(field.database, v.text.data(), static_cast<unsigned>(v.text.size()), 0, s.scratch,
+              &State::OnHit, &s);
+    }
+    for (uint32_t r : g.always_rules) {
+      if (s.rule_epoch[r] != s.epoch) {
+        s.rule_epoch[r] = s.epoch;
+        s.candidates.push_back(r);
+      }
+    }
+    for (uint32_t r : s.candidates) {
+      if (s.Eval(impl.rules[r].root)) matched->push_back(r);
+    }
+  }
+  std::sort(matched->begin() + static_cast<std::ptrdiff_t>(first), matched->end());
+}
+
+}  // namespace loghunt

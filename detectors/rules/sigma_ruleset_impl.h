@@ -1,0 +1,108 @@
+// Internal representation of a compiled SigmaRuleSet, shared by the loader
+// (sigma_loader.cc), the compiler and the matcher (sigma_ruleset.cc).
+#pragma once
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <hs/hs.h>
+#include <pcre2.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "detectors/rules/sigma_ruleset.h"
+
+namespace loghunt {
+
+namespace sigma {
+
+// A value compared with a field; the leaf combines its atoms with any/all.
+struct Atom {
+  enum Kind : uint8_t { kSlot, kNull, kExists, kNumeric, kCidr, kFieldRef, kPcre } kind = kSlot;
+  uint32_t slot = 0;              // kSlot: set when a Hyperscan pattern for this value hit
+  bool exists = true;             // kExists
+  char numeric_op = '<';          // kNumeric: '<' lt, 'l' lte, '>' gt, 'g' gte
+  double number = 0;              // kNumeric
+  bool v6 = false;                // kCidr
+  std::array<uint8_t, 16> net{};  // kCidr
+  int prefix = 0;                 // kCidr
+  uint32_t ref_field = 0;         // kFieldRef: group field index
+  uint8_t ref_type = 0;           // kFieldRef: MatchType
+  uint32_t pcre = 0;              // kPcre: index into Impl::pcres
+};
+
+struct Leaf {
+  uint32_t field = 0;  // group field index
+  bool all = false;
+  uint32_t atom_begin = 0, atom_end = 0;
+};
+
+struct Node {
+  enum Op : uint8_t { kAnd, kOr, kNot, kLeaf, kAtLeast } op = kAnd;
+  uint32_t child_begin = 0, child_end = 0;  // into Impl::children
+  uint32_t leaf = 0;                        // kLeaf
+  uint32_t at_least = 1;                    // kAtLeast
+};
+
+struct Pattern {
+  std::string expression;
+  unsigned flags = 0;
+  uint32_t slot = 0;
+  int32_t confirm = -1;  // PCRE2 index that must confirm a prefilter hit
+};
+
+struct GroupField {
+  std::string name;  // Sigma field name
+  std::vector<EventFieldSource> sources;
+  std::vector<Pattern> patterns;
+  hs_database_t* database = nullptr;
+};
+
+struct Group {
+  SigmaLogsourceMapping mapping;
+  std::vector<GroupField> fields;
+  std::vector<uint32_t> always_rules;  // evaluated on every covered event
+  int command_line_field = -1;         // replaced by decoded layers
+};
+
+struct Rule {
+  SigmaRuleInfo info;
+  uint32_t group = 0;
+  uint32_t root = 0;
+  bool always = false;
+};
+
+struct Pcre {
+  pcre2_code* code = nullptr;
+};
+
+}  // namespace sigma
+
+struct SigmaRuleSet::Impl {
+  std::vector<sigma::Rule> rules;
+  std::vector<sigma::Group> groups;
+  std::vector<sigma::Atom> atoms;
+  std::vector<sigma::Leaf> leaves;
+  std::vector<sigma::Node> nodes;
+  std::vector<uint32_t> children;
+  std::vector<uint32_t> slot_rule;  // slot -> rule
+  std::vector<sigma::Pcre> pcres;
+  pcre2_match_context* match_context = nullptr;
+
+  ~Impl();
+};
+
+namespace sigma {
+// Limits that bound every PCRE2 run (backtracking steps and nesting).
+constexpr uint32_t kPcreMatchLimit = 100'000;
+constexpr uint32_t kPcreDepthLimit = 2'000;
+
+// Parses the YAML text of one rule into `impl` (nodes, atoms, patterns).
+// Returns false with `rejection` filled when the rule cannot be used; then
+// `impl` holds unreachable leftovers of the rule, which cost nothing.
+bool AddRuleText(const std::string& text, const std::string& file, const SigmaFieldMapping& mapping,
+                 SigmaRuleSet::Impl* impl, SigmaRejection* rejection);
+}  // namespace sigma
+
+}  // namespace loghunt

@@ -1,0 +1,194 @@
+#include "detectors/rules/sigma_values.h"
+
+#include <cstdint>
+
+namespace loghunt::sigma {
+namespace {
+
+bool IsWordChar(unsigned char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+         c >= 0x80;
+}
+
+void AppendEscaped(std::string* out, unsigned char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+    out->push_back(static_cast<char>(c));
+    return;
+  }
+  static const char kHex[] = "0123456789abcdef";
+  out->append("\\x");
+  out->push_back(kHex[c >> 4]);
+  out->push_back(kHex[c & 15]);
+}
+
+constexpr std::string_view kWindash =
+    "(?:\\x2d|\\x2f|\\xe2\\x80\\x93|\\xe2\\x80\\x94|\\xe2\\x80\\x95)";
+
+}  // namespace
+
+std::vector<SigmaPiece> ParseSigmaString(std::string_view value) {
+  std::vector<SigmaPiece> pieces;
+  auto literal = [&]() -> std::string& {
+    if (pieces.empty() || pieces.back().kind != SigmaPiece::kLiteral) {
+      pieces.push_back({SigmaPiece::kLiteral, {}});
+    }
+    return pieces.back().text;
+  };
+  for (size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (c == '\\' && i + 1 < value.size() &&
+        (value[i + 1] == '*' || value[i + 1] == '?' || value[i + 1] == '\\')) {
+      literal().push_back(value[++i]);
+    } else if (c == '*') {
+      if (pieces.empty() || pieces.back().kind != SigmaPiece::kStar) {
+        pieces.push_back({SigmaPiece::kStar, {}});
+      }
+    } else if (c == '?') {
+      pieces.push_back({SigmaPiece::kQuestion, {}});
+    } else {
+      literal().push_back(c);
+    }
+  }
+  return pieces;
+}
+
+std::string PlainText(const std::vector<SigmaPiece>& pieces) {
+  std::string s;
+  for (const auto& p : pieces) {
+    s += p.kind == SigmaPiece::kLiteral ? p.text : (p.kind == SigmaPiece::kStar ? "*" : "?");
+  }
+  return s;
+}
+
+std::string Base64Encode(std::string_view bytes) {
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    uint32_t v = (uint32_t(uint8_t(bytes[i])) << 16) | (uint32_t(uint8_t(bytes[i + 1])) << 8) |
+                 uint8_t(bytes[i + 2]);
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (i < bytes.size()) {
+    uint32_t v = uint32_t(uint8_t(bytes[i])) << 16;
+    if (i + 1 < bytes.size()) v |= uint32_t(uint8_t(bytes[i + 1])) << 8;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::vector<std::string> Base64OffsetVariants(std::string_view bytes) {
+  // pySigma: b64encode(i * b" " + value)[start[i] : end[(len(value) + i) % 3]]
+  static const size_t kStart[3] = {0, 2, 3};
+  static const size_t kEndCut[3] = {0, 3, 2};
+  std::vector<std::string> out;
+  for (size_t i = 0; i < 3; ++i) {
+    std::string padded(i, ' ');
+    padded.append(bytes);
+    std::string encoded = Base64Encode(padded);
+    size_t cut = kEndCut[(bytes.size() + i) % 3];
+    size_t end = encoded.size() >= cut ? encoded.size() - cut : 0;
+    out.push_back(kStart[i] < end ? encoded.substr(kStart[i], end - kStart[i]) : std::string());
+  }
+  return out;
+}
+
+std::string ToUtf16(std::string_view s, bool big_endian) {
+  std::string out;
+  auto unit = [&](uint32_t u) {
+    char lo = static_cast<char>(u & 0xff), hi = static_cast<char>(u >> 8);
+    if (big_endian) {
+      out += hi;
+      out += lo;
+    } else {
+      out += lo;
+      out += hi;
+    }
+  };
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    uint32_t cp = 0xFFFD;
+    size_t len = 1;
+    if (c < 0x80) {
+      cp = c;
+    } else if ((c >> 5) == 6 && i + 1 < s.size()) {
+      cp = ((c & 0x1fu) << 6) | (uint8_t(s[i + 1]) & 0x3fu);
+      len = 2;
+    } else if ((c >> 4) == 14 && i + 2 < s.size()) {
+      cp = ((c & 0x0fu) << 12) | ((uint8_t(s[i + 1]) & 0x3fu) << 6) | (uint8_t(s[i + 2]) & 0x3fu);
+      len = 3;
+    } else if ((c >> 3) == 30 && i + 3 < s.size()) {
+      cp = ((c & 0x07u) << 18) | ((uint8_t(s[i + 1]) & 0x3fu) << 12) |
+           ((uint8_t(s[i + 2]) & 0x3fu) << 6) | (uint8_t(s[i + 3]) & 0x3fu);
+      len = 4;
+    }
+    i += len;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      unit(0xD800 + (cp >> 10));
+      unit(0xDC00 + (cp & 0x3ff));
+    } else {
+      unit(cp);
+    }
+  }
+  return out;
+}
+
+std::string ToHyperscanExpression(const std::vector<SigmaPiece>& pieces, MatchType type,
+                                  bool windash) {
+  size_t begin = 0, end = pieces.size();
+  bool anchor_start = type == MatchType::kEquals || type == MatchType::kStartsWith;
+  bool anchor_end = type == MatchType::kEquals || type == MatchType::kEndsWith;
+  // A leading or trailing `*` makes that side unanchored; scanning for it would
+  // only cost time.
+  if (begin < end && pieces[begin].kind == SigmaPiece::kStar) {
+    anchor_start = false;
+    ++begin;
+  }
+  if (end > begin && pieces[end - 1].kind == SigmaPiece::kStar) {
+    anchor_end = false;
+    --end;
+  }
+  std::string expr;
+  if (anchor_start) expr += "\\A";
+  for (size_t i = begin; i < end; ++i) {
+    const SigmaPiece& p = pieces[i];
+    if (p.kind == SigmaPiece::kStar) {
+      expr += ".*";
+    } else if (p.kind == SigmaPiece::kQuestion) {
+      expr += ".";
+    } else {
+      const std::string& t = p.text;
+      for (size_t j = 0; j < t.size(); ++j) {
+        unsigned char c = static_cast<unsigned char>(t[j]);
+        bool word_start = j + 1 < t.size() && IsWordChar(static_cast<unsigned char>(t[j + 1])) &&
+                          (j == 0 || !IsWordChar(static_cast<unsigned char>(t[j - 1])));
+        if (windash && (c == '-' || c == '/') && word_start) {
+          expr += kWindash;
+        } else {
+          AppendEscaped(&expr, c);
+        }
+      }
+    }
+  }
+  if (anchor_end) expr += "\\z";
+  return expr;
+}
+
+std::string LiteralExpression(std::string_view bytes, MatchType type) {
+  std::string expr;
+  if (type == MatchType::kEquals || type == MatchType::kStartsWith) expr += "\\A";
+  for (char c : bytes) AppendEscaped(&expr, static_cast<unsigned char>(c));
+  if (type == MatchType::kEquals || type == MatchType::kEndsWith) expr += "\\z";
+  return expr;
+}
+
+}  // namespace loghunt::sigma
