@@ -120,6 +120,9 @@ std::optional<int64_t> ParseRfc3339(std::string_view s, int32_t default_offset_s
   if (pos != s.size()) return std::nullopt;
   int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - offset;
+  // int64 nanoseconds span only the years 1677..2262; beyond, the product overflows.
+  constexpr int64_t kMaxSecs = INT64_MAX / kNanosPerSecond - 1;
+  if (secs < -kMaxSecs || secs > kMaxSecs) return std::nullopt;
   return secs * kNanosPerSecond + frac_ns;
 }
 

@@ -410,6 +410,12 @@ TEST_F(WineventParserTest, TimestampPrefersEventTimeOverReceiptTime) {
   EXPECT_EQ(e.timestamp_ns, *ParseRfc3339("2020-10-22T22:36:43Z"));
   e = One(R"({"EventID":5,"TimeCreated":"yesterday"})");
   EXPECT_EQ(e.timestamp_ns, 0);  // unreadable time: the event is kept, time unknown
+  // Found by the fuzzer: years outside int64 nanoseconds (1677..2262) overflowed.
+  e = One(R"({"EventID":5,"TimeCreated":"0001-01-01T00:00:00Z"})");
+  EXPECT_EQ(e.timestamp_ns, 0);
+  e = One(
+      R"({"EventID":5,"TimeCreated":"9999-12-31T23:59:59Z","@timestamp":"2020-01-01T00:00:00Z"})");
+  EXPECT_EQ(e.timestamp_ns, *ParseRfc3339("2020-01-01T00:00:00Z"));
 }
 
 TEST_F(WineventParserTest, MessageFieldIsUnescapedIntoTheMessageSlot) {
