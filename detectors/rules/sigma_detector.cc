@@ -1,0 +1,107 @@
+#include "detectors/rules/sigma_detector.h"
+
+#include <algorithm>
+
+namespace loghunt {
+
+SigmaRuleSetHandle::SigmaRuleSetHandle(std::shared_ptr<const SigmaRuleSet> rules)
+    : rules_(std::move(rules)) {}
+
+void SigmaRuleSetHandle::Publish(std::shared_ptr<const SigmaRuleSet> rules) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    rules_ = std::move(rules);
+  }
+  generation_.fetch_add(1, std::memory_order_release);
+}
+
+bool SigmaRuleSetHandle::Reload(const SigmaLoadOptions& options, SigmaLoadReport* report,
+                                std::string* error) {
+  auto rules = SigmaRuleSet::Load(options, report, error);
+  if (rules == nullptr) return false;
+  if (!report->rejected.empty()) {
+    *error =
+        std::to_string(report->rejected.size()) + " rule(s) rejected; keeping the old rule set";
+    return false;
+  }
+  Publish(std::move(rules));
+  return true;
+}
+
+std::shared_ptr<const SigmaRuleSet> SigmaRuleSetHandle::Get() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return rules_;
+}
+
+SigmaDetector::SigmaDetector(std::shared_ptr<SigmaRuleSetHandle> handle)
+    : handle_(std::move(handle)) {
+  Refresh();
+}
+
+void SigmaDetector::Refresh() {
+  generation_ = handle_->generation();
+  auto rules = handle_->Get();
+  matcher_ = rules ? std::make_unique<SigmaMatcher>(std::move(rules)) : nullptr;
+}
+
+Alert SigmaDetector::MakeSigmaAlert(const Event& event, uint32_t index, std::string_view chain,
+                                    std::string_view command_line) const {
+  const SigmaRuleInfo& info = matcher_->rules().rule(index);
+  RuleRef ref{info.id, info.title, info.severity, info.tags};
+  ref.tags.push_back("sigma");
+  if (!chain.empty()) ref.tags.push_back("loghunt.decoded");
+  // The key keeps alerts of the raw event and of each decoded layer apart.
+  Alert alert = MakeAlert(event, std::move(ref), chain);
+  alert.summary = info.title;
+  if (!chain.empty()) alert.summary += " (after decoding: " + std::string(chain) + ")";
+  if (!command_line.empty()) alert.summary += ": " + std::string(command_line);
+  Entity process{"Process", {}};
+  if (!command_line.empty())
+    process.properties.push_back({"CommandLine", std::string(command_line)});
+  if (!event.process.executable.empty()) {
+    process.properties.push_back({"ImageFile", std::string(event.process.executable)});
+  }
+  if (!event.process.parent_executable.empty()) {
+    process.properties.push_back({"ParentImageFile", std::string(event.process.parent_executable)});
+  }
+  if (event.process.pid >= 0)
+    process.properties.push_back({"ProcessId", std::to_string(event.process.pid)});
+  if (!process.properties.empty()) alert.entities.push_back(std::move(process));
+  if (!event.process.user.empty()) {
+    alert.entities.push_back({"Account", {{"Name", std::string(event.process.user)}}});
+  }
+  // Rule provenance (DRL 1.1 asks for author and link when rules are used).
+  Entity rule{"SigmaRule", {{"id", info.id}, {"level", info.level}, {"file", info.file}}};
+  if (!info.author.empty()) rule.properties.push_back({"author", info.author});
+  std::string joined;
+  for (const auto& r : info.references) joined += (joined.empty() ? "" : " ") + r;
+  if (!joined.empty()) rule.properties.push_back({"references", joined});
+  joined.clear();
+  for (const auto& f : info.falsepositives) joined += (joined.empty() ? "" : "; ") + f;
+  if (!joined.empty()) rule.properties.push_back({"falsepositives", joined});
+  alert.entities.push_back(std::move(rule));
+  return alert;
+}
+
+void SigmaDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
+  if (handle_->generation() != generation_) Refresh();
+  matched_plain_.clear();
+  if (matcher_ == nullptr) return;
+  matcher_->Match(event, &matched_plain_);
+  for (uint32_t r : matched_plain_) {
+    alerts.push_back(MakeSigmaAlert(event, r, {}, event.process.command_line));
+  }
+}
+
+void SigmaDetector::InspectDecoded(const Event& event, std::string_view command_line,
+                                   std::string_view chain, std::vector<Alert>& alerts) {
+  if (matcher_ == nullptr) return;
+  decoded_.clear();
+  matcher_->Match(event, &decoded_, &command_line);
+  for (uint32_t r : decoded_) {
+    if (std::binary_search(matched_plain_.begin(), matched_plain_.end(), r)) continue;
+    alerts.push_back(MakeSigmaAlert(event, r, chain, command_line));
+  }
+}
+
+}  // namespace loghunt

@@ -1,0 +1,71 @@
+// SigmaDetector: runs a SigmaRuleSet on every event and turns matches into
+// alerts carrying the rule's metadata. SigmaRuleSetHandle is the swap point
+// for reloads (SIGHUP): the daemon loads a new set off the hot path and, only
+// when it loaded, publishes it; detectors pick it up before their next event.
+//
+// Thread-safety: SigmaRuleSetHandle is safe from any thread. A SigmaDetector
+// belongs to one worker (it owns Hyperscan scratch via its SigmaMatcher).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "detectors/detector.h"
+#include "detectors/rules/sigma_ruleset.h"
+
+namespace loghunt {
+
+class SigmaRuleSetHandle {
+ public:
+  explicit SigmaRuleSetHandle(std::shared_ptr<const SigmaRuleSet> rules);
+
+  // Replaces the rule set atomically: a detector sees either the old set or
+  // the new one for a whole event, never a mix. The old set is freed when
+  // the last detector using it has moved on.
+  void Publish(std::shared_ptr<const SigmaRuleSet> rules);
+  // Loads `options`; publishes only when loading succeeded and rejected no
+  // rule, so a bad rule set keeps the old one. Returns false with `error`
+  // (and the report) otherwise.
+  bool Reload(const SigmaLoadOptions& options, SigmaLoadReport* report, std::string* error);
+
+  std::shared_ptr<const SigmaRuleSet> Get() const;
+  // Increases with every Publish(); cheap to poll per event.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const SigmaRuleSet> rules_;
+  std::atomic<uint64_t> generation_{0};
+};
+
+class SigmaDetector : public Detector {
+ public:
+  explicit SigmaDetector(std::shared_ptr<SigmaRuleSetHandle> handle);
+  std::string_view name() const override { return "sigma"; }
+  void Inspect(const Event& event, std::vector<Alert>& alerts) override;
+
+  // Runs the rules with `command_line` (a decoded layer of the event's command
+  // line, revealed by `chain`, e.g. "base64 > utf16le") in place of the
+  // CommandLine field. Rules that already matched the event itself in the
+  // last Inspect() are not reported again; the others are tagged
+  // "loghunt.decoded" and their summary names the chain.
+  void InspectDecoded(const Event& event, std::string_view command_line, std::string_view chain,
+                      std::vector<Alert>& alerts);
+
+ private:
+  void Refresh();
+  Alert MakeSigmaAlert(const Event& event, uint32_t rule, std::string_view chain,
+                       std::string_view command_line) const;
+
+  std::shared_ptr<SigmaRuleSetHandle> handle_;
+  uint64_t generation_ = 0;
+  std::unique_ptr<SigmaMatcher> matcher_;
+  std::vector<uint32_t> matched_;
+  std::vector<uint32_t> matched_plain_;  // rules matched by the last Inspect()
+  std::vector<uint32_t> decoded_;
+};
+
+}  // namespace loghunt
