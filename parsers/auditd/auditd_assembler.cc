@@ -28,10 +28,13 @@ void RaiseAuparseTimeout(int64_t timeout_ms) {
   }
 }
 
+// A year: keeps time + timeout within int64 nanoseconds.
+constexpr int64_t kMaxTimeoutMs = 365LL * 24 * 3600 * 1000;
+
 }  // namespace
 
 AuditdAssembler::AuditdAssembler(int64_t timeout_ms, size_t max_open_events)
-    : timeout_ns_(std::max<int64_t>(timeout_ms, 0) * 1'000'000),
+    : timeout_ns_(std::clamp<int64_t>(timeout_ms, 0, kMaxTimeoutMs) * 1'000'000),
       max_open_(std::max<size_t>(max_open_events, 1)) {
   std::lock_guard<std::mutex> lock(AuparseMutex());
   RaiseAuparseTimeout(timeout_ms);

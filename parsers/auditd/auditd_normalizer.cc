@@ -120,7 +120,7 @@ SockAddr DecodeSockAddr(std::string_view hex, std::string_view arch, Arena& aren
       path = path.substr(0, path.find('\0'));
       char* p = arena.Allocate(path.size() + 1);
       p[0] = '@';
-      std::memcpy(p + 1, path.data(), path.size());
+      if (!path.empty()) std::memcpy(p + 1, path.data(), path.size());
       out.address = {p, path.size() + 1};
     } else {
       out.address = path.substr(0, path.find('\0'));
@@ -383,7 +383,8 @@ void AuditdNormalizer::Normalize(const AssembledAuditEvent& in, Arena& arena, Ev
       char* p = out;
       for (size_t i = 0; i < args_.size(); ++i) {
         if (i > 0) *p++ = ' ';
-        std::memcpy(p, args_[i].second.data(), args_[i].second.size());
+        if (!args_[i].second.empty())
+          std::memcpy(p, args_[i].second.data(), args_[i].second.size());
         p += args_[i].second.size();
       }
       event->process.command_line = {out, total - 1};

@@ -3,6 +3,24 @@
 #include "core/text.h"
 
 namespace loghunt {
+namespace {
+
+// libauparse 3.0.9 leaks the first value when a CWD record has two cwd fields
+// (it keeps the event's cwd as a strdup and overwrites it). The kernel never
+// writes that, so such a record is refused before it reaches auparse.
+bool HasRepeatedCwd(const AuditRecordHeader& header) {
+  if (header.type != "CWD") return false;
+  int count = 0;
+  std::string_view rest = header.fields;
+  while (!rest.empty()) {
+    if (rest.starts_with("cwd=") && ++count > 1) return true;
+    size_t sp = rest.find(' ');
+    rest.remove_prefix(sp == std::string_view::npos ? rest.size() : sp + 1);
+  }
+  return false;
+}
+
+}  // namespace
 
 AuditdParser::AuditdParser(const ParserOptions& options)
     : options_(options),
@@ -75,6 +93,7 @@ void AuditdParser::ParseRecords(std::string_view text, std::string_view message,
     }
     AuditRecordHeader header;
     ParseError error = ParseAuditRecordHeader(line, &header);
+    if (error == ParseError::kNone && HasRepeatedCwd(header)) error = ParseError::kBadFrame;
     if (error != ParseError::kNone) {
       out_->OnError(error, message, position);
       continue;

@@ -5,6 +5,8 @@
 namespace loghunt {
 namespace {
 
+constexpr int64_t kMaxAuditSeconds = 9'000'000'000;
+
 bool AllDigits(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
@@ -54,12 +56,14 @@ ParseError ParseAuditRecordHeader(std::string_view line, AuditRecordHeader* h) {
     return ParseError::kBadTimestamp;
   }
   // libauparse reads the same three numbers; limits keep seconds*1e9 in range.
-  if (!ParseDigits(h->id.substr(0, dot), 11, &h->seconds) ||
+  if (!ParseDigits(h->id.substr(0, dot), 10, &h->seconds) ||
       !ParseDigits(h->id.substr(dot + 1, colon - dot - 1), 3, &h->millis) ||
       !ParseDigits(h->id.substr(colon + 1), 19, &h->serial)) {
     return ParseError::kBadTimestamp;
   }
-  if (h->seconds == 0) return ParseError::kBadTimestamp;  // auparse: "no timestamp"
+  // Second 0 is "no timestamp" to libauparse; the cap keeps seconds * 1e9 in an
+  // int64 (year 2255).
+  if (h->seconds == 0 || h->seconds > kMaxAuditSeconds) return ParseError::kBadTimestamp;
   rest.remove_prefix(close + 2);
   size_t sep = rest.find(kAuditInterpSeparator);
   if (sep != std::string_view::npos) {

@@ -259,13 +259,14 @@ TEST_F(AuditdParserTest, MalformedInputIsCountedByReason) {
         "type=SYSCALL msg=audit(1.000): pid=1", "type=SYSCALL msg=audit(1.000:1 pid=1",
         std::string_view("type=SYSCALL msg=audit(1.000:1): a=\0b", 36), "{not json",
         R"({"msg":"type=EOE msg=audit(1.000:1): "})", R"({"message":42})", "node= type=X",
-        "type= msg=audit(1.000:1): ", "type=X msg=audit(0.000:1): "});
+        "type= msg=audit(1.000:1): ", "type=X msg=audit(0.000:1): ",
+        "type=CWD msg=audit(1.000:1): cwd=\"/a\" cwd=\"/b\""});
   std::vector<ParseError> want = {
       ParseError::kEmpty,        ParseError::kEmpty,        ParseError::kBadFrame,
       ParseError::kMissingField, ParseError::kBadTimestamp, ParseError::kBadTimestamp,
       ParseError::kBadTimestamp, ParseError::kBadEncoding,  ParseError::kBadJson,
       ParseError::kMissingField, ParseError::kWrongType,    ParseError::kBadFrame,
-      ParseError::kBadFrame,     ParseError::kBadTimestamp};
+      ParseError::kBadFrame,     ParseError::kBadTimestamp, ParseError::kBadFrame};
   EXPECT_EQ(out_.errors, want);
   Flush();
   EXPECT_TRUE(out_.events.empty());
