@@ -161,10 +161,35 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
 }
 
 void ReadDetectors(ConfigReader& r, const YAML::Node& n, Config* c) {
-  if (!r.Map(n, "detectors", {"risky_command"})) return;
+  if (!r.Map(n, "detectors", {"sigma", "risky_command"})) return;
   if (YAML::Node rc = n["risky_command"]) {
     if (r.Map(rc, "detectors.risky_command", {"enabled"})) {
       r.Bool(rc, "detectors.risky_command", "enabled", &c->risky_command_enabled);
+    }
+  }
+  if (YAML::Node sg = n["sigma"]) {
+    const std::string p = "detectors.sigma";
+    if (r.Map(sg, p, {"enabled", "rules", "mappings"})) {
+      r.Bool(sg, p, "enabled", &c->sigma.enabled);
+      r.String(sg, p, "mappings", &c->sigma.mappings);
+      if (YAML::Node rules = sg["rules"]) {
+        if (rules.IsScalar() && !rules.Scalar().empty()) {
+          c->sigma.rules.push_back(rules.Scalar());
+        } else if (rules.IsSequence()) {
+          for (size_t i = 0; i < rules.size(); ++i) {
+            if (!rules[i].IsScalar() || rules[i].Scalar().empty()) {
+              r.Error(rules[i], p + ".rules[" + std::to_string(i) + "]", "expected a path");
+            } else {
+              c->sigma.rules.push_back(rules[i].Scalar());
+            }
+          }
+        } else {
+          r.Error(rules, p + ".rules", "expected a path or a list of paths");
+        }
+      }
+      if (c->sigma.enabled && c->sigma.rules.empty()) {
+        r.Error(sg, p + ".rules", "required when enabled (rule files or directories)");
+      }
     }
   }
 }

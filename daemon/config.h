@@ -52,12 +52,20 @@ struct KafkaConfig {
   std::vector<InputConfig> embedded_load;  // files produced into the stream's first topic at start
 };
 
+// detectors.sigma: the Sigma rule engine (docs/sigma.md).
+struct SigmaConfig {
+  bool enabled = false;
+  std::vector<std::string> rules;  // files or directories; relative to the config file's folder
+  std::string mappings;            // extra field-mapping file ("" = built-in only)
+};
+
 struct Config {
   std::string source;  // file the config came from ("" for the built-in default)
   ParserOptions parser;
   size_t max_message_bytes = 1 << 20;
   std::vector<InputConfig> inputs;
   bool risky_command_enabled = true;
+  SigmaConfig sigma;
   std::vector<SinkConfig> sinks;  // empty -> one stdout JSON sink
   KafkaConfig kafka;
   // Prometheus endpoint of `run` ("host:port"; "" = none).

@@ -1,10 +1,15 @@
 #include "daemon/pipeline.h"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
+
+#include <filesystem>
 
 #include "core/serialize.h"
 #include "daemon/metrics.h"
 #include "detectors/builtin/risky_command.h"
+#include "detectors/rules/sigma_detector.h"
 
 namespace loghunt {
 
@@ -45,9 +50,41 @@ std::string PipelineStats::Summary() const {
   return s;
 }
 
+// The Sigma detector over the process-wide shared rule set; nullptr (logged)
+// when no rule could be loaded, so the other detectors still run.
+static std::unique_ptr<Detector> MakeSigmaDetector(const SigmaConfig& sigma,
+                                                   const std::string& config_source) {
+  std::filesystem::path dir =
+      config_source.empty() ? std::filesystem::path() : std::filesystem::path(config_source).parent_path();
+  auto resolve = [&](const std::string& p) {
+    return std::filesystem::path(p).is_relative() ? (dir / p).string() : p;
+  };
+  SigmaLoadOptions options;
+  for (const std::string& p : sigma.rules) options.paths.push_back(resolve(p));
+  if (!sigma.mappings.empty()) options.mapping_file = resolve(sigma.mappings);
+  SigmaLoadReport report;
+  std::string error;
+  bool first = false;
+  auto handle = SharedSigmaRuleSet(options, &report, &error, &first);
+  if (handle == nullptr) {
+    spdlog::error("detectors.sigma: no rules loaded: {}", error);
+    return nullptr;
+  }
+  if (first) {
+    for (const SigmaRejection& r : report.rejected) {
+      spdlog::warn("detectors.sigma: rejected {}: {}: {}", r.file, r.id, r.reason);
+    }
+    spdlog::info("detectors.sigma: {} of {} rules loaded", report.loaded, report.files);
+  }
+  return std::make_unique<SigmaDetector>(std::move(handle));
+}
+
 std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
   std::vector<std::unique_ptr<Detector>> detectors;
   if (config.risky_command_enabled) detectors.push_back(std::make_unique<RiskyCommandDetector>());
+  if (config.sigma.enabled) {
+    if (auto sigma = MakeSigmaDetector(config.sigma, config.source)) detectors.push_back(std::move(sigma));
+  }
   return detectors;
 }
 

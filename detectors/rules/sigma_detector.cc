@@ -105,3 +105,27 @@ void SigmaDetector::InspectDecoded(const Event& event, std::string_view command_
 }
 
 }  // namespace loghunt
+
+namespace loghunt {
+
+std::shared_ptr<SigmaRuleSetHandle> SharedSigmaRuleSet(const SigmaLoadOptions& options,
+                                                       SigmaLoadReport* report, std::string* error,
+                                                       bool* first) {
+  static std::mutex mutex;
+  static std::vector<std::pair<std::string, std::shared_ptr<SigmaRuleSetHandle>>> cache;
+  std::string key = options.mapping_file + '\n' + std::to_string(options.max_files);
+  for (const auto& p : options.paths) key += '\n' + p;
+  std::lock_guard<std::mutex> lock(mutex);
+  *first = false;
+  for (const auto& [k, handle] : cache) {
+    if (k == key) return handle;
+  }
+  auto rules = SigmaRuleSet::Load(options, report, error);
+  if (rules == nullptr) return nullptr;
+  *first = true;
+  auto handle = std::make_shared<SigmaRuleSetHandle>(std::move(rules));
+  cache.push_back({key, handle});
+  return handle;
+}
+
+}  // namespace loghunt

@@ -69,3 +69,18 @@ class SigmaDetector : public Detector {
 };
 
 }  // namespace loghunt
+
+namespace loghunt {
+
+// One rule set per distinct (paths, mapping file, max_files) in the process,
+// shared by every pipeline's SigmaDetector: loading ~1,500 rules takes
+// seconds and its databases are read-only, so workers must not each load
+// their own. Returns nullptr with `error` when nothing could be loaded. On the
+// call that loaded the set, `*first` is true and `report` is filled (so the
+// caller reports rejected rules once); later calls return the same handle.
+// The handle is also what a SIGHUP handler passes to Reload(). Thread-safe.
+std::shared_ptr<SigmaRuleSetHandle> SharedSigmaRuleSet(const SigmaLoadOptions& options,
+                                                       SigmaLoadReport* report, std::string* error,
+                                                       bool* first);
+
+}  // namespace loghunt
