@@ -99,10 +99,25 @@ int32_t ParsePort(std::string_view s) {
 
 bool IsDash(std::string_view s) { return s.empty() || s == "-"; }
 
-bool ContainsNoCase(std::string_view haystack, std::string_view needle) {
-  if (needle.size() > haystack.size()) return false;
-  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-    if (EqualsNoCase(haystack.substr(i, needle.size()), needle)) return true;
+char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// REQUIRES: `lower_needle` is non-empty and lower case.
+bool ContainsNoCase(std::string_view haystack, std::string_view lower_needle) {
+  if (lower_needle.size() > haystack.size()) return false;
+  for (size_t i = 0; i + lower_needle.size() <= haystack.size(); ++i) {
+    if (LowerAscii(haystack[i]) != lower_needle[0]) continue;
+    size_t j = 1;
+    while (j < lower_needle.size() && LowerAscii(haystack[i + j]) == lower_needle[j]) ++j;
+    if (j == lower_needle.size()) return true;
+  }
+  return false;
+}
+
+// Most keys and values are short: an inline scan beats a libc call there.
+inline bool HasBackslash(const char* p, size_t n) {
+  if (n >= 32) return std::memchr(p, '\\', n) != nullptr;
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] == '\\') return true;
   }
   return false;
 }
@@ -186,10 +201,6 @@ std::string_view WineventParser::InMessage(const char* p, size_t n) const {
 
 void WineventParser::Parse(std::string_view message, const SourcePosition& position,
                            EventHandler& out) {
-  if (Trim(message).empty()) {
-    out.OnError(ParseError::kEmpty, message, position);
-    return;
-  }
   if (message.size() > kMaxMessageBytes) {
     out.OnError(ParseError::kTooLong, message, position);
     return;
@@ -199,6 +210,11 @@ void WineventParser::Parse(std::string_view message, const SourcePosition& posit
   std::memcpy(padded_.data(), message.data(), message.size());
   std::memset(padded_.data() + message.size(), 0, simdjson::SIMDJSON_PADDING);
   message_ = message;
+  // Checked on the copy: the message's tail is in cache only after the memcpy.
+  if (Trim(std::string_view(padded_.data(), message.size())).empty()) {
+    out.OnError(ParseError::kEmpty, message, position);
+    return;
+  }
 
   arena_.Reset();
   event_.Clear();
@@ -279,7 +295,7 @@ error_code WineventParser::Key(od::field& field, std::string_view* key) {
   while (p >= begin && IsJsonSpace(*p));
   if (p < begin || *p != '"') return simdjson::TAPE_ERROR;
   size_t n = static_cast<size_t>(p - begin);
-  if (std::memchr(begin, '\\', n) != nullptr) return Unescape(begin, n, key);
+  if (HasBackslash(begin, n)) return Unescape(begin, n, key);
   *key = InMessage(begin, n);
   return simdjson::SUCCESS;
 }
@@ -315,7 +331,7 @@ error_code WineventParser::ReadScalar(od::value& value, Scalar* scalar, bool* is
       const char* inner = token.data() + 1;
       size_t n = token.size() - 2;
       scalar->is_string = true;
-      if (std::memchr(inner, '\\', n) != nullptr) return Unescape(inner, n, &scalar->text);
+      if (HasBackslash(inner, n)) return Unescape(inner, n, &scalar->text);
       scalar->text = InMessage(inner, n);
       return simdjson::SUCCESS;
     }
@@ -665,7 +681,7 @@ void WineventParser::Normalize(int64_t id) {
     if (auto ns = ParseRfc3339(time_[slot], offset)) e.timestamp_ns = *ns;
   }
 
-  const bool sysmon = ContainsNoCase(channel_, "Sysmon") || ContainsNoCase(provider_, "Sysmon");
+  const bool sysmon = ContainsNoCase(channel_, "sysmon") || ContainsNoCase(provider_, "sysmon");
   const bool security = channel_.empty() || EqualsNoCase(channel_, "Security");
   const bool system = channel_.empty() || EqualsNoCase(channel_, "System");
   const std::string_view subject = JoinUser(Data(F::kSubjectDomainName), Data(F::kSubjectUserName));
