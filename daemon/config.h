@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "detectors/cluster/rare_pattern.h"
 #include "parsers/parser.h"
 #include "sinks/sink.h"
 
@@ -65,6 +66,8 @@ struct Config {
   size_t max_message_bytes = 1 << 20;
   std::vector<InputConfig> inputs;
   bool risky_command_enabled = true;
+  // `detectors.cluster`: rare command-line patterns per host (off by default).
+  ClusterDetectorConfig cluster;
   SigmaConfig sigma;
   std::vector<SinkConfig> sinks;  // empty -> one stdout JSON sink
   KafkaConfig kafka;

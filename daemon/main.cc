@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "daemon/cluster_command.h"
 #include "daemon/commands.h"
 #include "daemon/rules_command.h"
 
@@ -51,10 +52,22 @@ int main(int argc, char** argv) {
                           "Field mapping file read on top of the built-in conf/sigma-mappings.yaml");
   rules_check->add_option("paths", rules_check_options.paths, "Rule files or directories")->required();
 
+  loghunt::ClusterOptions cluster_options;
+  auto* cluster = app.add_subcommand(
+      "cluster", "Assign each line of a file to a template pattern (docs/cluster.md)");
+  cluster->add_option("--format", cluster_options.format, "summary or loghub (LineId,EventId,EventTemplate CSV)")
+      ->capture_default_str();
+  cluster->add_option("--log-format", cluster_options.log_format,
+                      "Header layout of the lines, e.g. '<Date> <Time> <Level> <Component>: <Content>'");
+  cluster->add_option("--max-patterns", cluster_options.max_patterns, "Patterns kept (LRU beyond)")
+      ->capture_default_str();
+  cluster->add_option("input", cluster_options.input, "Input file, or - for stdin")->required();
+
   CLI11_PARSE(app, argc, argv);
   if (*rules_check) return loghunt::RunRulesCheck(rules_check_options);
   if (*run) return loghunt::RunDaemon(run_options);
   if (*replay) return loghunt::RunReplay(replay_options);
   if (*check) return loghunt::RunCheckConfig(check_path);
+  if (*cluster) return loghunt::RunCluster(cluster_options);
   return 2;
 }

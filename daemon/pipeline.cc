@@ -9,6 +9,7 @@
 #include "core/serialize.h"
 #include "daemon/metrics.h"
 #include "detectors/builtin/risky_command.h"
+#include "detectors/cluster/rare_pattern.h"
 #include "detectors/rules/sigma_detector.h"
 
 namespace loghunt {
@@ -82,6 +83,13 @@ static std::unique_ptr<Detector> MakeSigmaDetector(const SigmaConfig& sigma,
 std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
   std::vector<std::unique_ptr<Detector>> detectors;
   if (config.risky_command_enabled) detectors.push_back(std::make_unique<RiskyCommandDetector>());
+  if (config.cluster.enabled) {
+    auto cluster = std::make_unique<RarePatternDetector>(config.cluster);
+    if (!cluster->snapshot_error().empty()) {
+      spdlog::warn("detectors.cluster: {}", cluster->snapshot_error());
+    }
+    detectors.push_back(std::move(cluster));
+  }
   if (config.sigma.enabled) {
     if (auto sigma = MakeSigmaDetector(config.sigma, config.source)) detectors.push_back(std::move(sigma));
   }
