@@ -284,10 +284,12 @@ void WineventParser::Parse(std::string_view message, const SourcePosition& posit
   out.OnEvent(event_);
 }
 
-error_code WineventParser::Key(od::field& field, std::string_view* key) {
+error_code WineventParser::Key(od::field& field, std::string_view* key, std::string_view* token) {
   const char* begin = field.key().raw();
   // The value's token starts after `"key" :`; walk back to the closing quote.
-  const char* p = field.value().raw_json_token().data();
+  std::string_view value_token = field.value().raw_json_token();
+  if (token != nullptr) *token = value_token;
+  const char* p = value_token.data();
   do --p;
   while (p > begin && IsJsonSpace(*p));
   if (p <= begin || *p != ':') return simdjson::TAPE_ERROR;
@@ -318,9 +320,8 @@ error_code WineventParser::Unescape(const char* raw_after_quote, size_t escaped_
   return simdjson::SUCCESS;
 }
 
-error_code WineventParser::ReadScalar(od::value& value, Scalar* scalar, bool* is_scalar,
-                                      bool* is_null) {
-  std::string_view token = value.raw_json_token();
+error_code WineventParser::ReadScalarToken(std::string_view token, Scalar* scalar, bool* is_scalar,
+                                           bool* is_null) {
   *is_scalar = true;
   *is_null = false;
   if (token.empty()) return simdjson::TAPE_ERROR;
@@ -368,12 +369,12 @@ error_code WineventParser::WalkTop(od::object object) {
   for (auto item : object) {
     od::field field;
     if (error_code e = std::move(item).get(field)) return e;
-    std::string_view key;
-    if (error_code e = Key(field, &key)) return e;
+    std::string_view key, token;
+    if (error_code e = Key(field, &key, &token)) return e;
     od::value value = field.value();
     Scalar scalar;
     bool is_scalar, is_null;
-    if (error_code e = ReadScalar(value, &scalar, &is_scalar, &is_null)) return e;
+    if (error_code e = ReadScalarToken(token, &scalar, &is_scalar, &is_null)) return e;
     if (!is_scalar || is_null) {
       if (key == "EventID" && !id_.present) id_ = {{}, true, true};
       if (is_null) continue;
@@ -408,12 +409,12 @@ error_code WineventParser::WalkData(od::object object, int depth) {
   for (auto item : object) {
     od::field field;
     if (error_code e = std::move(item).get(field)) return e;
-    std::string_view key;
-    if (error_code e = Key(field, &key)) return e;
+    std::string_view key, token;
+    if (error_code e = Key(field, &key, &token)) return e;
     od::value value = field.value();
     Scalar scalar;
     bool is_scalar, is_null;
-    if (error_code e = ReadScalar(value, &scalar, &is_scalar, &is_null)) return e;
+    if (error_code e = ReadScalarToken(token, &scalar, &is_scalar, &is_null)) return e;
     if (is_null) continue;
     if (!is_scalar) {
       od::object child;

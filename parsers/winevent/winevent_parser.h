@@ -79,10 +79,16 @@ class WineventParser : public StreamParser {
   simdjson::error_code WalkEcsEvent(simdjson::ondemand::object object);
 
   // Reads the key of `field` (a view into the message, or unescaped).
-  simdjson::error_code Key(simdjson::ondemand::field& field, std::string_view* key);
+  // Also returns the value's raw token when `token` is not null.
+  simdjson::error_code Key(simdjson::ondemand::field& field, std::string_view* key,
+                           std::string_view* token = nullptr);
   // Reads a scalar value; *is_scalar = false for objects and arrays (not consumed).
   simdjson::error_code ReadScalar(simdjson::ondemand::value& value, Scalar* scalar, bool* is_scalar,
-                                  bool* is_null);
+                                  bool* is_null) {
+    return ReadScalarToken(value.raw_json_token(), scalar, is_scalar, is_null);
+  }
+  simdjson::error_code ReadScalarToken(std::string_view token, Scalar* scalar, bool* is_scalar,
+                                       bool* is_null);
   simdjson::error_code Unescape(const char* raw_after_quote, size_t escaped_len,
                                 std::string_view* out);
   std::string_view InMessage(const char* p, size_t n) const;
