@@ -21,7 +21,10 @@
 #include "daemon/metrics.h"
 #include "sinks/kafka_producer.h"
 #include "sinks/kafka_sink.h"
+#include "sinks/http_sink.h"
 #include "sinks/stream_sink.h"
+#include "sinks/suppressor.h"
+#include "sinks/syslog_sink.h"
 
 namespace loghunt {
 namespace {
@@ -73,6 +76,22 @@ class SinkSet {
           return false;
         }
         sinks_.push_back(std::move(sink));
+      } else if (sc.type == "http") {
+        std::string error;
+        auto sink = HttpSink::Create(sc.http, &error);
+        if (!sink) {
+          spdlog::error("sink http: {}", error);
+          return false;
+        }
+        sinks_.push_back(std::move(sink));
+      } else if (sc.type == "syslog") {
+        std::string error;
+        auto sink = SyslogSink::Create(sc.syslog, &error);
+        if (!sink) {
+          spdlog::error("sink syslog: {}", error);
+          return false;
+        }
+        sinks_.push_back(std::move(sink));
       } else {
         auto sink = std::make_unique<StreamSink>(sc.path, sc.format, sc.fsync);
         if (!sink->ok()) {
@@ -82,7 +101,18 @@ class SinkSet {
         sinks_.push_back(std::move(sink));
       }
     }
+    if (config.suppression.enabled) {
+      // One suppression state per sink: each sink sees the same alerts, so
+      // each emits the same first alerts and summaries.
+      for (auto& s : sinks_) s = std::make_unique<SuppressingSink>(std::move(s), config.suppression);
+    }
     return true;
+  }
+  // Repeats folded into summaries so far (loghunt_suppressed_total), counted
+  // on the first sink (every sink sees the same alerts).
+  uint64_t suppressed() const {
+    auto* s = sinks_.empty() ? nullptr : dynamic_cast<const SuppressingSink*>(sinks_.front().get());
+    return s == nullptr ? 0 : s->stats().suppressed;
   }
   std::vector<AlertSink*> pointers() const {
     std::vector<AlertSink*> out;

@@ -6,7 +6,10 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <optional>
 #include <sstream>
+
+#include "core/text.h"
 
 namespace loghunt {
 namespace {
@@ -309,6 +312,138 @@ void ReadKafka(ConfigReader& r, const YAML::Node& n, Config* c) {
   if (k.brokers.empty() && !k.embedded) r.Error(n, "kafka.brokers", "required unless embedded.enabled is true");
 }
 
+// Keys of the http and syslog sinks (each only valid for its type).
+#define HTTP_SINK_KEYS                                                                        \
+  "url", "preset", "headers", "token", "index", "batch_max_alerts", "batch_max_bytes",        \
+      "linger_ms", "queue_max_alerts", "enqueue_timeout_ms", "timeout_ms", "retry_initial_ms", \
+      "retry_max_ms", "max_retries", "flush_timeout_ms", "tls_verify", "ca_file"
+#define SYSLOG_SINK_KEYS "transport", "address", "facility", "app_name", "hostname", "max_message_bytes"
+
+// Reports keys of `keys` present in `s` as belonging to another sink type.
+void RejectKeys(ConfigReader& r, const YAML::Node& s, const std::string& path,
+                std::initializer_list<std::string_view> keys, const char* owner,
+                std::initializer_list<std::string_view> except = {}) {
+  for (auto key : keys) {
+    bool shared = false;
+    for (auto e : except) shared = shared || e == key;
+    if (shared) continue;
+    std::string k(key);
+    if (s[k]) r.Error(s[k], path + "." + k, std::string("only used by ") + owner);
+  }
+}
+
+void ReadHttpSink(ConfigReader& r, const YAML::Node& s, const std::string& path, SinkConfig* sink) {
+  if (sink->type != "http") {
+    // timeout_ms is shared with the syslog sink and checked there.
+    RejectKeys(r, s, path, {HTTP_SINK_KEYS}, "an http sink", {"timeout_ms"});
+    return;
+  }
+  HttpSinkOptions& h = sink->http;
+  h.format = sink->format;
+  std::string error;
+  if (!r.String(s, path, "url", &h.url) || h.url.empty()) {
+    r.Error(s, path + ".url", "required for an http sink (http://HOST[:PORT]/PATH or https://...)");
+  } else if (h.url.rfind("http://", 0) != 0 && h.url.rfind("https://", 0) != 0) {
+    r.Error(s["url"], path + ".url", "must start with http:// or https://");
+  }
+  std::string preset;
+  if (r.String(s, path, "preset", &preset) && !ParseHttpPreset(preset, &h.preset)) {
+    r.Error(s["preset"], path + ".preset",
+            "expected webhook, webhook_ndjson, elasticsearch, opensearch or splunk_hec");
+  }
+  std::string token, problem;
+  if (r.String(s, path, "token", &token)) {
+    if (!ResolveSecret(token, &h.token, &problem)) r.Error(s["token"], path + ".token", problem);
+  }
+  if (h.preset == HttpPreset::kSplunkHec && !s["token"]) {
+    r.Error(s, path + ".token", "required for the splunk_hec preset");
+  }
+  if (YAML::Node hd = s["headers"]) {
+    if (!hd.IsMap()) {
+      r.Error(hd, path + ".headers", "expected a map of header names to values");
+    } else {
+      for (const auto& kv : hd) {
+        std::string key = kv.first.Scalar(), value;
+        if (!kv.second.IsScalar()) {
+          r.Error(kv.second, path + ".headers." + key, "expected a string");
+        } else if (!ResolveSecret(kv.second.Scalar(), &value, &problem)) {
+          r.Error(kv.second, path + ".headers." + key, problem);
+        } else {
+          h.headers.emplace_back(key, value);
+        }
+      }
+    }
+  }
+  r.String(s, path, "index", &h.index);
+  r.Integer(s, path, "batch_max_alerts", &h.batch_max_alerts, 1, 100'000);
+  r.Integer(s, path, "batch_max_bytes", &h.batch_max_bytes, 1024, 256LL << 20);
+  r.Integer(s, path, "linger_ms", &h.linger_ms, 0, 60'000);
+  r.Integer(s, path, "queue_max_alerts", &h.queue_max_alerts, 1, 10'000'000);
+  r.Integer(s, path, "enqueue_timeout_ms", &h.enqueue_timeout_ms, 0, 3'600'000);
+  r.Integer(s, path, "timeout_ms", &h.timeout_ms, 100, 600'000);
+  r.Integer(s, path, "retry_initial_ms", &h.retry_initial_ms, 1, 600'000);
+  r.Integer(s, path, "retry_max_ms", &h.retry_max_ms, 1, 3'600'000);
+  r.Integer(s, path, "max_retries", &h.max_retries, 0, 1'000'000);
+  r.Integer(s, path, "flush_timeout_ms", &h.flush_timeout_ms, 0, 3'600'000);
+  r.Bool(s, path, "tls_verify", &h.tls_verify);
+  r.String(s, path, "ca_file", &h.ca_file);
+  if (h.retry_max_ms < h.retry_initial_ms) {
+    r.Error(s["retry_max_ms"] ? s["retry_max_ms"] : s, path + ".retry_max_ms",
+            "must not be below retry_initial_ms");
+  }
+}
+
+void ReadSyslogSink(ConfigReader& r, const YAML::Node& s, const std::string& path,
+                    SinkConfig* sink) {
+  if (sink->type != "syslog") {
+    RejectKeys(r, s, path, {SYSLOG_SINK_KEYS}, "a syslog sink");
+    if (sink->type != "http" && s["timeout_ms"]) {
+      r.Error(s["timeout_ms"], path + ".timeout_ms", "only used by an http or syslog sink");
+    }
+    return;
+  }
+  SyslogSinkOptions& o = sink->syslog;
+  o.format = sink->format;
+  std::string transport = "udp";
+  if (r.String(s, path, "transport", &transport) && !ParseSyslogTransport(transport, &o.transport)) {
+    r.Error(s["transport"], path + ".transport", "expected udp, tcp or unix");
+  }
+  bool has_address = r.String(s, path, "address", &o.address) && !o.address.empty();
+  if (!has_address && o.transport == SyslogTransport::kUnix) {
+    o.address = "/dev/log";
+  } else if (!has_address) {
+    r.Error(s, path + ".address", "required for a udp or tcp syslog sink (HOST:PORT)");
+  } else if (o.transport != SyslogTransport::kUnix) {
+    size_t colon = o.address.rfind(':');
+    auto port = colon == std::string::npos ? std::nullopt
+                                           : ParseInt(std::string_view(o.address).substr(colon + 1));
+    if (!port || *port < 1 || *port > 65535) {
+      r.Error(s["address"], path + ".address", "expected HOST:PORT, got '" + o.address + "'");
+    }
+  }
+  std::string facility;
+  if (r.String(s, path, "facility", &facility) && !ParseSyslogFacility(facility, &o.facility)) {
+    r.Error(s["facility"], path + ".facility",
+            "unknown facility '" + facility + "' (kern, user, daemon, auth, authpriv, local0..local7, ...)");
+  }
+  r.String(s, path, "app_name", &o.app_name);
+  r.String(s, path, "hostname", &o.hostname);
+  r.Integer(s, path, "timeout_ms", &o.timeout_ms, 100, 600'000);
+  r.Integer(s, path, "max_message_bytes", &o.max_message_bytes, 480, 65'507);
+}
+
+void ReadSuppression(ConfigReader& r, const YAML::Node& n, Config* c) {
+  SuppressionOptions& o = c->suppression;
+  if (!r.Map(n, "suppression", {"enabled", "window_seconds", "max_keys", "max_distinct_values"})) {
+    return;
+  }
+  o.enabled = true;  // the section is present; enabled: false turns it off
+  r.Bool(n, "suppression", "enabled", &o.enabled);
+  r.Integer(n, "suppression", "window_seconds", &o.window_seconds, 1, 7 * 86'400);
+  r.Integer(n, "suppression", "max_keys", &o.max_keys, 1, 10'000'000);
+  r.Integer(n, "suppression", "max_distinct_values", &o.max_distinct_values, 0, 1000);
+}
+
 void ReadSinks(ConfigReader& r, const YAML::Node& n, Config* c) {
   if (!n.IsSequence()) {
     r.Error(n, "sinks", "expected a list");
@@ -317,13 +452,17 @@ void ReadSinks(ConfigReader& r, const YAML::Node& n, Config* c) {
   for (size_t i = 0; i < n.size(); ++i) {
     std::string path = "sinks[" + std::to_string(i) + "]";
     YAML::Node s = n[i];
-    if (!r.Map(s, path, {"type", "path", "topic", "format", "fsync"})) continue;
+    if (!r.Map(s, path, {"type", "path", "topic", "format", "fsync", HTTP_SINK_KEYS,
+                         SYSLOG_SINK_KEYS})) {
+      continue;
+    }
     SinkConfig sink;
     if (!r.String(s, path, "type", &sink.type)) {
-      r.Error(s, path + ".type", "required (stdout, file or kafka)");
-    } else if (sink.type != "stdout" && sink.type != "file" && sink.type != "kafka") {
+      r.Error(s, path + ".type", "required (stdout, file, kafka, http or syslog)");
+    } else if (sink.type != "stdout" && sink.type != "file" && sink.type != "kafka" &&
+               sink.type != "http" && sink.type != "syslog") {
       r.Error(s["type"], path + ".type",
-              "unknown sink type '" + sink.type + "' (stdout, file or kafka)");
+              "unknown sink type '" + sink.type + "' (stdout, file, kafka, http or syslog)");
     }
     bool has_topic = r.String(s, path, "topic", &sink.topic);
     if (sink.type == "kafka" && (!has_topic || sink.topic.empty())) {
@@ -333,7 +472,7 @@ void ReadSinks(ConfigReader& r, const YAML::Node& n, Config* c) {
     }
     std::string format;
     if (r.String(s, path, "format", &format) && !ParseAlertFormat(format, &sink.format)) {
-      r.Error(s["format"], path + ".format", "expected json or text");
+      r.Error(s["format"], path + ".format", "expected json, text or ocsf");
     }
     r.Bool(s, path, "fsync", &sink.fsync);
     bool has_path = r.String(s, path, "path", &sink.path);
@@ -342,6 +481,8 @@ void ReadSinks(ConfigReader& r, const YAML::Node& n, Config* c) {
     } else if (sink.type != "file" && has_path) {
       r.Error(s["path"], path + ".path", "only used by a file sink");
     }
+    ReadHttpSink(r, s, path, &sink);
+    ReadSyslogSink(r, s, path, &sink);
     c->sinks.push_back(std::move(sink));
   }
 }
@@ -362,7 +503,8 @@ bool LoadConfigText(const std::string& text, const std::string& name, Config* co
     return false;
   }
   if (root.IsNull()) return true;  // empty file: all defaults
-  if (!r.Map(root, "", {"parsers", "inputs", "kafka", "detectors", "sinks", "metrics"})) {
+  if (!r.Map(root, "", {"parsers", "inputs", "kafka", "detectors", "sinks", "metrics",
+                        "suppression"})) {
     return false;
   }
   if (YAML::Node m = root["metrics"]) {
@@ -373,6 +515,7 @@ bool LoadConfigText(const std::string& text, const std::string& name, Config* co
   if (YAML::Node n = root["kafka"]) ReadKafka(r, n, config);
   if (YAML::Node n = root["detectors"]) ReadDetectors(r, n, config);
   if (YAML::Node n = root["sinks"]) ReadSinks(r, n, config);
+  if (YAML::Node n = root["suppression"]) ReadSuppression(r, n, config);
   return errors->empty();
 }
 

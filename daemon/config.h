@@ -16,7 +16,10 @@
 #include "core/event.h"
 #include "detectors/cluster/rare_pattern.h"
 #include "parsers/parser.h"
+#include "sinks/http_sink.h"
 #include "sinks/sink.h"
+#include "sinks/suppressor.h"
+#include "sinks/syslog_sink.h"
 
 namespace loghunt {
 
@@ -28,11 +31,13 @@ struct InputConfig {
 };
 
 struct SinkConfig {
-  std::string type;   // stdout | file | kafka
+  std::string type;   // stdout | file | kafka | http | syslog
   std::string path;   // file only
   std::string topic;  // kafka only (brokers and properties come from the kafka section)
   AlertFormat format = AlertFormat::kJson;
   bool fsync = false;  // file only
+  HttpSinkOptions http;      // http only (format copied in)
+  SyslogSinkOptions syslog;  // syslog only (format copied in)
 };
 
 // The Kafka source (and, for a kafka sink, producer) settings.
@@ -66,10 +71,12 @@ struct Config {
   size_t max_message_bytes = 1 << 20;
   std::vector<InputConfig> inputs;
   bool risky_command_enabled = true;
+  SigmaConfig sigma;
   // `detectors.cluster`: rare command-line patterns per host (off by default).
   ClusterDetectorConfig cluster;
-  SigmaConfig sigma;
   std::vector<SinkConfig> sinks;  // empty -> one stdout JSON sink
+  // Repeated alerts folded into summaries (`suppression:`; off by default).
+  SuppressionOptions suppression;
   KafkaConfig kafka;
   // Prometheus endpoint of `run` ("host:port"; "" = none).
   std::string metrics_listen = "127.0.0.1:9464";

@@ -3,6 +3,7 @@
 #include <future>
 
 #include "core/serialize.h"
+#include "sinks/ocsf.h"
 
 namespace loghunt {
 
@@ -18,11 +19,7 @@ std::unique_ptr<KafkaSink> KafkaSink::Create(const KafkaProperties& properties, 
 
 bool KafkaSink::WriteAsync(const Alert& alert, DeliveryCallback done) {
   std::string value;
-  if (format_ == AlertFormat::kJson) {
-    AppendAlertJson(alert, &value);
-  } else {
-    AppendAlertText(alert, &value);
-  }
+  AppendAlertFormatted(alert, format_, &value);
   return producer_->Produce(topic_, alert.host, value, {{"loghunt.alert_id", alert.id}},
                             std::move(done));
 }

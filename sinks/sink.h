@@ -28,7 +28,8 @@ namespace loghunt {
 
 using DeliveryCallback = std::function<void(bool delivered)>;
 
-enum class AlertFormat : uint8_t { kJson, kText };
+// kOcsf: OCSF Detection Finding (class 2004), see sinks/ocsf.h.
+enum class AlertFormat : uint8_t { kJson, kText, kOcsf };
 bool ParseAlertFormat(std::string_view name, AlertFormat* format);
 
 class AlertSink {

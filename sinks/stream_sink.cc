@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/serialize.h"
+#include "sinks/ocsf.h"
 
 namespace loghunt {
 
@@ -14,6 +15,8 @@ bool ParseAlertFormat(std::string_view name, AlertFormat* format) {
     *format = AlertFormat::kJson;
   } else if (name == "text") {
     *format = AlertFormat::kText;
+  } else if (name == "ocsf") {
+    *format = AlertFormat::kOcsf;
   } else {
     return false;
   }
@@ -48,11 +51,7 @@ bool StreamSink::Write(const Alert& alert) {
   std::lock_guard lock(mu_);
   if (file_ == nullptr) return false;
   line_.clear();
-  if (format_ == AlertFormat::kJson) {
-    AppendAlertJson(alert, &line_);
-  } else {
-    AppendAlertText(alert, &line_);
-  }
+  AppendAlertFormatted(alert, format_, &line_);
   line_.push_back('\n');
   if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size()) return false;
   if (fsync_) {

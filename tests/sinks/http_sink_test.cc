@@ -1,0 +1,251 @@
+#include "sinks/http_sink.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+
+#include "tests/sinks/http_peer.h"
+
+namespace loghunt {
+namespace {
+
+using testing::HttpPeer;
+using testing::PeerRequest;
+using testing::PeerResponse;
+
+Alert MakeTestAlert(int i) {
+  Alert a;
+  a.id = "alert-" + std::to_string(i);
+  a.time_ns = 1'700'000'000'000'000'000 + i;
+  a.rule = {"test.rule", "Test rule", Severity::kHigh, {"attack.t1059"}};
+  a.host = "web-1";
+  a.summary = "alert number " + std::to_string(i);
+  return a;
+}
+
+// Ids of the alerts in a webhook JSON-array body.
+std::vector<std::string> IdsInArray(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  std::vector<std::string> ids;
+  if (!doc.IsArray()) return ids;
+  for (const auto& v : doc.GetArray()) ids.emplace_back(v["id"].GetString());
+  return ids;
+}
+
+// Collects delivery results from callbacks running on the sender thread.
+struct Results {
+  std::mutex mu;
+  int ok = 0;
+  int failed = 0;
+  DeliveryCallback Callback() {
+    return [this](bool delivered) {
+      std::lock_guard lock(mu);
+      (delivered ? ok : failed)++;
+    };
+  }
+};
+
+HttpSinkOptions FastOptions(const std::string& url) {
+  HttpSinkOptions o;
+  o.url = url;
+  o.linger_ms = 20;
+  o.retry_initial_ms = 5;
+  o.retry_max_ms = 50;
+  o.timeout_ms = 2000;
+  return o;
+}
+
+TEST(HttpSink, WebhookPeerFailingFirstRequestsLosesNothing) {
+  constexpr int kFailures = 5;
+  HttpPeer peer([](const PeerRequest&, int seq) {
+    return seq <= kFailures ? PeerResponse{503, "busy"} : PeerResponse{200, "{}"};
+  });
+  HttpSinkOptions o = FastOptions(peer.url("/hook"));
+  o.batch_max_alerts = 40;
+  std::string error;
+  auto sink = HttpSink::Create(o, &error);
+  ASSERT_TRUE(sink) << error;
+  Results results;
+  constexpr int kAlerts = 200;
+  for (int i = 0; i < kAlerts; ++i)
+    ASSERT_TRUE(sink->WriteAsync(MakeTestAlert(i), results.Callback()));
+  EXPECT_TRUE(sink->Flush());
+  EXPECT_EQ(results.ok, kAlerts);
+  EXPECT_EQ(results.failed, 0);
+  EXPECT_EQ(sink->queue_depth(), 0u);
+
+  // Every alert reached the peer in a request it accepted, exactly once there.
+  std::multiset<std::string> accepted;
+  auto requests = peer.requests();
+  ASSERT_GT(requests.size(), static_cast<size_t>(kFailures));
+  for (size_t i = kFailures; i < requests.size(); ++i) {
+    EXPECT_EQ(requests[i].target, "/hook");
+    EXPECT_EQ(requests[i].content_type, "application/json");
+    for (auto& id : IdsInArray(requests[i].body)) accepted.insert(id);
+  }
+  EXPECT_EQ(accepted.size(), static_cast<size_t>(kAlerts));
+  for (int i = 0; i < kAlerts; ++i) EXPECT_EQ(accepted.count("alert-" + std::to_string(i)), 1u);
+  HttpSinkStats st = sink->stats();
+  EXPECT_EQ(st.retries, static_cast<uint64_t>(kFailures));
+  EXPECT_EQ(st.delivered, static_cast<uint64_t>(kAlerts));
+  // Batching: far fewer requests than alerts.
+  EXPECT_LE(requests.size(), static_cast<size_t>(kFailures + kAlerts / 40 + 2));
+}
+
+TEST(HttpSink, SynchronousWriteWaitsForThePeer) {
+  HttpPeer peer([](const PeerRequest&, int seq) {
+    return seq == 1 ? PeerResponse{500, ""} : PeerResponse{204, ""};
+  });
+  HttpSinkOptions o = FastOptions(peer.url("/ndjson"));
+  o.preset = HttpPreset::kWebhookNdjson;
+  o.linger_ms = 10'000;  // Write() must not wait for the linger
+  std::string error;
+  auto sink = HttpSink::Create(o, &error);
+  ASSERT_TRUE(sink) << error;
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(sink->Write(MakeTestAlert(1)));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  ASSERT_EQ(peer.count(), 2);
+  auto req = peer.requests()[1];
+  EXPECT_EQ(req.content_type, "application/x-ndjson");
+  EXPECT_EQ(req.body.back(), '\n');
+  EXPECT_NE(req.body.find("\"id\":\"alert-1\""), std::string::npos);
+}
+
+TEST(HttpSink, ElasticsearchBulkRetriesOnlyRejectedItems) {
+  // First answer: item 1 of 3 throttled (429). Then everything succeeds.
+  HttpPeer peer([](const PeerRequest& r, int seq) {
+    int n = 0;
+    for (char c : r.body) n += c == '\n';
+    std::string items;
+    for (int i = 0; i < n / 2; ++i) {
+      int status = seq == 1 && i == 1 ? 429 : 201;
+      items +=
+          std::string(i ? "," : "") + "{\"index\":{\"status\":" + std::to_string(status) + "}}";
+    }
+    return PeerResponse{200, std::string("{\"errors\":") + (seq == 1 ? "true" : "false") +
+                                 ",\"items\":[" + items + "]}"};
+  });
+  HttpSinkOptions o = FastOptions(peer.url("/_bulk"));
+  o.preset = HttpPreset::kElasticsearch;
+  o.index = "loghunt-alerts";
+  std::string error;
+  auto sink = HttpSink::Create(o, &error);
+  ASSERT_TRUE(sink) << error;
+  Results results;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(sink->WriteAsync(MakeTestAlert(i), results.Callback()));
+  EXPECT_TRUE(sink->Flush());
+  EXPECT_EQ(results.ok, 3);
+  auto requests = peer.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].content_type, "application/x-ndjson");
+  EXPECT_NE(
+      requests[0].body.find(
+          "{\"index\":{\"_index\":\"loghunt-alerts\",\"_id\":\"alert-0\"}}\n{\"id\":\"alert-0\""),
+      std::string::npos);
+  // Only the throttled item is sent again.
+  EXPECT_NE(requests[1].body.find("\"_id\":\"alert-1\""), std::string::npos);
+  EXPECT_EQ(requests[1].body.find("\"_id\":\"alert-0\""), std::string::npos);
+  EXPECT_EQ(requests[1].body.find("\"_id\":\"alert-2\""), std::string::npos);
+}
+
+TEST(HttpSink, SplunkHecEventsCarryTokenAndAlert) {
+  HttpPeer peer([](const PeerRequest&, int) {
+    return PeerResponse{200, "{\"text\":\"Success\",\"code\":0}"};
+  });
+  HttpSinkOptions o = FastOptions(peer.url("/services/collector/event"));
+  o.preset = HttpPreset::kSplunkHec;
+  o.token = "0000-1111";
+  o.index = "security";
+  o.format = AlertFormat::kOcsf;
+  std::string error;
+  auto sink = HttpSink::Create(o, &error);
+  ASSERT_TRUE(sink) << error;
+  EXPECT_TRUE(sink->Write(MakeTestAlert(7)));
+  ASSERT_EQ(peer.count(), 1);
+  auto req = peer.requests()[0];
+  EXPECT_EQ(req.authorization, "Splunk 0000-1111");
+  rapidjson::Document doc;
+  doc.Parse(req.body.data(), req.body.size());
+  ASSERT_TRUE(doc.IsObject()) << req.body;
+  EXPECT_STREQ(doc["host"].GetString(), "web-1");
+  EXPECT_STREQ(doc["index"].GetString(), "security");
+  EXPECT_STREQ(doc["sourcetype"].GetString(), "loghunt:alert");
+  EXPECT_EQ(doc["event"]["class_uid"].GetInt(), 2004);
+  EXPECT_STREQ(doc["event"]["finding_info"]["uid"].GetString(), "alert-7");
+}
+
+TEST(HttpSink, ClientErrorFailsTheBatchWithoutRetrying) {
+  HttpPeer peer([](const PeerRequest&, int) { return PeerResponse{400, "bad"}; });
+  std::string error;
+  auto sink = HttpSink::Create(FastOptions(peer.url("/")), &error);
+  ASSERT_TRUE(sink) << error;
+  Results results;
+  ASSERT_TRUE(sink->WriteAsync(MakeTestAlert(1), results.Callback()));
+  EXPECT_FALSE(sink->Flush());
+  EXPECT_EQ(results.failed, 1);
+  EXPECT_EQ(peer.count(), 1);
+  EXPECT_EQ(sink->delivery_failures(), 1u);
+}
+
+TEST(HttpSink, UnreachablePeerGivesUpAfterMaxRetries) {
+  uint16_t port;
+  {
+    HttpPeer closed([](const PeerRequest&, int) { return PeerResponse{}; });
+    port = closed.port();
+  }  // nothing listens there any more
+  HttpSinkOptions o = FastOptions("http://127.0.0.1:" + std::to_string(port) + "/");
+  o.max_retries = 3;
+  std::string error;
+  auto sink = HttpSink::Create(o, &error);
+  ASSERT_TRUE(sink) << error;
+  Results results;
+  ASSERT_TRUE(sink->WriteAsync(MakeTestAlert(1), results.Callback()));
+  EXPECT_FALSE(sink->Flush());
+  EXPECT_EQ(results.failed, 1);
+  EXPECT_EQ(sink->stats().retries, 3u);
+}
+
+TEST(HttpSink, FullQueueRefusesAfterTheEnqueueTimeout) {
+  uint16_t port;
+  {
+    HttpPeer closed([](const PeerRequest&, int) { return PeerResponse{}; });
+    port = closed.port();
+  }
+  HttpSinkOptions o = FastOptions("http://127.0.0.1:" + std::to_string(port) + "/");
+  o.queue_max_alerts = 2;
+  o.batch_max_alerts = 1;
+  o.enqueue_timeout_ms = 50;
+  o.flush_timeout_ms = 100;
+  o.max_retries = 1000;
+  std::string error;
+  auto sink = HttpSink::Create(o, &error);
+  ASSERT_TRUE(sink) << error;
+  Results results;
+  int accepted = 0;
+  for (int i = 0; i < 6; ++i) accepted += sink->WriteAsync(MakeTestAlert(i), results.Callback());
+  // One in flight plus two queued; the rest refused and counted.
+  EXPECT_EQ(accepted, 3);
+  EXPECT_EQ(sink->stats().refused, 3u);
+  EXPECT_LE(sink->queue_depth(), 3u);
+  sink.reset();  // shutdown resolves what is left as not delivered
+  EXPECT_EQ(results.failed, 3);
+}
+
+TEST(HttpSink, BadUrlIsAnError) {
+  std::string error;
+  HttpSinkOptions o;
+  o.url = "ftp://x/";
+  EXPECT_FALSE(HttpSink::Create(o, &error));
+  EXPECT_NE(error.find("http://"), std::string::npos);
+  o.url = "http://host:99999/";
+  EXPECT_FALSE(HttpSink::Create(o, &error));
+}
+
+}  // namespace
+}  // namespace loghunt
