@@ -79,10 +79,12 @@ class RuleCompiler {
 
   uint32_t Compile(const YAML::Node& detection) {
     YAML::Node condition;
+    bool has_condition = false;
     for (const auto& kv : detection) {
       std::string key = kv.first.Scalar();
       if (key == "condition") {
         condition = kv.second;
+        has_condition = true;
       } else if (key == "timeframe") {
         throw Reject("timeframe (aggregation over time) is not supported");
       } else {
@@ -90,7 +92,7 @@ class RuleCompiler {
         selections_[key] = kv.second;
       }
     }
-    if (!condition) throw Reject("detection has no condition");
+    if (!has_condition) throw Reject("detection has no condition");
     if (condition.IsScalar()) return ParseCondition(condition.Scalar());
     if (condition.IsSequence() && condition.size() > 0) {
       // Several conditions: the rule matches when any does (Sigma 1.x lists).

@@ -1,0 +1,288 @@
+// Sigma engine semantics on minimal rules and events written for each case:
+// modifiers, wildcards, conditions, field mapping, and rejection reasons.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "detectors/rules/sigma_detector.h"
+#include "detectors/rules/sigma_ruleset.h"
+#include "detectors/rules/sigma_values.h"
+
+namespace loghunt {
+namespace {
+
+std::string Rule(const std::string& detection, const std::string& product = "windows") {
+  return "title: t\nid: r1\nlevel: high\ntags: [attack.t1059]\nauthor: a\n"
+         "logsource: {product: " +
+         product +
+         ", category: process_creation}\n"
+         "detection:\n" +
+         detection;
+}
+
+struct Loaded {
+  std::shared_ptr<const SigmaRuleSet> rules;
+  SigmaLoadReport report;
+};
+
+Loaded Load(const std::vector<std::string>& texts) {
+  SigmaFieldMapping mapping;
+  std::vector<std::string> errors;
+  EXPECT_TRUE(LoadSigmaMapping("", &mapping, &errors));
+  Loaded l;
+  std::string error;
+  l.rules = SigmaRuleSet::FromTexts(texts, {}, mapping, &l.report, &error);
+  EXPECT_NE(l.rules, nullptr) << error;
+  return l;
+}
+
+// A Sysmon-1-like event: EventData fields as extras, as the winevent parser keeps them.
+Event Sysmon(std::vector<ExtraField> extras) {
+  Event e;
+  e.stream = Stream::kWinevent;
+  e.kind = EventKind::kProcessStart;
+  e.extras = std::move(extras);
+  return e;
+}
+
+bool Fires(const std::string& detection, const Event& event) {
+  Loaded l = Load({Rule(detection)});
+  EXPECT_EQ(l.report.rejected.size(), 0u)
+      << (l.report.rejected.empty() ? "" : l.report.rejected[0].reason);
+  if (l.rules == nullptr || l.rules->rule_count() != 1) return false;
+  SigmaMatcher m(l.rules);
+  std::vector<uint32_t> hits;
+  m.Match(event, &hits);
+  return hits.size() == 1;
+}
+
+std::string Rejection(const std::string& text) {
+  Loaded l = Load({text});
+  return l.report.rejected.empty() ? "" : l.report.rejected[0].reason;
+}
+
+const Event kCmd = Sysmon({{"Image", "C:\\Windows\\System32\\cmd.exe"},
+                           {"CommandLine", "cmd.exe /c whoami /all"},
+                           {"ParentImage", "C:\\Windows\\explorer.exe"},
+                           {"IntegrityLevel", "High"},
+                           {"LogonId", "0x3e7"},
+                           {"SourceIp", "10.1.2.3"}});
+
+TEST(SigmaRules, StringModifiersAreCaseInsensitiveByDefault) {
+  EXPECT_TRUE(Fires("  s: {Image|endswith: '\\CMD.EXE'}\n  condition: s\n", kCmd));
+  EXPECT_TRUE(Fires("  s: {Image|startswith: 'c:\\windows\\'}\n  condition: s\n", kCmd));
+  EXPECT_TRUE(Fires("  s: {CommandLine|contains: 'WHOAMI'}\n  condition: s\n", kCmd));
+  EXPECT_TRUE(Fires("  s: {IntegrityLevel: high}\n  condition: s\n", kCmd));
+  EXPECT_FALSE(Fires("  s: {IntegrityLevel: hig}\n  condition: s\n", kCmd));
+  EXPECT_FALSE(Fires("  s: {CommandLine|contains|cased: 'WHOAMI'}\n  condition: s\n", kCmd));
+  EXPECT_TRUE(Fires("  s: {CommandLine|contains|cased: 'whoami'}\n  condition: s\n", kCmd));
+}
+
+TEST(SigmaRules, WildcardsAndEscapes) {
+  EXPECT_TRUE(Fires("  s: {CommandLine: 'cmd.exe * /all'}\n  condition: s\n", kCmd));
+  EXPECT_TRUE(Fires("  s: {CommandLine: 'cmd.ex? /c*'}\n  condition: s\n", kCmd));
+  EXPECT_FALSE(Fires("  s: {CommandLine: 'cmd.exe \\* /all'}\n  condition: s\n", kCmd));
+  EXPECT_TRUE(
+      Fires("  s: {CommandLine: 'a\\*b'}\n  condition: s\n", Sysmon({{"CommandLine", "a*b"}})));
+}
+
+TEST(SigmaRules, ListsAreAnyUnlessAll) {
+  EXPECT_TRUE(Fires("  s: {CommandLine|contains: [nope, whoami]}\n  condition: s\n", kCmd));
+  EXPECT_FALSE(Fires("  s: {CommandLine|contains|all: [nope, whoami]}\n  condition: s\n", kCmd));
+  EXPECT_TRUE(Fires("  s: {CommandLine|contains|all: ['/c', whoami]}\n  condition: s\n", kCmd));
+}
+
+TEST(SigmaRules, WindashMatchesEveryDashForm) {
+  const std::string d = "  s: {CommandLine|contains|windash: ' -all'}\n  condition: s\n";
+  EXPECT_TRUE(Fires(d, kCmd));  // '/all'
+  EXPECT_TRUE(Fires(d, Sysmon({{"CommandLine", "whoami -all"}})));
+  EXPECT_TRUE(Fires(d, Sysmon({{"CommandLine",
+                                "whoami \xe2\x80\x93"
+                                "all"}})));  // en dash
+  EXPECT_FALSE(Fires(d, Sysmon({{"CommandLine", "whoami +all"}})));
+}
+
+TEST(SigmaRules, RegexWithSubModifiers) {
+  EXPECT_TRUE(Fires("  s: {CommandLine|re: 'who[a-z]{2}i'}\n  condition: s\n", kCmd));
+  EXPECT_FALSE(Fires("  s: {CommandLine|re: 'WHOAMI'}\n  condition: s\n", kCmd));
+  EXPECT_TRUE(Fires("  s: {CommandLine|re|i: 'WHOAMI'}\n  condition: s\n", kCmd));
+  // Backreference: not exact in Hyperscan, so prefilter + PCRE2 confirm.
+  Event twice = Sysmon({{"CommandLine", "abcabc"}});
+  EXPECT_TRUE(Fires("  s: {CommandLine|re: '(abc)\\1'}\n  condition: s\n", twice));
+  EXPECT_FALSE(Fires("  s: {CommandLine|re: '(abd)\\1'}\n  condition: s\n", twice));
+}
+
+TEST(SigmaRules, RegexBacktrackingIsBounded) {
+  // Catastrophic for a backtracking engine; must return (as no match) quickly.
+  Event evil = Sysmon({{"CommandLine", std::string(40, 'a') + "!"}});
+  EXPECT_FALSE(Fires("  s: {CommandLine|re: '^(a+)+\\1$'}\n  condition: s\n", evil));
+}
+
+TEST(SigmaRules, Base64AndUtf16Encodings) {
+  // "whoami" in UTF-16LE then base64, at three alignments, as -enc launchers carry it.
+  const std::string d = "  s: {CommandLine|wide|base64offset|contains: 'whoami'}\n  condition: s\n";
+  for (const std::string prefix : {"", "x", "xy"}) {
+    std::string b64 = sigma::Base64Encode(sigma::ToUtf16(prefix + "whoami /all", false));
+    EXPECT_TRUE(Fires(d, Sysmon({{"CommandLine", "powershell -enc " + b64}}))) << prefix;
+  }
+  EXPECT_FALSE(
+      Fires(d, Sysmon({{"CommandLine", "powershell -enc " + sigma::Base64Encode("whoami")}})));
+  EXPECT_TRUE(Fires("  s: {CommandLine|base64|contains: 'whoami'}\n  condition: s\n",
+                    Sysmon({{"CommandLine", "echo d2hvYW1p | base64 -d"}})));
+  EXPECT_EQ(sigma::Base64Encode("whoami"), "d2hvYW1p");
+}
+
+TEST(SigmaRules, NullExistsNumericCidrFieldref) {
+  EXPECT_TRUE(Fires("  s: {OriginalFileName: null}\n  condition: s\n", kCmd));
+  EXPECT_FALSE(Fires("  s: {Image: null}\n  condition: s\n", kCmd));
+  EXPECT_TRUE(Fires("  s: {Image|exists: true}\n  condition: s\n", kCmd));
+  EXPECT_TRUE(Fires("  s: {Hashes|exists: false}\n  condition: s\n", kCmd));
+  Event pid = Sysmon({{"ProcessId", "4242"}, {"ParentProcessId", "4242"}});
+  EXPECT_TRUE(Fires("  s: {ProcessId|gt: 4000}\n  condition: s\n", pid));
+  EXPECT_FALSE(Fires("  s: {ProcessId|lt: 4000}\n  condition: s\n", pid));
+  EXPECT_TRUE(Fires("  s: {ProcessId|lte: 4242}\n  condition: s\n", pid));
+  EXPECT_TRUE(Fires("  s: {SourceIp|cidr: 10.0.0.0/8}\n  condition: s\n", kCmd));
+  EXPECT_FALSE(Fires("  s: {SourceIp|cidr: 192.168.0.0/16}\n  condition: s\n", kCmd));
+  EXPECT_TRUE(Fires("  s: {ProcessId|fieldref: ParentProcessId}\n  condition: s\n", pid));
+  EXPECT_FALSE(Fires("  s: {ProcessId|fieldref: Image}\n  condition: s\n", pid));
+}
+
+TEST(SigmaRules, Conditions) {
+  const std::string sel =
+      "  sel_a: {Image|endswith: '\\cmd.exe'}\n"
+      "  sel_b: {CommandLine|contains: nothing}\n"
+      "  filter: {ParentImage|endswith: '\\explorer.exe'}\n";
+  EXPECT_TRUE(Fires(sel + "  condition: 1 of sel_*\n", kCmd));
+  EXPECT_FALSE(Fires(sel + "  condition: all of sel_*\n", kCmd));
+  EXPECT_FALSE(Fires(sel + "  condition: sel_a and not filter\n", kCmd));
+  EXPECT_TRUE(Fires(sel + "  condition: (sel_a or sel_b) and filter\n", kCmd));
+  EXPECT_TRUE(Fires(sel + "  condition: not sel_b\n", kCmd));  // no string hit needed
+  EXPECT_TRUE(Fires(sel + "  condition: 1 of them\n", kCmd));
+  EXPECT_FALSE(Fires(sel + "  condition: all of them\n", kCmd));
+  EXPECT_TRUE(Fires(sel + "  condition: 2 of them\n", kCmd));
+  // A list of maps is OR; keywords search the whole raw event.
+  EXPECT_TRUE(
+      Fires("  s:\n    - {Image: nope}\n    - {IntegrityLevel: High}\n  condition: s\n", kCmd));
+  Event raw = kCmd;
+  raw.raw = "{\"CommandLine\":\"mimikatz sekurlsa::logonpasswords\"}";
+  EXPECT_TRUE(Fires("  k: [sekurlsa, nothing]\n  condition: k\n", raw));
+}
+
+TEST(SigmaRules, SecurityEventNamesMapToSysmonNames) {
+  Event e;
+  e.stream = Stream::kWinevent;
+  e.kind = EventKind::kProcessStart;
+  e.extras = {{"NewProcessName", "C:\\Windows\\System32\\rundll32.exe"},
+              {"ParentProcessName", "C:\\Windows\\System32\\cmd.exe"},
+              {"SubjectUserName", "alice"}};
+  EXPECT_TRUE(
+      Fires("  s: {Image|endswith: '\\rundll32.exe', ParentImage|endswith: '\\cmd.exe', "
+            "User: alice}\n  condition: s\n",
+            e));
+}
+
+TEST(SigmaRules, LinuxRulesRunOnAuditdProcessStarts) {
+  Event e;
+  e.stream = Stream::kAuditd;
+  e.kind = EventKind::kProcessStart;
+  e.process.executable = "/usr/bin/curl";
+  e.process.command_line = "curl -s http://x/a.sh";
+  std::string rule =
+      Rule("  s: {Image|endswith: /curl, CommandLine|contains: 'http'}\n  condition: s\n", "linux");
+  Loaded l = Load({rule});
+  SigmaMatcher m(l.rules);
+  std::vector<uint32_t> hits;
+  m.Match(e, &hits);
+  EXPECT_EQ(hits.size(), 1u);
+  hits.clear();
+  m.Match(kCmd, &hits);  // a Windows event is not in a Linux rule's logsource
+  EXPECT_TRUE(hits.empty());
+}
+
+TEST(SigmaRules, UnsupportedOrMalformedRulesAreRejectedWithAReason) {
+  EXPECT_NE(Rejection(Rule("  s: {Image: x}\n  condition: s | count() > 5\n")).find("aggregation"),
+            std::string::npos);
+  EXPECT_NE(
+      Rejection(Rule("  s: {Image|frobnicate: x}\n  condition: s\n")).find("unknown modifier"),
+      std::string::npos);
+  EXPECT_NE(Rejection(Rule("  s: {Image|expand: '%x%'}\n  condition: s\n")).find("expand"),
+            std::string::npos);
+  EXPECT_NE(
+      Rejection(Rule("  s: {Image: x}\n  condition: s and t\n")).find("unknown selection 't'"),
+      std::string::npos);
+  EXPECT_NE(Rejection(Rule("  s: {Image: x}\n  condition: (s\n")).find("missing ')'"),
+            std::string::npos);
+  EXPECT_NE(Rejection(Rule("  s: {CommandLine|re: '(unclosed'}\n  condition: s\n")).find("regex"),
+            std::string::npos);
+  EXPECT_NE(Rejection(Rule("  s: {Image: x}\n  condition: s\n", "macos")).find("no field mapping"),
+            std::string::npos);
+  EXPECT_NE(Rejection("title: [unclosed\n").find("YAML"), std::string::npos);
+  EXPECT_NE(Rejection("just text").find("not a Sigma rule"), std::string::npos);
+  EXPECT_NE(Rejection(Rule("  s: {Image: x}\n")).find("no condition"), std::string::npos)
+      << Rejection(Rule("  s: {Image: x}\n"));
+  // A rejected rule leaves the others intact.
+  Loaded l = Load({Rule("  s: {Image|bogus: x}\n  condition: s\n"),
+                   Rule("  s: {Image|endswith: cmd.exe}\n  condition: s\n")});
+  EXPECT_EQ(l.report.loaded, 1u);
+  SigmaMatcher m(l.rules);
+  std::vector<uint32_t> hits;
+  m.Match(kCmd, &hits);
+  EXPECT_EQ(hits, std::vector<uint32_t>{0});
+}
+
+TEST(SigmaRules, MappingFileErrorsNameFileLineAndKey) {
+  SigmaFieldMapping mapping;
+  std::vector<std::string> errors;
+  EXPECT_FALSE(
+      ReadSigmaMapping("logsources:\n  x:\n    events:\n      - {stream: kafka, kind: logon}\n",
+                       "m.yaml", &mapping, &errors));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].find("m.yaml:4: logsources.x.events[0].stream: unknown stream 'kafka'"),
+            std::string::npos)
+      << errors[0];
+  // A user file extends the built-in mapping field by field.
+  errors.clear();
+  ASSERT_TRUE(LoadSigmaMapping("", &mapping, &errors));
+  ASSERT_TRUE(ReadSigmaMapping(
+      "logsources:\n  windows_process_creation:\n    fields:\n      Image: [MyImage]\n", "u.yaml",
+      &mapping, &errors));
+  const SigmaLogsourceMapping* m =
+      mapping.Find({{"product", "windows"}, {"category", "process_creation"}});
+  ASSERT_NE(m, nullptr);
+  std::string_view v;
+  ASSERT_TRUE(m->SourcesOf("Image")[0].Read(Sysmon({{"MyImage", "x.exe"}}), &v));
+  EXPECT_EQ(v, "x.exe");
+  EXPECT_EQ(m->SourcesOf("CommandLine").size(), 2u);  // untouched
+}
+
+TEST(SigmaRules, DetectorAlertsCarryRuleMetadataAndReloadSwapsAtomically) {
+  Loaded l = Load({Rule("  s: {Image|endswith: cmd.exe}\n  condition: s\n")});
+  auto handle = std::make_shared<SigmaRuleSetHandle>(l.rules);
+  SigmaDetector detector(handle);
+  std::vector<Alert> alerts;
+  detector.Inspect(kCmd, alerts);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].rule.id, "r1");
+  EXPECT_EQ(alerts[0].rule.severity, Severity::kHigh);
+  EXPECT_EQ(alerts[0].rule.tags[0], "attack.t1059");
+  // Decoded layer: a rule that only matches after decoding is marked so.
+  Loaded l2 = Load({Rule("  s: {CommandLine|contains: secret}\n  condition: s\n")});
+  handle->Publish(l2.rules);
+  alerts.clear();
+  detector.Inspect(kCmd, alerts);
+  EXPECT_TRUE(alerts.empty());
+  detector.InspectDecoded(kCmd, "echo secret", "base64", alerts);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_NE(alerts[0].summary.find("after decoding: base64"), std::string::npos);
+  // A rule set with a rejected rule is not published.
+  SigmaLoadOptions bad;
+  bad.paths = {"/nonexistent/rules"};
+  SigmaLoadReport report;
+  std::string error;
+  EXPECT_FALSE(handle->Reload(bad, &report, &error));
+  EXPECT_EQ(handle->Get(), l2.rules);
+}
+
+}  // namespace
+}  // namespace loghunt
