@@ -55,63 +55,61 @@ void AuditdAssembler::OnAuparseEvent(auparse_state_t* au, auparse_cb_event_t typ
 void AuditdAssembler::Collect(auparse_state_t* au) {
   const au_event_t* stamp = auparse_get_timestamp(au);
   if (stamp == nullptr) return;
-  collect_text_.clear();
-  collect_ranges_.clear();
-  if (auparse_first_record(au) > 0) {
-    do {
-      if (auparse_get_type(au) == AUDIT_EOE) continue;
-      const char* text = auparse_get_record_text(au);
-      if (text == nullptr) continue;
-      size_t start = collect_text_.size();
-      collect_text_.append(text);
-      const char* interp = auparse_get_record_interpretations(au);
-      if (interp != nullptr && *interp != '\0') {
-        collect_text_.push_back(kAuditInterpSeparator);
-        collect_text_.append(interp);
-      }
-      collect_ranges_.emplace_back(start, collect_text_.size() - start);
-    } while (auparse_next_record(au) > 0);
-  }
-
   size_t index =
       FindOpen(stamp->host != nullptr ? std::string_view(stamp->host) : std::string_view(),
                stamp->sec, stamp->milli, stamp->serial);
-  if (index == kNoSlot) {
-    QueuePending(kNoSlot, current_);
-    return;
+  size_t slot = index == kNoSlot ? kNoSlot : open_[index];
+  OpenEvent* e = slot == kNoSlot ? nullptr : &slots_[slot];
+  // Before its EOE an event's records are only carried (see OpenEvent::carry);
+  // otherwise they go, after what was carried, straight to the pending queue.
+  bool hold = e != nullptr && !e->eoe_fed;
+  if (!hold) QueuePending(slot, current_);
+  std::string& text = hold ? e->carry : pending_text_;
+  auto& ranges = hold ? e->carry_ranges : pending_ranges_;
+  size_t first = ranges.size();
+  if (auparse_first_record(au) > 0) {
+    do {
+      if (auparse_get_type(au) == AUDIT_EOE) continue;
+      const char* record = auparse_get_record_text(au);
+      if (record == nullptr) continue;
+      size_t start = text.size();
+      text.append(record);
+      const char* interp = auparse_get_record_interpretations(au);
+      if (interp != nullptr && *interp != '\0') {
+        text.push_back(kAuditInterpSeparator);
+        text.append(interp);
+      }
+      ranges.emplace_back(start, text.size() - start);
+    } while (auparse_next_record(au) > 0);
   }
-  size_t slot = open_[index];
-  OpenEvent& e = slots_[slot];
-  if (!e.eoe_fed) {
-    for (auto [offset, size] : collect_ranges_) {
-      e.carry_ranges.emplace_back(e.carry.size(), size);
-      e.carry.append(collect_text_, offset, size);
-    }
-    return;
+  if (e != nullptr) e->returned += ranges.size() - first;
+  if (hold) return;
+  if (slot != kNoSlot && !pending_.empty() && pending_.back().slot == slot &&
+      pending_.back().first_record + pending_.back().record_count == first) {
+    pending_.back().record_count = pending_ranges_.size() - pending_.back().first_record;
+  } else if (pending_ranges_.size() > first) {
+    pending_.push_back({first, pending_ranges_.size() - first, slot, current_});
   }
-  QueuePending(slot, current_);
-  released_slots_.push_back(slot);
-  open_.erase(open_.begin() + static_cast<ptrdiff_t>(index));
+  if (e != nullptr) {
+    released_slots_.push_back(slot);
+    open_.erase(open_.begin() + static_cast<ptrdiff_t>(index));
+  }
 }
 
+// Moves `slot`'s carried records (if any) to the pending queue as one event.
 void AuditdAssembler::QueuePending(size_t slot, const SourcePosition& fallback) {
+  if (slot == kNoSlot) return;
+  OpenEvent& e = slots_[slot];
+  if (e.carry_ranges.empty()) return;
   PendingEvent pending{pending_ranges_.size(), 0, slot, fallback};
-  if (slot != kNoSlot) {
-    OpenEvent& e = slots_[slot];
-    for (auto [offset, size] : e.carry_ranges) {
-      pending_ranges_.emplace_back(pending_text_.size(), size);
-      pending_text_.append(e.carry, offset, size);
-    }
-    e.carry.clear();
-    e.carry_ranges.clear();
-  }
-  for (auto [offset, size] : collect_ranges_) {
+  for (auto [offset, size] : e.carry_ranges) {
     pending_ranges_.emplace_back(pending_text_.size(), size);
-    pending_text_.append(collect_text_, offset, size);
+    pending_text_.append(e.carry, offset, size);
   }
-  collect_ranges_.clear();
+  e.carry.clear();
+  e.carry_ranges.clear();
   pending.record_count = pending_ranges_.size() - pending.first_record;
-  if (pending.record_count > 0) pending_.push_back(pending);
+  pending_.push_back(pending);
 }
 
 int64_t AuditdAssembler::OldestOpenOffset() const {
@@ -148,6 +146,12 @@ void AuditdAssembler::ForceComplete(size_t open_index) {
   size_t slot = open_[open_index];
   OpenEvent& e = slots_[slot];
   e.eoe_fed = true;
+  if (e.returned == e.fed) {  // auparse holds none of its records: nothing to feed
+    QueuePending(slot, current_);
+    released_slots_.push_back(slot);
+    open_.erase(open_.begin() + static_cast<ptrdiff_t>(open_index));
+    return;
+  }
   feed_.clear();
   if (!e.node.empty()) {
     feed_.append("node=").append(e.node).push_back(' ');
@@ -168,7 +172,6 @@ void AuditdAssembler::ForceComplete(size_t open_index) {
   // tracking the event.
   for (size_t i = open_.size(); i-- > 0;) {
     if (open_[i] == slot) {
-      collect_ranges_.clear();
       QueuePending(slot, current_);
       released_slots_.push_back(slot);
       open_.erase(open_.begin() + static_cast<ptrdiff_t>(i));
@@ -220,6 +223,8 @@ void AuditdAssembler::Add(std::string_view line, const AuditRecordHeader& header
     e.time_ns = time_ns;
     e.first_offset = position.offset;
     e.eoe_fed = false;
+    e.fed = 0;
+    e.returned = 0;
     e.carry.clear();
     e.carry_ranges.clear();
     open_.push_back(slot);
@@ -230,7 +235,11 @@ void AuditdAssembler::Add(std::string_view line, const AuditRecordHeader& header
   if (e.topic != position.topic) e.topic.assign(position.topic);
   e.partition = position.partition;
   e.offset = position.offset;
-  if (header.type == "EOE") e.eoe_fed = true;
+  if (header.type == "EOE") {
+    e.eoe_fed = true;
+  } else {
+    ++e.fed;
+  }
 
   feed_.assign(line);
   feed_.push_back('\n');
@@ -252,7 +261,6 @@ void AuditdAssembler::Flush(AssembledAuditEventSink& sink) {
   }
   // Whatever is still tracked was carried or dropped by auparse.
   for (size_t slot : open_) {
-    collect_ranges_.clear();
     QueuePending(slot, current_);
     released_slots_.push_back(slot);
   }

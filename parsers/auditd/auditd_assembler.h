@@ -2,13 +2,14 @@
 // feed mode, keyed by (node, seconds, millis, serial) exactly as auparse keys
 // them, so records of unrelated events that share a timestamp stay apart.
 //
-// An event is complete when auparse says so (EOE record, a single-record
-// userspace type, or its own aging), when it has been open longer than
-// `timeout_ms` of stream time (the newest record timestamp seen), when it is the
-// oldest of `max_open_events` open events and a new one arrives (reported as
-// kTooManyOpen; the event is still delivered), or on Flush(). Forced completion
-// feeds auparse a synthetic EOE for that event, so auparse never holds more
-// events than we track.
+// An event is complete when its EOE record has been fed and auparse hands it
+// back, when it has been open longer than `timeout_ms` of stream time (the
+// newest record timestamp seen), when it is the oldest of `max_open_events` open
+// events and a new one arrives (reported as kTooManyOpen; the event is still
+// delivered), or on Flush(). auparse's own earlier completions (see
+// OpenEvent::carry) only move records into our copy. Forced completion feeds
+// auparse a synthetic EOE for the event when auparse still holds some of its
+// records, so auparse never holds more events than we track.
 //
 // Completed events are handed out after auparse returns, from the assembler's
 // own copies of the record text: auparse 3.0 keeps its interpretation list in
@@ -85,6 +86,8 @@ class AuditdAssembler {
     int64_t offset = -1;
     int64_t first_offset = -1;
     bool eoe_fed = false;  // an EOE (real or synthetic) was given to auparse
+    size_t fed = 0;        // records (not EOE) given to auparse
+    size_t returned = 0;   // records auparse handed back; fed - returned it still holds
     // Records auparse emitted before the event was whole. auparse completes
     // an event as soon as its last record has a type below 1300, but LOGIN
     // comes before its SYSCALL and newer kernels attach SYSCALL, SOCKADDR and
@@ -130,8 +133,6 @@ class AuditdAssembler {
   std::vector<PendingEvent> pending_;
   std::vector<size_t> released_slots_;  // freed once their events are delivered
   std::vector<std::string_view> record_views_;
-  std::string collect_text_;  // the records of the event auparse is emitting
-  std::vector<std::pair<size_t, size_t>> collect_ranges_;
 };
 
 }  // namespace loghunt

@@ -60,6 +60,12 @@ std::string_view SyscallName(std::string_view arch, std::string_view number) {
   return {};
 }
 
+// Fields the kernel writes quoted or, when they contain special bytes, as hex.
+bool IsEncodedField(std::string_view key) {
+  return key == "proctitle" || key == "cmd" || key == "acct" || key == "exe" || key == "cwd" ||
+         key == "name" || key == "comm" || key == "key";
+}
+
 bool IsUnsetId(std::string_view v) { return v == "4294967295" || v == "-1"; }
 
 bool IsAbsent(std::string_view v) {
@@ -70,7 +76,7 @@ bool IsAbsent(std::string_view v) {
 std::string_view Decoded(const AuditField& f, Arena& arena) {
   if (f.quoted) return f.value;
   if (IsAbsent(f.value)) return {};
-  if (IsHexString(f.value)) return *DecodeHex(f.value, arena);
+  if (auto decoded = DecodeHex(f.value, arena)) return *decoded;
   return f.value;
 }
 
@@ -96,8 +102,10 @@ struct SockAddr {
 // producer's byte order: big-endian unless the audit arch has the LE bit.
 SockAddr DecodeSockAddr(std::string_view hex, std::string_view arch, Arena& arena) {
   SockAddr out;
-  if (!IsHexString(hex) || hex.size() < 4) return out;
-  std::string_view raw = *DecodeHex(hex, arena);
+  if (hex.size() < 4) return out;
+  auto decoded = DecodeHex(hex, arena);
+  if (!decoded) return out;
+  std::string_view raw = *decoded;
   auto byte = [&](size_t i) { return static_cast<unsigned char>(raw[i]); };
   bool big_endian = false;
   if (auto a = ParseHexInt(arch); a && (*a & 0x40000000u) == 0) big_endian = true;
@@ -159,11 +167,9 @@ std::string_view UserMessage(std::string_view fields) {
 void AuditdNormalizer::FinishChunkedArg(Arena& arena) {
   if (chunk_index_ < 0) return;
   std::string_view text;
-  if (chunk_quoted_ || !IsHexString(chunk_hex_)) {
-    text = arena.Copy(chunk_hex_);
-  } else {
-    text = *DecodeHex(chunk_hex_, arena);
-  }
+  std::optional<std::string_view> decoded;
+  if (!chunk_quoted_) decoded = DecodeHex(chunk_hex_, arena);
+  text = decoded ? *decoded : arena.Copy(chunk_hex_);
   args_.emplace_back(static_cast<uint64_t>(chunk_index_), text);
   chunk_hex_.clear();
   chunk_index_ = -1;
@@ -177,6 +183,7 @@ void AuditdNormalizer::Normalize(const AssembledAuditEvent& in, Arena& arena, Ev
   event->raw = in.records[0];
 
   headers_.clear();
+  syscall_record_ = nullptr;
   for (size_t i = 0; i < in.record_count; ++i) {
     AuditRecordHeader h;
     if (ParseAuditRecordHeader(in.records[i], &h) == ParseError::kNone) headers_.push_back(h);
@@ -198,36 +205,55 @@ void AuditdNormalizer::Normalize(const AssembledAuditEvent& in, Arena& arena, Ev
   for (const AuditRecordHeader& h : headers_) {
     if (h.type == "SYSCALL" && !has_syscall) {
       has_syscall = true;
+      syscall_record_ = &h;
+      syscall_fields_.clear();
       for (AuditFieldCursor c(h.fields); c.Next(&fld);) {
+        syscall_fields_.push_back(fld);  // AddRawExtras reuses them for `other`
         std::string_view k = fld.key, v = fld.value;
-        if (k == "arch")
-          f.arch = v;
-        else if (k == "syscall")
-          f.syscall = v;
-        else if (k == "success")
-          f.success = v;
-        else if (k == "exit")
-          f.exit = v;
-        else if (k == "pid")
-          f.pid = v;
-        else if (k == "ppid")
-          f.ppid = v;
-        else if (k == "uid")
-          f.uid = v;
-        else if (k == "auid")
-          f.auid = v;
-        else if (k == "euid")
-          f.euid = v;
-        else if (k == "ses")
-          f.ses = v;
-        else if (k == "tty")
-          f.tty = IsAbsent(v) ? std::string_view() : v;
-        else if (k == "comm")
-          f.comm = Decoded(fld, arena);
-        else if (k == "exe")
-          f.exe = Decoded(fld, arena);
-        else if (k == "key")
-          f.key = ReplaceChar(Decoded(fld, arena), '\x01', ',', arena);
+        switch (k[0]) {  // keys are never empty
+          case 'a':
+            if (k == "arch")
+              f.arch = v;
+            else if (k == "auid")
+              f.auid = v;
+            break;
+          case 's':
+            if (k == "syscall")
+              f.syscall = v;
+            else if (k == "success")
+              f.success = v;
+            else if (k == "ses")
+              f.ses = v;
+            break;
+          case 'e':
+            if (k == "exit")
+              f.exit = v;
+            else if (k == "euid")
+              f.euid = v;
+            else if (k == "exe")
+              f.exe = Decoded(fld, arena);
+            break;
+          case 'p':
+            if (k == "pid")
+              f.pid = v;
+            else if (k == "ppid")
+              f.ppid = v;
+            break;
+          case 'u':
+            if (k == "uid") f.uid = v;
+            break;
+          case 't':
+            if (k == "tty") f.tty = IsAbsent(v) ? std::string_view() : v;
+            break;
+          case 'c':
+            if (k == "comm") f.comm = Decoded(fld, arena);
+            break;
+          case 'k':
+            if (k == "key") f.key = ReplaceChar(Decoded(fld, arena), '\x01', ',', arena);
+            break;
+          default:
+            break;
+        }
       }
       for (AuditFieldCursor c(h.enriched); c.Next(&fld);) {
         if (fld.key == "ARCH")
@@ -473,15 +499,9 @@ void AuditdNormalizer::AddRawExtras(const AuditRecordHeader& h, size_t occurrenc
         static_cast<size_t>(std::to_chars(number, number + sizeof number, occurrence).ptr - number);
   }
   size_t prefix_len = 7 + h.type.size() + 1 + (number_len > 0 ? number_len + 1 : 0);
-  record_keys_.clear();
-  auto add = [&](const AuditField& fld) {
-    if (event->extras.size() >= kMaxRawExtras + 32) return;
-    for (std::string_view seen : record_keys_) {
-      if (seen == fld.key) return;
-    }
-    record_keys_.push_back(fld.key);
-    char* key = arena.Allocate(prefix_len + fld.key.size());
-    char* p = key;
+  char* prefix = arena.Allocate(prefix_len);
+  {
+    char* p = prefix;
     std::memcpy(p, "auditd.", 7);
     p += 7;
     for (char c : h.type) *p++ = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
@@ -491,17 +511,35 @@ void AuditdNormalizer::AddRawExtras(const AuditRecordHeader& h, size_t occurrenc
       p += number_len;
       *p++ = '.';
     }
-    std::memcpy(p, fld.key.data(), fld.key.size());
+  }
+  record_keys_.clear();
+  uint64_t seen_mask = 0;  // cheap filter: most records repeat no key
+  auto add = [&](const AuditField& fld) {
+    if (event->extras.size() >= kMaxRawExtras + 32) return;
+    uint64_t bit =
+        uint64_t{1} << ((static_cast<unsigned char>(fld.key[0]) * 7 + fld.key.size()) & 63);
+    if (seen_mask & bit) {
+      for (std::string_view seen : record_keys_) {
+        if (seen == fld.key) return;
+      }
+    }
+    seen_mask |= bit;
+    record_keys_.push_back(fld.key);
+    char* key = arena.Allocate(prefix_len + fld.key.size());
+    std::memcpy(key, prefix, prefix_len);
+    std::memcpy(key + prefix_len, fld.key.data(), fld.key.size());
     std::string_view value = fld.value;
-    if (!fld.quoted && IsHexString(value) &&
-        (fld.key == "proctitle" || fld.key == "cmd" || fld.key == "acct" || fld.key == "exe" ||
-         fld.key == "cwd" || fld.key == "name" || fld.key == "comm" || fld.key == "key")) {
-      value = *DecodeHex(value, arena);
+    if (!fld.quoted && IsEncodedField(fld.key)) {
+      if (auto decoded = DecodeHex(value, arena)) value = *decoded;
     }
     event->extras.push_back({{key, prefix_len + fld.key.size()}, value});
   };
   AuditField fld;
-  for (AuditFieldCursor c(h.fields); c.Next(&fld);) add(fld);
+  if (&h == syscall_record_) {
+    for (const AuditField& cached : syscall_fields_) add(cached);
+  } else {
+    for (AuditFieldCursor c(h.fields); c.Next(&fld);) add(fld);
+  }
   for (AuditFieldCursor c(h.enriched); c.Next(&fld);) add(fld);
 }
 

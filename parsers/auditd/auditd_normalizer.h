@@ -47,6 +47,8 @@ class AuditdNormalizer {
   bool chunk_quoted_ = false;
   std::vector<std::pair<std::string_view, size_t>> type_counts_;
   std::vector<std::string_view> record_keys_;
+  const AuditRecordHeader* syscall_record_ = nullptr;  // the SYSCALL record of this event
+  std::vector<AuditField> syscall_fields_;             // its fields, tokenized once
 };
 
 }  // namespace loghunt
