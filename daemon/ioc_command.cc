@@ -1,0 +1,204 @@
+#include "daemon/ioc_command.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string_view>
+#include <vector>
+
+#include "daemon/line_reader.h"
+#include "detectors/decode/decoder.h"
+#include "detectors/ioc/ioc_extractor.h"
+
+namespace loghunt {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void String(Writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+// Opens `path` ("-" = stdin) and calls `fn` per line; returns the exit code.
+int ForEachLine(const IocCommandOptions& options,
+                const std::function<void(size_t, std::string_view)>& fn) {
+  FILE* in = stdin;
+  if (options.input != "-") {
+    in = std::fopen(options.input.c_str(), "rb");
+    if (in == nullptr) {
+      spdlog::error("{}: {}", options.input, std::strerror(errno));
+      return 1;
+    }
+  }
+  LineReader reader(in, options.max_line);
+  std::string_view line;
+  bool too_long = false;
+  size_t number = 0;
+  while (reader.Next(&line, &too_long)) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    fn(++number, line);
+  }
+  bool error = reader.error();
+  if (in != stdin) std::fclose(in);
+  if (error) {
+    spdlog::error("{}: read error", options.input);
+    return 1;
+  }
+  return 0;
+}
+
+// The text of `parent` (-1 = the line) with each child layer's fragment
+// replaced by the child's own expansion, recursively.
+void Expand(std::string_view text, int parent, const std::vector<DecodedLayer>& layers,
+            std::string* out) {
+  size_t pos = 0;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const DecodedLayer& l = layers[i];
+    if (l.parent != parent || l.offset < pos || l.offset + l.length > text.size()) continue;
+    out->append(text.substr(pos, l.offset - pos));
+    Expand(l.text, static_cast<int>(i), layers, out);
+    pos = l.offset + l.length;
+  }
+  out->append(text.substr(pos));
+}
+
+}  // namespace
+
+int RunIoc(const IocCommandOptions& options) {
+  IocOptions ioc_options;
+  ioc_options.defanged = options.defanged;
+  IocExtractor extractor(IocPatterns::Default(), ioc_options);
+  DecoderOptions decoder_options;
+  decoder_options.max_depth = options.max_depth;
+  decoder_options.byte_budget = options.byte_budget;
+  Decoder decoder(decoder_options);
+  Arena arena;
+  std::vector<Ioc> iocs;
+  std::vector<std::string_view> chains;
+  rapidjson::StringBuffer buffer;
+  return ForEachLine(options, [&](size_t number, std::string_view line) {
+    arena.Reset();
+    iocs.clear();
+    chains.clear();
+    extractor.Extract(line, arena, &iocs);
+    chains.resize(iocs.size());
+    if (options.decode) {
+      for (const DecodedLayer& layer : decoder.Decode(line)) {
+        extractor.Extract(layer.text, arena, &iocs);
+        chains.resize(iocs.size(), layer.chain);
+      }
+    }
+    buffer.Clear();
+    Writer w(buffer);
+    w.StartObject();
+    w.Key("line");
+    w.Uint64(number);
+    w.Key("iocs");
+    w.StartObject();
+    for (int t = 0; t < kIocTypeCount; ++t) {
+      bool open = false;
+      for (size_t i = 0; i < iocs.size(); ++i) {
+        if (static_cast<int>(iocs[i].type) != t) continue;
+        bool repeat = false;
+        for (size_t k = 0; k < i && !repeat; ++k) {
+          repeat = iocs[k].type == iocs[i].type && iocs[k].value == iocs[i].value;
+        }
+        if (repeat) continue;
+        if (!open) {
+          String(w, IocTypeName(iocs[i].type));
+          w.StartArray();
+          open = true;
+        }
+        String(w, iocs[i].value);
+      }
+      if (open) w.EndArray();
+    }
+    w.EndObject();
+    w.Key("observables");
+    w.StartArray();
+    for (size_t i = 0; i < iocs.size(); ++i) {
+      w.StartObject();
+      w.Key("type");
+      String(w, IocTypeName(iocs[i].type));
+      w.Key("value");
+      String(w, iocs[i].value);
+      w.Key("chain");
+      String(w, chains[i]);
+      if (iocs[i].defanged) {
+        w.Key("defanged");
+        w.Bool(true);
+      }
+      if (iocs[i].ip_class != IpClass::kNone) {
+        w.Key("ip_class");
+        String(w, IpClassName(iocs[i].ip_class));
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    std::fwrite(buffer.GetString(), 1, buffer.GetSize(), stdout);
+    std::fputc('\n', stdout);
+  });
+}
+
+int RunDecode(const IocCommandOptions& options) {
+  DecoderOptions decoder_options;
+  decoder_options.max_depth = options.max_depth;
+  decoder_options.byte_budget = options.byte_budget;
+  Decoder decoder(decoder_options);
+  std::string expanded;
+  rapidjson::StringBuffer buffer;
+  return ForEachLine(options, [&](size_t number, std::string_view line) {
+    const std::vector<DecodedLayer>& layers = decoder.Decode(line);
+    expanded.clear();
+    Expand(line, -1, layers, &expanded);
+    buffer.Clear();
+    Writer w(buffer);
+    w.StartObject();
+    w.Key("line");
+    w.Uint64(number);
+    w.Key("decoded");
+    String(w, expanded);
+    w.Key("layers");
+    w.StartArray();
+    for (const DecodedLayer& l : layers) {
+      w.StartObject();
+      w.Key("depth");
+      w.Int(l.depth);
+      w.Key("chain");
+      String(w, l.chain);
+      if (!l.name.empty()) {
+        w.Key("name");
+        String(w, l.name);
+      }
+      w.Key("parent");
+      w.Int(l.parent);
+      w.Key("offset");
+      w.Uint(l.offset);
+      w.Key("length");
+      w.Uint(l.length);
+      if (l.truncated) {
+        w.Key("truncated");
+        w.Bool(true);
+      }
+      w.Key("text");
+      String(w, l.text);
+      w.EndObject();
+    }
+    w.EndArray();
+    if (decoder.budget_exhausted()) {
+      w.Key("budget_exhausted");
+      w.Bool(true);
+    }
+    w.EndObject();
+    std::fwrite(buffer.GetString(), 1, buffer.GetSize(), stdout);
+    std::fputc('\n', stdout);
+  });
+}
+
+}  // namespace loghunt

@@ -1,0 +1,742 @@
+#include "detectors/ioc/ioc_extractor.h"
+
+#include <arpa/inet.h>
+#include <hs/hs.h>
+#include <libpsl.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+
+namespace loghunt {
+namespace {
+
+// Trigger ids. A trigger says "an indicator of some kind may be around this
+// end offset"; the parsers below decide.
+enum TriggerId : uint16_t {
+  kTDot,            // label char '.' label char
+  kTDefDot,         // [.] (.) {.} [dot] (dot) [. .]
+  kTUrl,            // ://
+  kTUrlBracket,     // [:]//  or [://]
+  kTUrlBackslash,   // :\\  (http:\\host)
+  kTUrlUnderscore,  // :__ or x__ (http__host)
+  kTHex,            // 32 hex digits
+  kTV6,             // h:h: or ::
+  kTDrive,          // drive root "X:\"
+  kTUnc,            // \\server
+  kTRelWin,         // ".\" or "..\"
+  kTEnvWin,         // %\ (end of %VAR%\)
+  kTSlash,          // /x
+};
+
+struct PatternSpec {
+  const char* expression;
+  TriggerId id;
+  unsigned flags;
+  bool defanged_only;
+};
+
+constexpr PatternSpec kPatterns[] = {
+    {"[A-Za-z0-9-]\\.[A-Za-z0-9]", kTDot, 0, false},
+    {"\\[\\.\\]|\\(\\.\\)|\\{\\.\\}|\\[dot\\]|\\(dot\\)|\\[\\.|\\.\\]", kTDefDot, HS_FLAG_CASELESS,
+     true},
+    {"://", kTUrl, 0, false},
+    {"\\[:\\]//|\\[://\\]", kTUrlBracket, 0, true},
+    {":\\\\\\\\", kTUrlBackslash, 0, true},
+    {"[A-Za-z:]__", kTUrlUnderscore, 0, true},
+    {"[0-9A-Fa-f]{32}", kTHex, 0, false},
+    {"[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:|::", kTV6, 0, false},
+    {"[A-Za-z]:\\\\", kTDrive, 0, false},
+    {"\\\\\\\\[A-Za-z0-9_.$-]", kTUnc, 0, false},
+    {"\\.\\\\", kTRelWin, 0, false},
+    {"%\\\\", kTEnvWin, 0, false},
+    {"/[A-Za-z0-9._~-]", kTSlash, 0, false},
+};
+
+enum CharBits : uint8_t {
+  kLabel = 1,    // [A-Za-z0-9-]
+  kHex = 2,      // [0-9A-Fa-f]
+  kAlpha = 4,    // [A-Za-z]
+  kDigit = 8,    // [0-9]
+  kWord = 16,    // [A-Za-z0-9_]
+  kLocal = 32,   // email local part
+  kDefang = 64,  // [ ] ( ) { } (defanged separators)
+};
+
+constexpr std::array<uint8_t, 256> MakeTable() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    uint8_t b = 0;
+    bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    bool digit = c >= '0' && c <= '9';
+    if (alpha) b |= kAlpha | kLabel | kWord | kLocal;
+    if (digit) b |= kDigit | kLabel | kWord | kLocal;
+    if (c == '-') b |= kLabel | kLocal;
+    if (c == '_') b |= kWord | kLocal;
+    if (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) b |= kHex;
+    if (std::string_view(".!#$%&'*+/=?^`{|}~").find(static_cast<char>(c)) !=
+            std::string_view::npos &&
+        c != 0) {
+      b |= kLocal;
+    }
+    if (std::string_view("[](){}").find(static_cast<char>(c)) != std::string_view::npos && c != 0) {
+      b |= kDefang;
+    }
+    t[static_cast<size_t>(c)] = b;
+  }
+  return t;
+}
+constexpr std::array<uint8_t, 256> kChars = MakeTable();
+
+inline bool Is(char c, uint8_t bits) { return (kChars[static_cast<uint8_t>(c)] & bits) != 0; }
+inline char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+bool StartsNoCase(std::string_view text, size_t at, std::string_view lit) {
+  if (text.size() - at < lit.size() || at > text.size()) return false;
+  for (size_t i = 0; i < lit.size(); ++i) {
+    if (Lower(text[at + i]) != lit[i]) return false;
+  }
+  return true;
+}
+
+// Length of a domain separator at `at` ('.' or, in defanged mode, [.] (.)
+// {.} [dot] (dot) [. .]); 0 when there is none. `*defanged` is set for the
+// defanged spellings.
+size_t SeparatorAt(std::string_view text, size_t at, bool defanged_mode, bool* defanged) {
+  if (at >= text.size()) return 0;
+  char c = text[at];
+  if (c == '.') {
+    if (defanged_mode && at + 1 < text.size() && text[at + 1] == ']') {
+      *defanged = true;
+      return 2;
+    }
+    return 1;
+  }
+  if (!defanged_mode) return 0;
+  for (std::string_view sep : {"[.]", "(.)", "{.}", "[dot]", "(dot)", "[."}) {
+    if (StartsNoCase(text, at, sep)) {
+      *defanged = true;
+      return sep.size();
+    }
+  }
+  return 0;
+}
+
+constexpr std::string_view kUrlSchemes[] = {
+    "http", "https", "ftp",  "ftps",  "sftp", "sftps", "telnet", "ldap", "ldaps",
+    "file", "tcp",   "udp",  "ssh",   "smb",  "ws",    "wss",    "hxxp", "hxxps",
+    "fxp",  "fxps",  "sfxp", "sfxps", "hxtp", "htxp",  "hxtps",  "htxps"};
+
+// Extension-like ccTLDs/gTLDs that, as the only suffix of a two-label token,
+// are far more often a file name than a domain in logs (script.py, a.sh).
+constexpr std::string_view kFileTlds[] = {"py", "sh",  "pl",  "so", "md",
+                                          "rs", "zip", "mov", "ps", "cs"};
+
+bool IsUrlScheme(std::string_view scheme, bool defanged_mode, bool* defanged) {
+  char low[8];
+  if (scheme.size() > sizeof(low) || scheme.empty()) return false;
+  for (size_t i = 0; i < scheme.size(); ++i) low[i] = Lower(scheme[i]);
+  std::string_view s(low, scheme.size());
+  for (size_t i = 0; i < std::size(kUrlSchemes); ++i) {
+    if (s == kUrlSchemes[i]) {
+      bool def = i >= 16;
+      if (def && !defanged_mode) return false;
+      *defanged = *defanged || def;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- IocPatterns
+
+namespace {
+
+hs_database* Compile(bool defanged) {
+  std::vector<const char*> expressions;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> ids;
+  for (const PatternSpec& p : kPatterns) {
+    if (p.defanged_only && !defanged) continue;
+    expressions.push_back(p.expression);
+    flags.push_back(p.flags);
+    ids.push_back(p.id);
+  }
+  hs_database* db = nullptr;
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
+                       static_cast<unsigned>(expressions.size()), HS_MODE_BLOCK, nullptr, &db,
+                       &error) != HS_SUCCESS) {
+    std::string what = "ioc patterns: ";
+    if (error != nullptr) {
+      what += error->message;
+      hs_free_compile_error(error);
+    }
+    throw std::runtime_error(what);
+  }
+  return db;
+}
+
+}  // namespace
+
+IocPatterns::IocPatterns(const std::string& psl_path) {
+  plain_db_ = Compile(false);
+  defanged_db_ = Compile(true);
+  std::vector<std::string> candidates;
+  if (!psl_path.empty()) {
+    candidates.push_back(psl_path);
+  } else {
+    // Debian's publicsuffix package; the .dafsa is the same list precompiled.
+    candidates = {"/usr/share/publicsuffix/public_suffix_list.dafsa",
+                  "/usr/share/publicsuffix/public_suffix_list.dat"};
+  }
+  for (const std::string& path : candidates) {
+    psl_ = psl_load_file(path.c_str());
+    if (psl_ != nullptr) {
+      psl_source_ = path;
+      break;
+    }
+  }
+  if (psl_ == nullptr && psl_path.empty()) {
+    psl_ = const_cast<psl_ctx_t*>(psl_builtin());
+    psl_source_ = "built-in";
+  }
+  if (psl_ == nullptr) {
+    hs_free_database(plain_db_);
+    hs_free_database(defanged_db_);
+    throw std::runtime_error("ioc patterns: cannot load public suffix list " + psl_path);
+  }
+}
+
+IocPatterns::~IocPatterns() {
+  hs_free_database(plain_db_);
+  hs_free_database(defanged_db_);
+  if (psl_source_ != "built-in") psl_free(psl_);
+}
+
+std::shared_ptr<const IocPatterns> IocPatterns::Default() {
+  static std::once_flag once;
+  static std::shared_ptr<const IocPatterns> instance;
+  std::call_once(once, [] { instance = std::make_shared<const IocPatterns>(); });
+  return instance;
+}
+
+bool IocPatterns::IsPublicTld(std::string_view tld) const {
+  char low[64];
+  if (tld.empty() || tld.size() >= sizeof(low)) return false;
+  for (size_t i = 0; i < tld.size(); ++i) low[i] = Lower(tld[i]);
+  low[tld.size()] = '\0';
+  return psl_is_public_suffix2(psl_, low, PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE) != 0;
+}
+
+// ---------------------------------------------------------------- Refang
+
+std::string_view Refang(std::string_view text, Arena& arena) {
+  struct Rule {
+    std::string_view from;
+    std::string_view to;
+  };
+  static constexpr Rule kRules[] = {
+      {"[://]", "://"}, {"[:]", ":"},   {"[.]", "."},   {"(.)", "."},     {"{.}", "."},
+      {"[dot]", "."},   {"(dot)", "."}, {"{dot}", "."}, {"[at]", "@"},    {"(at)", "@"},
+      {"{at}", "@"},    {"[@]", "@"},   {"(@)", "@"},   {"hxxp", "http"}, {"hxtp", "http"},
+      {"htxp", "http"}, {"[.", "."},    {".]", "."},    {"[/]", "/"},
+  };
+  // Fast path: nothing that could start a defanged spelling.
+  bool maybe = false;
+  for (char c : text) {
+    if (c == '[' || c == '(' || c == '{' || c == 'x' || c == 'X' || c == ']') {
+      maybe = true;
+      break;
+    }
+  }
+  if (!maybe) return text;
+  char* out = arena.Allocate(text.size());
+  size_t n = 0;
+  bool changed = false;
+  for (size_t i = 0; i < text.size();) {
+    bool hit = false;
+    for (const Rule& r : kRules) {
+      if (StartsNoCase(text, i, r.from)) {
+        // Keep the case of a defanged scheme's first letter (HXXP -> HTTP).
+        bool upper = r.from[0] == 'h' && text[i] == 'H';
+        for (size_t k = 0; k < r.to.size(); ++k) {
+          out[n++] = upper ? static_cast<char>(r.to[k] - 32) : r.to[k];
+        }
+        i += r.from.size();
+        hit = changed = true;
+        break;
+      }
+    }
+    if (!hit) out[n++] = text[i++];
+  }
+  if (!changed) {
+    arena.Shrink(text.size());
+    return text;
+  }
+  arena.Shrink(text.size() - n);
+  return {out, n};
+}
+
+// ---------------------------------------------------------------- IocExtractor
+
+IocExtractor::IocExtractor(std::shared_ptr<const IocPatterns> patterns, IocOptions options)
+    : patterns_(std::move(patterns)), options_(options) {
+  if (hs_alloc_scratch(patterns_->database(false), &scratch_) != HS_SUCCESS ||
+      hs_alloc_scratch(patterns_->database(true), &scratch_) != HS_SUCCESS) {
+    throw std::runtime_error("ioc patterns: cannot allocate Hyperscan scratch");
+  }
+  triggers_.reserve(1024);
+}
+
+IocExtractor::~IocExtractor() { hs_free_scratch(scratch_); }
+
+int IocExtractor::OnMatch(unsigned id, unsigned long long, unsigned long long to, unsigned,
+                          void* ctx) {
+  auto* self = static_cast<IocExtractor*>(ctx);
+  self->triggers_.push_back({static_cast<uint32_t>(to), static_cast<uint16_t>(id)});
+  return 0;
+}
+
+void IocExtractor::Add(IocType type, std::string_view value, bool defanged, IpClass ip_class,
+                       size_t offset, std::vector<Ioc>* out) {
+  if (value.empty() || out->size() - first_new_ >= options_.max_iocs) return;
+  for (size_t i = first_new_; i < out->size(); ++i) {
+    Ioc& o = (*out)[i];
+    if (o.value != value) continue;
+    if (o.type == type) return;
+    if (!options_.resolve_priority) continue;
+    // One exact text, two types: keep the stronger (msticpy §1.4 step 4).
+    if (IocPriority(type) < IocPriority(o.type)) {
+      o.type = type;
+      o.ip_class = ip_class;
+    }
+    return;
+  }
+  out->push_back({type, value, defanged, ip_class, static_cast<uint32_t>(offset)});
+}
+
+namespace {
+
+constexpr size_t kMaxLabels = 128;
+constexpr size_t kMaxLeftScan = 256;
+
+}  // namespace
+
+void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>* out) {
+  first_new_ = out->size();
+  if (text.empty() || text.size() > 0xffffffffu) return;
+  const bool def_mode = options_.defanged;
+  triggers_.clear();
+  hs_scan(patterns_->database(def_mode), text.data(), static_cast<unsigned>(text.size()), 0,
+          scratch_, &IocExtractor::OnMatch, this);
+  if (triggers_.empty()) return;
+  std::stable_sort(triggers_.begin(), triggers_.end(),
+                   [](const Trigger& a, const Trigger& b) { return a.end < b.end; });
+
+  const size_t n = text.size();
+  size_t dotted_end = 0, url_end = 0, hex_end = 0, v6_end = 0, win_end = 0, linux_end = 0;
+  // URL spans, to keep the "//host/path" of URLs out of linux_path.
+  size_t url_span_begin = 0;
+  auto in_url = [&](size_t pos) { return pos >= url_span_begin && pos < url_end; };
+
+  // Parses a dotted token (ipv4, dns, email) starting at label char `pos`.
+  // Returns its end.
+  auto parse_dotted = [&](size_t pos) -> size_t {
+    std::array<std::pair<uint32_t, uint32_t>, kMaxLabels> labels;
+    size_t count = 0;
+    bool defanged = false;
+    size_t i = pos;
+    size_t end = pos;
+    while (true) {
+      size_t ls = i;
+      while (i < n && Is(text[i], kLabel)) ++i;
+      if (i == ls) break;
+      if (count < kMaxLabels) labels[count] = {static_cast<uint32_t>(ls), static_cast<uint32_t>(i)};
+      ++count;
+      end = i;
+      bool sep_def = false;
+      size_t sep = SeparatorAt(text, i, def_mode, &sep_def);
+      if (sep == 0 || i + sep >= n || !Is(text[i + sep], kLabel)) break;
+      defanged = defanged || sep_def;
+      i += sep;
+    }
+    if (count < 2 || count > kMaxLabels) return end;
+    // A local part ("first.last@"): not a domain.
+    if (end < n && (text[end] == '@' || (def_mode && (StartsNoCase(text, end, "[at]") ||
+                                                      StartsNoCase(text, end, "(at)") ||
+                                                      StartsNoCase(text, end, "[@]"))))) {
+      return end;
+    }
+    auto label = [&](size_t k) {
+      return text.substr(labels[k].first, labels[k].second - labels[k].first);
+    };
+    auto joined = [&]() -> std::string_view {
+      if (!defanged) return text.substr(pos, end - pos);
+      size_t len = 0;
+      for (size_t k = 0; k < count; ++k) len += label(k).size() + (k > 0);
+      char* p = arena.Allocate(len);
+      size_t w = 0;
+      for (size_t k = 0; k < count; ++k) {
+        if (k > 0) p[w++] = '.';
+        std::memcpy(p + w, label(k).data(), label(k).size());
+        w += label(k).size();
+      }
+      return {p, len};
+    };
+    bool all_numeric = true;
+    for (size_t k = 0; k < count && all_numeric; ++k) {
+      for (char c : label(k)) all_numeric = all_numeric && Is(c, kDigit);
+    }
+    if (all_numeric) {
+      if (count != 4) return end;  // 1.2.3.4.5, version numbers
+      uint8_t bytes[4];
+      for (size_t k = 0; k < 4; ++k) {
+        std::string_view l = label(k);
+        if (l.size() > 3) return end;
+        int v = 0;
+        for (char c : l) v = v * 10 + (c - '0');
+        if (v > 255) return end;
+        bytes[k] = static_cast<uint8_t>(v);
+      }
+      Add(IocType::kIpv4, joined(), defanged, ClassifyIpv4(bytes), pos, out);
+      return end;
+    }
+    // dns: labels of at most 63, no edge hyphen, alphabetic TLD on the list.
+    if (end - pos > 253) return end;
+    for (size_t k = 0; k < count; ++k) {
+      std::string_view l = label(k);
+      if (l.size() > 63 || l.front() == '-' || l.back() == '-') return end;
+    }
+    std::string_view tld = label(count - 1);
+    if (tld.size() < 2) return end;
+    for (char c : tld) {
+      if (!Is(c, kAlpha)) return end;
+    }
+    if (!patterns_->IsPublicTld(tld)) return end;
+    if (count == 2) {
+      for (std::string_view ext : kFileTlds) {
+        if (tld.size() == ext.size() && StartsNoCase(tld, 0, ext)) return end;
+      }
+    }
+    std::string_view domain = joined();
+    // email: local part before '@' (or a defanged at).
+    size_t at_len = 0;
+    bool at_def = false;
+    if (pos >= 1 && text[pos - 1] == '@') {
+      at_len = 1;
+    } else if (def_mode) {
+      for (std::string_view at : {"[at]", "(at)", "[@]", "(@)", "{at}"}) {
+        if (pos >= at.size() && StartsNoCase(text, pos - at.size(), at)) {
+          at_len = at.size();
+          at_def = true;
+          break;
+        }
+      }
+    }
+    if (at_len > 0) {
+      size_t le = pos - at_len;
+      size_t ls = le;
+      while (ls > 0 && le - ls < 64 && Is(text[ls - 1], kLocal)) --ls;
+      while (ls < le && text[ls] == '.') ++ls;
+      if (ls < le) {
+        std::string_view local = text.substr(ls, le - ls);
+        std::string_view email;
+        if (!defanged && !at_def) {
+          email = text.substr(ls, end - ls);
+        } else {
+          char* p = arena.Allocate(local.size() + 1 + domain.size());
+          std::memcpy(p, local.data(), local.size());
+          p[local.size()] = '@';
+          std::memcpy(p + local.size() + 1, domain.data(), domain.size());
+          email = {p, local.size() + 1 + domain.size()};
+        }
+        Add(IocType::kEmail, email, defanged || at_def, IpClass::kNone, ls, out);
+      }
+    }
+    Add(IocType::kDns, domain, defanged, IpClass::kNone, pos, out);
+    return end;
+  };
+
+  for (const Trigger& t : triggers_) {
+    const size_t e = t.end;
+    switch (t.id) {
+      case kTDot:
+      case kTDefDot: {
+        if (e <= dotted_end) break;
+        size_t p = t.id == kTDot ? e - 2 : e - 1;
+        size_t s = p;
+        while (s > 0 && p - s < kMaxLeftScan &&
+               (Is(text[s - 1], kLabel) || text[s - 1] == '.' ||
+                (def_mode && Is(text[s - 1], kDefang)))) {
+          --s;
+        }
+        size_t pos = s;
+        while (pos <= p && pos < n) {
+          while (pos < n && !Is(text[pos], kLabel)) ++pos;
+          if (pos >= n || pos > p + 1) break;
+          // A token must not start in the middle of a label we cut off.
+          size_t end = parse_dotted(pos);
+          dotted_end = std::max(dotted_end, end);
+          pos = end > pos ? end : pos + 1;
+        }
+        dotted_end = std::max(dotted_end, e);
+        break;
+      }
+      case kTUrl:
+      case kTUrlBracket:
+      case kTUrlBackslash:
+      case kTUrlUnderscore: {
+        if (e <= url_end) break;
+        size_t sep_begin, sep_len;
+        switch (t.id) {
+          case kTUrl:
+            sep_len = 3;
+            break;
+          case kTUrlBracket:
+            sep_len = 5;
+            break;
+          case kTUrlBackslash:
+            sep_len = 3;
+            break;
+          default:
+            sep_len = text[e - 3] == ':' ? 3 : 2;
+            break;
+        }
+        sep_begin = e - sep_len;
+        bool defanged = t.id != kTUrl;
+        size_t ss = sep_begin;
+        while (ss > 0 && sep_begin - ss < 8 && Is(text[ss - 1], kAlpha)) --ss;
+        if (ss > 0 && Is(text[ss - 1], kAlpha)) break;  // scheme too long
+        if (!IsUrlScheme(text.substr(ss, sep_begin - ss), def_mode, &defanged)) break;
+        // Authority: up to / ? # or a character no host/userinfo has.
+        size_t i = e;
+        auto stop = [&](char c, bool in_path) {
+          unsigned char u = static_cast<unsigned char>(c);
+          if (u <= ' ' || u == 0x7f) return true;
+          if (c == '"' || c == '<' || c == '>' || c == '`' || c == '\'' || c == '\\' || c == '|' ||
+              c == '^')
+            return true;
+          if (!in_path && (c == '/' || c == '?' || c == '#' || c == '{' || c == '}')) return true;
+          return false;
+        };
+        while (i < n && !stop(text[i], false)) ++i;
+        size_t host_begin = e;
+        for (size_t k = e; k < i; ++k) {
+          if (text[k] == '@') host_begin = k + 1;
+        }
+        bool has_label = false;
+        for (size_t k = host_begin; k < i && !has_label; ++k) has_label = Is(text[k], kLabel);
+        if (!has_label) break;
+        if (i < n && (text[i] == '/' || text[i] == '?' || text[i] == '#')) {
+          while (i < n && !stop(text[i], true)) ++i;
+        }
+        // Trailing punctuation belongs to the sentence, not the URL.
+        size_t open_parens = 0;
+        for (size_t k = e; k < i; ++k) open_parens += text[k] == '(';
+        while (i > e) {
+          char c = text[i - 1];
+          if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' ||
+              (c == ')' && open_parens == 0) || c == ']' || c == '}') {
+            if (c == ']' && def_mode && i >= 3 && text[i - 2] == '.' && text[i - 3] == '[') break;
+            --i;
+          } else {
+            break;
+          }
+        }
+        if (i <= host_begin) break;
+        std::string_view raw = text.substr(ss, i - ss);
+        std::string_view rest = text.substr(e, i - e);
+        std::string_view value = raw;
+        std::string_view refanged_rest = def_mode ? Refang(rest, arena) : rest;
+        if (defanged || refanged_rest.data() != rest.data()) {
+          std::string_view scheme = text.substr(ss, sep_begin - ss);
+          char buf[8];
+          size_t sl = scheme.size();
+          for (size_t k = 0; k < sl; ++k) buf[k] = Lower(scheme[k]);
+          std::string_view fixed(buf, sl);
+          if (fixed.substr(0, 4) == "hxxp" || fixed.substr(0, 4) == "hxtp" ||
+              fixed.substr(0, 4) == "htxp") {
+            buf[1] = buf[2] = 't';
+          } else if (fixed.substr(0, 3) == "fxp") {
+            buf[1] = 't';
+          } else if (fixed.substr(0, 4) == "sfxp") {
+            buf[2] = 't';
+          }
+          char* p = arena.Allocate(sl + 3 + refanged_rest.size());
+          std::memcpy(p, buf, sl);
+          std::memcpy(p + sl, "://", 3);
+          std::memcpy(p + sl + 3, refanged_rest.data(), refanged_rest.size());
+          value = {p, sl + 3 + refanged_rest.size()};
+          defanged = true;
+        }
+        url_span_begin = ss;
+        url_end = i;
+        Add(IocType::kUrl, value, defanged, IpClass::kNone, ss, out);
+        break;
+      }
+      case kTHex: {
+        if (e <= hex_end) break;
+        size_t s = e - 32;
+        while (s > 0 && Is(text[s - 1], kHex)) --s;
+        size_t r = e;
+        while (r < n && Is(text[r], kHex)) ++r;
+        hex_end = r;
+        IocType type;
+        switch (r - s) {
+          case 32:
+            type = IocType::kMd5;
+            break;
+          case 40:
+            type = IocType::kSha1;
+            break;
+          case 64:
+            type = IocType::kSha256;
+            break;
+          case 128:
+            type = IocType::kSha512;
+            break;
+          default:
+            continue;
+        }
+        Add(type, text.substr(s, r - s), false, IpClass::kNone, s, out);
+        break;
+      }
+      case kTV6: {
+        if (e <= v6_end) break;
+        auto v6char = [&](char c) { return Is(c, kHex) || c == ':' || c == '.'; };
+        size_t s = e;
+        while (s > 0 && e - s < 64 && v6char(text[s - 1])) --s;
+        size_t r = e;
+        while (r < n && r - e < 64 && v6char(text[r])) ++r;
+        v6_end = r;
+        while (r > s && text[r - 1] == '.') --r;
+        if (r < n && Is(text[r], kWord)) break;
+        if (s > 0 && Is(text[s - 1], kWord)) {
+          // "ip6:2001:db8::1": skip the word's tail up to its colon.
+          size_t colon = text.find(':', s);
+          if (colon >= r) break;
+          s = (colon + 1 < r && text[colon + 1] == ':') ? colon : colon + 1;
+        }
+        if (s > 0 && (text[s - 1] == '.' || (text[s - 1] == ':' && (s < 2 || text[s - 2] != ':'))))
+          break;
+        if (r - s < 2 || r - s > 45) break;
+        char buf[46];
+        std::memcpy(buf, text.data() + s, r - s);
+        buf[r - s] = '\0';
+        bool has_hex = false;
+        for (size_t k = s; k < r; ++k) has_hex = has_hex || Is(text[k], kHex);
+        uint8_t bytes[16];
+        if (!has_hex || inet_pton(AF_INET6, buf, bytes) != 1) break;
+        Add(IocType::kIpv6, text.substr(s, r - s), false, ClassifyIpv6(bytes), s, out);
+        break;
+      }
+      case kTDrive:
+      case kTUnc:
+      case kTRelWin:
+      case kTEnvWin: {
+        if (e <= win_end) break;
+        size_t rs;    // root start
+        size_t body;  // first char after the root's backslash
+        if (t.id == kTDrive) {
+          rs = e - 3;
+          body = e;
+          if (rs > 0 && Is(text[rs - 1], kWord)) break;
+        } else if (t.id == kTUnc) {
+          rs = e - 3;
+          body = e - 1;
+          if (rs > 0 && (text[rs - 1] == '\\' || Is(text[rs - 1], kWord))) break;
+        } else if (t.id == kTRelWin) {
+          rs = e - 2;
+          if (rs > 0 && text[rs - 1] == '.') --rs;
+          body = e;
+          if (rs > 0 && (Is(text[rs - 1], kWord) || text[rs - 1] == '.' || text[rs - 1] == '\\'))
+            break;
+        } else {
+          size_t pct = e - 2;
+          rs = pct;
+          while (rs > 0 && pct - rs < 40 &&
+                 (Is(text[rs - 1], kWord) || text[rs - 1] == '(' || text[rs - 1] == ')')) {
+            --rs;
+          }
+          if (rs == 0 || text[rs - 1] != '%' || rs == pct) break;
+          --rs;
+          body = e;
+        }
+        size_t i = body;
+        auto win_stop = [](char c) {
+          return c == '/' || c == ':' || c == '*' || c == '?' || c == '"' || c == '\'' ||
+                 c == '<' || c == '>' || c == '|' || c == '\r' || c == '\n' || c == '\0' ||
+                 c == '\t';
+        };
+        while (i < n && i - body < 400 && !win_stop(text[i])) ++i;
+        // The file name (after the last backslash) has no spaces; folders may.
+        size_t last = body - 1;
+        for (size_t k = body; k < i; ++k) {
+          if (text[k] == '\\') last = k;
+        }
+        size_t end = last + 1;
+        while (end < i && text[end] != ' ') ++end;
+        while (end > body &&
+               (text[end - 1] == '.' || text[end - 1] == ',' || text[end - 1] == ' ')) {
+          --end;
+        }
+        if (end <= body) break;
+        win_end = end;
+        Add(IocType::kWindowsPath, text.substr(rs, end - rs), false, IpClass::kNone, rs, out);
+        break;
+      }
+      case kTSlash: {
+        if (e <= linux_end) break;
+        size_t slash = e - 2;
+        if (in_url(slash)) break;
+        size_t rs = slash;
+        if (rs > 0 && text[rs - 1] == '.') {
+          --rs;
+          if (rs > 0 && text[rs - 1] == '.') --rs;
+        } else if (rs > 0 && text[rs - 1] == '~') {
+          --rs;
+        }
+        if (rs > 0) {
+          char c = text[rs - 1];
+          bool boundary = static_cast<unsigned char>(c) <= ' ' || c == '"' || c == '\'' ||
+                          c == '`' || c == '=' || c == ':' || c == '(' || c == '[' || c == ',' ||
+                          c == '>' || c == ';' || c == '|' || c == '&' || c == '{';
+          if (!boundary) break;
+        }
+        size_t i = slash;
+        size_t slashes = 0;
+        auto lx_stop = [](char c) {
+          unsigned char u = static_cast<unsigned char>(c);
+          return u <= ' ' || c == '"' || c == '\'' || c == '`' || c == '<' || c == '>' ||
+                 c == '|' || c == ';' || c == '&' || c == ':' || c == '*' || c == '?' ||
+                 c == '\\' || c == ')' || c == ']' || c == '}' || c == ',';
+        };
+        while (i < n && !lx_stop(text[i])) {
+          slashes += text[i] == '/';
+          ++i;
+        }
+        linux_end = i;
+        while (i > slash + 1 && text[i - 1] == '.') --i;
+        // "/c", "/add": a lone absolute segment is a Windows switch far more
+        // often than a path.
+        if (rs == slash && slashes < 2) break;
+        if (i <= slash + 1) break;
+        Add(IocType::kLinuxPath, text.substr(rs, i - rs), false, IpClass::kNone, rs, out);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  (void)url_span_begin;
+  // Order of position, as a reader scans the text.
+  std::stable_sort(out->begin() + static_cast<std::ptrdiff_t>(first_new_), out->end(),
+                   [](const Ioc& a, const Ioc& b) { return a.offset < b.offset; });
+}
+
+}  // namespace loghunt

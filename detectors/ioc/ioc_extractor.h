@@ -1,0 +1,121 @@
+// IocExtractor: finds indicators of compromise (IPs, domains, URLs, emails,
+// hashes, Windows and Linux paths) in text, msticpy IoCExtract-style
+// (../shared/reference/msticpy.md §1), with validation and refanging.
+//
+// How: one Hyperscan scan per text over a database of *trigger* patterns (a
+// dot between label characters, "://" and its defanged spellings, 32 hex
+// digits, "hex:hex:", a drive root, "/x", ...). Each trigger hands a position
+// to a hand-written parser that finds the whole token around it and
+// validates it (octets <= 255, inet_pton for IPv6, public suffix via libpsl,
+// hex run length). Triggers inside a token already parsed are skipped, so the
+// work per byte is bounded whatever the input. docs/ioc.md lists every
+// deliberate difference from msticpy.
+//
+// IocPatterns holds the compiled databases (one per mode: plain, defanged)
+// and the public suffix list; it is immutable after construction and shared
+// read-only by any number of threads. IocExtractor owns the Hyperscan scratch
+// and reused buffers: one per worker, not thread-safe.
+//
+// Lifetimes: Ioc::value views either the scanned text or the arena passed to
+// Extract() (refanged values); it is valid while both are.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/arena.h"
+#include "detectors/ioc/ioc_types.h"
+
+struct hs_database;
+struct hs_scratch;
+struct psl_ctx_st;
+
+namespace loghunt {
+
+struct Ioc {
+  IocType type;
+  std::string_view value;             // refanged when `defanged`
+  bool defanged = false;              // the text spelled it defanged (hxxp, [.], [at], ...)
+  IpClass ip_class = IpClass::kNone;  // ipv4/ipv6 only
+  uint32_t offset = 0;                // where it starts in the scanned text
+};
+
+class IocPatterns {
+ public:
+  // Compiles both databases and loads the public suffix list: `psl_path` if
+  // given, else Debian's /usr/share/publicsuffix list, else libpsl's built-in
+  // list. Throws std::runtime_error when Hyperscan rejects a pattern (a
+  // programming error) or no list can be loaded.
+  explicit IocPatterns(const std::string& psl_path = "");
+  ~IocPatterns();
+  IocPatterns(const IocPatterns&) = delete;
+  IocPatterns& operator=(const IocPatterns&) = delete;
+
+  // A process-wide instance with the default list, built on first use.
+  static std::shared_ptr<const IocPatterns> Default();
+
+  // True when `tld` (lowercase or not) is an ICANN public suffix.
+  bool IsPublicTld(std::string_view tld) const;
+  // The file the suffix list came from ("built-in" for libpsl's own).
+  const std::string& psl_source() const { return psl_source_; }
+
+  const hs_database* database(bool defanged) const { return defanged ? defanged_db_ : plain_db_; }
+
+ private:
+  hs_database* plain_db_ = nullptr;
+  hs_database* defanged_db_ = nullptr;
+  psl_ctx_st* psl_ = nullptr;
+  std::string psl_source_;
+};
+
+struct IocOptions {
+  // Recognize defanged spellings (msticpy's default table). When false only
+  // plain indicators are reported.
+  bool defanged = true;
+  // Report each exact text once, as its strongest type (msticpy priority);
+  // false reports every (type, value) found.
+  bool resolve_priority = true;
+  // Upper bound of indicators per Extract() call (bounds memory on hostile input).
+  size_t max_iocs = 1000;
+};
+
+class IocExtractor {
+ public:
+  explicit IocExtractor(std::shared_ptr<const IocPatterns> patterns = IocPatterns::Default(),
+                        IocOptions options = {});
+  ~IocExtractor();
+  IocExtractor(const IocExtractor&) = delete;
+  IocExtractor& operator=(const IocExtractor&) = delete;
+
+  // Appends the indicators in `text` to `out` (each (type, value) once per
+  // call, in order of position). Refanged values are written to `arena`.
+  // Never fails: text that is not an indicator is skipped.
+  void Extract(std::string_view text, Arena& arena, std::vector<Ioc>* out);
+
+  const IocOptions& options() const { return options_; }
+
+ private:
+  struct Trigger {
+    uint32_t end;
+    uint16_t id;
+  };
+  static int OnMatch(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+                     void* ctx);
+  void Add(IocType type, std::string_view value, bool defanged, IpClass ip_class, size_t offset,
+           std::vector<Ioc>* out);
+
+  std::shared_ptr<const IocPatterns> patterns_;
+  IocOptions options_;
+  hs_scratch* scratch_ = nullptr;
+  std::vector<Trigger> triggers_;
+  size_t first_new_ = 0;  // index in `out` where the current call's results start
+};
+
+// Replaces defanged spellings ("hxxp", "[.]", "(dot)", "[at]", "[:]//", ...)
+// in `text` by their plain form; returns `text` itself when nothing changed.
+// The result lives in `arena`.
+std::string_view Refang(std::string_view text, Arena& arena);
+
+}  // namespace loghunt
