@@ -90,14 +90,19 @@ void TemplateMiner::Unlink(uint32_t slot) {
   p.lru_prev = p.lru_next = kNone;
 }
 
-void TemplateMiner::Touch(uint32_t slot) {
-  if (lru_head_ == slot) return;
-  Unlink(slot);
+void TemplateMiner::LinkFront(uint32_t slot) {
   Pattern& p = patterns_[slot];
+  p.lru_prev = kNone;
   p.lru_next = lru_head_;
   if (lru_head_ != kNone) patterns_[lru_head_].lru_prev = slot;
   lru_head_ = slot;
   if (lru_tail_ == kNone) lru_tail_ = slot;
+}
+
+void TemplateMiner::Touch(uint32_t slot) {
+  if (lru_head_ == slot) return;
+  Unlink(slot);
+  LinkFront(slot);
 }
 
 void TemplateMiner::RemoveFromLeaf(uint32_t slot) {
@@ -142,9 +147,8 @@ uint32_t TemplateMiner::NewSlot() {
   p.live = true;
   p.serial = next_serial_++;
   p.count = 0;
-  p.lru_prev = p.lru_next = kNone;
   ++live_;
-  Touch(slot);
+  LinkFront(slot);
   return slot;
 }
 

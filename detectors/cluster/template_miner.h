@@ -113,7 +113,9 @@ class TemplateMiner {
   uint64_t LeafKey(std::span<const uint64_t> hashes) const;
   uint32_t NewSlot();
   void Evict(uint32_t slot);
+  // REQUIRES: `slot` is linked (Touch) / not linked (LinkFront).
   void Touch(uint32_t slot);
+  void LinkFront(uint32_t slot);
   void Unlink(uint32_t slot);
   struct KeyValues {
     uint32_t position;

@@ -110,6 +110,15 @@ void MaskToken(std::string_view token, std::span<const std::string_view> known, 
   bool after_temp = false;
   std::string_view prev_part;
   for (size_t i = 0; i <= token.size(); ++i) {
+    if (i == start && token.compare(i, kWildcardToken.size(), kWildcardToken) == 0) {
+      // An already masked part (template text) stays as it is: masking is idempotent.
+      emit(kWildcardToken);
+      i += kWildcardToken.size() - 1;
+      start = i + 1;
+      after_temp = false;
+      prev_part = {};
+      continue;
+    }
     if (i < token.size() && !IsStructuralDelimiter(static_cast<unsigned char>(token[i]))) continue;
     std::string_view part = token.substr(start, i - start);
     if (!part.empty()) {

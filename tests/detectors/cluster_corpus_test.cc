@@ -1,0 +1,234 @@
+// Corpus tests of streaming clustering: real command lines from the msticpy
+// corpora group into one pattern when they differ only in variables, and a
+// restart from the snapshot does not re-alert on patterns already seen.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/hash.h"
+#include "daemon/config.h"
+#include "daemon/pipeline.h"
+#include "detectors/cluster/cluster_snapshot.h"
+#include "detectors/cluster/rare_pattern.h"
+#include "detectors/cluster/template_miner.h"
+
+namespace loghunt {
+namespace {
+
+std::vector<std::string> ReadLines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The distinct corpus lines starting with `prefix`.
+std::set<std::string> LinesStartingWith(const std::vector<std::string>& lines,
+                                        std::string_view prefix) {
+  std::set<std::string> out;
+  for (const auto& l : lines) {
+    if (l.rfind(prefix, 0) == 0) out.insert(l);
+  }
+  return out;
+}
+
+// Clusters `family` (after some unrelated lines) and returns its pattern ids.
+std::set<uint64_t> PatternIds(const std::set<std::string>& family,
+                              const std::vector<std::string>& noise) {
+  TemplateMiner miner;
+  for (const auto& n : noise) miner.Add(n);
+  std::set<uint32_t> slots;
+  for (const auto& l : family) slots.insert(miner.Add(l).slot);
+  std::set<uint64_t> ids;
+  for (uint32_t s : slots) ids.insert(miner.pattern(s).id);
+  return ids;
+}
+
+class ClusterCorpus : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    corpus_ = ReadLines(std::string(LOGHUNT_CORPORA) + "/msticpy/derived/corpus10k.txt");
+    ASSERT_GT(corpus_.size(), 9000u);
+    noise_.assign(corpus_.begin(), corpus_.begin() + 2000);
+  }
+  std::vector<std::string> corpus_;
+  std::vector<std::string> noise_;
+};
+
+TEST_F(ClusterCorpus, CommandLinesDifferingInGuidsAreOnePattern) {
+  for (auto prefix : {"\"auditpol.exe\" /get /subcategory:{",
+                      "\"MpCmdRun.exe\" GetDeviceTicket -AccessKey ", "DllHost.exe /Processid:{"}) {
+    auto family = LinesStartingWith(corpus_, prefix);
+    ASSERT_GE(family.size(), 3u) << prefix;  // distinct GUIDs
+    EXPECT_EQ(PatternIds(family, noise_).size(), 1u) << prefix;
+  }
+}
+
+TEST_F(ClusterCorpus, CommandLinesDifferingInTempPathsAreOnePattern) {
+  auto family =
+      LinesStartingWith(corpus_, "\"csc.exe\" /noconfig /fullpaths @\"C:\\Windows\\TEMP\\");
+  ASSERT_GE(family.size(), 4u);  // random per-compile folders, some without digits
+  EXPECT_EQ(PatternIds(family, noise_).size(), 1u);
+}
+
+TEST_F(ClusterCorpus, CommandLinesDifferingInNumbersAreOnePattern) {
+  auto family = LinesStartingWith(corpus_, "ping  127.0.0.1 -n ");
+  ASSERT_GE(family.size(), 10u);
+  EXPECT_EQ(PatternIds(family, noise_).size(), 1u);
+}
+
+TEST_F(ClusterCorpus, DifferentProgramsStayApart) {
+  std::set<std::string> mixed;
+  for (auto prefix : {"ping  127.0.0.1 -n ", "\"csc.exe\" /noconfig /fullpaths"}) {
+    auto f = LinesStartingWith(corpus_, prefix);
+    mixed.insert(*f.begin());
+  }
+  EXPECT_EQ(PatternIds(mixed, noise_).size(), 2u);
+}
+
+TEST(ClusterCorpusHosts, MessagesDifferingInHostNamesAreOnePattern) {
+  // OpenSSH's "reverse mapping" lines name many different resolver hosts.
+  auto lines = ReadLines(std::string(LOGHUNT_CORPORA) + "/loghub/OpenSSH/OpenSSH_2k.log");
+  std::set<std::string> family;
+  std::set<std::string> hosts;
+  for (const auto& l : lines) {
+    auto at = l.find("reverse mapping checking getaddrinfo for ");
+    if (at == std::string::npos) continue;
+    std::string message = l.substr(at);
+    family.insert(message);
+    hosts.insert(message.substr(41, message.find(' ', 41) - 41));
+  }
+  ASSERT_GE(hosts.size(), 3u);
+  EXPECT_EQ(PatternIds(family, {}).size(), 1u);
+}
+
+// Feeds lines [begin, end) of `lines` to a fresh pipeline (winevent stream);
+// returns the alerts. Destroying the pipeline writes the cluster snapshot.
+class CollectingSink : public AlertSink {
+ public:
+  std::string_view name() const override { return "collect"; }
+  bool Write(const Alert& alert) override {
+    alerts.push_back(alert);
+    return true;
+  }
+  std::vector<Alert> alerts;
+};
+
+std::vector<Alert> Replay(const Config& config, const std::vector<std::string>& lines, size_t begin,
+                          size_t end) {
+  CollectingSink sink;
+  {
+    Pipeline pipeline(config, Stream::kWinevent, {&sink});
+    for (size_t i = begin; i < end; ++i) {
+      pipeline.Process(lines[i], {"process_creation", -1, static_cast<int64_t>(i + 1)});
+    }
+    pipeline.Finish();
+  }
+  std::vector<Alert> cluster;
+  for (auto& a : sink.alerts) {
+    if (a.rule.id.rfind("loghunt.cluster.", 0) == 0) cluster.push_back(std::move(a));
+  }
+  return cluster;
+}
+
+std::set<std::string> Ids(const std::vector<Alert>& alerts) {
+  std::set<std::string> ids;
+  for (const auto& a : alerts) ids.insert(a.id);
+  return ids;
+}
+
+TEST(ClusterRestart, RestoredSnapshotDoesNotReAlertOnKnownPatterns) {
+  auto lines =
+      ReadLines(std::string(LOGHUNT_CORPORA) + "/windows/security_datasets_process_creation.jsonl");
+  ASSERT_GT(lines.size(), 1000u);
+  const size_t half = lines.size() / 2;
+  auto dir =
+      std::filesystem::temp_directory_path() / ("loghunt_cluster_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  Config config;
+  config.risky_command_enabled = false;
+  config.cluster.enabled = true;
+  config.cluster.warmup_events = 0;
+  config.cluster.warmup_seconds = 0;
+  config.cluster.rare_count = 1;  // only first sightings: "rare" = never seen before
+  config.cluster.snapshot_path = (dir / "cluster.snapshot").string();
+
+  // Restarted: first half, stop (snapshot), second half from the snapshot.
+  auto first = Replay(config, lines, 0, half);
+  ASSERT_TRUE(std::filesystem::exists(config.cluster.snapshot_path));
+  std::string bytes, error;
+  ClusterSnapshot snapshot;
+  ASSERT_TRUE(ReadWholeFile(config.cluster.snapshot_path, 1 << 30, &bytes, &error)) << error;
+  ASSERT_TRUE(ParseClusterSnapshot(bytes, &snapshot, &error)) << error;
+  std::set<std::string> first_half_ids;
+  for (const auto& h : snapshot.hosts) {
+    for (const auto& p : h.patterns)
+      first_half_ids.insert(h.host + "/" + TemplateMiner::IdHex(Fnv1a64(p.template_text)));
+  }
+  ASSERT_GT(first_half_ids.size(), 5u);
+  auto second = Replay(config, lines, half, lines.size());
+  for (const Alert& a : second) {
+    EXPECT_EQ(first_half_ids.count(a.host + "/" + a.key), 0u)
+        << "re-alert after restart: " << a.summary;
+  }
+
+  // Uninterrupted run: the restarted second half alerts exactly as it does.
+  std::filesystem::remove(config.cluster.snapshot_path);
+  Config continuous = config;
+  continuous.cluster.snapshot_path.clear();
+  auto all = Replay(continuous, lines, 0, lines.size());
+  std::set<std::string> all_second;
+  for (const Alert& a : all) {
+    if (a.position.offset > static_cast<int64_t>(half)) all_second.insert(a.id);
+  }
+  EXPECT_EQ(Ids(second), all_second);
+  EXPECT_FALSE(second.empty());
+
+  // Without the snapshot the second half re-alerts on first-half patterns.
+  auto amnesiac = Replay(continuous, lines, half, lines.size());
+  size_t re_alerts = 0;
+  for (const Alert& a : amnesiac) re_alerts += first_half_ids.count(a.host + "/" + a.key);
+  EXPECT_GT(re_alerts, 0u);
+
+  // A corrupt snapshot is reported and ignored: the detector starts empty.
+  { std::ofstream(config.cluster.snapshot_path) << "LHCLSNAP corrupt"; }
+  RarePatternDetector corrupt(config.cluster);
+  EXPECT_NE(corrupt.snapshot_error().find("ignored"), std::string::npos);
+  EXPECT_EQ(corrupt.hosts(), 0u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ClusterRestart, AlertsCarryPatternParentAndFeatures) {
+  auto lines =
+      ReadLines(std::string(LOGHUNT_CORPORA) + "/windows/security_datasets_process_creation.jsonl");
+  Config config;
+  config.risky_command_enabled = false;
+  config.cluster.enabled = true;
+  config.cluster.warmup_events = 5;
+  auto alerts = Replay(config, lines, 0, lines.size());
+  ASSERT_FALSE(alerts.empty());
+  size_t with_parent = 0;
+  for (const Alert& a : alerts) {
+    EXPECT_EQ(a.key.size(), 16u);
+    const Entity* pattern = nullptr;
+    for (const auto& e : a.entities) {
+      if (e.type == "Pattern") pattern = &e;
+      if (e.type == "Process") {
+        for (const auto& [k, v] : e.properties) with_parent += k == "ParentImageFile";
+      }
+    }
+    ASSERT_NE(pattern, nullptr);
+    EXPECT_EQ(pattern->properties[0].second, a.key);
+    EXPECT_EQ(pattern->properties.size(), 8u);
+  }
+  EXPECT_GT(with_parent, 0u);
+}
+
+}  // namespace
+}  // namespace loghunt
