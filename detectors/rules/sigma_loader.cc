@@ -423,10 +423,15 @@ class RuleCompiler {
 
   void AddStringPatterns(uint32_t field, const std::string& value, MatchType type, bool windash,
                          bool cased, const std::vector<std::string>& encodings, uint32_t slot) {
-    unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL | HS_FLAG_ALLOWEMPTY;
+    unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL;
     auto pieces = ParseSigmaString(value);
     if (encodings.empty()) {
       if (!cased) flags |= HS_FLAG_CASELESS;
+      // Only values without a character to match ('', '*') need ALLOWEMPTY;
+      // setting it on every pattern slows the whole database down.
+      bool can_be_empty = true;
+      for (const auto& p : pieces) can_be_empty = can_be_empty && p.kind == SigmaPiece::kStar;
+      if (can_be_empty) flags |= HS_FLAG_ALLOWEMPTY;
       group_.fields[field].patterns.push_back(
           {ToHyperscanExpression(pieces, type, windash), flags, slot, -1});
       return;

@@ -7,7 +7,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <tuple>
 
 #include "core/text.h"
 #include "detectors/rules/sigma_ruleset_impl.h"
@@ -85,12 +87,38 @@ bool CompileDatabases(SigmaRuleSet::Impl* impl, SigmaLoadReport* report, std::st
       if (f.patterns.empty()) continue;
       std::vector<const char*> expressions;
       std::vector<unsigned> flags, ids;
-      for (size_t i = 0; i < f.patterns.size(); ++i) {
-        expressions.push_back(f.patterns[i].expression.c_str());
-        flags.push_back(f.patterns[i].flags);
-        ids.push_back(static_cast<unsigned>(i));
-        ++report->hyperscan_patterns;
-        if (f.patterns[i].confirm >= 0) ++report->pcre_confirmed_patterns;
+      std::vector<uint32_t> first_of;  // unique -> index of its first pattern
+      {
+        using Key = std::tuple<std::string_view, unsigned, bool>;
+        std::map<Key, std::vector<uint32_t>> slots_of;
+        std::vector<Key> order;
+        for (size_t i = 0; i < f.patterns.size(); ++i) {
+          const sigma::Pattern& p = f.patterns[i];
+          // Confirmed regexes compare by text: the same text compiles to the
+          // same PCRE2 program, so one confirmation serves all.
+          Key key{p.expression, p.flags, p.confirm >= 0};
+          auto [it, inserted] = slots_of.try_emplace(key);
+          if (inserted) {
+            order.push_back(key);
+            first_of.push_back(static_cast<uint32_t>(i));
+          }
+          it->second.push_back(p.slot);
+        }
+        for (size_t u = 0; u < order.size(); ++u) {
+          const sigma::Pattern& p = f.patterns[first_of[u]];
+          GroupField::Unique unique;
+          unique.slot_begin = static_cast<uint32_t>(f.unique_slots.size());
+          const auto& slots = slots_of[order[u]];
+          f.unique_slots.insert(f.unique_slots.end(), slots.begin(), slots.end());
+          unique.slot_end = static_cast<uint32_t>(f.unique_slots.size());
+          unique.confirm = p.confirm;
+          f.unique.push_back(unique);
+          expressions.push_back(p.expression.c_str());
+          flags.push_back(p.flags);
+          ids.push_back(static_cast<unsigned>(u));
+          ++report->hyperscan_patterns;
+          if (p.confirm >= 0) ++report->pcre_confirmed_patterns;
+        }
       }
       hs_compile_error_t* err = nullptr;
       if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
@@ -99,7 +127,7 @@ bool CompileDatabases(SigmaRuleSet::Impl* impl, SigmaLoadReport* report, std::st
         *error = "Hyperscan cannot compile the patterns of " + g.mapping.name + "." + f.name;
         if (err != nullptr) {
           if (err->expression >= 0) {
-            const auto& p = f.patterns[static_cast<size_t>(err->expression)];
+            const auto& p = f.patterns[first_of[static_cast<size_t>(err->expression)]];
             *error += " (rule " + impl->rules[impl->slot_rule[p.slot]].info.id + ", '" +
                       p.expression + "')";
           }
@@ -261,11 +289,12 @@ struct SigmaMatcher::State {
 
   static int OnHit(unsigned id, unsigned long long, unsigned long long, unsigned, void* ctx) {
     State* self = static_cast<State*>(ctx);
-    const sigma::Pattern& p = self->field->patterns[id];
-    if (self->slot_epoch[p.slot] == self->epoch) return 0;
-    if (p.confirm >= 0 && !self->PcreMatches(static_cast<uint32_t>(p.confirm), self->text))
+    const GroupField::Unique& u = self->field->unique[id];
+    if (u.confirm >= 0 && !self->PcreMatches(static_cast<uint32_t>(u.confirm), self->text)) {
       return 0;
-    self->MarkSlot(p.slot);
+    }
+    for (uint32_t i = u.slot_begin; i < u.slot_end; ++i)
+      self->MarkSlot(self->field->unique_slots[i]);
     return 0;
   }
 

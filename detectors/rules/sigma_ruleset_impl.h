@@ -56,6 +56,15 @@ struct GroupField {
   std::string name;  // Sigma field name
   std::vector<EventFieldSource> sources;
   std::vector<Pattern> patterns;
+  // Identical patterns of different rules (e.g. Image|endswith '\\powershell.exe'
+  // in hundreds of rules) are one Hyperscan expression whose hit marks all
+  // their slots: Hyperscan callbacks, not the scan, dominate otherwise.
+  struct Unique {
+    uint32_t slot_begin = 0, slot_end = 0;  // into unique_slots
+    int32_t confirm = -1;
+  };
+  std::vector<Unique> unique;
+  std::vector<uint32_t> unique_slots;
   hs_database_t* database = nullptr;
 };
 

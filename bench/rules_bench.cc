@@ -1,0 +1,156 @@
+// Sigma engine throughput on the Windows corpus (../shared/corpora/windows):
+// events/s on one core with every corpus rule loaded and with the first 100
+// Windows rules, whose ratio shows how cost grows with the rule count.
+//
+// Events are parsed once up front and kept (deep copies), so the timed loop is
+// SigmaMatcher::Match alone: field lookup, one Hyperscan scan per mapped
+// field, and evaluation of the candidate rules.
+//
+//   build-rules/bench/rules_bench --benchmark_counters_tabular=true
+#include <benchmark/benchmark.h>
+
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "detectors/rules/sigma_ruleset.h"
+#include "parsers/parser.h"
+
+namespace loghunt {
+namespace {
+
+const std::string kCorpora = LOGHUNT_CORPORA;
+
+// An Event whose views point into its own buffer.
+struct OwnedEvent {
+  std::string buffer;
+  Event event;
+};
+
+class Collector : public EventHandler {
+ public:
+  explicit Collector(std::deque<OwnedEvent>* out) : out_(out) {}
+  void OnEvent(const Event& e) override {
+    OwnedEvent& o = out_->emplace_back();
+    o.event = e;
+    std::vector<std::string_view*> views = {&o.event.host,
+                                            &o.event.program,
+                                            &o.event.message,
+                                            &o.event.raw,
+                                            &o.event.process.executable,
+                                            &o.event.process.command_line,
+                                            &o.event.process.cwd,
+                                            &o.event.process.parent_executable,
+                                            &o.event.process.parent_command_line,
+                                            &o.event.process.user,
+                                            &o.event.process.logon_id,
+                                            &o.event.position.topic};
+    for (auto& x : o.event.extras) {
+      views.push_back(&x.key);
+      views.push_back(&x.value);
+    }
+    size_t total = 0;
+    for (auto* v : views) total += v->size();
+    o.buffer.reserve(total);
+    std::vector<size_t> offsets;
+    for (auto* v : views) {
+      offsets.push_back(o.buffer.size());
+      o.buffer.append(*v);
+    }
+    for (size_t i = 0; i < views.size(); ++i) {
+      *views[i] = std::string_view(o.buffer.data() + offsets[i], views[i]->size());
+    }
+  }
+  void OnError(ParseError, std::string_view, const SourcePosition&) override {}
+
+ private:
+  std::deque<OwnedEvent>* out_;
+};
+
+const std::deque<OwnedEvent>& Events(bool process_creation_only) {
+  static std::deque<OwnedEvent> all, pc;
+  if (all.empty()) {
+    auto parser = MakeParser(Stream::kWinevent, ParserOptions{});
+    std::vector<std::string> files = {kCorpora +
+                                      "/windows/security_datasets_process_creation.jsonl"};
+    for (const auto& e : std::filesystem::directory_iterator(kCorpora + "/windows/full")) {
+      files.push_back(e.path().string());
+    }
+    for (size_t i = 0; i < files.size(); ++i) {
+      Collector c(i == 0 ? &pc : &all);
+      std::ifstream in(files[i]);
+      std::string line;
+      while (std::getline(in, line)) {
+        if (!line.empty()) parser->Parse(line, {}, c);
+      }
+    }
+    // `all` = every Windows event: the process creations plus the full recordings.
+    Collector c(&all);
+    std::ifstream in(files[0]);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.empty()) parser->Parse(line, {}, c);
+    }
+  }
+  return process_creation_only ? pc : all;
+}
+
+std::shared_ptr<const SigmaRuleSet> Rules(bool all_rules) {
+  static std::shared_ptr<const SigmaRuleSet> all, first100;
+  auto& slot = all_rules ? all : first100;
+  if (!slot) {
+    SigmaLoadOptions options;
+    const std::string s = kCorpora + "/sigma";
+    if (all_rules) {
+      options.paths = {s + "/rules", s + "/rules-threat-hunting", s + "/rules-emerging-threats"};
+    } else {
+      options.paths = {s + "/rules/windows/process_creation"};
+      options.max_files = 100;
+    }
+    SigmaLoadReport report;
+    std::string error;
+    slot = SigmaRuleSet::Load(options, &report, &error);
+    if (!slot) std::abort();
+  }
+  return slot;
+}
+
+void BM_SigmaMatch(benchmark::State& state) {
+  bool all_rules = state.range(0) != 0;
+  bool pc_only = state.range(1) != 0;
+  const auto& events = Events(pc_only);
+  auto rules = Rules(all_rules);
+  SigmaMatcher matcher(rules);
+  std::vector<uint32_t> matched;
+  size_t hits = 0;
+  for (auto _ : state) {
+    for (const OwnedEvent& e : events) {
+      matched.clear();
+      matcher.Match(e.event, &matched);
+      hits += matched.size();
+    }
+  }
+  benchmark::DoNotOptimize(hits);
+  state.SetLabel(std::string(all_rules ? "all " : "first ") + std::to_string(rules->rule_count()) +
+                 " rules, " + (pc_only ? "process_creation" : "all windows") + " events");
+  state.counters["events_per_s"] = benchmark::Counter(
+      double(events.size()) * double(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["events"] = double(events.size());
+}
+
+BENCHMARK(BM_SigmaMatch)
+    ->ArgNames({"all_rules", "process_creation_only"})
+    ->Args({0, 1})
+    ->Args({1, 1})
+    ->Args({0, 0})
+    ->Args({1, 0})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0);
+
+}  // namespace
+}  // namespace loghunt
+
+BENCHMARK_MAIN();
