@@ -6,7 +6,7 @@ start_broker
 create_topics
 port=$(free_port)
 write_config "$WORK/loghunt.yaml" "restart-$ID" "127.0.0.1:$port"
-"$BIN" run --config "$WORK/loghunt.yaml" --idle-exit-ms 15000 2> "$WORK/daemon.log" &
+"$BIN" run --config "$WORK/loghunt.yaml" 2> "$WORK/daemon.log" &
 daemon=$!
 DAEMON_PIDS+=("$daemon")
 # A paced stream: the producer and the daemon are both mid-stream when the broker goes.
@@ -22,6 +22,17 @@ log "restarting the broker after $consumed messages consumed"
 LOGHUNT_KAFKA_RESTART_PAUSE=5 "$ROOT/tools/kafka" restart > /dev/null
 kill -0 "$daemon" 2>/dev/null || fail "daemon died while the broker was down: $(tail -5 "$WORK/daemon.log")"
 wait "$producer" || fail "producer failed: $(cat "$WORK/producer.log")"
+produced=$(grep -o 'valid=[0-9]*' "$WORK/produced.txt" | cut -d= -f2 | paste -sd+ | bc)
+# The daemon must catch up with everything produced, then stop cleanly.
+for _ in $(seq 1 1200); do
+  consumed=$(metric loghunt_messages_total "$port" 2>/dev/null || echo 0)
+  [ "${consumed:-0}" -ge "$produced" ] && break
+  kill -0 "$daemon" 2>/dev/null || fail "daemon died: $(tail -5 "$WORK/daemon.log")"
+  sleep 0.1
+done
+[ "${consumed:-0}" -ge "$produced" ] || fail "daemon consumed $consumed of $produced messages"
+sleep 2  # let the last alerts be delivered and published
+kill -TERM "$daemon"
 wait "$daemon" || fail "daemon failed: $(tail -5 "$WORK/daemon.log")"
 grep "loghuntd stopped" "$WORK/daemon.log" >&2
 received_ids | sort > "$WORK/received.txt"
