@@ -11,11 +11,13 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "core/text.h"
 #include "daemon/config.h"
 #include "daemon/line_reader.h"
 #include "daemon/pipeline.h"
+#include "daemon/syslog_listener.h"
 #include "daemon/embedded_kafka.h"
 #include "daemon/kafka_source.h"
 #include "daemon/metrics.h"
@@ -290,11 +292,47 @@ int RunFiles(const Config& config) {
       return 1;
     }
   }
+  // Syslog listeners run (each on its own thread, with its own pipeline)
+  // while the files are read, and until SIGTERM.
+  std::vector<std::unique_ptr<Pipeline>> listener_pipelines;
+  std::vector<std::unique_ptr<SyslogListener>> listeners;
+  for (const InputConfig& input : config.inputs) {
+    if (input.type != "syslog_udp" && input.type != "syslog_tcp") continue;
+    auto pipeline = std::make_unique<Pipeline>(config, input.stream, sinks.pointers());
+    pipeline->SetMetrics(metrics.get());
+    SyslogListenerOptions lo;
+    (input.type == "syslog_udp" ? lo.udp_listen : lo.tcp_listen) = input.listen;
+    lo.max_message_bytes = config.max_message_bytes;
+    Pipeline* p = pipeline.get();
+    const std::string* name = &input.type;
+    auto seq = std::make_shared<int64_t>(0);
+    std::string error;
+    auto listener = SyslogListener::Start(
+        lo,
+        [p, name, seq](std::string_view message, bool too_long, std::string_view) {
+          SourcePosition pos{*name, -1, ++*seq};
+          if (too_long) {
+            p->CountTooLong(message, pos);
+          } else {
+            p->Process(message, pos);
+          }
+        },
+        &error);
+    if (!listener) {
+      spdlog::error("input {}: {}", input.type, error);
+      return 1;
+    }
+    spdlog::info("listening for syslog on {} {}", input.type == "syslog_udp" ? "udp" : "tcp",
+                 input.listen);
+    listener_pipelines.push_back(std::move(pipeline));
+    listeners.push_back(std::move(listener));
+  }
   sd_notify(0, "READY=1");
-  spdlog::info("loghuntd started with {} input file(s)", config.inputs.size());
+  spdlog::info("loghuntd started with {} input(s)", config.inputs.size());
   int rc = 0;
   for (const InputConfig& input : config.inputs) {
     if (g_stop) break;
+    if (input.type == "syslog_udp" || input.type == "syslog_tcp") continue;
     FILE* in = OpenInput(input.path);
     if (in == nullptr) {
       rc = 1;
@@ -308,6 +346,19 @@ int RunFiles(const Config& config) {
     spdlog::info("input {} ({}): {}", input.path, StreamName(input.stream),
                  pipeline.stats().Summary());
     if (pipeline.stats().sink_errors > 0) rc = 1;
+  }
+  while (!listeners.empty() && !g_stop) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (g_reopen) {
+      g_reopen = false;
+      sinks.Reopen();
+    }
+  }
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    listeners[i]->Stop();
+    listener_pipelines[i]->Finish();
+    spdlog::info("syslog listener: {}", listener_pipelines[i]->stats().Summary());
+    if (listener_pipelines[i]->stats().sink_errors > 0) rc = 1;
   }
   spdlog::info("loghuntd stopped");
   return rc;

@@ -148,16 +148,44 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
   for (size_t i = 0; i < n.size(); ++i) {
     std::string path = name + "[" + std::to_string(i) + "]";
     YAML::Node in = n[i];
-    if (!r.Map(in, path, {"stream", "path"})) continue;
+    if (!r.Map(in, path, {"stream", "path", "type", "listen"})) continue;
     InputConfig input;
+    r.String(in, path, "type", &input.type);
+    const bool listener = input.type == "syslog_udp" || input.type == "syslog_tcp";
+    if (input.type != "file" && !listener && input.type != "audisp") {
+      r.Error(in["type"], path + ".type",
+              "unknown input type '" + input.type + "' (file, syslog_udp, syslog_tcp or audisp)");
+    } else if (input.type != "file" && name != "inputs") {
+      r.Error(in["type"], path + ".type", "only file inputs can be loaded here");
+    }
     std::string stream;
-    if (!r.String(in, path, "stream", &stream)) {
+    if (input.type == "audisp") {
+      input.stream = Stream::kAuditd;  // auditd's plugin protocol is audit records, one per line
+      input.path = "-";
+      if (in["stream"] && r.String(in, path, "stream", &stream) && stream != "auditd") {
+        r.Error(in["stream"], path + ".stream", "an audisp input is always auditd");
+      }
+    } else if (input.type != "file" && !in["stream"]) {
+      input.stream = Stream::kSyslog;
+    } else if (!r.String(in, path, "stream", &stream)) {
       r.Error(in, path + ".stream", "required (auditd, syslog or winevent)");
     } else if (!ParseStreamName(stream, &input.stream)) {
       r.Error(in["stream"], path + ".stream", "unknown stream '" + stream + "' (auditd, syslog or winevent)");
     }
-    if (!r.String(in, path, "path", &input.path) || input.path.empty()) {
-      r.Error(in, path + ".path", "required (a file, or - for stdin)");
+    if (input.type == "file") {
+      if (!r.String(in, path, "path", &input.path) || input.path.empty()) {
+        r.Error(in, path + ".path", "required (a file, or - for stdin)");
+      }
+    } else if (in["path"]) {
+      r.Error(in["path"], path + ".path", "only used by a file input");
+    }
+    if (listener) {
+      if (!r.String(in, path, "listen", &input.listen) || input.listen.rfind(':') == std::string::npos) {
+        r.Error(in["listen"] ? in["listen"] : in, path + ".listen",
+                "required for a syslog listener (IP:PORT, e.g. 127.0.0.1:5514)");
+      }
+    } else if (in["listen"]) {
+      r.Error(in["listen"], path + ".listen", "only used by syslog_udp / syslog_tcp inputs");
     }
     out->push_back(std::move(input));
   }

@@ -25,9 +25,15 @@ namespace loghunt {
 
 // A file (or "-" for stdin) that `loghuntd run` reads as one stream. A
 // relative path is resolved against the config file's folder.
+// `type` says where the input comes from: file (path, "-" = stdin, read to its
+// end), syslog_udp / syslog_tcp (a listener on `listen`, RFC 6587 framing on
+// TCP; runs until SIGTERM) or audisp (auditd's plugin protocol on stdin:
+// stream auditd, path "-").
 struct InputConfig {
   Stream stream = Stream::kSyslog;
   std::string path;
+  std::string type = "file";  // file | syslog_udp | syslog_tcp | audisp
+  std::string listen;         // syslog_udp / syslog_tcp: "IP:PORT"
 };
 
 struct SinkConfig {

@@ -1,0 +1,185 @@
+#include "daemon/syslog_listener.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "daemon/config.h"
+#include "daemon/pipeline.h"
+
+namespace loghunt {
+namespace {
+
+std::vector<std::string> CorpusLines(size_t n) {
+  std::ifstream in(std::string(LOGHUNT_SOURCE_DIR) + "/conf/demo/syslog.log");
+  std::vector<std::string> lines;
+  for (std::string l; lines.size() < n && std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+// Normalized events of `lines` as `replay --events` prints them.
+std::string Replay(const std::vector<std::string>& lines) {
+  Config config;
+  config.parser.default_year = 2019;
+  char* buf = nullptr;
+  size_t size = 0;
+  FILE* out = open_memstream(&buf, &size);
+  {
+    Pipeline p(config, Stream::kSyslog, {}, out);
+    for (size_t i = 0; i < lines.size(); ++i) {
+      p.Process(lines[i], SourcePosition{"syslog", -1, static_cast<int64_t>(i + 1)});
+    }
+    p.Finish();
+  }
+  std::fclose(out);
+  std::string s(buf, size);
+  free(buf);
+  return s;
+}
+
+int Connect(int type, uint16_t port) {
+  int fd = ::socket(AF_INET, type, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  return fd;
+}
+
+// Runs a listener feeding a pipeline the way `loghuntd run` does, sends
+// `lines` with `send`, and returns the events.
+std::string ListenAndCollect(const std::vector<std::string>& lines,
+                             const std::function<void(SyslogListener&)>& send) {
+  Config config;
+  config.parser.default_year = 2019;
+  char* buf = nullptr;
+  size_t size = 0;
+  FILE* out = open_memstream(&buf, &size);
+  Pipeline pipeline(config, Stream::kSyslog, {}, out);
+  std::mutex mu;
+  int64_t seq = 0;
+  SyslogListenerOptions o;
+  o.udp_listen = "127.0.0.1:0";
+  o.tcp_listen = "127.0.0.1:0";
+  std::string error;
+  auto listener = SyslogListener::Start(
+      o,
+      [&](std::string_view m, bool, std::string_view) {
+        std::lock_guard lock(mu);
+        pipeline.Process(m, SourcePosition{"syslog", -1, ++seq});
+      },
+      &error);
+  EXPECT_TRUE(listener) << error;
+  if (!listener) return "";
+  send(*listener);
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (seq >= static_cast<int64_t>(lines.size())) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  listener->Stop();
+  pipeline.Finish();
+  std::fclose(out);
+  std::string s(buf, size);
+  free(buf);
+  return s;
+}
+
+TEST(SyslogListener, UdpDatagramsGiveTheSameEventsAsReplay) {
+  auto lines = CorpusLines(100);
+  std::string expected = Replay(lines);
+  ASSERT_FALSE(expected.empty());
+  std::string got = ListenAndCollect(lines, [&](SyslogListener& l) {
+    int fd = Connect(SOCK_DGRAM, l.udp_port());
+    for (const auto& line : lines) {
+      ASSERT_EQ(::send(fd, line.data(), line.size(), 0), static_cast<ssize_t>(line.size()));
+      std::this_thread::sleep_for(std::chrono::microseconds(200));  // stay inside the socket buffer
+    }
+    ::close(fd);
+  });
+  EXPECT_EQ(got, expected);
+}
+
+TEST(SyslogListener, TcpOctetCountingAndNewlineFramingGiveTheSameEventsAsReplay) {
+  auto lines = CorpusLines(100);
+  std::string expected = Replay(lines);
+  std::string got = ListenAndCollect(lines, [&](SyslogListener& l) {
+    int fd = Connect(SOCK_STREAM, l.tcp_port());
+    // Alternate the two RFC 6587 framings on one connection, and write in
+    // odd-sized pieces so frames straddle reads.
+    std::string stream;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (i % 2 == 0) {
+        stream += std::to_string(lines[i].size()) + " " + lines[i];
+      } else {
+        stream += lines[i] + "\n";
+      }
+    }
+    for (size_t at = 0; at < stream.size(); at += 777) {
+      size_t n = std::min<size_t>(777, stream.size() - at);
+      ASSERT_EQ(::send(fd, stream.data() + at, n, 0), static_cast<ssize_t>(n));
+    }
+    ::close(fd);
+  });
+  EXPECT_EQ(got, expected);
+}
+
+TEST(SyslogListener, BadOctetCountClosesOnlyThatConnection) {
+  std::mutex mu;
+  std::vector<std::string> got;
+  SyslogListenerOptions o;
+  o.tcp_listen = "127.0.0.1:0";
+  o.max_message_bytes = 1024;
+  std::string error;
+  auto listener = SyslogListener::Start(
+      o,
+      [&](std::string_view m, bool too_long, std::string_view) {
+        std::lock_guard lock(mu);
+        got.push_back(std::string(too_long ? "LONG:" : "") + std::string(m.substr(0, 10)));
+      },
+      &error);
+  ASSERT_TRUE(listener) << error;
+  int bad = Connect(SOCK_STREAM, listener->tcp_port());
+  std::string garbage = "12345678901234 x";
+  ::send(bad, garbage.data(), garbage.size(), 0);
+  int good = Connect(SOCK_STREAM, listener->tcp_port());
+  std::string frames = "5 hello" + std::string(2000, 'y') + "\nafter\n";
+  ::send(good, frames.data(), frames.size(), 0);
+  for (int i = 0; i < 300; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (got.size() >= 3 && listener->stats().bad_frames >= 1) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::close(bad);
+  ::close(good);
+  listener->Stop();
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], "hello");
+  EXPECT_EQ(got[1], "LONG:yyyyyyyyyy");  // cut to max_message_bytes, counted
+  EXPECT_EQ(got[2], "after");
+  EXPECT_EQ(listener->stats().bad_frames, 1u);
+  EXPECT_EQ(listener->stats().too_long, 1u);
+}
+
+TEST(SyslogListener, BadAddressIsAnError) {
+  std::string error;
+  SyslogListenerOptions o;
+  o.udp_listen = "not-an-ip:514";
+  EXPECT_FALSE(SyslogListener::Start(
+      o, [](std::string_view, bool, std::string_view) {}, &error));
+  EXPECT_NE(error.find("IP:PORT"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace loghunt
