@@ -1,0 +1,106 @@
+// msticpy's command-speed and sudo-session detections
+// (../shared/reference/msticpy.md §3 cmd_speed, §6 risky_sudo_sessions),
+// ported from batch DataFrames to streams.
+//
+// CommandBurstDetector: cmd_speed. Commands (sudo user_command and
+// process_start events with a command line) are grouped by host and user; when
+// `events` + 1 consecutive commands span less than `seconds`, one alert is
+// raised, and no other until a window that does not overlap the reported one
+// (msticpy lists every window; a stream wants one alert per burst).
+//
+// RiskySudoSessionDetector: risky_sudo_sessions. PAM sessions (pam_unix
+// "session opened"/"session closed", i.e. logon/logoff events with method
+// "session") are tracked per host; a session is risky when, inside
+// [open, close] (inclusive, as msticpy), a command matches msticpy's Syslog
+// risky-command rules or is the second command of a burst window (msticpy's
+// attribution). Each risky session gives one alert. sudo logs a command just
+// before opening its session, so recent signals are kept briefly and matched
+// when the session opens; recently closed sessions are kept for bursts
+// detected after they closed.
+//
+// Memory: bounded by `max_keys` tracked hosts/users; beyond it the state is
+// reset (counted in resets()). Thread-safety: none; one instance per worker.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "detectors/builtin/risky_command.h"
+#include "detectors/detector.h"
+
+namespace loghunt {
+
+struct CommandBurstOptions {
+  int events = 10;      // msticpy cmd_speed default
+  int64_t seconds = 5;  // msticpy cmd_speed default
+  size_t max_keys = 100'000;
+};
+
+// Sliding window of command times for one key; reports windows of
+// events + 1 commands spanning less than `seconds`.
+class CommandBurstWindow {
+ public:
+  // Adds a command at `ns`. Returns true when the window ending here is a
+  // burst; then *second_ns is the time of the window's second command.
+  bool Add(int64_t ns, const CommandBurstOptions& options, int64_t* first_ns, int64_t* second_ns);
+
+ private:
+  std::deque<int64_t> times_;
+};
+
+class CommandBurstDetector : public Detector {
+ public:
+  explicit CommandBurstDetector(CommandBurstOptions options = {});
+  std::string_view name() const override { return "command_burst"; }
+  void Inspect(const Event& event, std::vector<Alert>& alerts) override;
+  uint64_t resets() const { return resets_; }
+
+ private:
+  struct State {
+    CommandBurstWindow window;
+    int64_t reported_until = INT64_MIN;
+  };
+  CommandBurstOptions options_;
+  std::unordered_map<std::string, State> keys_;
+  std::string key_;
+  uint64_t resets_ = 0;
+};
+
+class RiskySudoSessionDetector : public Detector {
+ public:
+  explicit RiskySudoSessionDetector(CommandBurstOptions burst = {});
+  std::string_view name() const override { return "risky_sudo_session"; }
+  void Inspect(const Event& event, std::vector<Alert>& alerts) override;
+  uint64_t resets() const { return resets_; }
+
+ private:
+  struct Session {
+    int64_t start = 0;
+    int64_t end = INT64_MAX;  // INT64_MAX while open
+    std::string user;
+    bool reported = false;
+  };
+  struct Signal {
+    int64_t time = 0;
+    std::string what;  // the risky command, or "Suspicious event pattern"
+  };
+  struct Host {
+    std::deque<Session> sessions;  // most recent last
+    std::deque<Signal> pending;    // signals not inside any session yet
+    CommandBurstWindow burst;
+  };
+  void Attribute(const Event& event, Host& host, Signal signal, std::vector<Alert>& alerts);
+  void Report(const Event& event, Session& session, const Signal& signal,
+              std::vector<Alert>& alerts);
+
+  CommandBurstOptions burst_;
+  RiskyCommandDetector risky_;
+  std::vector<Alert> risky_alerts_;
+  std::unordered_map<std::string, Host> hosts_;
+  uint64_t resets_ = 0;
+};
+
+}  // namespace loghunt
