@@ -33,8 +33,9 @@ std::shared_ptr<const SigmaRuleSet> SigmaRuleSetHandle::Get() const {
   return rules_;
 }
 
-SigmaDetector::SigmaDetector(std::shared_ptr<SigmaRuleSetHandle> handle)
+SigmaDetector::SigmaDetector(std::shared_ptr<SigmaRuleSetHandle> handle, bool decode_layers)
     : handle_(std::move(handle)) {
+  if (decode_layers) decoder_ = std::make_unique<Decoder>();
   Refresh();
 }
 
@@ -90,6 +91,15 @@ void SigmaDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
   matcher_->Match(event, &matched_plain_);
   for (uint32_t r : matched_plain_) {
     alerts.push_back(MakeSigmaAlert(event, r, {}, event.process.command_line));
+  }
+  if (decoder_ == nullptr || event.process.command_line.empty() ||
+      (event.kind != EventKind::kProcessStart && event.kind != EventKind::kUserCommand)) {
+    return;
+  }
+  // Layers stay valid until the next Decode(); InspectDecoded copies what the
+  // alerts keep.
+  for (const DecodedLayer& layer : decoder_->Decode(event.process.command_line)) {
+    InspectDecoded(event, layer.text, layer.chain, alerts);
   }
 }
 

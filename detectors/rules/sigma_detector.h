@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "detectors/decode/decoder.h"
 #include "detectors/detector.h"
 #include "detectors/rules/sigma_ruleset.h"
 
@@ -43,7 +44,10 @@ class SigmaRuleSetHandle {
 
 class SigmaDetector : public Detector {
  public:
-  explicit SigmaDetector(std::shared_ptr<SigmaRuleSetHandle> handle);
+  // With `decode_layers`, Inspect() also runs the rules on every decoded
+  // layer of the command line (detectors/decode: base64, UTF-16, gzip, ...)
+  // of process_start and user_command events, through InspectDecoded().
+  explicit SigmaDetector(std::shared_ptr<SigmaRuleSetHandle> handle, bool decode_layers = true);
   std::string_view name() const override { return "sigma"; }
   void Inspect(const Event& event, std::vector<Alert>& alerts) override;
 
@@ -66,6 +70,7 @@ class SigmaDetector : public Detector {
   std::vector<uint32_t> matched_;
   std::vector<uint32_t> matched_plain_;  // rules matched by the last Inspect()
   std::vector<uint32_t> decoded_;
+  std::unique_ptr<Decoder> decoder_;  // null when layers are not decoded
 };
 
 }  // namespace loghunt

@@ -286,3 +286,30 @@ TEST(SigmaRules, DetectorAlertsCarryRuleMetadataAndReloadSwapsAtomically) {
 
 }  // namespace
 }  // namespace loghunt
+
+namespace loghunt {
+namespace {
+
+TEST(SigmaRules, RulesRunOnDecodedCommandLineLayers) {
+  // A PowerShell -EncodedCommand (UTF-16LE base64) hiding "Invoke-Mimikatz".
+  Loaded l = Load({Rule("  s: {CommandLine|contains: 'invoke-mimikatz'}\n  condition: s\n")});
+  auto handle = std::make_shared<SigmaRuleSetHandle>(l.rules);
+  std::string b64 = sigma::Base64Encode(sigma::ToUtf16("IEX (Invoke-Mimikatz -DumpCreds)", false));
+  std::string cmd = "powershell.exe -NoP -enc " + b64;
+  Event e = Sysmon({{"Image", "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"},
+                    {"CommandLine", cmd}});
+  e.process.command_line = cmd;
+  std::vector<Alert> alerts;
+  SigmaDetector plain(handle, /*decode_layers=*/false);
+  plain.Inspect(e, alerts);
+  EXPECT_TRUE(alerts.empty());
+  SigmaDetector decoding(handle);
+  decoding.Inspect(e, alerts);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].rule.tags.back(), "loghunt.decoded");
+  EXPECT_NE(alerts[0].summary.find("after decoding: base64"), std::string::npos)
+      << alerts[0].summary;
+}
+
+}  // namespace
+}  // namespace loghunt
