@@ -92,6 +92,7 @@ void TemplateMiner::Unlink(uint32_t slot) {
 
 void TemplateMiner::LinkFront(uint32_t slot) {
   Pattern& p = patterns_[slot];
+  p.last_used = ++tick_;
   p.lru_prev = kNone;
   p.lru_next = lru_head_;
   if (lru_head_ != kNone) patterns_[lru_head_].lru_prev = slot;
@@ -100,6 +101,7 @@ void TemplateMiner::LinkFront(uint32_t slot) {
 }
 
 void TemplateMiner::Touch(uint32_t slot) {
+  patterns_[slot].last_used = ++tick_;
   if (lru_head_ == slot) return;
   Unlink(slot);
   LinkFront(slot);
@@ -265,6 +267,15 @@ uint32_t TemplateMiner::NoteKeyValues(uint64_t leaf_key, uint32_t slot) {
 }
 
 uint32_t TemplateMiner::Insert(uint64_t leaf_key, std::string text, uint64_t count) {
+  if (auto it = leaves_.find(leaf_key);
+      it != leaves_.end() &&
+      it->second.slots.size() >= std::max<size_t>(1, options_.max_leaf_patterns)) {
+    const auto& slots = it->second.slots;
+    uint32_t oldest = *std::min_element(slots.begin(), slots.end(), [&](uint32_t a, uint32_t b) {
+      return patterns_[a].last_used < patterns_[b].last_used;
+    });
+    Evict(oldest);
+  }
   uint32_t slot = NewSlot();  // may evict, so look the leaf up afterwards
   Pattern& p = patterns_[slot];
   SetTemplate(p, std::move(text));

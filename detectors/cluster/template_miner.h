@@ -45,6 +45,9 @@ struct MinerOptions {
   size_t max_patterns = 100000;
   // Tokens beyond this are folded into the last one (bounds per-message work).
   size_t max_tokens = 128;
+  // Patterns per leaf (same length and prefix); beyond it the leaf's least
+  // recently matched pattern is evicted, so matching cost stays bounded.
+  size_t max_leaf_patterns = 512;
   // Distinct constant values of one key=value position before it counts as variable.
   size_t max_key_values = 4;
 };
@@ -62,7 +65,8 @@ class TemplateMiner {
     std::string template_text;  // masked tokens joined by single spaces
     uint64_t count = 0;
     bool live = false;
-    uint64_t serial = 0;  // creation order, unique per miner (survives slot reuse)
+    uint64_t serial = 0;     // creation order, unique per miner (survives slot reuse)
+    uint64_t last_used = 0;  // tick of the last match
     // internal
     std::vector<uint64_t> token_hashes;
     std::vector<uint64_t> key_hashes;  // "key=" hash per token, 0 if none
@@ -151,6 +155,7 @@ class TemplateMiner {
   uint32_t lru_tail_ = kNone;  // least recent
   size_t live_ = 0;
   uint64_t next_serial_ = 0;
+  uint64_t tick_ = 0;
   uint64_t evictions_ = 0;
   std::function<void(uint32_t, const Pattern&)> on_evict_;
   std::function<void(uint32_t, uint32_t)> on_merge_;

@@ -108,6 +108,19 @@ TEST(TemplateMiner, BoundedByMaxPatternsWithCountedLruEviction) {
   EXPECT_LE(miner.size(), 3u);
 }
 
+TEST(TemplateMiner, LeavesAreBoundedSoMatchingCostIsBounded) {
+  MinerOptions options;
+  options.max_leaf_patterns = 4;
+  TemplateMiner miner(options);
+  // Same length and prefix, all different constants: one leaf.
+  for (std::string w :
+       {"alpha beta", "gamma delta", "epsilon zeta", "eta theta", "iota kappa", "lambda mu"}) {
+    miner.Add("run job " + w + " now");
+  }
+  EXPECT_EQ(miner.size(), 4u);
+  EXPECT_EQ(miner.evictions(), 2u);
+}
+
 TEST(TemplateMiner, RestoreRebuildsTheSamePatternAndMatchesNewMessages) {
   TemplateMiner a;
   a.Add("Invalid user webmaster from 173.234.31.186");
