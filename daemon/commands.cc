@@ -17,6 +17,7 @@
 #include "daemon/config.h"
 #include "daemon/line_reader.h"
 #include "daemon/pipeline.h"
+#include "daemon/journald_source.h"
 #include "daemon/syslog_listener.h"
 #include "daemon/embedded_kafka.h"
 #include "daemon/kafka_source.h"
@@ -332,7 +333,7 @@ int RunFiles(const Config& config) {
   int rc = 0;
   for (const InputConfig& input : config.inputs) {
     if (g_stop) break;
-    if (input.type == "syslog_udp" || input.type == "syslog_tcp") continue;
+    if (input.type == "syslog_udp" || input.type == "syslog_tcp" || input.type == "journald") continue;
     FILE* in = OpenInput(input.path);
     if (in == nullptr) {
       rc = 1;
@@ -346,6 +347,34 @@ int RunFiles(const Config& config) {
     spdlog::info("input {} ({}): {}", input.path, StreamName(input.stream),
                  pipeline.stats().Summary());
     if (pipeline.stats().sink_errors > 0) rc = 1;
+  }
+  // The journal is followed on this thread until SIGTERM (one journald input).
+  for (const InputConfig& input : config.inputs) {
+    if (input.type != "journald" || g_stop) continue;
+    JournaldOptions jo;
+    jo.cursor_file = input.cursor_file;
+    jo.from_start = input.from_start;
+    std::string error;
+    auto journal = JournaldSource::Open(jo, &error);
+    if (!journal) {
+      spdlog::error("input journald: {}", error);
+      rc = 1;
+      break;
+    }
+    Pipeline pipeline(config, input.stream, sinks.pointers());
+    pipeline.SetMetrics(metrics.get());
+    int64_t seq = 0;
+    journal->Run(g_stop, /*follow=*/true, [&](std::string_view line) {
+      pipeline.Process(line, SourcePosition{"journald", -1, ++seq});
+      if (g_reopen) {
+        g_reopen = false;
+        sinks.Reopen();
+      }
+    });
+    pipeline.Finish();
+    spdlog::info("input journald: {}", pipeline.stats().Summary());
+    if (pipeline.stats().sink_errors > 0) rc = 1;
+    break;
   }
   while (!listeners.empty() && !g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

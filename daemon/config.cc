@@ -148,13 +148,14 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
   for (size_t i = 0; i < n.size(); ++i) {
     std::string path = name + "[" + std::to_string(i) + "]";
     YAML::Node in = n[i];
-    if (!r.Map(in, path, {"stream", "path", "type", "listen"})) continue;
+    if (!r.Map(in, path, {"stream", "path", "type", "listen", "cursor_file", "from_start"})) continue;
     InputConfig input;
     r.String(in, path, "type", &input.type);
     const bool listener = input.type == "syslog_udp" || input.type == "syslog_tcp";
-    if (input.type != "file" && !listener && input.type != "audisp") {
+    if (input.type != "file" && !listener && input.type != "audisp" && input.type != "journald") {
       r.Error(in["type"], path + ".type",
-              "unknown input type '" + input.type + "' (file, syslog_udp, syslog_tcp or audisp)");
+              "unknown input type '" + input.type +
+                  "' (file, syslog_udp, syslog_tcp, journald or audisp)");
     } else if (input.type != "file" && name != "inputs") {
       r.Error(in["type"], path + ".type", "only file inputs can be loaded here");
     }
@@ -186,6 +187,14 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
       }
     } else if (in["listen"]) {
       r.Error(in["listen"], path + ".listen", "only used by syslog_udp / syslog_tcp inputs");
+    }
+    if (input.type == "journald") {
+      r.String(in, path, "cursor_file", &input.cursor_file);
+      r.Bool(in, path, "from_start", &input.from_start);
+    } else {
+      for (const char* key : {"cursor_file", "from_start"}) {
+        if (in[key]) r.Error(in[key], path + "." + key, "only used by a journald input");
+      }
     }
     out->push_back(std::move(input));
   }

@@ -27,13 +27,16 @@ namespace loghunt {
 // relative path is resolved against the config file's folder.
 // `type` says where the input comes from: file (path, "-" = stdin, read to its
 // end), syslog_udp / syslog_tcp (a listener on `listen`, RFC 6587 framing on
-// TCP; runs until SIGTERM) or audisp (auditd's plugin protocol on stdin:
-// stream auditd, path "-").
+// TCP; runs until SIGTERM), journald (the local journal, position kept in
+// cursor_file; runs until SIGTERM) or audisp (auditd's plugin protocol on
+// stdin: stream auditd, path "-").
 struct InputConfig {
   Stream stream = Stream::kSyslog;
   std::string path;
-  std::string type = "file";  // file | syslog_udp | syslog_tcp | audisp
+  std::string type = "file";  // file | syslog_udp | syslog_tcp | journald | audisp
   std::string listen;         // syslog_udp / syslog_tcp: "IP:PORT"
+  std::string cursor_file = "/var/lib/loghunt/journald.cursor";  // journald
+  bool from_start = false;  // journald without a saved cursor: whole journal, not only new entries
 };
 
 struct SinkConfig {

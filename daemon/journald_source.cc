@@ -1,0 +1,145 @@
+#include "daemon/journald_source.h"
+
+#include <spdlog/spdlog.h>
+#include <systemd/sd-journal.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/text.h"
+#include "core/time.h"
+
+namespace loghunt {
+namespace {
+
+// The value of FIELD in the current entry ("" when absent); valid until the next entry.
+std::string_view Field(sd_journal* j, const char* field) {
+  const void* data = nullptr;
+  size_t len = 0;
+  if (sd_journal_get_data(j, field, &data, &len) < 0) return {};
+  std::string_view v(static_cast<const char*>(data), len);
+  size_t eq = v.find('=');
+  return eq == std::string_view::npos ? std::string_view{} : v.substr(eq + 1);
+}
+
+void AppendToken(std::string_view value, std::string* out) {
+  if (value.empty()) {
+    out->push_back('-');
+    return;
+  }
+  for (unsigned char c : value) out->push_back(c > 32 && c < 127 ? static_cast<char>(c) : '_');
+}
+
+}  // namespace
+
+std::unique_ptr<JournaldSource> JournaldSource::Open(const JournaldOptions& options,
+                                                     std::string* error) {
+  std::unique_ptr<JournaldSource> s(new JournaldSource());
+  s->options_ = options;
+  int rc;
+  if (options.files.empty()) {
+    rc = sd_journal_open(&s->journal_, SD_JOURNAL_LOCAL_ONLY);
+  } else {
+    std::vector<const char*> paths;
+    for (const auto& f : options.files) paths.push_back(f.c_str());
+    paths.push_back(nullptr);
+    rc = sd_journal_open_files(&s->journal_, paths.data(), 0);
+  }
+  if (rc < 0) {
+    *error = std::string("journal: ") + std::strerror(-rc);
+    return nullptr;
+  }
+  std::string saved;
+  if (!options.cursor_file.empty()) {
+    std::ifstream in(options.cursor_file);
+    std::getline(in, saved);
+  }
+  if (!saved.empty() && sd_journal_seek_cursor(s->journal_, saved.c_str()) >= 0) {
+    // seek_cursor lands on (or next to) the saved entry, which was handled.
+    if (sd_journal_next(s->journal_) > 0 &&
+        sd_journal_test_cursor(s->journal_, saved.c_str()) <= 0) {
+      sd_journal_previous(s->journal_);
+    }
+    s->cursor_ = saved;
+  } else if (options.from_start) {
+    sd_journal_seek_head(s->journal_);
+  } else {
+    sd_journal_seek_tail(s->journal_);
+    sd_journal_previous(s->journal_);  // so that next() returns the first new entry
+  }
+  return s;
+}
+
+JournaldSource::~JournaldSource() {
+  if (journal_ != nullptr) sd_journal_close(journal_);
+}
+
+bool JournaldSource::SaveCursor() {
+  if (options_.cursor_file.empty() || cursor_.empty()) return true;
+  std::string tmp = options_.cursor_file + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << cursor_ << '\n';
+    if (!out.flush()) {
+      spdlog::error("journald: cannot write {}", tmp);
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, options_.cursor_file, ec);
+  if (ec)
+    spdlog::error("journald: cannot save cursor to {}: {}", options_.cursor_file, ec.message());
+  return !ec;
+}
+
+uint64_t JournaldSource::Run(const std::atomic<bool>& stop, bool follow,
+                             const std::function<void(std::string_view line)>& handler) {
+  std::string line;
+  uint64_t n = 0;
+  while (!stop) {
+    int rc = sd_journal_next(journal_);
+    if (rc < 0) {
+      spdlog::error("journald: {}", std::strerror(-rc));
+      break;
+    }
+    if (rc == 0) {
+      if (!follow) break;
+      SaveCursor();
+      sd_journal_wait(journal_, 250'000);  // µs: wake up to check `stop`
+      continue;
+    }
+    line.clear();
+    int priority = static_cast<int>(ParseInt(Field(journal_, "PRIORITY")).value_or(6));
+    int facility = static_cast<int>(ParseInt(Field(journal_, "SYSLOG_FACILITY")).value_or(1));
+    line += "<" + std::to_string((facility & 23) * 8 + (priority & 7)) + ">1 ";
+    uint64_t usec = 0;
+    if (sd_journal_get_realtime_usec(journal_, &usec) >= 0) {
+      AppendRfc3339(static_cast<int64_t>(usec) * 1000, &line);
+    } else {
+      line.push_back('-');
+    }
+    line.push_back(' ');
+    AppendToken(Field(journal_, "_HOSTNAME"), &line);
+    line.push_back(' ');
+    std::string_view ident = Field(journal_, "SYSLOG_IDENTIFIER");
+    AppendToken(ident.empty() ? Field(journal_, "_COMM") : ident, &line);
+    line.push_back(' ');
+    AppendToken(Field(journal_, "_PID"), &line);
+    line += " - - ";
+    std::string_view message = Field(journal_, "MESSAGE");
+    for (char c : message) line.push_back(c == '\n' ? ' ' : c);  // one line per entry
+    handler(line);
+    char* c = nullptr;
+    if (sd_journal_get_cursor(journal_, &c) >= 0) {
+      cursor_ = c;
+      free(c);
+    }
+    if (++n % static_cast<uint64_t>(std::max(1, options_.save_every)) == 0) SaveCursor();
+  }
+  SaveCursor();
+  return n;
+}
+
+}  // namespace loghunt
