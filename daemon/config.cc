@@ -1,5 +1,7 @@
 #include "daemon/config.h"
 
+#include "detectors/ioc/ioc_types.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
@@ -201,7 +203,31 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
 }
 
 void ReadDetectors(ConfigReader& r, const YAML::Node& n, Config* c) {
-  if (!r.Map(n, "detectors", {"sigma", "risky_command", "cluster"})) return;
+  if (!r.Map(n, "detectors", {"sigma", "risky_command", "cluster", "ioc"})) return;
+  if (YAML::Node io = n["ioc"]) {
+    const std::string p = "detectors.ioc";
+    if (r.Map(io, p, {"enabled", "drop_ip_classes", "max_decode_depth", "decode_byte_budget"})) {
+      r.Bool(io, p, "enabled", &c->ioc.enabled);
+      r.Integer(io, p, "max_decode_depth", &c->ioc.max_decode_depth, 1, 64);
+      r.Integer(io, p, "decode_byte_budget", &c->ioc.decode_byte_budget, 1024, 256LL << 20);
+      if (YAML::Node drop = io["drop_ip_classes"]) {
+        if (!drop.IsSequence()) {
+          r.Error(drop, p + ".drop_ip_classes", "expected a list of IP classes");
+        } else {
+          for (size_t i = 0; i < drop.size(); ++i) {
+            std::string name = drop[i].IsScalar() ? drop[i].Scalar() : "";
+            if (!ParseIpClass(name)) {
+              r.Error(drop[i], p + ".drop_ip_classes[" + std::to_string(i) + "]",
+                      "unknown IP class '" + name +
+                          "' (public, private, loopback, link_local, multicast, reserved)");
+            } else {
+              c->ioc.drop_ip_classes.push_back(name);
+            }
+          }
+        }
+      }
+    }
+  }
   if (YAML::Node rc = n["risky_command"]) {
     if (r.Map(rc, "detectors.risky_command", {"enabled"})) {
       r.Bool(rc, "detectors.risky_command", "enabled", &c->risky_command_enabled);

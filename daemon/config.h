@@ -74,6 +74,14 @@ struct SigmaConfig {
   std::string mappings;            // extra field-mapping file ("" = built-in only)
 };
 
+// detectors.ioc: IoCs revealed by decoding command lines (docs/ioc.md).
+struct IocConfig {
+  bool enabled = true;
+  std::vector<std::string> drop_ip_classes;  // public private loopback link_local multicast reserved
+  int max_decode_depth = 20;
+  size_t decode_byte_budget = 1 << 20;  // decoded bytes per event
+};
+
 struct Config {
   std::string source;  // file the config came from ("" for the built-in default)
   ParserOptions parser;
@@ -81,6 +89,7 @@ struct Config {
   std::vector<InputConfig> inputs;
   bool risky_command_enabled = true;
   SigmaConfig sigma;
+  IocConfig ioc;
   // `detectors.cluster`: rare command-line patterns per host (off by default).
   ClusterDetectorConfig cluster;
   std::vector<SinkConfig> sinks;  // empty -> one stdout JSON sink

@@ -6,6 +6,7 @@
 
 #include "daemon/cluster_command.h"
 #include "daemon/commands.h"
+#include "daemon/ioc_command.h"
 #include "daemon/rules_command.h"
 
 #ifndef LOGHUNT_VERSION
@@ -63,7 +64,20 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cluster->add_option("input", cluster_options.input, "Input file, or - for stdin")->required();
 
+  loghunt::IocCommandOptions ioc_options;
+  auto* ioc = app.add_subcommand("ioc", "Print the IoCs of each line (plain and decoded) as JSON lines (docs/ioc.md)");
+  auto* decode = app.add_subcommand("decode", "Print each line with its encoded fragments decoded, and the layers (docs/ioc.md)");
+  for (auto* sub : {ioc, decode}) {
+    sub->add_option("input", ioc_options.input, "Input file, or - for stdin")->capture_default_str();
+    sub->add_option("--max-depth", ioc_options.max_depth, "Decoding steps")->capture_default_str()->check(CLI::Range(1, 64));
+    sub->add_option("--byte-budget", ioc_options.byte_budget, "Decoded bytes per line")->capture_default_str();
+  }
+  ioc->add_flag("!--no-decode", ioc_options.decode, "Extract from the plain text only");
+  ioc->add_flag("!--no-defang", ioc_options.defanged, "Ignore defanged spellings (hxxp, [.])");
+
   CLI11_PARSE(app, argc, argv);
+  if (*ioc) return loghunt::RunIoc(ioc_options);
+  if (*decode) return loghunt::RunDecode(ioc_options);
   if (*rules_check) return loghunt::RunRulesCheck(rules_check_options);
   if (*run) return loghunt::RunDaemon(run_options);
   if (*replay) return loghunt::RunReplay(replay_options);

