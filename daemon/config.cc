@@ -203,7 +203,7 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
 }
 
 void ReadDetectors(ConfigReader& r, const YAML::Node& n, Config* c) {
-  if (!r.Map(n, "detectors", {"sigma", "risky_command", "cluster", "ioc"})) return;
+  if (!r.Map(n, "detectors", {"sigma", "command_burst", "risky_sudo_session", "risky_command", "cluster", "ioc"})) return;
   if (YAML::Node io = n["ioc"]) {
     const std::string p = "detectors.ioc";
     if (r.Map(io, p, {"enabled", "drop_ip_classes", "max_decode_depth", "decode_byte_budget"})) {
@@ -231,6 +231,17 @@ void ReadDetectors(ConfigReader& r, const YAML::Node& n, Config* c) {
   if (YAML::Node rc = n["risky_command"]) {
     if (r.Map(rc, "detectors.risky_command", {"enabled"})) {
       r.Bool(rc, "detectors.risky_command", "enabled", &c->risky_command_enabled);
+    }
+  }
+  for (const char* key : {"command_burst", "risky_sudo_session"}) {
+    YAML::Node b = n[key];
+    if (!b) continue;
+    const std::string p = std::string("detectors.") + key;
+    MsticpySudoConfig& k = std::string_view(key) == "command_burst" ? c->command_burst : c->risky_sudo_session;
+    if (r.Map(b, p, {"enabled", "events", "seconds"})) {
+      r.Bool(b, p, "enabled", &k.enabled);
+      r.Integer(b, p, "events", &k.events, 1, 10'000);
+      r.Integer(b, p, "seconds", &k.seconds, 1, 86'400);
     }
   }
   if (YAML::Node sg = n["sigma"]) {

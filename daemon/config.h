@@ -67,6 +67,14 @@ struct KafkaConfig {
   std::vector<InputConfig> embedded_load;  // files produced into the stream's first topic at start
 };
 
+// detectors.command_burst / detectors.risky_sudo_session: msticpy's cmd_speed
+// and risky_sudo_sessions (detectors/rules/msticpy_sudo.h).
+struct MsticpySudoConfig {
+  bool enabled = false;
+  int events = 10;     // a burst is events + 1 commands ...
+  int64_t seconds = 5;  // ... spanning less than this
+};
+
 // detectors.sigma: the Sigma rule engine (docs/sigma.md).
 struct SigmaConfig {
   bool enabled = false;
@@ -89,6 +97,8 @@ struct Config {
   std::vector<InputConfig> inputs;
   bool risky_command_enabled = true;
   SigmaConfig sigma;
+  MsticpySudoConfig command_burst;       // detectors.command_burst
+  MsticpySudoConfig risky_sudo_session;  // detectors.risky_sudo_session
   IocConfig ioc;
   // `detectors.cluster`: rare command-line patterns per host (off by default).
   ClusterDetectorConfig cluster;

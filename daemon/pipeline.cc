@@ -11,6 +11,7 @@
 #include "detectors/builtin/risky_command.h"
 #include "detectors/ioc/ioc_detector.h"
 #include "detectors/cluster/rare_pattern.h"
+#include "detectors/rules/msticpy_sudo.h"
 #include "detectors/rules/sigma_detector.h"
 
 namespace loghunt {
@@ -99,6 +100,14 @@ std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
       spdlog::warn("detectors.cluster: {}", cluster->snapshot_error());
     }
     detectors.push_back(std::move(cluster));
+  }
+  if (config.command_burst.enabled) {
+    detectors.push_back(std::make_unique<CommandBurstDetector>(CommandBurstOptions{
+        config.command_burst.events, config.command_burst.seconds}));
+  }
+  if (config.risky_sudo_session.enabled) {
+    detectors.push_back(std::make_unique<RiskySudoSessionDetector>(CommandBurstOptions{
+        config.risky_sudo_session.events, config.risky_sudo_session.seconds}));
   }
   if (config.sigma.enabled) {
     if (auto sigma = MakeSigmaDetector(config.sigma, config.source)) detectors.push_back(std::move(sigma));

@@ -2,6 +2,7 @@
 // MakeDetectors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -58,6 +59,31 @@ TEST(SigmaConfig, EnabledSigmaAddsADetectorWithRulesRelativeToTheConfig) {
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].rule.id, "x1");
   std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace loghunt
+
+namespace loghunt {
+namespace {
+
+TEST(MsticpySudoConfig, SectionsEnableTheBuiltInsWithTheirParameters) {
+  Config c;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(
+      LoadConfigText("detectors:\n  command_burst: {enabled: true, events: 2, seconds: 60}\n"
+                     "  risky_sudo_session: {enabled: true}\n",
+                     "t.yaml", &c, &errors));
+  EXPECT_EQ(c.command_burst.events, 2);
+  EXPECT_EQ(c.command_burst.seconds, 60);
+  EXPECT_EQ(c.risky_sudo_session.events, 10);
+  std::vector<std::string> names;
+  for (const auto& d : MakeDetectors(c)) names.emplace_back(d->name());
+  EXPECT_NE(std::find(names.begin(), names.end(), "command_burst"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "risky_sudo_session"), names.end());
+  EXPECT_FALSE(LoadConfigText("detectors:\n  command_burst: {events: 0}\n", "t.yaml", &c, &errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "t.yaml:2: detectors.command_burst.events: must be between 1 and 10000");
 }
 
 }  // namespace
