@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -34,6 +35,22 @@ int ForEachLine(const IocCommandOptions& options,
       spdlog::error("{}: {}", options.input, std::strerror(errno));
       return 1;
     }
+  }
+  if (options.whole) {
+    std::string all;
+    char chunk[65536];
+    size_t n;
+    while ((n = std::fread(chunk, 1, sizeof(chunk), in)) > 0 && all.size() < options.max_line) {
+      all.append(chunk, std::min(n, options.max_line - all.size()));
+    }
+    bool error = std::ferror(in) != 0;
+    if (in != stdin) std::fclose(in);
+    if (error) {
+      spdlog::error("{}: read error", options.input);
+      return 1;
+    }
+    fn(1, all);
+    return 0;
   }
   LineReader reader(in, options.max_line);
   std::string_view line;

@@ -22,6 +22,9 @@ struct IocCommandOptions {
   int max_depth = 20;
   size_t byte_budget = 1 << 20;
   size_t max_line = 16 << 20;
+  // Treat the whole input as one text (base64 wrapped over lines, mail
+  // bodies); it is then "line" 1. Input beyond max_line bytes is cut.
+  bool whole = false;
 };
 
 int RunIoc(const IocCommandOptions& options);

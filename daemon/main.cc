@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
     sub->add_option("input", ioc_options.input, "Input file, or - for stdin")->capture_default_str();
     sub->add_option("--max-depth", ioc_options.max_depth, "Decoding steps")->capture_default_str()->check(CLI::Range(1, 64));
     sub->add_option("--byte-budget", ioc_options.byte_budget, "Decoded bytes per line")->capture_default_str();
+    sub->add_flag("--whole", ioc_options.whole, "Treat the whole input as one text (e.g. base64 wrapped over lines)");
   }
   ioc->add_flag("!--no-decode", ioc_options.decode, "Extract from the plain text only");
   ioc->add_flag("!--no-defang", ioc_options.defanged, "Ignore defanged spellings (hxxp, [.])");

@@ -442,7 +442,7 @@ void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>
       size_t le = pos - at_len;
       size_t ls = le;
       while (ls > 0 && le - ls < 64 && Is(text[ls - 1], kLocal)) --ls;
-      while (ls < le && text[ls] == '.') ++ls;
+      while (ls < le && (text[ls] == '.' || text[ls] == '-')) ++ls;
       if (ls < le) {
         std::string_view local = text.substr(ls, le - ls);
         std::string_view email;
