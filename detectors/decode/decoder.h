@@ -36,7 +36,7 @@ namespace loghunt {
 struct DecoderOptions {
   int max_depth = 20;             // decoding steps along one chain
   size_t byte_budget = 1 << 20;   // bytes produced per Decode() call
-  size_t min_base64_length = 30;  // msticpy's candidate minimum
+  size_t min_base64_length = 20;  // msticpy: 30; 20 also finds short encoded URLs
   size_t min_hex_length = 16;     // hex digits
   size_t max_fragments = 50;      // candidates decoded per text (msticpy: 50)
   size_t max_layers = 256;        // layers per Decode() call

@@ -512,8 +512,18 @@ void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>
         bool defanged = t.id != kTUrl;
         size_t ss = sep_begin;
         while (ss > 0 && sep_begin - ss < 8 && Is(text[ss - 1], kAlpha)) --ss;
-        if (ss > 0 && Is(text[ss - 1], kAlpha)) break;  // scheme too long
-        if (!IsUrlScheme(text.substr(ss, sep_begin - ss), def_mode, &defanged)) break;
+        // The scheme is the longest known one the letters end with, so text
+        // glued to it ("dataahttp://", decoded junk) does not hide the URL.
+        bool scheme_ok = false;
+        for (; ss < sep_begin && !scheme_ok; ++ss) {
+          bool def = defanged;
+          if (IsUrlScheme(text.substr(ss, sep_begin - ss), def_mode, &def)) {
+            scheme_ok = true;
+            defanged = def;
+            break;
+          }
+        }
+        if (!scheme_ok) break;
         // Authority: up to / ? # or a character no host/userinfo has.
         size_t i = e;
         auto stop = [&](char c, bool in_path) {
