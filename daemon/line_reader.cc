@@ -1,12 +1,18 @@
 #include "daemon/line_reader.h"
 
 #include <algorithm>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 
 namespace loghunt {
 
-LineReader::LineReader(FILE* file, size_t max_line)
-    : file_(file), max_line_(max_line), buf_(max_line + (256 << 10)) {}
+LineReader::LineReader(FILE* file, size_t max_line, std::function<bool()> should_stop)
+    : fd_(fileno(file)),
+      should_stop_(std::move(should_stop)),
+      max_line_(max_line),
+      buf_(max_line + (256 << 10)) {}
 
 bool LineReader::Fill() {
   if (eof_) return false;
@@ -15,14 +21,17 @@ bool LineReader::Fill() {
     end_ -= begin_;
     begin_ = 0;
   }
-  size_t n = std::fread(buf_.data() + end_, 1, buf_.size() - end_, file_);
-  if (n == 0) {
+  for (;;) {
+    ssize_t n = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
+    if (n > 0) {
+      end_ += static_cast<size_t>(n);
+      return true;
+    }
+    if (n < 0 && errno == EINTR && !(should_stop_ && should_stop_())) continue;
     eof_ = true;
-    error_ = std::ferror(file_) != 0;
+    error_ = n < 0 && errno != EINTR;
     return false;
   }
-  end_ += n;
-  return true;
 }
 
 bool LineReader::Next(std::string_view* line, bool* too_long) {

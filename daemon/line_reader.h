@@ -3,11 +3,16 @@
 // first max_line bytes, with too_long set; the rest of it is skipped. A final
 // line without '\n' is returned too. The '\n' is not part of the line.
 //
+// Reads with read(2), so on a pipe or a live stdin (audisp plugin mode) each
+// line is returned as soon as it arrives. A signal interrupting the read
+// (EINTR) makes Next() ask `should_stop`: true ends the input, false retries.
+//
 // The view returned by Next() is valid until the next call.
 // Thread-safety: none.
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -15,7 +20,7 @@ namespace loghunt {
 
 class LineReader {
  public:
-  LineReader(FILE* file, size_t max_line);
+  LineReader(FILE* file, size_t max_line, std::function<bool()> should_stop = nullptr);
   // Returns false at end of input (or on a read error; see error()).
   bool Next(std::string_view* line, bool* too_long);
   bool error() const { return error_; }
@@ -23,7 +28,8 @@ class LineReader {
  private:
   bool Fill();
 
-  FILE* file_;
+  int fd_;
+  std::function<bool()> should_stop_;
   size_t max_line_;
   std::vector<char> buf_;
   size_t begin_ = 0;

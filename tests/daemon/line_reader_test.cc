@@ -1,6 +1,7 @@
 #include "daemon/line_reader.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -14,7 +15,10 @@ struct Line {
 };
 
 std::vector<Line> ReadAll(const std::string& input, size_t max_line) {
-  FILE* f = fmemopen(const_cast<char*>(input.data()), input.size(), "rb");
+  FILE* f = std::tmpfile();  // LineReader reads the descriptor: it needs a real file
+  std::fwrite(input.data(), 1, input.size(), f);
+  std::fflush(f);
+  std::rewind(f);
   LineReader reader(f, max_line);
   std::vector<Line> lines;
   std::string_view line;
@@ -42,6 +46,25 @@ TEST(LineReader, OverlongLineIsReportedOnceAndSkipped) {
   EXPECT_EQ(lines[1].text.size(), 1024u);
   EXPECT_EQ(lines[2].text, "after");
   EXPECT_FALSE(lines[2].too_long);
+}
+
+TEST(LineReader, ReturnsEachLineOfAPipeAsItArrives) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  FILE* in = fdopen(fds[0], "rb");
+  LineReader reader(in, 1024);
+  std::string_view line;
+  bool too_long;
+  // Without waiting for a full buffer or end of input: the writer stays open.
+  ASSERT_EQ(write(fds[1], "first\n", 6), 6);
+  ASSERT_TRUE(reader.Next(&line, &too_long));
+  EXPECT_EQ(line, "first");
+  ASSERT_EQ(write(fds[1], "second\n", 7), 7);
+  ASSERT_TRUE(reader.Next(&line, &too_long));
+  EXPECT_EQ(line, "second");
+  close(fds[1]);
+  EXPECT_FALSE(reader.Next(&line, &too_long));
+  std::fclose(in);
 }
 
 TEST(LineReader, ManyLinesAcrossBufferRefills) {
