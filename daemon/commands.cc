@@ -141,7 +141,7 @@ void PublishFileMetrics(Metrics* metrics, const Pipeline& pipeline) {
 // Publishes to `metrics` (optional) about every second.
 void FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pipeline& pipeline,
                SinkSet* sinks, Metrics* metrics = nullptr) {
-  LineReader reader(file, max_message_bytes);
+  LineReader reader(file, max_message_bytes, [] { return g_stop.load(); });
   std::string_view line;
   bool too_long = false;
   int64_t number = 0;
