@@ -10,6 +10,8 @@
 #include <string>
 #include <utility>
 
+#include "daemon/config.h"
+#include "daemon/pipeline.h"
 #include "detectors/decode/decoder.h"
 #include "detectors/ioc/ioc_detector.h"
 #include "detectors/ioc/ioc_extractor.h"
@@ -329,6 +331,37 @@ TEST(IocDetector, AlertsOnIndicatorsInAnEncodedCommandWithChainAndEntities) {
   dropping.Inspect(event, alerts);
   ASSERT_EQ(alerts.size(), 1u);
   for (const Observable& o : alerts[0].observables) EXPECT_NE(o.type, "ipv4");
+}
+
+TEST(IocConfig, DetectorsIocSectionIsReadValidatedAndWired) {
+  Config config;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(
+      LoadConfigText("detectors:\n  ioc:\n    enabled: true\n    drop_ip_classes: [private, "
+                     "loopback]\n    max_decode_depth: 5\n    decode_byte_budget: 4096\n",
+                     "t.yaml", &config, &errors))
+      << (errors.empty() ? "" : errors[0]);
+  EXPECT_EQ(config.ioc.max_decode_depth, 5);
+  EXPECT_EQ(config.ioc.decode_byte_budget, 4096u);
+  EXPECT_EQ(config.ioc.drop_ip_classes, (std::vector<std::string>{"private", "loopback"}));
+  bool wired = false;
+  for (const auto& d : MakeDetectors(config)) wired = wired || d->name() == "ioc";
+  EXPECT_TRUE(wired);
+
+  EXPECT_FALSE(
+      LoadConfigText("detectors:\n  ioc:\n    drop_ip_classes: [intranet]\n    "
+                     "max_decode_depth: 0\n",
+                     "t.yaml", &config, &errors));
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[1].rfind("t.yaml:3: detectors.ioc.drop_ip_classes[0]: unknown IP class", 0), 0u)
+      << errors[1];
+  EXPECT_EQ(
+      errors[0].rfind("t.yaml:4: detectors.ioc.max_decode_depth: must be between 1 and 64", 0), 0u)
+      << errors[0];
+
+  ASSERT_TRUE(
+      LoadConfigText("detectors:\n  ioc:\n    enabled: false\n", "t.yaml", &config, &errors));
+  for (const auto& d : MakeDetectors(config)) EXPECT_NE(d->name(), "ioc");
 }
 
 }  // namespace
