@@ -358,7 +358,9 @@ void KafkaSource::Publish() {
 bool KafkaSource::ReloadDetectors(const Config& config, std::string* error) {
   std::vector<std::unique_ptr<DetectorSet>> fresh;
   try {
-    for (size_t i = 0; i < workers_.size(); ++i) fresh.push_back(std::make_unique<DetectorSet>(config));
+    for (size_t i = 0; i < workers_.size(); ++i) {
+      fresh.push_back(std::make_unique<DetectorSet>(WorkerDetectorConfig(config, static_cast<int>(i))));
+    }
   } catch (const std::exception& e) {
     *error = e.what();
     return false;

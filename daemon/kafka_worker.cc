@@ -12,6 +12,14 @@ constexpr size_t kBatchSize = 1000;
 constexpr int kBatchTimeoutMs = 200;
 }  // namespace
 
+Config WorkerDetectorConfig(const Config& config, int worker) {
+  Config c = config;
+  if (!c.cluster.snapshot_path.empty()) {
+    c.cluster.snapshot_path += ".worker" + std::to_string(worker);
+  }
+  return c;
+}
+
 KafkaWorker::KafkaWorker(int id, const Config& config, rd_kafka_s* consumer,
                          std::vector<AlertSink*> sinks, DeadLetterWriter* dead_letters,
                          Metrics* metrics)
@@ -22,7 +30,7 @@ KafkaWorker::KafkaWorker(int id, const Config& config, rd_kafka_s* consumer,
       sinks_(std::move(sinks)),
       dead_letters_(dead_letters),
       metrics_(metrics),
-      detectors_(std::make_unique<DetectorSet>(config)) {}
+      detectors_(std::make_unique<DetectorSet>(WorkerDetectorConfig(config, id))) {}
 
 KafkaWorker::~KafkaWorker() {
   Stop();

@@ -34,6 +34,11 @@ struct rd_kafka_topic_partition_list_s;
 
 namespace loghunt {
 
+// The config a worker builds its detectors from: per-worker state files
+// (the cluster snapshot) get the worker's number appended, so workers never
+// write one file at once.
+Config WorkerDetectorConfig(const Config& config, int worker);
+
 class KafkaWorker {
  public:
   // `metrics` may be null.
