@@ -438,6 +438,7 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
   bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
   auto last_status = std::chrono::steady_clock::now();
   uint64_t last_events = 0;
+  uint64_t last_suppressed = 0;
   source.tick = [&] {
     if (g_reopen) {
       g_reopen = false;
@@ -465,6 +466,9 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
                            " events/s, lag " + std::to_string(source.TotalLag());
       sd_notify(0, status.c_str());
       if (watchdog) sd_notify(0, "WATCHDOG=1");
+      uint64_t suppressed = sinks.suppressed();
+      if (metrics && suppressed > last_suppressed) metrics->CountSuppressed(suppressed - last_suppressed);
+      last_suppressed = suppressed;
       last_events = events;
       last_status = now;
     }
