@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -34,8 +35,14 @@ class ConfigReader {
       Error(node, path, "expected a map");
       return false;
     }
+    std::vector<std::string> seen;
     for (const auto& kv : node) {
       std::string key = kv.first.Scalar();
+      // YAML forbids duplicate keys but yaml-cpp keeps the first silently.
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+        Error(kv.first, Join(path, key), "duplicate key");
+      }
+      seen.push_back(key);
       bool known = false;
       for (auto a : allowed) known = known || a == key;
       if (!known) {

@@ -44,15 +44,6 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check-config", "Validate a config file; exit 2 with FILE:LINE: key: problem lines");
   check->add_option("file", check_path, "Config file (YAML)")->required();
 
-  loghunt::RulesCheckOptions rules_check_options;
-  auto* rules = app.add_subcommand("rules", "Sigma rules (docs/sigma.md)");
-  rules->require_subcommand(1);
-  auto* rules_check = rules->add_subcommand(
-      "check", "Load Sigma rules; print the count loaded and each rejected rule; exit 1 if any is rejected");
-  rules_check->add_option("--mappings", rules_check_options.mapping_file,
-                          "Field mapping file read on top of the built-in conf/sigma-mappings.yaml");
-  rules_check->add_option("paths", rules_check_options.paths, "Rule files or directories")->required();
-
   loghunt::ClusterOptions cluster_options;
   auto* cluster = app.add_subcommand(
       "cluster", "Assign each line of a file to a template pattern (docs/cluster.md)");
@@ -63,6 +54,15 @@ int main(int argc, char** argv) {
   cluster->add_option("--max-patterns", cluster_options.max_patterns, "Patterns kept (LRU beyond)")
       ->capture_default_str();
   cluster->add_option("input", cluster_options.input, "Input file, or - for stdin")->required();
+
+  loghunt::RulesCheckOptions rules_check_options;
+  auto* rules = app.add_subcommand("rules", "Sigma rules (docs/sigma.md)");
+  rules->require_subcommand(1);
+  auto* rules_check = rules->add_subcommand(
+      "check", "Load Sigma rules; print the count loaded and each rejected rule; exit 1 if any is rejected");
+  rules_check->add_option("--mappings", rules_check_options.mapping_file,
+                          "Field mapping file read on top of the built-in conf/sigma-mappings.yaml");
+  rules_check->add_option("paths", rules_check_options.paths, "Rule files or directories")->required();
 
   loghunt::IocCommandOptions ioc_options;
   auto* ioc = app.add_subcommand("ioc", "Print the IoCs of each line (plain and decoded) as JSON lines (docs/ioc.md)");

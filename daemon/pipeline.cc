@@ -10,9 +10,9 @@
 #include "daemon/metrics.h"
 #include "detectors/builtin/risky_command.h"
 #include "detectors/ioc/ioc_detector.h"
-#include "detectors/cluster/rare_pattern.h"
 #include "detectors/rules/msticpy_sudo.h"
 #include "detectors/rules/sigma_detector.h"
+#include "detectors/cluster/rare_pattern.h"
 
 namespace loghunt {
 
@@ -94,13 +94,6 @@ std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
     }
     detectors.push_back(std::make_unique<IocDetector>(ioc));
   }
-  if (config.cluster.enabled) {
-    auto cluster = std::make_unique<RarePatternDetector>(config.cluster);
-    if (!cluster->snapshot_error().empty()) {
-      spdlog::warn("detectors.cluster: {}", cluster->snapshot_error());
-    }
-    detectors.push_back(std::move(cluster));
-  }
   if (config.command_burst.enabled) {
     detectors.push_back(std::make_unique<CommandBurstDetector>(CommandBurstOptions{
         config.command_burst.events, config.command_burst.seconds}));
@@ -111,6 +104,13 @@ std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
   }
   if (config.sigma.enabled) {
     if (auto sigma = MakeSigmaDetector(config.sigma, config.source)) detectors.push_back(std::move(sigma));
+  }
+  if (config.cluster.enabled) {
+    auto cluster = std::make_unique<RarePatternDetector>(config.cluster);
+    if (!cluster->snapshot_error().empty()) {
+      spdlog::warn("detectors.cluster: {}", cluster->snapshot_error());
+    }
+    detectors.push_back(std::move(cluster));
   }
   return detectors;
 }

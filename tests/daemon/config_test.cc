@@ -104,6 +104,14 @@ TEST(Config, RangeAndRequiredChecks) {
   EXPECT_NE(errors[3].find("r.yaml:6: sinks[0].path: required for a file sink"), std::string::npos);
 }
 
+TEST(Config, DuplicateKeyIsAnError) {
+  Config c;
+  std::vector<std::string> errors;
+  EXPECT_FALSE(LoadConfigText("parsers:\n  year: 2019\n  year: 2020\n", "d.yaml", &c, &errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "d.yaml:3: parsers.year: duplicate key");
+}
+
 TEST(Config, SyntaxErrorIsReportedNotThrown) {
   Config c;
   std::vector<std::string> errors;
