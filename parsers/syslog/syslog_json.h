@@ -1,0 +1,48 @@
+// SyslogJsonDecoder: syslog messages that arrive wrapped in a JSON object,
+// as shippers put them on Kafka:
+//  - journald export (`journalctl -o json`): MESSAGE (string, or an array of
+//    bytes when not UTF-8), _HOSTNAME, SYSLOG_IDENTIFIER, SYSLOG_PID / _PID,
+//    __REALTIME_TIMESTAMP (microseconds), PRIORITY (a severity), SYSLOG_FACILITY;
+//  - rsyslog JSON templates and %jsonmesg% (omkafka): msg / message,
+//    hostname / host, programname / app-name / syslogtag, procid,
+//    timereported / @timestamp / timestamp, pri, syslogseverity(-text),
+//    syslogfacility(-text), msgid, structured-data;
+//  - ECS-style shippers (Filebeat, Vector): message, host.name,
+//    process.name / process.pid, @timestamp, log.syslog.* is not read.
+// When several keys give the same field, the most specific wins (journald's
+// SYSLOG_IDENTIFIER over _COMM, timereported over @timestamp). When the
+// object names no program but its message is itself a syslog line (a
+// shipper forwarding /var/log/auth.log lines), that line's frame fills the
+// fields the object left empty.
+//
+// Views in the frame point into this decoder's buffers (or the arena) and are
+// valid until the next Decode(). Memory: one padded copy of the largest
+// message seen plus simdjson's buffers, both reused. Thread-safety: none.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/arena.h"
+#include "core/parse_error.h"
+#include "parsers/syslog/syslog_frame.h"
+
+#include <simdjson.h>
+
+namespace loghunt {
+
+class SyslogJsonDecoder {
+ public:
+  // Decodes `message` (a JSON object) into `frame`. Errors: kBadJson,
+  // kTruncated, kBadEncoding, kWrongType (e.g. MESSAGE is a number),
+  // kMissingField (no message at all), kBadTimestamp, kUnsupported (valid
+  // JSON that is not an object).
+  ParseError Decode(std::string_view message, const SyslogClock& clock, SyslogFrame* frame,
+                    Arena& arena);
+
+ private:
+  simdjson::ondemand::parser parser_;
+  std::string padded_;
+};
+
+}  // namespace loghunt
