@@ -36,6 +36,12 @@ std::unique_ptr<Metrics> Metrics::Create(const std::string& listen, std::string*
   m->delivery_errors_ = &BuildCounter().Name("loghunt_kafka_delivery_errors_total").Help("Producer messages given up").Register(r);
   m->latency_histogram_ = &m->latency_->Add(
       {}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
+  // Series without labels exist from the start (at 0), so dashboards and
+  // alerting rules see them before anything happened.
+  for (auto* family : {m->suppressed_, m->kafka_commits_, m->kafka_commit_errors_, m->kafka_pauses_,
+                       m->kafka_rebalances_, m->dead_letters_, m->delivery_errors_}) {
+    family->Add({});
+  }
   if (!listen.empty()) {
     try {
       m->exposer_ = std::make_unique<prometheus::Exposer>(listen);
