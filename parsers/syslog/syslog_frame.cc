@@ -10,9 +10,7 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsPrintUsAscii(char c) { return c >= 33 && c <= 126; }
 
-int TwoDigits(std::string_view s, size_t pos) {
-  return (s[pos] - '0') * 10 + (s[pos + 1] - '0');
-}
+int TwoDigits(std::string_view s, size_t pos) { return (s[pos] - '0') * 10 + (s[pos + 1] - '0'); }
 
 bool AllDigits(std::string_view s, size_t pos, size_t n) {
   if (pos + n > s.size()) return false;
@@ -280,9 +278,9 @@ ParseError ParseRfc5424(std::string_view s, SyslogFrame* f) {
 }  // namespace
 
 bool ParseRfc5424Timestamp(std::string_view s, int64_t* ns) {
-  if (s.size() < 20 || !AllDigits(s, 0, 4) || s[4] != '-' || !AllDigits(s, 5, 2) ||
-      s[7] != '-' || !AllDigits(s, 8, 2) || s[10] != 'T' || !AllDigits(s, 11, 2) ||
-      s[13] != ':' || !AllDigits(s, 14, 2) || s[16] != ':' || !AllDigits(s, 17, 2)) {
+  if (s.size() < 20 || !AllDigits(s, 0, 4) || s[4] != '-' || !AllDigits(s, 5, 2) || s[7] != '-' ||
+      !AllDigits(s, 8, 2) || s[10] != 'T' || !AllDigits(s, 11, 2) || s[13] != ':' ||
+      !AllDigits(s, 14, 2) || s[16] != ':' || !AllDigits(s, 17, 2)) {
     return false;
   }
   int64_t year = TwoDigits(s, 0) * 100 + TwoDigits(s, 2);

@@ -109,8 +109,8 @@ ParseError ReasonFor(simdjson::error_code error) {
 }
 
 int SeverityFromText(sv s) {
-  static constexpr sv kNames[] = {"emerg", "alert", "crit", "err", "warning", "notice", "info",
-                                  "debug"};
+  static constexpr sv kNames[] = {"emerg",   "alert",  "crit", "err",
+                                  "warning", "notice", "info", "debug"};
   for (int i = 0; i < 8; ++i) {
     if (EqualsNoCase(s, kNames[i])) return i;
   }
@@ -123,9 +123,9 @@ int SeverityFromText(sv s) {
 }
 
 int FacilityFromText(sv s) {
-  static constexpr sv kNames[] = {"kern", "user", "mail",     "daemon", "auth",   "syslog",
-                                  "lpr",  "news", "uucp",     "cron",   "authpriv", "ftp",
-                                  "ntp",  "security", "console", "solaris-cron"};
+  static constexpr sv kNames[] = {
+      "kern", "user", "mail",     "daemon", "auth", "syslog",   "lpr",     "news",
+      "uucp", "cron", "authpriv", "ftp",    "ntp",  "security", "console", "solaris-cron"};
   for (int i = 0; i < 16; ++i) {
     if (EqualsNoCase(s, kNames[i])) return i;
   }

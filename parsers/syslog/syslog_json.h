@@ -20,14 +20,14 @@
 // message seen plus simdjson's buffers, both reused. Thread-safety: none.
 #pragma once
 
+#include <simdjson.h>
+
 #include <string>
 #include <string_view>
 
 #include "core/arena.h"
 #include "core/parse_error.h"
 #include "parsers/syslog/syslog_frame.h"
-
-#include <simdjson.h>
 
 namespace loghunt {
 

@@ -9,12 +9,12 @@
 namespace loghunt {
 namespace {
 
-constexpr std::string_view kSeverityNames[] = {"emerg",  "alert", "crit", "err",
+constexpr std::string_view kSeverityNames[] = {"emerg",   "alert",  "crit", "err",
                                                "warning", "notice", "info", "debug"};
 constexpr std::string_view kFacilityNames[] = {
-    "kern",   "user",   "mail",   "daemon", "auth",   "syslog",   "lpr",    "news",
-    "uucp",   "cron",   "authpriv", "ftp",  "ntp",    "security", "console", "solaris-cron",
-    "local0", "local1", "local2", "local3", "local4", "local5",   "local6", "local7"};
+    "kern",   "user",   "mail",     "daemon", "auth",   "syslog",   "lpr",     "news",
+    "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "security", "console", "solaris-cron",
+    "local0", "local1", "local2",   "local3", "local4", "local5",   "local6",  "local7"};
 // Decimal text of 0..999 without formatting per event.
 constexpr std::string_view Digits3(int v, char* buf) {
   if (v < 10) {
@@ -71,23 +71,23 @@ void SyslogParser::AddSyslogExtras(const SyslogFrame& frame) {
   x.push_back({"log.syslog.structured_data", frame.structured_data});
   if (frame.format == SyslogFormat::kJson && !IsValidStructuredData(frame.structured_data)) return;
   size_t params = 0;
-  ForEachSdParam(frame.structured_data, [&](std::string_view id, std::string_view name,
-                                            std::string_view raw) {
-    if (name.empty() || params >= kMaxSdParams) return;
-    // Key "sd.<id>.<name>", built in the arena.
-    size_t len = 3 + id.size() + 1 + name.size();
-    char* key = arena_.Allocate(len);
-    std::memcpy(key, "sd.", 3);
-    std::memcpy(key + 3, id.data(), id.size());
-    key[3 + id.size()] = '.';
-    std::memcpy(key + 4 + id.size(), name.data(), name.size());
-    std::string_view k(key, len);
-    for (const auto& f : x) {
-      if (f.key == k) return;  // a repeated PARAM-NAME keeps its first value
-    }
-    x.push_back({k, UnescapeSdValue(raw, arena_)});
-    ++params;
-  });
+  ForEachSdParam(frame.structured_data,
+                 [&](std::string_view id, std::string_view name, std::string_view raw) {
+                   if (name.empty() || params >= kMaxSdParams) return;
+                   // Key "sd.<id>.<name>", built in the arena.
+                   size_t len = 3 + id.size() + 1 + name.size();
+                   char* key = arena_.Allocate(len);
+                   std::memcpy(key, "sd.", 3);
+                   std::memcpy(key + 3, id.data(), id.size());
+                   key[3 + id.size()] = '.';
+                   std::memcpy(key + 4 + id.size(), name.data(), name.size());
+                   std::string_view k(key, len);
+                   for (const auto& f : x) {
+                     if (f.key == k) return;  // a repeated PARAM-NAME keeps its first value
+                   }
+                   x.push_back({k, UnescapeSdValue(raw, arena_)});
+                   ++params;
+                 });
 }
 
 void SyslogParser::Parse(std::string_view message, const SourcePosition& position,

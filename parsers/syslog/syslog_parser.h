@@ -36,8 +36,7 @@ class SyslogParser : public StreamParser {
  public:
   explicit SyslogParser(const ParserOptions& options);
   Stream stream() const override { return Stream::kSyslog; }
-  void Parse(std::string_view message, const SourcePosition& position,
-             EventHandler& out) override;
+  void Parse(std::string_view message, const SourcePosition& position, EventHandler& out) override;
 
   // The receipt time used to give year-less timestamps a year (UTC ns);
   // 0 = the wall clock at each Parse(). Sources that know when a record

@@ -217,9 +217,8 @@ void ApplySshd(Event* e, sv m) {
     if (port == npos || ip == npos) return;
     SetLogon(e, LogonResult::kFailure, head.substr(0, ip), {});
     SetPeer(e, head.substr(ip + 1, port - ip - 1), head.substr(port + 6));
-    SetAction(e, colon != npos && s.substr(colon + 2).starts_with("Too many")
-                     ? "max_auth_attempts"
-                     : "disconnected");
+    SetAction(e, colon != npos && s.substr(colon + 2).starts_with("Too many") ? "max_auth_attempts"
+                                                                              : "disconnected");
   } else if (Eat(&s, "Received disconnect from ")) {
     // "IP port P:11: msg" or "IP: 11: msg"
     size_t colon = s.find(':');

@@ -33,7 +33,8 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 std::string Unescape(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 1 < s.size() && (s[i + 1] == '"' || s[i + 1] == '\\' || s[i + 1] == ']')) {
+    if (s[i] == '\\' && i + 1 < s.size() &&
+        (s[i + 1] == '"' || s[i + 1] == '\\' || s[i + 1] == ']')) {
       ++i;
     }
     out.push_back(s[i]);
@@ -137,8 +138,8 @@ TEST_F(GoSyslogCases, EveryValidCaseParsesToItsExpectedFields) {
       size_t colon = v.find(':');
       int h = std::stoi(v.substr(colon - 2, 2)), m = std::stoi(v.substr(colon + 1, 2)),
           s = std::stoi(v.substr(colon + 4, 2));
-      EXPECT_EQ(f.timestamp_ns,
-                (DaysFromCivil(2020, month, day) * 86400 + h * 3600 + m * 60 + s) * kNanosPerSecond);
+      EXPECT_EQ(f.timestamp_ns, (DaysFromCivil(2020, month, day) * 86400 + h * 3600 + m * 60 + s) *
+                                    kNanosPerSecond);
     }
     std::string msg = Str(e, "message");
     if (msg == "\\ufeff") msg = std::string(kBom);  // the Go escape kept by the corpus
@@ -157,11 +158,12 @@ TEST_F(GoSyslogCases, EveryValidCaseParsesToItsExpectedFields) {
       }
     }
     Arena arena;
-    ForEachSdParam(f.structured_data, [&](std::string_view id, std::string_view name,
-                                          std::string_view raw) {
-      auto& m = got_sd[std::string(id)];
-      if (!name.empty()) m[std::string(name)] = std::string(UnescapeSdValue(raw, arena));
-    });
+    ForEachSdParam(f.structured_data,
+                   [&](std::string_view id, std::string_view name, std::string_view raw) {
+                     auto& m = got_sd[std::string(id)];
+                     if (!name.empty())
+                       m[std::string(name)] = std::string(UnescapeSdValue(raw, arena));
+                   });
     EXPECT_EQ(got_sd, want_sd);
     ++checked;
   }
@@ -213,8 +215,9 @@ TEST_F(GoSyslogCases, EveryInvalidCaseIsRejectedWithAReasonAndItsPartialFields) 
     EXPECT_EQ(h.error, err);
     ++checked;
   }
-  std::printf("go-syslog invalid cases: %d rejected with a reason, %d read as RFC 3164 on purpose\n",
-              checked, lenient);
+  std::printf(
+      "go-syslog invalid cases: %d rejected with a reason, %d read as RFC 3164 on purpose\n",
+      checked, lenient);
   EXPECT_EQ(checked + lenient, 156 - 72);
   EXPECT_LE(lenient, 2);  // only the two "<PRI> text" cases; a new one needs a look
 }
