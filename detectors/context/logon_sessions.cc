@@ -1,6 +1,7 @@
 #include "detectors/context/logon_sessions.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "core/hash.h"
 
@@ -87,14 +88,21 @@ void LogonSessionTracker::Close(const Event& e) {
     }
     if (match == nullptr) match = &s;  // the oldest open one
   }
-  if (match != nullptr) match->end_ns = std::max(e.timestamp_ns, match->start_ns + 1);
+  // end_ns 0 means "open": a close at the open's own instant still ends it.
+  if (match != nullptr) {
+    match->end_ns = e.timestamp_ns > match->start_ns ? e.timestamp_ns : match->start_ns;
+    if (match->end_ns == 0) match->end_ns = 1;
+  }
 }
 
 void LogonSessionTracker::Sweep() {
-  next_sweep_ns_ = newest_ns_ + options_.closed_retention_ns / 8;
+  int64_t step = options_.closed_retention_ns / 8;
+  next_sweep_ns_ = newest_ns_ > INT64_MAX - step ? INT64_MAX : newest_ns_ + step;
+  // __int128: timestamps from bad input may lie anywhere in int64.
   auto expired = [this](const LogonSession& s) {
-    if (s.open()) return newest_ns_ - s.start_ns > options_.max_open_ns;
-    return newest_ns_ - s.end_ns > options_.closed_retention_ns;
+    __int128 newest = newest_ns_;
+    if (s.open()) return newest - s.start_ns > options_.max_open_ns;
+    return newest - s.end_ns > options_.closed_retention_ns;
   };
   for (auto it = by_key_.begin(); it != by_key_.end();) {
     auto& v = it->second;

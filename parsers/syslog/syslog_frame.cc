@@ -1,5 +1,7 @@
 #include "parsers/syslog/syslog_frame.h"
 
+#include <cstdint>
+
 #include "core/time.h"
 
 namespace loghunt {
@@ -27,11 +29,19 @@ unsigned DaysInMonth(int64_t year, unsigned month) {
   return month == 2 && IsLeap(year) ? 29 : kDays[month - 1];
 }
 
+// int64 nanoseconds span only the years 1677..2262.
+constexpr int64_t kMaxSecs = INT64_MAX / kNanosPerSecond - 1;
+
+// UTC nanoseconds of a civil time; 0 (unknown) when outside the int64 range.
 int64_t ToNanos(int64_t year, unsigned month, unsigned day, int h, int m, int s, int64_t frac,
                 int64_t offset_seconds) {
   int64_t days = DaysFromCivil(year, month, day);
-  return (days * 86400 + h * 3600 + m * 60 + s - offset_seconds) * kNanosPerSecond + frac;
+  int64_t secs = days * 86400 + h * 3600 + m * 60 + s - offset_seconds;
+  if (secs < -kMaxSecs || secs > kMaxSecs) return 0;
+  return secs * kNanosPerSecond + frac;
 }
+
+bool InNanosRange(int64_t year) { return year >= 1678 && year <= 2261; }
 
 // Year of a UTC instant, from DaysFromCivil alone (no civil_from_days needed).
 int64_t YearOf(int64_t ns) {
@@ -75,7 +85,7 @@ bool ParseBsdTimestamp(std::string_view* s, const SyslogClock& clock, int64_t* n
   if (t.size() >= used + 5 && t[used] == ' ' && AllDigits(t, used + 1, 4) &&
       (t.size() == used + 5 || t[used + 5] == ' ')) {
     int64_t year = TwoDigits(t, used + 1) * 100 + TwoDigits(t, used + 3);
-    if (day > DaysInMonth(year, month)) return false;
+    if (day > DaysInMonth(year, month) || !InNanosRange(year)) return false;
     *ns = ToNanos(year, month, day, h, m, sec, frac, clock.utc_offset_seconds);
     used += 5;
   } else {
@@ -320,7 +330,7 @@ bool ParseRfc5424Timestamp(std::string_view s, int64_t* ns) {
   } else {
     return false;
   }
-  if (pos != s.size()) return false;
+  if (pos != s.size() || !InNanosRange(year)) return false;
   *ns = ToNanos(year, month, day, h, m, sec, frac, offset);
   return true;
 }

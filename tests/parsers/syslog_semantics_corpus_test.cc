@@ -317,6 +317,9 @@ TEST_F(SyslogSemantics, MalformedFramesAreErrorsWithReasons) {
       {"<13>1 2024-02-30T00:00:00Z h a - - -", ParseError::kBadTimestamp},
       {"<13>1 - h a - - [id x=\"unterminated", ParseError::kTruncated},
       {"<13>1 - h a - - [id x=\"a\\n\"]", ParseError::kBadEncoding},
+      // Years outside int64 nanoseconds (1678..2261) are unreadable, not overflowed.
+      {"<13>1 9999-01-01T00:00:00Z h a - - -", ParseError::kBadTimestamp},
+      {"Jan  1 00:00:00 9999 h a: x", ParseError::kBadTimestamp},
   };
   for (const auto& c : cases) {
     CapturingHandler h;

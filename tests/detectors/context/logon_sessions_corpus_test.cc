@@ -124,6 +124,28 @@ TEST(LogonSessions, ClosedSessionsAreForgottenAfterTheRetention) {
   EXPECT_EQ(tracker.SessionAt("combo", "cyrus", At(2005, 6, 15, 4, 6, 18)), nullptr);
 }
 
+TEST(LogonSessions, ExtremeTimestampsDoNotOverflow) {
+  // Found by the fuzzer: stream times near both ends of int64 made the age
+  // arithmetic overflow (UBSan).
+  LogonSessionTracker tracker;
+  Event e;
+  e.stream = Stream::kSyslog;
+  e.kind = EventKind::kLogon;
+  e.logon.result = LogonResult::kSuccess;
+  e.host = "h";
+  e.logon.user = "u";
+  e.extras.push_back({"event.action", "session_opened"});
+  e.timestamp_ns = INT64_MIN + 5;
+  tracker.Observe(e);
+  e.timestamp_ns = INT64_MAX - 5;
+  tracker.Observe(e);  // sweeps: the first session is far older than max_open_ns
+  EXPECT_EQ(tracker.size(), 1u);
+  e.kind = EventKind::kLogoff;
+  e.extras[0].value = "session_closed";
+  tracker.Observe(e);
+  EXPECT_EQ(tracker.open_count(), 0u);
+}
+
 TEST(LogonSessions, MemoryStaysBoundedWhenClosesNeverCome) {
   LogonSessionTracker tracker(LogonSessionOptions{.max_sessions = 100});
   SyslogParser parser(testing::FixedYear(2024));
