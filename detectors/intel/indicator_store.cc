@@ -1,0 +1,273 @@
+#include "detectors/intel/indicator_store.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/text.h"
+
+namespace loghunt {
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string NormalizeDomain(std::string_view d) {
+  d = Trim(d);
+  while (!d.empty() && d.back() == '.') d.remove_suffix(1);
+  return Lower(d);
+}
+
+// Scheme and host lowercased, the rest kept (paths are case-sensitive).
+std::string NormalizeUrl(std::string_view u) {
+  u = Trim(u);
+  std::string out(u);
+  size_t sep = out.find("://");
+  if (sep == std::string::npos) return out;
+  size_t host_end = out.find_first_of("/?#", sep + 3);
+  if (host_end == std::string::npos) host_end = out.size();
+  for (size_t i = 0; i < host_end; ++i) {
+    if (out[i] >= 'A' && out[i] <= 'Z') out[i] = static_cast<char>(out[i] - 'A' + 'a');
+  }
+  return out;
+}
+
+bool IsHashLength(size_t n) { return n == 32 || n == 40 || n == 64 || n == 128; }
+
+void Mask(std::array<uint8_t, 16>* k, int len) {
+  for (int i = 0; i < 16; ++i) {
+    int keep = std::clamp(len - i * 8, 0, 8);
+    (*k)[static_cast<size_t>(i)] &= static_cast<uint8_t>(keep == 0 ? 0 : 0xFF << (8 - keep));
+  }
+}
+
+}  // namespace
+
+std::string_view IndicatorTypeName(IndicatorType type) {
+  switch (type) {
+    case IndicatorType::kIp: return "ip";
+    case IndicatorType::kNetwork: return "network";
+    case IndicatorType::kDomain: return "domain";
+    case IndicatorType::kUrl: return "url";
+    case IndicatorType::kHash: return "hash";
+  }
+  return "ip";
+}
+
+std::optional<IndicatorType> ParseIndicatorType(std::string_view name) {
+  if (name == "ip" || name == "ipv4" || name == "ipv6") return IndicatorType::kIp;
+  if (name == "network" || name == "cidr") return IndicatorType::kNetwork;
+  if (name == "domain" || name == "dns" || name == "hostname") return IndicatorType::kDomain;
+  if (name == "url") return IndicatorType::kUrl;
+  if (name == "hash" || name == "md5" || name == "sha1" || name == "sha256" || name == "sha512") {
+    return IndicatorType::kHash;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::array<uint8_t, 16>> ParseIpBytes(std::string_view text) {
+  text = Trim(text);
+  if (text.empty() || text.size() > 45) return std::nullopt;
+  char buf[64];
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  std::array<uint8_t, 16> k{};
+  if (text.find(':') == std::string_view::npos) {
+    uint8_t v4[4];
+    if (inet_pton(AF_INET, buf, v4) != 1) return std::nullopt;
+    k[10] = k[11] = 0xFF;
+    std::memcpy(k.data() + 12, v4, 4);
+    return k;
+  }
+  if (inet_pton(AF_INET6, buf, k.data()) != 1) return std::nullopt;
+  return k;
+}
+
+std::optional<IndicatorType> GuessIndicatorType(std::string_view value) {
+  value = Trim(value);
+  if (value.empty()) return std::nullopt;
+  if (ParseIpBytes(value)) return IndicatorType::kIp;
+  if (size_t slash = value.find('/');
+      slash != std::string_view::npos && value.find("://") == std::string_view::npos &&
+      ParseIpBytes(value.substr(0, slash))) {
+    return IndicatorType::kNetwork;
+  }
+  if (IsHashLength(value.size()) && IsHexString(value)) return IndicatorType::kHash;
+  if (value.find("://") != std::string_view::npos) return IndicatorType::kUrl;
+  if (value.find('.') != std::string_view::npos &&
+      value.find_first_of(" \t/\\") == std::string_view::npos) {
+    return IndicatorType::kDomain;
+  }
+  return std::nullopt;
+}
+
+size_t IndicatorStore::Key16Hash::operator()(const Key16& k) const {
+  uint64_t a, b;
+  std::memcpy(&a, k.data(), 8);
+  std::memcpy(&b, k.data() + 8, 8);
+  uint64_t h = a * 0x9E3779B97F4A7C15ull ^ (b + 0x7F4A7C159E3779B9ull + (a << 6) + (a >> 2));
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return static_cast<size_t>(h);
+}
+
+uint16_t IndicatorStore::AddFeed(std::string_view name) {
+  for (size_t i = 0; i < feeds_.size(); ++i) {
+    if (feeds_[i] == name) return static_cast<uint16_t>(i);
+  }
+  feeds_.emplace_back(name);
+  return static_cast<uint16_t>(feeds_.size() - 1);
+}
+
+// New indicators go to the end of the chain, so the first loaded feed wins.
+void IndicatorStore::Link(uint32_t* head, uint32_t index) {
+  if (*head == UINT32_MAX) {
+    *head = index;
+    return;
+  }
+  uint32_t i = *head;
+  while (indicators_[i].next != UINT32_MAX) i = indicators_[i].next;
+  indicators_[i].next = index;
+}
+
+bool IndicatorStore::Add(IndicatorType type, std::string_view value, uint16_t feed,
+                         uint8_t confidence, std::string_view description, int64_t expires_ns) {
+  value = Trim(value);
+  if (value.empty()) return false;
+  const uint32_t index = static_cast<uint32_t>(indicators_.size());
+  uint32_t* head = nullptr;
+  switch (type) {
+    case IndicatorType::kIp: {
+      auto k = ParseIpBytes(value);
+      if (!k) return false;
+      head = &ips_.try_emplace(*k, UINT32_MAX).first->second;
+      break;
+    }
+    case IndicatorType::kNetwork: {
+      size_t slash = value.find('/');
+      auto k = ParseIpBytes(value.substr(0, slash));
+      if (!k) return false;
+      const bool v4 = value.substr(0, slash).find(':') == std::string_view::npos;
+      int len = v4 ? 32 : 128;
+      if (slash != std::string_view::npos) {
+        auto n = ParseInt(value.substr(slash + 1));
+        if (!n || *n < 0 || *n > len) return false;
+        len = static_cast<int>(*n);
+      }
+      if (v4) len += 96;
+      Mask(&*k, len);
+      head = &nets_[static_cast<size_t>(len)].try_emplace(*k, UINT32_MAX).first->second;
+      if (std::find(net_lengths_.begin(), net_lengths_.end(), len) == net_lengths_.end()) {
+        net_lengths_.push_back(static_cast<uint8_t>(len));
+        std::sort(net_lengths_.begin(), net_lengths_.end(), std::greater<>());
+      }
+      break;
+    }
+    case IndicatorType::kDomain: {
+      std::string d = NormalizeDomain(value);
+      if (d.empty() || d.find_first_of(" \t/") != std::string::npos) return false;
+      head = &domains_.try_emplace(std::move(d), UINT32_MAX).first->second;
+      break;
+    }
+    case IndicatorType::kUrl:
+      head = &urls_.try_emplace(NormalizeUrl(value), UINT32_MAX).first->second;
+      break;
+    case IndicatorType::kHash:
+      if (!IsHashLength(value.size()) || !IsHexString(value)) return false;
+      head = &hashes_.try_emplace(Lower(value), UINT32_MAX).first->second;
+      break;
+  }
+  Indicator ind;
+  ind.type = type;
+  ind.feed = feed;
+  ind.confidence = std::min<uint8_t>(confidence, 100);
+  ind.expires_ns = expires_ns;
+  ind.value = std::string(value);
+  ind.description = std::string(description);
+  indicators_.push_back(std::move(ind));
+  Link(head, index);
+  ++counts_[static_cast<size_t>(type)];
+  return true;
+}
+
+const Indicator* IndicatorStore::FirstLive(uint32_t index, int64_t now_ns) const {
+  for (uint32_t i = index; i != UINT32_MAX; i = indicators_[i].next) {
+    if (!indicators_[i].ExpiredAt(now_ns)) return &indicators_[i];
+  }
+  return nullptr;
+}
+
+const Indicator* IndicatorStore::FindString(const StringMap& map, std::string_view key,
+                                            int64_t now_ns) const {
+  auto it = map.find(key);
+  return it == map.end() ? nullptr : FirstLive(it->second, now_ns);
+}
+
+const Indicator* IndicatorStore::MatchIp(std::string_view ip, int64_t now_ns) const {
+  if (ips_.empty() && net_lengths_.empty()) return nullptr;
+  auto k = ParseIpBytes(ip);
+  if (!k) return nullptr;
+  if (auto it = ips_.find(*k); it != ips_.end()) {
+    if (const Indicator* hit = FirstLive(it->second, now_ns)) return hit;
+  }
+  const bool v4 = (*k)[10] == 0xFF && (*k)[11] == 0xFF &&
+                  std::all_of(k->begin(), k->begin() + 10, [](uint8_t b) { return b == 0; });
+  for (uint8_t len : net_lengths_) {
+    if (v4 != (len >= 96)) continue;  // an IPv4 address only meets IPv4 networks (and ::/96+)
+    Key16 masked = *k;
+    Mask(&masked, len);
+    const auto& map = nets_[len];
+    if (auto it = map.find(masked); it != map.end()) {
+      if (const Indicator* hit = FirstLive(it->second, now_ns)) return hit;
+    }
+  }
+  return nullptr;
+}
+
+const Indicator* IndicatorStore::MatchDomain(std::string_view domain, int64_t now_ns) const {
+  if (domains_.empty()) return nullptr;
+  domain = Trim(domain);
+  while (!domain.empty() && domain.back() == '.') domain.remove_suffix(1);
+  if (domain.empty() || domain.size() > 253) return nullptr;
+  char buf[256];
+  for (size_t i = 0; i < domain.size(); ++i) {
+    char c = domain[i];
+    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  std::string_view d(buf, domain.size());
+  // The name itself, then each parent with at least two labels.
+  while (true) {
+    if (const Indicator* hit = FindString(domains_, d, now_ns)) return hit;
+    size_t dot = d.find('.');
+    if (dot == std::string_view::npos) return nullptr;
+    d.remove_prefix(dot + 1);
+    if (d.find('.') == std::string_view::npos) return nullptr;
+  }
+}
+
+const Indicator* IndicatorStore::MatchUrl(std::string_view url, int64_t now_ns) const {
+  if (urls_.empty()) return nullptr;
+  return FindString(urls_, NormalizeUrl(url), now_ns);
+}
+
+const Indicator* IndicatorStore::MatchHash(std::string_view hex, int64_t now_ns) const {
+  if (hashes_.empty()) return nullptr;
+  hex = Trim(hex);
+  if (!IsHashLength(hex.size())) return nullptr;
+  char buf[128];
+  for (size_t i = 0; i < hex.size(); ++i) {
+    char c = hex[i];
+    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return FindString(hashes_, std::string_view(buf, hex.size()), now_ns);
+}
+
+}  // namespace loghunt

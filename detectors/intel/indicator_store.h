@@ -1,0 +1,105 @@
+// IndicatorStore: threat-intel indicators in memory, matched per lookup in
+// O(1) (exact IP, URL, hash, domain) or O(number of distinct prefix lengths)
+// for networks (at most 33 for IPv4, 129 for IPv6; in practice a handful).
+//
+// Exact values live in hash maps keyed by their normalized form: IPs as their
+// 16 network-order bytes (IPv4 mapped into ::ffff:0:0/96), domains lowercase
+// without a trailing dot, hashes lowercase hex, URLs with scheme and host
+// lowercased. A domain lookup walks the parents ("a.b.evil.com" matches an
+// indicator "evil.com"). Networks are kept in one hash map per prefix length,
+// tried from the longest prefix down, so nested ranges resolve to the most
+// specific one whatever the order they were loaded in.
+//
+// Several indicators may share a value (two feeds list the same IP); they are
+// chained, and a lookup returns the first that is not expired at `now_ns`.
+//
+// Thread-safety: built by one thread (Add, then Freeze), then immutable and
+// shared read-only by any number of threads (const methods only).
+// Lifetimes: returned Indicator pointers live as long as the store.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace loghunt {
+
+enum class IndicatorType : uint8_t { kIp, kNetwork, kDomain, kUrl, kHash };
+
+// "ip", "network", "domain", "url", "hash".
+std::string_view IndicatorTypeName(IndicatorType type);
+// Also accepts "ipv4", "ipv6", "cidr", "dns", "md5", "sha1", "sha256", "sha512".
+std::optional<IndicatorType> ParseIndicatorType(std::string_view name);
+// Guesses the type of a bare value (plain lists with type "auto", CSV rows
+// without a type column): IP, CIDR, hex hash (32/40/64/128 digits), URL
+// ("scheme://"), else a domain when it has a dot and no space; nullopt else.
+std::optional<IndicatorType> GuessIndicatorType(std::string_view value);
+
+// The 16 network-order bytes of an IPv4 (mapped) or IPv6 address; nullopt
+// when `text` is not an address.
+std::optional<std::array<uint8_t, 16>> ParseIpBytes(std::string_view text);
+
+struct Indicator {
+  IndicatorType type = IndicatorType::kIp;
+  uint16_t feed = 0;       // index into IndicatorStore::feeds()
+  uint8_t confidence = 0;  // 0..100
+  int64_t expires_ns = 0;  // UTC ns; 0 = never
+  std::string value;       // as given in the feed (for output)
+  std::string description;
+  uint32_t next = UINT32_MAX;  // next indicator with the same key, or UINT32_MAX
+
+  bool ExpiredAt(int64_t now_ns) const { return expires_ns != 0 && now_ns >= expires_ns; }
+};
+
+class IndicatorStore {
+ public:
+  // Registers a feed name; returns its index (the same for the same name).
+  uint16_t AddFeed(std::string_view name);
+  const std::vector<std::string>& feeds() const { return feeds_; }
+
+  // Adds one indicator. Returns false (and adds nothing) when `value` is not
+  // a valid value of `type` (bad address, prefix length, hash digits, ...).
+  bool Add(IndicatorType type, std::string_view value, uint16_t feed, uint8_t confidence,
+           std::string_view description, int64_t expires_ns);
+
+  // Lookups: the first indicator for the value not expired at `now_ns`, or
+  // nullptr. MatchIp tries the exact address, then the networks.
+  const Indicator* MatchIp(std::string_view ip, int64_t now_ns) const;
+  const Indicator* MatchDomain(std::string_view domain, int64_t now_ns) const;
+  const Indicator* MatchUrl(std::string_view url, int64_t now_ns) const;
+  const Indicator* MatchHash(std::string_view hex, int64_t now_ns) const;
+
+  size_t size() const { return indicators_.size(); }
+  // Indicators per type, for load reports.
+  size_t count(IndicatorType type) const { return counts_[static_cast<size_t>(type)]; }
+
+ private:
+  using Key16 = std::array<uint8_t, 16>;
+  struct Key16Hash {
+    size_t operator()(const Key16& k) const;
+  };
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using StringMap = std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
+
+  void Link(uint32_t* head, uint32_t index);
+  const Indicator* FirstLive(uint32_t index, int64_t now_ns) const;
+  const Indicator* FindString(const StringMap& map, std::string_view key, int64_t now_ns) const;
+
+  std::vector<std::string> feeds_;
+  std::vector<Indicator> indicators_;
+  std::array<size_t, 5> counts_{};
+  std::unordered_map<Key16, uint32_t, Key16Hash> ips_;
+  // nets_[len]: network address (masked to len bits, mapped for IPv4) -> indicator.
+  std::array<std::unordered_map<Key16, uint32_t, Key16Hash>, 129> nets_;
+  std::vector<uint8_t> net_lengths_;  // lengths present, longest first
+  StringMap domains_, urls_, hashes_;
+};
+
+}  // namespace loghunt

@@ -1,0 +1,134 @@
+#include "detectors/intel/intel_detector.h"
+
+#include <algorithm>
+
+#include "core/time.h"
+
+namespace loghunt {
+
+namespace {
+
+Entity ObservableEntity(std::string_view type, std::string_view value) {
+  std::string v(value);
+  if (type == "ipv4" || type == "ipv6") return {"IpAddress", {{"Address", v}}};
+  if (type == "dns") return {"Dns", {{"DomainName", v}}};
+  if (type == "url") return {"Url", {{"Url", v}}};
+  std::string alg(type);
+  for (char& c : alg) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return {"FileHash", {{"Algorithm", alg}, {"Value", v}}};
+}
+
+std::string_view HashTypeOfLength(size_t n) {
+  switch (n) {
+    case 32: return "md5";
+    case 40: return "sha1";
+    case 64: return "sha256";
+    default: return "sha512";
+  }
+}
+
+}  // namespace
+
+IntelDetector::IntelDetector(std::shared_ptr<const IndicatorStore> store,
+                             IntelDetectorOptions options,
+                             std::shared_ptr<const IocPatterns> patterns)
+    : store_(std::move(store)),
+      options_(options),
+      extractor_(std::move(patterns), IocOptions{.defanged = false}) {
+  iocs_.reserve(64);
+  seen_.reserve(8);
+}
+
+RuleRef IntelDetector::Rule(const Indicator& hit, std::string_view feed) {
+  RuleRef r;
+  r.id = "loghunt.intel.match";
+  r.title = "Threat intel match (" + std::string(feed) + ")";
+  r.severity = hit.confidence >= 80   ? Severity::kHigh
+               : hit.confidence >= 50 ? Severity::kMedium
+                                      : Severity::kLow;
+  r.tags = {"threat_intel", "feed:" + std::string(feed)};
+  return r;
+}
+
+void IntelDetector::Check(const Event& event, std::string_view observable_type,
+                          std::string_view value, std::vector<Alert>& alerts) {
+  if (value.empty()) return;
+  const int64_t now = event.timestamp_ns != 0 ? event.timestamp_ns : NowNanos();
+  const Indicator* hit = nullptr;
+  if (observable_type == "ipv4" || observable_type == "ipv6") {
+    hit = store_->MatchIp(value, now);
+  } else if (observable_type == "dns") {
+    hit = store_->MatchDomain(value, now);
+  } else if (observable_type == "url") {
+    hit = store_->MatchUrl(value, now);
+  } else {
+    hit = store_->MatchHash(value, now);
+  }
+  if (hit == nullptr || std::find(seen_.begin(), seen_.end(), hit) != seen_.end()) return;
+  seen_.push_back(hit);
+  const std::string& feed = store_->feeds()[hit->feed];
+  std::string key = std::string(observable_type) + ":" + std::string(value);
+  Alert alert = MakeAlert(event, Rule(*hit, feed), key);
+  alert.summary = std::string(value) + " matches " + std::string(IndicatorTypeName(hit->type)) +
+                  " indicator " + hit->value + " of feed " + feed + " (confidence " +
+                  std::to_string(hit->confidence) + ")";
+  if (!hit->description.empty()) alert.summary += ": " + hit->description;
+  Entity ti{"ThreatIntelligence",
+            {{"Provider", feed},
+             {"Indicator", hit->value},
+             {"IndicatorType", std::string(IndicatorTypeName(hit->type))},
+             {"Confidence", std::to_string(hit->confidence)},
+             {"Description", hit->description}}};
+  if (hit->expires_ns != 0) ti.properties.emplace_back("ValidUntil", FormatRfc3339(hit->expires_ns));
+  alert.entities.push_back(std::move(ti));
+  alert.entities.push_back(ObservableEntity(observable_type, value));
+  Observable obs;
+  obs.type = std::string(observable_type);
+  obs.value = std::string(value);
+  alert.observables.push_back(std::move(obs));
+  alerts.push_back(std::move(alert));
+}
+
+void IntelDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
+  if (store_ == nullptr || store_->size() == 0) return;
+  seen_.clear();
+  auto ip_type = [](std::string_view ip) {
+    return ip.find(':') != std::string_view::npos ? "ipv6" : "ipv4";
+  };
+  for (std::string_view ip : {event.network.source_ip, event.network.destination_ip,
+                              event.logon.source_ip}) {
+    if (!ip.empty()) Check(event, ip_type(ip), ip, alerts);
+  }
+  for (const ExtraField& f : event.extras) {
+    if (f.key == "dns.question.name") {
+      Check(event, "dns", f.value, alerts);
+    } else if (f.key.starts_with("process.hash.")) {
+      Check(event, HashTypeOfLength(f.value.size()), f.value, alerts);
+    }
+  }
+  if (!options_.scan_text) return;
+  arena_.Reset();
+  iocs_.clear();
+  if (!event.process.command_line.empty()) {
+    extractor_.Extract(event.process.command_line, arena_, &iocs_);
+  }
+  if (!event.message.empty()) extractor_.Extract(event.message, arena_, &iocs_);
+  for (const Ioc& ioc : iocs_) {
+    switch (ioc.type) {
+      case IocType::kIpv4:
+      case IocType::kIpv6:
+      case IocType::kDns:
+      case IocType::kUrl:
+      case IocType::kMd5:
+      case IocType::kSha1:
+      case IocType::kSha256:
+      case IocType::kSha512:
+        Check(event, IocTypeName(ioc.type), ioc.value, alerts);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+}  // namespace loghunt

@@ -1,0 +1,58 @@
+// IntelDetector: matches each event's indicators against an IndicatorStore
+// and raises one alert per matched indicator, with the feed's name, the
+// indicator's confidence and description, a ThreatIntelligence entity and
+// the entity of the observable (IpAddress, Dns, Url, FileHash).
+//
+// What is looked up: network source/destination IPs, the logon source IP,
+// DNS query names, process hashes (extras process.hash.*), and, when
+// `scan_text` is set, the IoCs the IocExtractor finds in the command line and
+// the message (ipv4/ipv6, dns, url, md5/sha1/sha256/sha512). Expiry is judged
+// at the event's time (the wall clock when the event has none), so a replay
+// gives the same alerts as the live stream did.
+//
+// Thread-safety: one instance per worker (it owns the extractor's scratch);
+// the store is shared read-only. No heap allocation per event unless it
+// alerts (the extractor reuses its buffers and the arena).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/arena.h"
+#include "detectors/detector.h"
+#include "detectors/intel/indicator_store.h"
+#include "detectors/ioc/ioc_extractor.h"
+
+namespace loghunt {
+
+struct IntelDetectorOptions {
+  bool scan_text = true;  // also extract IoCs from command line and message
+};
+
+class IntelDetector : public Detector {
+ public:
+  explicit IntelDetector(std::shared_ptr<const IndicatorStore> store,
+                         IntelDetectorOptions options = {},
+                         std::shared_ptr<const IocPatterns> patterns = IocPatterns::Default());
+  std::string_view name() const override { return "intel"; }
+  void Inspect(const Event& event, std::vector<Alert>& alerts) override;
+
+  // Rule id "loghunt.intel.match"; severity from confidence (>= 80 high,
+  // >= 50 medium, else low).
+  static RuleRef Rule(const Indicator& hit, std::string_view feed);
+
+ private:
+  // `observable_type` is the Observable::type of what matched ("ipv4", "dns", ...).
+  void Check(const Event& event, std::string_view observable_type, std::string_view value,
+             std::vector<Alert>& alerts);
+
+  std::shared_ptr<const IndicatorStore> store_;
+  IntelDetectorOptions options_;
+  IocExtractor extractor_;
+  Arena arena_;
+  std::vector<Ioc> iocs_;
+  std::vector<const Indicator*> seen_;  // indicators alerted on for the current event
+};
+
+}  // namespace loghunt

@@ -1,0 +1,346 @@
+#include "detectors/intel/intel_feeds.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
+
+#include "core/text.h"
+#include "core/time.h"
+
+namespace loghunt {
+
+namespace {
+
+using json = nlohmann::json;
+
+uint8_t ClampConfidence(int64_t c) { return static_cast<uint8_t>(c < 0 ? 0 : c > 100 ? 100 : c); }
+
+// Splits one CSV row (RFC 4180 quoting within the line).
+std::vector<std::string> SplitCsv(std::string_view line) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        out.back().push_back('"');
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        out.back().push_back(c);
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.emplace_back();
+    } else if (c != '\r') {
+      out.back().push_back(c);
+    }
+  }
+  return out;
+}
+
+template <typename F>
+void ForEachLine(std::string_view text, F&& f) {
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    f(TrimRight(line));
+  }
+}
+
+bool LoadList(const FeedConfig& c, std::string_view text, IndicatorStore* store, uint16_t feed,
+              FeedLoadReport* r, std::string* error) {
+  std::optional<IndicatorType> fixed;
+  if (c.type != "auto") {
+    fixed = ParseIndicatorType(c.type);
+    if (!fixed) {
+      *error = "unknown indicator type '" + c.type + "'";
+      return false;
+    }
+  }
+  ForEachLine(text, [&](std::string_view line) {
+    line = Trim(line);
+    if (line.empty() || line[0] == '#') return;
+    auto type = fixed ? fixed : GuessIndicatorType(line);
+    if (type && store->Add(*type, line, feed, ClampConfidence(c.confidence), "", 0)) {
+      ++r->loaded;
+    } else {
+      ++r->skipped;
+    }
+  });
+  return true;
+}
+
+bool LoadCsv(const FeedConfig& c, std::string_view text, IndicatorStore* store, uint16_t feed,
+             FeedLoadReport* r, std::string* error) {
+  std::vector<std::string> header;
+  bool first = true;
+  int value_col = -1, type_col = -1, desc_col = -1, conf_col = -1, exp_col = -1;
+  auto resolve = [&](const std::string& spec, int* col) -> bool {
+    if (spec.empty()) return true;
+    if (auto n = ParseInt(spec)) {
+      *col = static_cast<int>(*n);
+      return *n >= 0;
+    }
+    for (size_t i = 0; i < header.size(); ++i) {
+      if (Trim(header[i]) == spec) {
+        *col = static_cast<int>(i);
+        return true;
+      }
+    }
+    *error = "csv column '" + spec + "' not found" + (c.csv_header ? " in the header" : " (no header)");
+    return false;
+  };
+  bool ok = true;
+  ForEachLine(text, [&](std::string_view line) {
+    if (!ok || Trim(line).empty() || Trim(line)[0] == '#') return;
+    std::vector<std::string> f = SplitCsv(line);
+    if (first) {
+      first = false;
+      if (c.csv_header) header = f;
+      ok = resolve(c.columns.value, &value_col) && resolve(c.columns.type, &type_col) &&
+           resolve(c.columns.description, &desc_col) &&
+           resolve(c.columns.confidence, &conf_col) && resolve(c.columns.expires, &exp_col);
+      if (ok && value_col < 0) {
+        *error = "csv: no value column";
+        ok = false;
+      }
+      if (c.csv_header || !ok) return;
+    }
+    auto at = [&](int col) -> std::string_view {
+      return col >= 0 && static_cast<size_t>(col) < f.size() ? Trim(f[static_cast<size_t>(col)])
+                                                              : std::string_view();
+    };
+    std::string_view value = at(value_col);
+    std::optional<IndicatorType> type =
+        type_col >= 0 ? ParseIndicatorType(at(type_col)) : GuessIndicatorType(value);
+    if (type_col >= 0 && !type) type = GuessIndicatorType(value);
+    int64_t conf = c.confidence;
+    if (auto n = ParseInt(at(conf_col))) conf = *n;
+    int64_t expires = 0;
+    if (!at(exp_col).empty()) {
+      if (auto t = ParseRfc3339(at(exp_col))) expires = *t;
+    }
+    if (type && store->Add(*type, value, feed, ClampConfidence(conf), at(desc_col), expires)) {
+      ++r->loaded;
+    } else {
+      ++r->skipped;
+    }
+  });
+  return ok;
+}
+
+// One comparison of a STIX pattern: "object:path = 'value'".
+bool AddStixComparison(std::string_view cmp, IndicatorStore* store, uint16_t feed, uint8_t conf,
+                       std::string_view desc, int64_t expires) {
+  cmp = Trim(cmp);
+  size_t eq = cmp.find('=');
+  if (eq == std::string_view::npos || eq == 0 || cmp[eq - 1] == '!' || cmp[eq - 1] == '<' ||
+      cmp[eq - 1] == '>') {
+    return false;
+  }
+  std::string_view lhs = Trim(cmp.substr(0, eq)), rhs = Trim(cmp.substr(eq + 1));
+  if (rhs.size() < 2 || rhs.front() != '\'' || rhs.back() != '\'') return false;
+  std::string value;
+  for (size_t i = 1; i + 1 < rhs.size(); ++i) {
+    if (rhs[i] == '\\' && i + 2 < rhs.size()) ++i;
+    value.push_back(rhs[i]);
+  }
+  std::optional<IndicatorType> type;
+  if (lhs == "ipv4-addr:value" || lhs == "ipv6-addr:value") {
+    type = value.find('/') != std::string::npos ? IndicatorType::kNetwork : IndicatorType::kIp;
+  } else if (lhs == "domain-name:value") {
+    type = IndicatorType::kDomain;
+  } else if (lhs == "url:value") {
+    type = IndicatorType::kUrl;
+  } else if (lhs.starts_with("file:hashes.")) {
+    type = IndicatorType::kHash;
+  }
+  return type && store->Add(*type, value, feed, conf, desc, expires);
+}
+
+// Splits "[a = 'x'] OR [b = 'y']" / "[a = 'x' OR b = 'y']" into comparisons;
+// false when the pattern has anything but OR between comparisons.
+bool SplitStixPattern(std::string_view p, std::vector<std::string_view>* out) {
+  std::string_view rest = Trim(p);
+  while (!rest.empty()) {
+    if (rest.front() == '[' || rest.front() == ']' || rest.front() == ' ') {
+      rest.remove_prefix(1);
+      continue;
+    }
+    if (rest.starts_with("OR ")) {
+      rest.remove_prefix(3);
+      continue;
+    }
+    // A comparison runs to the end of its quoted value.
+    size_t q1 = rest.find('\'');
+    if (q1 == std::string_view::npos) return false;
+    size_t q2 = q1 + 1;
+    while (q2 < rest.size() && rest[q2] != '\'') q2 += rest[q2] == '\\' ? 2 : 1;
+    if (q2 >= rest.size()) return false;
+    std::string_view cmp = rest.substr(0, q2 + 1);
+    if (cmp.find(" AND ") != std::string_view::npos || cmp.find(" FOLLOWEDBY ") != std::string_view::npos) {
+      return false;
+    }
+    out->push_back(cmp);
+    rest.remove_prefix(q2 + 1);
+  }
+  return !out->empty();
+}
+
+bool LoadStix(const FeedConfig& c, const json& doc, IndicatorStore* store, uint16_t feed,
+              FeedLoadReport* r, std::string* error) {
+  if (!doc.is_object() || !doc.contains("objects") || !doc["objects"].is_array()) {
+    *error = "stix: not a bundle (no objects array)";
+    return false;
+  }
+  std::vector<std::string_view> comparisons;
+  for (const json& o : doc["objects"]) {
+    if (!o.is_object() || o.value("type", "") != "indicator") continue;
+    std::string pattern = o.value("pattern", "");
+    if (o.value("pattern_type", "stix") != "stix" || pattern.empty()) {
+      ++r->skipped;
+      continue;
+    }
+    uint8_t conf = ClampConfidence(o.contains("confidence") && o["confidence"].is_number_integer()
+                                       ? o["confidence"].get<int64_t>()
+                                       : c.confidence);
+    std::string desc = o.value("description", o.value("name", ""));
+    int64_t expires = 0;
+    if (auto t = ParseRfc3339(o.value("valid_until", ""))) expires = *t;
+    comparisons.clear();
+    if (!SplitStixPattern(pattern, &comparisons)) {
+      ++r->skipped;
+      continue;
+    }
+    for (std::string_view cmp : comparisons) {
+      if (AddStixComparison(cmp, store, feed, conf, desc, expires)) {
+        ++r->loaded;
+      } else {
+        ++r->skipped;
+      }
+    }
+  }
+  return true;
+}
+
+std::optional<IndicatorType> MispType(std::string_view t) {
+  if (t == "ip-src" || t == "ip-dst") return IndicatorType::kIp;
+  if (t == "domain" || t == "hostname") return IndicatorType::kDomain;
+  if (t == "url" || t == "link") return IndicatorType::kUrl;
+  if (t == "md5" || t == "sha1" || t == "sha256" || t == "sha512") return IndicatorType::kHash;
+  return std::nullopt;
+}
+
+void AddMispAttribute(const FeedConfig& c, const json& a, const std::string& info,
+                      IndicatorStore* store, uint16_t feed, FeedLoadReport* r) {
+  if (!a.is_object()) return;
+  std::string type = a.value("type", ""), value = a.value("value", "");
+  // Composite attributes: "ip-dst|port" = "1.2.3.4|443", "filename|sha256" = "a.exe|<hex>".
+  if (size_t bar = type.find('|'); bar != std::string::npos) {
+    size_t vbar = value.find('|');
+    if (vbar == std::string::npos) {
+      ++r->skipped;
+      return;
+    }
+    std::string left = type.substr(0, bar), right = type.substr(bar + 1);
+    if (MispType(left)) {
+      type = left;
+      value = value.substr(0, vbar);
+    } else {
+      type = right;
+      value = value.substr(vbar + 1);
+    }
+  }
+  auto t = MispType(type);
+  if (t && *t == IndicatorType::kIp && value.find('/') != std::string::npos) t = IndicatorType::kNetwork;
+  std::string desc = info;
+  std::string comment = a.value("comment", "");
+  if (!comment.empty()) desc += desc.empty() ? comment : " — " + comment;
+  if (t && store->Add(*t, value, feed, ClampConfidence(c.confidence), desc, 0)) {
+    ++r->loaded;
+  } else {
+    ++r->skipped;
+  }
+}
+
+bool LoadMisp(const FeedConfig& c, const json& doc, IndicatorStore* store, uint16_t feed,
+              FeedLoadReport* r, std::string* error) {
+  const json* ev = &doc;
+  if (doc.is_object() && doc.contains("Event")) ev = &doc["Event"];
+  if (!ev->is_object() || !ev->contains("Attribute")) {
+    *error = "misp: no Event.Attribute array";
+    return false;
+  }
+  std::string info = ev->value("info", "");
+  for (const json& a : (*ev)["Attribute"]) AddMispAttribute(c, a, info, store, feed, r);
+  if (ev->contains("Object") && (*ev)["Object"].is_array()) {
+    for (const json& o : (*ev)["Object"]) {
+      if (!o.is_object() || !o.contains("Attribute")) continue;
+      for (const json& a : o["Attribute"]) AddMispAttribute(c, a, info, store, feed, r);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ParseFeedFormat(std::string_view name, FeedFormat* format) {
+  if (name == "list") *format = FeedFormat::kList;
+  else if (name == "csv") *format = FeedFormat::kCsv;
+  else if (name == "stix") *format = FeedFormat::kStix;
+  else if (name == "misp") *format = FeedFormat::kMisp;
+  else return false;
+  return true;
+}
+
+bool LoadFeedText(const FeedConfig& config, std::string_view text, IndicatorStore* store,
+                  FeedLoadReport* report, std::string* error) {
+  FeedLoadReport local;
+  if (report == nullptr) report = &local;
+  const uint16_t feed = store->AddFeed(config.name);
+  switch (config.format) {
+    case FeedFormat::kList: return LoadList(config, text, store, feed, report, error);
+    case FeedFormat::kCsv: return LoadCsv(config, text, store, feed, report, error);
+    case FeedFormat::kStix:
+    case FeedFormat::kMisp: {
+      json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+      if (doc.is_discarded()) {
+        *error = "not valid JSON";
+        return false;
+      }
+      // Fields of the wrong JSON type (a number where a string belongs) throw.
+      try {
+        return config.format == FeedFormat::kStix ? LoadStix(config, doc, store, feed, report, error)
+                                                  : LoadMisp(config, doc, store, feed, report, error);
+      } catch (const json::exception& e) {
+        *error = std::string("unexpected JSON structure: ") + e.what();
+        return false;
+      }
+    }
+  }
+  return false;
+}
+
+bool LoadFeed(const FeedConfig& config, IndicatorStore* store, FeedLoadReport* report,
+              std::string* error) {
+  std::ifstream in(config.path, std::ios::binary);
+  if (!in) {
+    *error = config.path + ": cannot open";
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  if (!LoadFeedText(config, text, store, report, error)) {
+    *error = config.path + ": " + *error;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace loghunt

@@ -1,0 +1,88 @@
+// IndicatorStore lookups: exact IPs (v4/v6), nested networks, parent domains,
+// case of hashes and URL hosts, chained duplicates and expiry.
+#include <gtest/gtest.h>
+
+#include "detectors/intel/intel_feeds.h"
+#include "detectors/intel/indicator_store.h"
+
+namespace loghunt {
+namespace {
+
+FeedConfig Feed(std::string name, FeedFormat format) {
+  FeedConfig c;
+  c.name = std::move(name);
+  c.format = format;
+  return c;
+}
+
+TEST(IndicatorStore, NestedNetworksResolveToTheMostSpecific) {
+  IndicatorStore s;
+  uint16_t f = s.AddFeed("f");
+  ASSERT_TRUE(s.Add(IndicatorType::kNetwork, "10.0.0.0/8", f, 10, "wide", 0));
+  ASSERT_TRUE(s.Add(IndicatorType::kNetwork, "10.1.2.0/24", f, 90, "narrow", 0));
+  ASSERT_TRUE(s.Add(IndicatorType::kNetwork, "2001:db8::/32", f, 50, "v6", 0));
+  EXPECT_FALSE(s.Add(IndicatorType::kNetwork, "10.0.0.0/33", f, 1, "", 0));
+  EXPECT_EQ(s.MatchIp("10.1.2.3", 0)->description, "narrow");
+  EXPECT_EQ(s.MatchIp("10.9.2.3", 0)->description, "wide");
+  EXPECT_EQ(s.MatchIp("2001:db8:1::5", 0)->description, "v6");
+  EXPECT_EQ(s.MatchIp("11.0.0.1", 0), nullptr);
+  EXPECT_EQ(s.MatchIp("::a01:203", 0), nullptr);  // not the mapped form
+}
+
+TEST(IndicatorStore, DomainsMatchTheirSubdomainsNotTheirParents) {
+  IndicatorStore s;
+  uint16_t f = s.AddFeed("f");
+  ASSERT_TRUE(s.Add(IndicatorType::kDomain, "Evil.Example.com.", f, 50, "", 0));
+  EXPECT_NE(s.MatchDomain("a.b.evil.example.COM", 0), nullptr);
+  EXPECT_NE(s.MatchDomain("evil.example.com", 0), nullptr);
+  EXPECT_EQ(s.MatchDomain("example.com", 0), nullptr);
+  EXPECT_EQ(s.MatchDomain("notevil.example.com", 0), nullptr);
+}
+
+TEST(IndicatorStore, HashesAndUrlHostsIgnoreCaseUrlPathsDoNot) {
+  IndicatorStore s;
+  uint16_t f = s.AddFeed("f");
+  ASSERT_TRUE(s.Add(IndicatorType::kHash, "D41D8CD98F00B204E9800998ECF8427E", f, 50, "", 0));
+  ASSERT_TRUE(s.Add(IndicatorType::kUrl, "HTTP://Evil.com/Payload", f, 50, "", 0));
+  EXPECT_FALSE(s.Add(IndicatorType::kHash, "abc", f, 50, "", 0));
+  EXPECT_NE(s.MatchHash("d41d8cd98f00b204e9800998ecf8427e", 0), nullptr);
+  EXPECT_NE(s.MatchUrl("http://evil.COM/Payload", 0), nullptr);
+  EXPECT_EQ(s.MatchUrl("http://evil.com/payload", 0), nullptr);
+}
+
+TEST(IndicatorStore, ExpiredIndicatorFallsBackToALiveDuplicate) {
+  IndicatorStore s;
+  uint16_t a = s.AddFeed("a"), b = s.AddFeed("b");
+  ASSERT_TRUE(s.Add(IndicatorType::kIp, "192.0.2.1", a, 50, "old", 1000));
+  EXPECT_EQ(s.MatchIp("192.0.2.1", 999)->description, "old");
+  EXPECT_EQ(s.MatchIp("192.0.2.1", 1000), nullptr);
+  ASSERT_TRUE(s.Add(IndicatorType::kIp, "192.0.2.1", b, 50, "new", 0));
+  EXPECT_EQ(s.MatchIp("192.0.2.1", 1000)->feed, b);
+}
+
+TEST(IntelFeeds, PlainListGuessesTypesAndSkipsGarbage) {
+  IndicatorStore s;
+  FeedConfig c = Feed("list", FeedFormat::kList);
+  FeedLoadReport r;
+  std::string error;
+  ASSERT_TRUE(LoadFeedText(c, "# comment\n1.2.3.4\n5.6.0.0/16\nevil.example\nhttp://x.example/a\n"
+                              "d41d8cd98f00b204e9800998ecf8427e\nnot an indicator\n",
+                           &s, &r, &error));
+  EXPECT_EQ(r.loaded, 5u);
+  EXPECT_EQ(r.skipped, 1u);
+  EXPECT_NE(s.MatchIp("5.6.7.8", 0), nullptr);
+  c.type = "nonsense";
+  EXPECT_FALSE(LoadFeedText(c, "1.2.3.4\n", &s, &r, &error));
+}
+
+TEST(IntelFeeds, MalformedJsonFailsTheLoad) {
+  IndicatorStore s;
+  std::string error;
+  EXPECT_FALSE(LoadFeedText(Feed("x", FeedFormat::kStix), "{", &s, nullptr, &error));
+  EXPECT_FALSE(LoadFeedText(Feed("x", FeedFormat::kMisp), "{\"a\":1}", &s, nullptr, &error));
+  EXPECT_FALSE(LoadFeedText(Feed("x", FeedFormat::kStix),
+                            "{\"objects\": [{\"type\": 5}]}", &s, nullptr, &error));
+}
+
+}  // namespace
+}  // namespace loghunt
