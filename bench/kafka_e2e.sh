@@ -26,9 +26,12 @@ echo "(load average during the run: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) c
 ID=${ID}l
 create_topics
 write_config "$WORK/latency.yaml" "bench-$ID"
-"$BIN" run --config "$WORK/latency.yaml" --idle-exit-ms 5000 2> "$WORK/daemon-latency.log" &
-DAEMON_PIDS+=("$!")
+"$BIN" run --config "$WORK/latency.yaml" 2> "$WORK/daemon-latency.log" &
+daemon=$!
+DAEMON_PIDS+=("$daemon")
 sleep 8  # join the group before the stream starts
 produce_corpora 1 --rate 5000 > /dev/null
-wait "${DAEMON_PIDS[-1]}"
+sleep 5  # the last alerts
+kill -TERM "$daemon"
+wait "$daemon"
 "$TOOL" latency --brokers "$BROKERS" --topic "alerts-$ID" --sources "auditd-$ID,syslog-$ID,winevent-$ID" --idle-ms 3000
