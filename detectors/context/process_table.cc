@@ -1,0 +1,167 @@
+#include "detectors/context/process_table.h"
+
+#include <algorithm>
+
+#include "core/time.h"
+
+namespace loghunt {
+
+ProcessRecord ProcessRecordOf(const Event& event) {
+  ProcessRecord r;
+  r.host = std::string(event.host);
+  r.pid = event.process.pid;
+  r.ppid = event.process.ppid;
+  r.guid = std::string(event.Extra("ProcessGuid"));
+  r.parent_guid = std::string(event.Extra("ParentProcessGuid"));
+  r.executable = std::string(event.process.executable);
+  r.command_line = std::string(event.process.command_line);
+  r.user = std::string(event.process.user);
+  r.start_ns = event.timestamp_ns;
+  return r;
+}
+
+Entity ProcessEntity(const ProcessRecord& r, size_t depth) {
+  Entity e{"Process", {}};
+  e.properties.emplace_back("AncestryDepth", std::to_string(depth));
+  e.properties.emplace_back("ProcessId", std::to_string(r.pid));
+  if (!r.executable.empty()) e.properties.emplace_back("ImageFile", r.executable);
+  if (!r.command_line.empty()) e.properties.emplace_back("CommandLine", r.command_line);
+  if (r.start_ns != 0) e.properties.emplace_back("CreationTimeUtc", FormatRfc3339(r.start_ns));
+  if (!r.guid.empty()) e.properties.emplace_back("ProcessGuid", r.guid);
+  if (!r.user.empty()) e.properties.emplace_back("Account", r.user);
+  if (r.from_child_event) e.properties.emplace_back("Source", "child_event");
+  return e;
+}
+
+ProcessTable::ProcessTable(ProcessTableOptions options) : options_(options) {
+  options_.max_hosts = std::max<size_t>(options_.max_hosts, 1);
+  options_.max_processes_per_host = std::max<size_t>(options_.max_processes_per_host, 1);
+}
+
+void ProcessTable::Observe(const Event& event) {
+  if (event.kind != EventKind::kProcessStart) return;
+  // Some Sysmon exports carry the ProcessGuid but no ProcessId field.
+  if (event.process.pid < 0 && event.Extra("ProcessGuid").empty()) return;
+  std::list<HostTable>::iterator host;
+  if (auto it = by_host_.find(std::string(event.host)); it != by_host_.end()) {
+    host = it->second;
+    hosts_.splice(hosts_.end(), hosts_, host);  // most recently seen last
+  } else {
+    if (hosts_.size() >= options_.max_hosts) {
+      by_host_.erase(hosts_.front().host);
+      hosts_.pop_front();
+    }
+    hosts_.emplace_back();
+    host = std::prev(hosts_.end());
+    host->host = std::string(event.host);
+    by_host_.emplace(host->host, host);
+  }
+  HostTable& t = *host;
+  if (t.processes.size() >= options_.max_processes_per_host) {
+    auto oldest = t.processes.begin();
+    if (auto p = t.by_pid.find(oldest->pid); p != t.by_pid.end() && p->second == oldest) {
+      t.by_pid.erase(p);
+    }
+    if (!oldest->guid.empty()) {
+      if (auto g = t.by_guid.find(oldest->guid); g != t.by_guid.end() && g->second == oldest) {
+        t.by_guid.erase(g);
+      }
+    }
+    t.processes.pop_front();
+  }
+  t.processes.push_back(ProcessRecordOf(event));
+  auto rec = std::prev(t.processes.end());
+  if (rec->pid >= 0) t.by_pid[rec->pid] = rec;
+  if (!rec->guid.empty()) t.by_guid[rec->guid] = rec;
+}
+
+const ProcessTable::HostTable* ProcessTable::FindHost(std::string_view host) const {
+  auto it = by_host_.find(std::string(host));
+  return it == by_host_.end() ? nullptr : &*it->second;
+}
+
+const ProcessRecord* ProcessTable::Find(std::string_view host, int64_t pid,
+                                        std::string_view guid) const {
+  const HostTable* t = FindHost(host);
+  if (t == nullptr) return nullptr;
+  if (!guid.empty()) {
+    if (auto g = t->by_guid.find(std::string(guid)); g != t->by_guid.end()) return &*g->second;
+  }
+  if (pid < 0) return nullptr;
+  if (auto p = t->by_pid.find(pid); p != t->by_pid.end()) return &*p->second;
+  return nullptr;
+}
+
+const ProcessRecord* ProcessTable::Parent(const HostTable& t, const ProcessRecord& child) const {
+  // A child that names its parent's guid has that parent or none: a record
+  // found by pid alone may be an older process that had the same pid.
+  if (!child.parent_guid.empty()) {
+    auto g = t.by_guid.find(child.parent_guid);
+    return g == t.by_guid.end() ? nullptr : &*g->second;
+  }
+  if (child.ppid < 0 || child.ppid == child.pid) return nullptr;
+  auto p = t.by_pid.find(child.ppid);
+  if (p == t.by_pid.end()) return nullptr;
+  const ProcessRecord& parent = *p->second;
+  // A pid reused after the child started is not its parent.
+  if (parent.start_ns != 0 && child.start_ns != 0 && parent.start_ns > child.start_ns) return nullptr;
+  return &parent;
+}
+
+std::vector<const ProcessRecord*> ProcessTable::Ancestors(const ProcessRecord& process,
+                                                          size_t depth) const {
+  std::vector<const ProcessRecord*> chain;
+  const HostTable* t = FindHost(process.host);
+  const ProcessRecord* cur = &process;
+  while (chain.size() < depth) {
+    const ProcessRecord* parent = t == nullptr ? nullptr : Parent(*t, *cur);
+    if (parent == nullptr || parent == &process ||
+        std::find(chain.begin(), chain.end(), parent) != chain.end()) {
+      break;
+    }
+    chain.push_back(parent);
+    cur = parent;
+  }
+  return chain;
+}
+
+std::vector<const ProcessRecord*> ProcessTable::Children(const ProcessRecord& process) const {
+  std::vector<const ProcessRecord*> out;
+  const HostTable* t = FindHost(process.host);
+  if (t == nullptr) return out;
+  for (const ProcessRecord& r : t->processes) {
+    if (&r != &process && Parent(*t, r) == &process) out.push_back(&r);
+  }
+  return out;
+}
+
+void ProcessTable::AppendAncestry(const Event& event, Alert* alert) const {
+  if (event.process.pid < 0 && event.Extra("ProcessGuid").empty()) return;
+  const HostTable* t = FindHost(event.host);
+  ProcessRecord self = ProcessRecordOf(event);
+  const ProcessRecord* known = t == nullptr ? nullptr : Find(event.host, self.pid, self.guid);
+  // The event's own fields describe the process best; the table, its parents.
+  if (known != nullptr && self.parent_guid.empty() && self.ppid < 0) self = *known;
+  auto chain = Ancestors(self, options_.max_depth);
+  size_t depth = 0;
+  for (const ProcessRecord* p : chain) alert->entities.push_back(ProcessEntity(*p, ++depth));
+  // No parent in the table: the one the event names.
+  if (chain.empty() && options_.max_depth > 0 && !event.process.parent_executable.empty()) {
+    ProcessRecord parent;
+    parent.host = self.host;
+    parent.pid = self.ppid;
+    parent.guid = self.parent_guid;
+    parent.executable = std::string(event.process.parent_executable);
+    parent.command_line = std::string(event.process.parent_command_line);
+    parent.from_child_event = true;
+    alert->entities.push_back(ProcessEntity(parent, 1));
+  }
+}
+
+size_t ProcessTable::process_count() const {
+  size_t n = 0;
+  for (const HostTable& t : hosts_) n += t.processes.size();
+  return n;
+}
+
+}  // namespace loghunt

@@ -1,0 +1,104 @@
+// ProcessTable: the processes each host started, fed by process_start events
+// (auditd execve, Windows 4688, Sysmon 1), so an alert about a process can
+// carry its ancestry chain (image, command line, pid, start time) and a
+// `tree` view can list a process's ancestors and children.
+//
+// Keys: host + pid (the latest process seen with that pid wins, since pids
+// are reused) and, when the event has one, host + ProcessGuid (Sysmon), which
+// is unique and, when the child names its parent's guid, the only way its
+// parent is resolved (else by pid). A parent found only by pid
+// must have started no later than its child, so a reused pid is not mistaken
+// for the parent. When even the parent is not in the table, AppendAncestry
+// attaches the parent the event itself names (parent image, command line,
+// ppid), marked Source=child_event.
+//
+// Memory is bounded: at most `max_processes_per_host` records per host (the
+// oldest started is forgotten first) and `max_hosts` hosts (the least
+// recently seen host is forgotten first). Strings are copied once per
+// process_start event, never per lookup.
+//
+// Thread-safety: none; one table per worker (a host's events all reach one
+// worker). Pointers returned by queries are valid until the next Observe().
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/alert.h"
+#include "core/event.h"
+
+namespace loghunt {
+
+struct ProcessTableOptions {
+  size_t max_hosts = 1024;
+  size_t max_processes_per_host = 16384;
+  size_t max_depth = 8;  // ancestors attached to alerts
+};
+
+struct ProcessRecord {
+  std::string host;
+  int64_t pid = -1;
+  int64_t ppid = -1;
+  std::string guid;         // Sysmon ProcessGuid, "" when unknown
+  std::string parent_guid;  // Sysmon ParentProcessGuid
+  std::string executable;
+  std::string command_line;
+  std::string user;
+  int64_t start_ns = 0;  // 0 = unknown
+  bool from_child_event = false;  // synthesized from a child's parent_* fields
+};
+
+class ProcessTable {
+ public:
+  explicit ProcessTable(ProcessTableOptions options = {});
+
+  // Records `event` when it is a process_start with a pid or a ProcessGuid;
+  // ignores others.
+  void Observe(const Event& event);
+
+  // The process with `guid` on `host` when `guid` is given and known, else
+  // the latest with `pid`; nullptr when neither is known.
+  const ProcessRecord* Find(std::string_view host, int64_t pid, std::string_view guid = {}) const;
+
+  // Parent, grandparent, ... of `process` found in the table (nearest
+  // first), at most `depth`; stops at a cycle or an unknown parent.
+  std::vector<const ProcessRecord*> Ancestors(const ProcessRecord& process, size_t depth) const;
+  // Processes on `process.host` whose parent resolves to `process`, oldest first.
+  std::vector<const ProcessRecord*> Children(const ProcessRecord& process) const;
+
+  // Appends to `alert` one "Process" entity per ancestor of the event's
+  // process (up to options.max_depth), with AncestryDepth 1 = parent. Does
+  // nothing when the event has neither pid nor guid, or no known parent.
+  void AppendAncestry(const Event& event, Alert* alert) const;
+
+  size_t host_count() const { return hosts_.size(); }
+  size_t process_count() const;
+  const ProcessTableOptions& options() const { return options_; }
+
+ private:
+  struct HostTable {
+    std::string host;
+    std::list<ProcessRecord> processes;  // in arrival order, oldest first
+    std::unordered_map<int64_t, std::list<ProcessRecord>::iterator> by_pid;
+    std::unordered_map<std::string, std::list<ProcessRecord>::iterator> by_guid;
+  };
+  const HostTable* FindHost(std::string_view host) const;
+  const ProcessRecord* Parent(const HostTable& table, const ProcessRecord& child) const;
+
+  ProcessTableOptions options_;
+  std::list<HostTable> hosts_;  // least recently seen first
+  std::unordered_map<std::string, std::list<HostTable>::iterator> by_host_;
+};
+
+// The ProcessRecord an event describes (without storing it): what Observe()
+// would record, and what AppendAncestry() starts from.
+ProcessRecord ProcessRecordOf(const Event& event);
+
+// One "Process" entity for `record` at `depth` (0 = the process itself).
+Entity ProcessEntity(const ProcessRecord& record, size_t depth);
+
+}  // namespace loghunt

@@ -1,0 +1,186 @@
+// ProcessTable over the Security-Datasets process-creation sample: the
+// ancestry chain the table gives a Sysmon 1 process equals the chain the test
+// walks itself in the raw JSON (ParentProcessGuid -> ProcessGuid), and the
+// ancestry detector attaches the parent the raw events name to alerts.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "detectors/context/ancestry_detector.h"
+#include "detectors/context/process_table.h"
+#include "parsers/parser.h"
+#include "tests/parsers/syslog_test_util.h"
+
+namespace loghunt {
+namespace {
+
+constexpr const char* kCorpus = "windows/security_datasets_process_creation.jsonl";
+
+struct RawProcess {
+  std::string host, guid, parent_guid, image, command_line;
+  int64_t pid = -1;
+  size_t line = 0;
+};
+
+// Sysmon 1 events of the corpus, keyed by host + ProcessGuid.
+std::map<std::pair<std::string, std::string>, RawProcess> RawSysmonProcesses(
+    const std::vector<std::string>& lines) {
+  std::map<std::pair<std::string, std::string>, RawProcess> out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    auto j = nlohmann::json::parse(lines[i], nullptr, false);
+    if (j.is_discarded() || j.value("EventID", 0) != 1 || !j.contains("ProcessGuid")) continue;
+    RawProcess p;
+    p.host = j.value("Hostname", "");
+    p.guid = j.value("ProcessGuid", "");
+    p.parent_guid = j.value("ParentProcessGuid", "");
+    p.image = j.value("Image", "");
+    p.command_line = j.value("CommandLine", "");
+    p.pid = std::stoll(j.value("ProcessId", "-1"));
+    p.line = i + 1;
+    out[{p.host, p.guid}] = p;
+  }
+  return out;
+}
+
+class Feeder : public EventHandler {
+ public:
+  explicit Feeder(Detector* d) : d_(d) {}
+  void OnEvent(const Event& e) override {
+    if (!e.Extra("ProcessGuid").empty()) host_of[std::string(e.Extra("ProcessGuid"))] = e.host;
+    std::vector<Alert> alerts;
+    if (e.kind == EventKind::kProcessStart) {
+      alerts.push_back(MakeAlert(e, RuleRef{"test.process", "process", Severity::kLow, {}}, "k"));
+    }
+    d_->Inspect(e, alerts);
+    for (auto& a : alerts) out.push_back(std::move(a));
+  }
+  void OnError(ParseError, std::string_view, const SourcePosition&) override {}
+  std::vector<Alert> out;
+  // The host the parser gives each process (some samples carry both a
+  // collector "host" and the event's "Hostname"; the table is keyed by the
+  // parser's choice).
+  std::map<std::string, std::string> host_of;
+
+ private:
+  Detector* d_;
+};
+
+std::string Prop(const Entity& e, std::string_view key) {
+  for (const auto& [k, v] : e.properties) {
+    if (k == key) return v;
+  }
+  return "";
+}
+
+TEST(ProcessTableCorpus, SysmonChainsEqualTheParentChainsOfTheRawEvents) {
+  auto lines = testing::ReadLines(kCorpus);
+  ASSERT_FALSE(lines.empty());
+  auto raw = RawSysmonProcesses(lines);
+  ASSERT_FALSE(raw.empty());
+
+  ProcessAncestryDetector detector(ProcessTableOptions{.max_depth = 16});
+  Feeder feeder(&detector);
+  auto parser = MakeParser(Stream::kWinevent, ParserOptions{});
+  int64_t n = 0;
+  for (const auto& l : lines) parser->Parse(l, {"corpus", -1, ++n}, feeder);
+  const ProcessTable& table = detector.table();
+
+  size_t checked = 0, longest = 0;
+  for (const auto& [key, child] : raw) {
+    // The chain in the raw events, by guid.
+    std::vector<const RawProcess*> want;
+    for (auto it = raw.find({child.host, child.parent_guid}); it != raw.end() && want.size() < 16;
+         it = raw.find({child.host, it->second.parent_guid})) {
+      if (std::find(want.begin(), want.end(), &it->second) != want.end()) break;
+      want.push_back(&it->second);
+    }
+    const ProcessRecord* rec = table.Find(feeder.host_of[child.guid], child.pid, child.guid);
+    ASSERT_NE(rec, nullptr) << "line " << child.line;
+    auto got = table.Ancestors(*rec, 16);
+    ASSERT_EQ(got.size(), want.size()) << "line " << child.line;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i]->pid, want[i]->pid) << "line " << child.line << " depth " << i + 1;
+      EXPECT_EQ(got[i]->guid, want[i]->guid);
+      EXPECT_EQ(got[i]->executable, want[i]->image);
+      EXPECT_EQ(got[i]->command_line, want[i]->command_line);
+    }
+    checked += !want.empty();
+    longest = std::max(longest, want.size());
+  }
+  EXPECT_GT(checked, 100u);
+  EXPECT_GE(longest, 3u);
+  RecordProperty("children_checked", static_cast<int>(checked));
+  RecordProperty("longest_chain", static_cast<int>(longest));
+}
+
+TEST(ProcessTableCorpus, AlertsCarryTheParentOfTheRawEventWhenItCameFirst) {
+  auto lines = testing::ReadLines(kCorpus);
+  auto raw = RawSysmonProcesses(lines);
+  ProcessAncestryDetector detector;
+  Feeder feeder(&detector);
+  auto parser = MakeParser(Stream::kWinevent, ParserOptions{});
+  int64_t n = 0;
+  for (const auto& l : lines) parser->Parse(l, {"corpus", -1, ++n}, feeder);
+  size_t checked = 0;
+  for (const Alert& a : feeder.out) {
+    // The Sysmon child of this alert and its raw parent, if that parent's line came earlier.
+    auto pos = static_cast<size_t>(a.position.offset);
+    auto j = nlohmann::json::parse(lines[pos - 1], nullptr, false);
+    if (j.value("EventID", 0) != 1) continue;
+    auto parent = raw.find({j.value("Hostname", ""), j.value("ParentProcessGuid", "")});
+    if (parent == raw.end() || parent->second.line >= pos) continue;
+    const Entity* first = nullptr;
+    for (const Entity& e : a.entities) {
+      if (e.type == "Process" && Prop(e, "AncestryDepth") == "1") first = &e;
+    }
+    ASSERT_NE(first, nullptr) << "line " << pos;
+    EXPECT_EQ(Prop(*first, "ProcessId"), std::to_string(parent->second.pid)) << "line " << pos;
+    EXPECT_EQ(Prop(*first, "ImageFile"), parent->second.image) << "line " << pos;
+    EXPECT_EQ(Prop(*first, "ProcessGuid"), parent->second.guid);
+    ++checked;
+  }
+  EXPECT_GT(checked, 100u);
+}
+
+Event Start(std::string_view host, int64_t pid, int64_t ppid, std::string_view image, int64_t t) {
+  Event e;
+  e.kind = EventKind::kProcessStart;
+  e.host = host;
+  e.process.pid = pid;
+  e.process.ppid = ppid;
+  e.process.executable = image;
+  e.timestamp_ns = t;
+  return e;
+}
+
+TEST(ProcessTable, BoundsForgetTheOldestProcessAndTheLeastRecentHost) {
+  ProcessTable t(ProcessTableOptions{.max_hosts = 2, .max_processes_per_host = 2});
+  t.Observe(Start("a", 1, 0, "init", 1));
+  t.Observe(Start("a", 2, 1, "sh", 2));
+  t.Observe(Start("a", 3, 2, "ls", 3));
+  EXPECT_EQ(t.Find("a", 1), nullptr);
+  ASSERT_NE(t.Find("a", 3), nullptr);
+  EXPECT_EQ(t.Ancestors(*t.Find("a", 3), 8).size(), 1u);
+  t.Observe(Start("b", 1, 0, "init", 1));
+  t.Observe(Start("a", 4, 2, "ps", 4));  // a is now the most recent host
+  t.Observe(Start("c", 1, 0, "init", 1));
+  EXPECT_EQ(t.Find("b", 1), nullptr);
+  EXPECT_NE(t.Find("a", 4), nullptr);
+  EXPECT_EQ(t.host_count(), 2u);
+}
+
+TEST(ProcessTable, AReusedPidStartedAfterTheChildIsNotItsParent) {
+  ProcessTable t;
+  t.Observe(Start("h", 10, 1, "child", 100));
+  t.Observe(Start("h", 1, 0, "late", 200));  // pid 1 reused after the child started
+  EXPECT_TRUE(t.Ancestors(*t.Find("h", 10), 8).empty());
+  t.Observe(Start("h", 11, 1, "child2", 300));
+  auto chain = t.Ancestors(*t.Find("h", 11), 8);
+  ASSERT_EQ(chain.size(), 1u);
+  EXPECT_EQ(chain[0]->executable, "late");
+  EXPECT_EQ(t.Children(*t.Find("h", 1)).size(), 1u);
+}
+
+}  // namespace
+}  // namespace loghunt
