@@ -209,8 +209,67 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
   }
 }
 
+// detectors.intel and detectors.ancestry (docs/intel.md, docs/context.md).
+void ReadIntel(ConfigReader& r, const YAML::Node& n, Config* c) {
+  if (YAML::Node in = n["intel"]) {
+    const std::string p = "detectors.intel";
+    if (r.Map(in, p, {"enabled", "scan_text", "feeds"})) {
+      r.Bool(in, p, "enabled", &c->intel.enabled);
+      r.Bool(in, p, "scan_text", &c->intel.scan_text);
+      YAML::Node feeds = in["feeds"];
+      if (feeds && !feeds.IsSequence()) r.Error(feeds, p + ".feeds", "expected a list of feeds");
+      for (size_t i = 0; feeds && feeds.IsSequence() && i < feeds.size(); ++i) {
+        const std::string fp = p + ".feeds[" + std::to_string(i) + "]";
+        const YAML::Node f = feeds[i];
+        if (!r.Map(f, fp, {"name", "path", "format", "type", "columns", "header", "confidence"})) continue;
+        FeedConfig feed;
+        r.String(f, fp, "name", &feed.name);
+        r.String(f, fp, "path", &feed.path);
+        std::string format = "list";
+        r.String(f, fp, "format", &format);
+        if (!ParseFeedFormat(format, &feed.format)) {
+          r.Error(f["format"], fp + ".format", "unknown format '" + format + "' (list, csv, stix, misp)");
+        }
+        r.String(f, fp, "type", &feed.type);
+        if (feed.type != "auto" && !ParseIndicatorType(feed.type)) {
+          r.Error(f["type"], fp + ".type",
+                  "unknown indicator type '" + feed.type + "' (auto, ip, network, domain, url, hash)");
+        }
+        r.Bool(f, fp, "header", &feed.csv_header);
+        r.Integer(f, fp, "confidence", &feed.confidence, 0, 100);
+        if (YAML::Node cols = f["columns"]) {
+          const std::string cp = fp + ".columns";
+          if (r.Map(cols, cp, {"value", "type", "description", "confidence", "expires"})) {
+            r.String(cols, cp, "value", &feed.columns.value);
+            r.String(cols, cp, "type", &feed.columns.type);
+            r.String(cols, cp, "description", &feed.columns.description);
+            r.String(cols, cp, "confidence", &feed.columns.confidence);
+            r.String(cols, cp, "expires", &feed.columns.expires);
+          }
+        }
+        if (feed.name.empty()) r.Error(f, fp + ".name", "required");
+        if (feed.path.empty()) r.Error(f, fp + ".path", "required");
+        c->intel.feeds.push_back(std::move(feed));
+      }
+      if (c->intel.enabled && c->intel.feeds.empty()) r.Error(in, p + ".feeds", "required when enabled");
+    }
+  }
+  if (YAML::Node an = n["ancestry"]) {
+    const std::string p = "detectors.ancestry";
+    ProcessTableOptions& t = c->ancestry.table;
+    if (r.Map(an, p, {"enabled", "max_depth", "max_hosts", "max_processes_per_host"})) {
+      r.Bool(an, p, "enabled", &c->ancestry.enabled);
+      r.Integer(an, p, "max_depth", &t.max_depth, 1, 64);
+      r.Integer(an, p, "max_hosts", &t.max_hosts, 1, 10'000'000);
+      r.Integer(an, p, "max_processes_per_host", &t.max_processes_per_host, 1, 100'000'000);
+    }
+  }
+}
+
 void ReadDetectors(ConfigReader& r, const YAML::Node& n, Config* c) {
-  if (!r.Map(n, "detectors", {"sigma", "command_burst", "risky_sudo_session", "risky_command", "cluster", "ioc"})) return;
+  if (!r.Map(n, "detectors", {"sigma", "command_burst", "risky_sudo_session", "risky_command", "cluster", "ioc",
+                             "intel", "ancestry"})) return;
+  ReadIntel(r, n, c);
   if (YAML::Node io = n["ioc"]) {
     const std::string p = "detectors.ioc";
     if (r.Map(io, p, {"enabled", "drop_ip_classes", "max_decode_depth", "decode_byte_budget"})) {

@@ -15,6 +15,8 @@
 
 #include "core/event.h"
 #include "detectors/cluster/rare_pattern.h"
+#include "detectors/context/process_table.h"
+#include "detectors/intel/intel_feeds.h"
 #include "parsers/parser.h"
 #include "sinks/http_sink.h"
 #include "sinks/sink.h"
@@ -90,6 +92,20 @@ struct IocConfig {
   size_t decode_byte_budget = 1 << 20;  // decoded bytes per event
 };
 
+// detectors.intel: threat-intel feeds matched against every event (docs/intel.md).
+struct IntelConfig {
+  bool enabled = false;
+  bool scan_text = true;         // also look up IoCs extracted from command lines and messages
+  std::vector<FeedConfig> feeds;  // paths relative to the config file's folder
+};
+
+// detectors.ancestry: the process table that gives alerts their parent chain
+// (docs/context.md).
+struct AncestryConfig {
+  bool enabled = false;
+  ProcessTableOptions table;
+};
+
 struct Config {
   std::string source;  // file the config came from ("" for the built-in default)
   ParserOptions parser;
@@ -100,6 +116,8 @@ struct Config {
   MsticpySudoConfig command_burst;       // detectors.command_burst
   MsticpySudoConfig risky_sudo_session;  // detectors.risky_sudo_session
   IocConfig ioc;
+  IntelConfig intel;
+  AncestryConfig ancestry;
   // `detectors.cluster`: rare command-line patterns per host (off by default).
   ClusterDetectorConfig cluster;
   std::vector<SinkConfig> sinks;  // empty -> one stdout JSON sink

@@ -7,6 +7,7 @@
 #include "daemon/cluster_command.h"
 #include "daemon/commands.h"
 #include "daemon/ioc_command.h"
+#include "daemon/tree_command.h"
 #include "daemon/rules_command.h"
 
 #ifndef LOGHUNT_VERSION
@@ -76,7 +77,18 @@ int main(int argc, char** argv) {
   ioc->add_flag("!--no-decode", ioc_options.decode, "Extract from the plain text only");
   ioc->add_flag("!--no-defang", ioc_options.defanged, "Ignore defanged spellings (hxxp, [.])");
 
+  loghunt::TreeCommandOptions tree_options;
+  auto* tree = app.add_subcommand("tree", "Print the process tree around a process of a replayed file (docs/context.md)");
+  tree->add_option("--stream", tree_options.stream, "auditd, syslog or winevent")->required();
+  tree->add_option("--host", tree_options.host, "Host name as the parser reports it")->required();
+  tree->add_option("--pid", tree_options.pid, "Process id")->required();
+  tree->add_option("--guid", tree_options.guid, "Sysmon ProcessGuid, when the pid was reused");
+  tree->add_option("--depth", tree_options.ancestor_depth, "Ancestors shown")->capture_default_str()->check(CLI::Range(1, 64));
+  tree->add_option("--child-depth", tree_options.child_depth, "Descendant levels shown")->capture_default_str()->check(CLI::Range(0, 64));
+  tree->add_option("input", tree_options.input, "Input file, or - for stdin")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+  if (*tree) return loghunt::RunTree(tree_options);
   if (*ioc) return loghunt::RunIoc(ioc_options);
   if (*decode) return loghunt::RunDecode(ioc_options);
   if (*rules_check) return loghunt::RunRulesCheck(rules_check_options);

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include <filesystem>
+#include <mutex>
 
 #include "core/serialize.h"
 #include "daemon/metrics.h"
@@ -13,6 +14,8 @@
 #include "detectors/rules/msticpy_sudo.h"
 #include "detectors/rules/sigma_detector.h"
 #include "detectors/cluster/rare_pattern.h"
+#include "detectors/context/ancestry_detector.h"
+#include "detectors/intel/intel_detector.h"
 
 namespace loghunt {
 
@@ -82,6 +85,36 @@ static std::unique_ptr<Detector> MakeSigmaDetector(const SigmaConfig& sigma,
   return std::make_unique<SigmaDetector>(std::move(handle));
 }
 
+// The indicator store of `intel`, loaded once per process and shared
+// read-only by the workers; a feed that fails to load is logged and skipped.
+static std::shared_ptr<const IndicatorStore> SharedIntelStore(const IntelConfig& intel,
+                                                              const std::string& config_source) {
+  static std::mutex mu;
+  static std::string loaded_key;
+  static std::shared_ptr<const IndicatorStore> loaded;
+  std::filesystem::path dir =
+      config_source.empty() ? std::filesystem::path() : std::filesystem::path(config_source).parent_path();
+  std::string key = config_source;
+  for (const FeedConfig& f : intel.feeds) key += "\n" + f.name + "=" + f.path;
+  std::lock_guard<std::mutex> lock(mu);
+  if (loaded != nullptr && key == loaded_key) return loaded;
+  auto store = std::make_shared<IndicatorStore>();
+  for (FeedConfig feed : intel.feeds) {
+    if (std::filesystem::path(feed.path).is_relative()) feed.path = (dir / feed.path).string();
+    FeedLoadReport report;
+    std::string error;
+    if (!LoadFeed(feed, store.get(), &report, &error)) {
+      spdlog::error("detectors.intel: feed {}: {}", feed.name, error);
+      continue;
+    }
+    spdlog::info("detectors.intel: feed {}: {} indicators loaded, {} skipped", feed.name,
+                 report.loaded, report.skipped);
+  }
+  loaded = std::move(store);
+  loaded_key = key;
+  return loaded;
+}
+
 std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
   std::vector<std::unique_ptr<Detector>> detectors;
   if (config.risky_command_enabled) detectors.push_back(std::make_unique<RiskyCommandDetector>());
@@ -111,6 +144,14 @@ std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
       spdlog::warn("detectors.cluster: {}", cluster->snapshot_error());
     }
     detectors.push_back(std::move(cluster));
+  }
+  if (config.intel.enabled) {
+    detectors.push_back(std::make_unique<IntelDetector>(
+        SharedIntelStore(config.intel, config.source), IntelDetectorOptions{config.intel.scan_text}));
+  }
+  // Last: it annotates the alerts the detectors before it raised.
+  if (config.ancestry.enabled) {
+    detectors.push_back(std::make_unique<ProcessAncestryDetector>(config.ancestry.table));
   }
   return detectors;
 }

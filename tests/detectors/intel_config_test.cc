@@ -1,0 +1,73 @@
+// detectors.intel / detectors.ancestry in the YAML config: valid sections
+// build the detectors (intel before ancestry, ancestry last), bad values are
+// reported as FILE:LINE: key: problem.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "daemon/config.h"
+#include "daemon/pipeline.h"
+
+namespace loghunt {
+namespace {
+
+TEST(IntelConfig, FeedsLoadRelativeToTheConfigAndDetectorsRunInOrder) {
+  auto dir = std::filesystem::temp_directory_path() / ("intel_config_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "bad-ips.txt") << "# attackers\n203.0.113.7\n";
+  std::ofstream(dir / "loghunt.yaml") << "detectors:\n"
+                                         "  intel:\n"
+                                         "    enabled: true\n"
+                                         "    feeds:\n"
+                                         "      - {name: local, path: bad-ips.txt, format: list, type: ip, confidence: 90}\n"
+                                         "  ancestry:\n"
+                                         "    enabled: true\n"
+                                         "    max_depth: 4\n";
+  Config config;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(LoadConfig((dir / "loghunt.yaml").string(), &config, &errors)) << errors[0];
+  ASSERT_EQ(config.intel.feeds.size(), 1u);
+  EXPECT_EQ(config.intel.feeds[0].confidence, 90);
+  EXPECT_EQ(config.ancestry.table.max_depth, 4u);
+  auto detectors = MakeDetectors(config);
+  ASSERT_GE(detectors.size(), 2u);
+  EXPECT_EQ(detectors.back()->name(), "ancestry");
+  EXPECT_EQ(detectors[detectors.size() - 2]->name(), "intel");
+
+  Event e;
+  e.kind = EventKind::kNetwork;
+  e.host = "h";
+  e.timestamp_ns = 1;
+  e.network.destination_ip = "203.0.113.7";
+  std::vector<Alert> alerts;
+  detectors[detectors.size() - 2]->Inspect(e, alerts);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].rule.id, "loghunt.intel.match");
+  EXPECT_EQ(alerts[0].rule.severity, Severity::kHigh);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(IntelConfig, BadFeedValuesAreReportedWithTheirLine) {
+  Config config;
+  std::vector<std::string> errors;
+  EXPECT_FALSE(LoadConfigText("detectors:\n"
+                              "  intel:\n"
+                              "    enabled: true\n"
+                              "    feeds:\n"
+                              "      - name: x\n"
+                              "        path: f\n"
+                              "        format: yara\n"
+                              "        confidence: 101\n",
+                              "t.yaml", &config, &errors));
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0], "t.yaml:7: detectors.intel.feeds[0].format: unknown format 'yara' (list, csv, stix, misp)");
+  EXPECT_EQ(errors[1], "t.yaml:8: detectors.intel.feeds[0].confidence: must be between 0 and 100");
+  errors.clear();
+  EXPECT_FALSE(LoadConfigText("detectors:\n  intel:\n    enabled: true\n", "t.yaml", &config, &errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "t.yaml:3: detectors.intel.feeds: required when enabled");
+}
+
+}  // namespace
+}  // namespace loghunt
