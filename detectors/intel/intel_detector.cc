@@ -112,7 +112,11 @@ void IntelDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
   if (!event.process.command_line.empty()) {
     extractor_.Extract(event.process.command_line, arena_, &iocs_);
   }
-  if (!event.message.empty()) extractor_.Extract(event.message, arena_, &iocs_);
+  // A Windows event's message is the rendering of its fields, already looked
+  // up above; scanning it would double the cost for nothing.
+  if (!event.message.empty() && event.stream != Stream::kWinevent) {
+    extractor_.Extract(event.message, arena_, &iocs_);
+  }
   for (const Ioc& ioc : iocs_) {
     switch (ioc.type) {
       case IocType::kIpv4:

@@ -6,7 +6,8 @@
 // What is looked up: network source/destination IPs, the logon source IP,
 // DNS query names, process hashes (extras process.hash.*), and, when
 // `scan_text` is set, the IoCs the IocExtractor finds in the command line and
-// the message (ipv4/ipv6, dns, url, md5/sha1/sha256/sha512). Expiry is judged
+// the message (ipv4/ipv6, dns, url, md5/sha1/sha256/sha512; not in Windows
+// messages, which only render the event's fields). Expiry is judged
 // at the event's time (the wall clock when the event has none), so a replay
 // gives the same alerts as the live stream did.
 //
