@@ -47,7 +47,6 @@ class Feeder : public EventHandler {
  public:
   explicit Feeder(Detector* d) : d_(d) {}
   void OnEvent(const Event& e) override {
-    if (!e.Extra("ProcessGuid").empty()) host_of[std::string(e.Extra("ProcessGuid"))] = e.host;
     std::vector<Alert> alerts;
     if (e.kind == EventKind::kProcessStart) {
       alerts.push_back(MakeAlert(e, RuleRef{"test.process", "process", Severity::kLow, {}}, "k"));
@@ -57,10 +56,6 @@ class Feeder : public EventHandler {
   }
   void OnError(ParseError, std::string_view, const SourcePosition&) override {}
   std::vector<Alert> out;
-  // The host the parser gives each process (some samples carry both a
-  // collector "host" and the event's "Hostname"; the table is keyed by the
-  // parser's choice).
-  std::map<std::string, std::string> host_of;
 
  private:
   Detector* d_;
@@ -95,7 +90,7 @@ TEST(ProcessTableCorpus, SysmonChainsEqualTheParentChainsOfTheRawEvents) {
       if (std::find(want.begin(), want.end(), &it->second) != want.end()) break;
       want.push_back(&it->second);
     }
-    const ProcessRecord* rec = table.Find(feeder.host_of[child.guid], child.pid, child.guid);
+    const ProcessRecord* rec = table.Find(child.host, child.pid, child.guid);
     ASSERT_NE(rec, nullptr) << "line " << child.line;
     auto got = table.Ancestors(*rec, 16);
     ASSERT_EQ(got.size(), want.size()) << "line " << child.line;
