@@ -18,8 +18,8 @@
 
 #include "daemon/config.h"
 #include "daemon/pipeline.h"
-#include "detectors/intel/intel_detector.h"
 #include "detectors/intel/indicator_store.h"
+#include "detectors/intel/intel_detector.h"
 #include "parsers/parser.h"
 
 namespace loghunt {
@@ -49,23 +49,39 @@ struct Fixture {
     uint16_t feed = store->AddFeed("bench");
     for (size_t i = 0; i < kIndicators; ++i) {
       switch (i % 20) {
-        case 0: case 1: case 2: case 3: case 4: case 5: case 6: case 7: {
+        case 0:
+        case 1:
+        case 2:
+        case 3:
+        case 4:
+        case 5:
+        case 6:
+        case 7: {
           std::string ip = Ip(static_cast<uint32_t>(rng()));
           if (ips.size() < 10000) ips.push_back(ip);
           store->Add(IndicatorType::kIp, ip, feed, 70, "bench ip", 0);
           break;
         }
-        case 8: case 9:
-          store->Add(IndicatorType::kNetwork, Ip(static_cast<uint32_t>(rng()) & 0xFFFFFF00u) + "/24",
-                     feed, 50, "bench net", 0);
+        case 8:
+        case 9:
+          store->Add(IndicatorType::kNetwork,
+                     Ip(static_cast<uint32_t>(rng()) & 0xFFFFFF00u) + "/24", feed, 50, "bench net",
+                     0);
           break;
-        case 10: case 11: case 12: case 13: case 14: case 15: {
+        case 10:
+        case 11:
+        case 12:
+        case 13:
+        case 14:
+        case 15: {
           std::string d = Hex(rng, 10) + ".example" + std::to_string(i % 97) + ".com";
           if (domains.size() < 10000) domains.push_back("www." + d);
           store->Add(IndicatorType::kDomain, d, feed, 60, "bench domain", 0);
           break;
         }
-        case 16: case 17: case 18: {
+        case 16:
+        case 17:
+        case 18: {
           std::string h = Hex(rng, 64);
           if (hashes.size() < 10000) hashes.push_back(h);
           store->Add(IndicatorType::kHash, h, feed, 90, "bench hash", 0);
@@ -118,12 +134,14 @@ void BM_MatchDomain_ParentWalk(benchmark::State& state) {
 void BM_MatchHash_Hit(benchmark::State& state) {
   const auto& f = Get();
   size_t i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(f.store->MatchHash(f.hashes[i++ % f.hashes.size()], 1));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(f.store->MatchHash(f.hashes[i++ % f.hashes.size()], 1));
   state.SetItemsProcessed(state.iterations());
 }
 
 std::vector<std::string> CorpusLines() {
-  std::ifstream in(std::string(LOGHUNT_CORPORA) + "/windows/security_datasets_process_creation.jsonl");
+  std::ifstream in(std::string(LOGHUNT_CORPORA) +
+                   "/windows/security_datasets_process_creation.jsonl");
   std::vector<std::string> lines;
   std::string l;
   while (std::getline(in, l)) lines.push_back(l);

@@ -254,6 +254,17 @@ void ReadIntel(ConfigReader& r, const YAML::Node& n, Config* c) {
       if (c->intel.enabled && c->intel.feeds.empty()) r.Error(in, p + ".feeds", "required when enabled");
     }
   }
+  if (YAML::Node geo = n["geoip"]) {
+    const std::string p = "detectors.geoip";
+    if (r.Map(geo, p, {"enabled", "city_db", "asn_db"})) {
+      r.Bool(geo, p, "enabled", &c->geoip.enabled);
+      r.String(geo, p, "city_db", &c->geoip.city_db);
+      r.String(geo, p, "asn_db", &c->geoip.asn_db);
+      if (c->geoip.enabled && c->geoip.city_db.empty() && c->geoip.asn_db.empty()) {
+        r.Error(geo, p, "city_db or asn_db required when enabled");
+      }
+    }
+  }
   if (YAML::Node an = n["ancestry"]) {
     const std::string p = "detectors.ancestry";
     ProcessTableOptions& t = c->ancestry.table;
@@ -268,7 +279,7 @@ void ReadIntel(ConfigReader& r, const YAML::Node& n, Config* c) {
 
 void ReadDetectors(ConfigReader& r, const YAML::Node& n, Config* c) {
   if (!r.Map(n, "detectors", {"sigma", "command_burst", "risky_sudo_session", "risky_command", "cluster", "ioc",
-                             "intel", "ancestry"})) return;
+                             "intel", "ancestry", "geoip"})) return;
   ReadIntel(r, n, c);
   if (YAML::Node io = n["ioc"]) {
     const std::string p = "detectors.ioc";

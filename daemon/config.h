@@ -101,6 +101,14 @@ struct IntelConfig {
 
 // detectors.ancestry: the process table that gives alerts their parent chain
 // (docs/context.md).
+// detectors.geoip: country/city/ASN on public IpAddress entities of alerts
+// (docs/intel.md); MaxMind DB files, none shipped.
+struct GeoIpConfig {
+  bool enabled = false;
+  std::string city_db;  // GeoLite2/GeoIP2 City or Country; relative to the config file's folder
+  std::string asn_db;   // GeoLite2/GeoIP2 ASN
+};
+
 struct AncestryConfig {
   bool enabled = false;
   ProcessTableOptions table;
@@ -118,6 +126,7 @@ struct Config {
   IocConfig ioc;
   IntelConfig intel;
   AncestryConfig ancestry;
+  GeoIpConfig geoip;
   // `detectors.cluster`: rare command-line patterns per host (off by default).
   ClusterDetectorConfig cluster;
   std::vector<SinkConfig> sinks;  // empty -> one stdout JSON sink

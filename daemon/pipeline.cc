@@ -15,6 +15,7 @@
 #include "detectors/rules/sigma_detector.h"
 #include "detectors/cluster/rare_pattern.h"
 #include "detectors/context/ancestry_detector.h"
+#include "detectors/intel/geoip.h"
 #include "detectors/intel/intel_detector.h"
 
 namespace loghunt {
@@ -115,6 +116,31 @@ static std::shared_ptr<const IndicatorStore> SharedIntelStore(const IntelConfig&
   return loaded;
 }
 
+// The GeoIP databases, opened once per process; nullptr (logged) when a
+// file cannot be opened, so the other detectors still run.
+static std::shared_ptr<const GeoIpDatabases> SharedGeoIp(const GeoIpConfig& geoip,
+                                                         const std::string& config_source) {
+  static std::mutex mu;
+  static std::string opened_key;
+  static std::shared_ptr<const GeoIpDatabases> opened;
+  std::filesystem::path dir =
+      config_source.empty() ? std::filesystem::path() : std::filesystem::path(config_source).parent_path();
+  auto resolve = [&](const std::string& p) {
+    return p.empty() || std::filesystem::path(p).is_absolute() ? p : (dir / p).string();
+  };
+  const std::string city = resolve(geoip.city_db), asn = resolve(geoip.asn_db);
+  std::lock_guard<std::mutex> lock(mu);
+  if (opened != nullptr && opened_key == city + "\n" + asn) return opened;
+  std::string error;
+  opened = GeoIpDatabases::Open(city, asn, &error);
+  if (opened == nullptr) {
+    spdlog::error("detectors.geoip: {}", error);
+    return nullptr;
+  }
+  opened_key = city + "\n" + asn;
+  return opened;
+}
+
 std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
   std::vector<std::unique_ptr<Detector>> detectors;
   if (config.risky_command_enabled) detectors.push_back(std::make_unique<RiskyCommandDetector>());
@@ -149,7 +175,12 @@ std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
     detectors.push_back(std::make_unique<IntelDetector>(
         SharedIntelStore(config.intel, config.source), IntelDetectorOptions{config.intel.scan_text}));
   }
-  // Last: it annotates the alerts the detectors before it raised.
+  // Last: these annotate the alerts the detectors before them raised.
+  if (config.geoip.enabled) {
+    if (auto db = SharedGeoIp(config.geoip, config.source)) {
+      detectors.push_back(std::make_unique<GeoIpEnricher>(std::move(db)));
+    }
+  }
   if (config.ancestry.enabled) {
     detectors.push_back(std::make_unique<ProcessAncestryDetector>(config.ancestry.table));
   }

@@ -43,7 +43,8 @@ void PrintChildren(const ProcessTable& table, const ProcessRecord& r, int indent
 int RunTree(const TreeCommandOptions& options) {
   Stream stream;
   if (!ParseStreamName(options.stream, &stream)) {
-    std::fprintf(stderr, "tree: unknown stream '%s' (auditd, syslog, winevent)\n", options.stream.c_str());
+    std::fprintf(stderr, "tree: unknown stream '%s' (auditd, syslog, winevent)\n",
+                 options.stream.c_str());
     return 2;
   }
   FILE* in = options.input == "-" ? stdin : std::fopen(options.input.c_str(), "rb");
@@ -52,7 +53,8 @@ int RunTree(const TreeCommandOptions& options) {
     return 1;
   }
   // A replay is finite: keep every process of every host.
-  ProcessTable table(ProcessTableOptions{.max_hosts = SIZE_MAX, .max_processes_per_host = SIZE_MAX,
+  ProcessTable table(ProcessTableOptions{.max_hosts = SIZE_MAX,
+                                         .max_processes_per_host = SIZE_MAX,
                                          .max_depth = static_cast<size_t>(options.ancestor_depth)});
   TableFeeder feeder(&table);
   auto parser = MakeParser(stream, ParserOptions{});

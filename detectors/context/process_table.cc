@@ -104,7 +104,8 @@ const ProcessRecord* ProcessTable::Parent(const HostTable& t, const ProcessRecor
   if (p == t.by_pid.end()) return nullptr;
   const ProcessRecord& parent = *p->second;
   // A pid reused after the child started is not its parent.
-  if (parent.start_ns != 0 && child.start_ns != 0 && parent.start_ns > child.start_ns) return nullptr;
+  if (parent.start_ns != 0 && child.start_ns != 0 && parent.start_ns > child.start_ns)
+    return nullptr;
   return &parent;
 }
 

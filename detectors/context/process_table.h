@@ -48,7 +48,7 @@ struct ProcessRecord {
   std::string executable;
   std::string command_line;
   std::string user;
-  int64_t start_ns = 0;  // 0 = unknown
+  int64_t start_ns = 0;           // 0 = unknown
   bool from_child_event = false;  // synthesized from a child's parent_* fields
 };
 

@@ -62,7 +62,8 @@ std::shared_ptr<const GeoIpDatabases> GeoIpDatabases::Open(const std::string& ci
                                                            const std::string& asn_path,
                                                            std::string* error) {
   std::shared_ptr<GeoIpDatabases> db(new GeoIpDatabases);
-  if (!OpenOne(city_path, &db->city_, error) || !OpenOne(asn_path, &db->asn_, error)) return nullptr;
+  if (!OpenOne(city_path, &db->city_, error) || !OpenOne(asn_path, &db->asn_, error))
+    return nullptr;
   return db;
 }
 
@@ -130,7 +131,8 @@ void GeoIpEnricher::Enrich(Entity* entity) const {
 
 void GeoIpEnricher::Inspect(const Event& event, std::vector<Alert>& alerts) {
   for (Alert& alert : alerts) {
-    if (alert.position.offset != event.position.offset || alert.position.topic != event.position.topic) {
+    if (alert.position.offset != event.position.offset ||
+        alert.position.topic != event.position.topic) {
       continue;
     }
     for (Entity& e : alert.entities) Enrich(&e);

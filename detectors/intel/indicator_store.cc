@@ -52,11 +52,16 @@ void Mask(std::array<uint8_t, 16>* k, int len) {
 
 std::string_view IndicatorTypeName(IndicatorType type) {
   switch (type) {
-    case IndicatorType::kIp: return "ip";
-    case IndicatorType::kNetwork: return "network";
-    case IndicatorType::kDomain: return "domain";
-    case IndicatorType::kUrl: return "url";
-    case IndicatorType::kHash: return "hash";
+    case IndicatorType::kIp:
+      return "ip";
+    case IndicatorType::kNetwork:
+      return "network";
+    case IndicatorType::kDomain:
+      return "domain";
+    case IndicatorType::kUrl:
+      return "url";
+    case IndicatorType::kHash:
+      return "hash";
   }
   return "ip";
 }
@@ -94,9 +99,9 @@ std::optional<IndicatorType> GuessIndicatorType(std::string_view value) {
   value = Trim(value);
   if (value.empty()) return std::nullopt;
   if (ParseIpBytes(value)) return IndicatorType::kIp;
-  if (size_t slash = value.find('/');
-      slash != std::string_view::npos && value.find("://") == std::string_view::npos &&
-      ParseIpBytes(value.substr(0, slash))) {
+  if (size_t slash = value.find('/'); slash != std::string_view::npos &&
+                                      value.find("://") == std::string_view::npos &&
+                                      ParseIpBytes(value.substr(0, slash))) {
     return IndicatorType::kNetwork;
   }
   if (IsHashLength(value.size()) && IsHexString(value)) return IndicatorType::kHash;

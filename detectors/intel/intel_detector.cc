@@ -20,10 +20,14 @@ Entity ObservableEntity(std::string_view type, std::string_view value) {
 
 std::string_view HashTypeOfLength(size_t n) {
   switch (n) {
-    case 32: return "md5";
-    case 40: return "sha1";
-    case 64: return "sha256";
-    default: return "sha512";
+    case 32:
+      return "md5";
+    case 40:
+      return "sha1";
+    case 64:
+      return "sha256";
+    default:
+      return "sha512";
   }
 }
 
@@ -79,7 +83,8 @@ void IntelDetector::Check(const Event& event, std::string_view observable_type,
              {"IndicatorType", std::string(IndicatorTypeName(hit->type))},
              {"Confidence", std::to_string(hit->confidence)},
              {"Description", hit->description}}};
-  if (hit->expires_ns != 0) ti.properties.emplace_back("ValidUntil", FormatRfc3339(hit->expires_ns));
+  if (hit->expires_ns != 0)
+    ti.properties.emplace_back("ValidUntil", FormatRfc3339(hit->expires_ns));
   alert.entities.push_back(std::move(ti));
   alert.entities.push_back(ObservableEntity(observable_type, value));
   Observable obs;
@@ -95,8 +100,8 @@ void IntelDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
   auto ip_type = [](std::string_view ip) {
     return ip.find(':') != std::string_view::npos ? "ipv6" : "ipv4";
   };
-  for (std::string_view ip : {event.network.source_ip, event.network.destination_ip,
-                              event.logon.source_ip}) {
+  for (std::string_view ip :
+       {event.network.source_ip, event.network.destination_ip, event.logon.source_ip}) {
     if (!ip.empty()) Check(event, ip_type(ip), ip, alerts);
   }
   for (const ExtraField& f : event.extras) {

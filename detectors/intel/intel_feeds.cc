@@ -92,7 +92,8 @@ bool LoadCsv(const FeedConfig& c, std::string_view text, IndicatorStore* store, 
         return true;
       }
     }
-    *error = "csv column '" + spec + "' not found" + (c.csv_header ? " in the header" : " (no header)");
+    *error =
+        "csv column '" + spec + "' not found" + (c.csv_header ? " in the header" : " (no header)");
     return false;
   };
   bool ok = true;
@@ -103,8 +104,8 @@ bool LoadCsv(const FeedConfig& c, std::string_view text, IndicatorStore* store, 
       first = false;
       if (c.csv_header) header = f;
       ok = resolve(c.columns.value, &value_col) && resolve(c.columns.type, &type_col) &&
-           resolve(c.columns.description, &desc_col) &&
-           resolve(c.columns.confidence, &conf_col) && resolve(c.columns.expires, &exp_col);
+           resolve(c.columns.description, &desc_col) && resolve(c.columns.confidence, &conf_col) &&
+           resolve(c.columns.expires, &exp_col);
       if (ok && value_col < 0) {
         *error = "csv: no value column";
         ok = false;
@@ -113,7 +114,7 @@ bool LoadCsv(const FeedConfig& c, std::string_view text, IndicatorStore* store, 
     }
     auto at = [&](int col) -> std::string_view {
       return col >= 0 && static_cast<size_t>(col) < f.size() ? Trim(f[static_cast<size_t>(col)])
-                                                              : std::string_view();
+                                                             : std::string_view();
     };
     std::string_view value = at(value_col);
     std::optional<IndicatorType> type =
@@ -183,7 +184,8 @@ bool SplitStixPattern(std::string_view p, std::vector<std::string_view>* out) {
     while (q2 < rest.size() && rest[q2] != '\'') q2 += rest[q2] == '\\' ? 2 : 1;
     if (q2 >= rest.size()) return false;
     std::string_view cmp = rest.substr(0, q2 + 1);
-    if (cmp.find(" AND ") != std::string_view::npos || cmp.find(" FOLLOWEDBY ") != std::string_view::npos) {
+    if (cmp.find(" AND ") != std::string_view::npos ||
+        cmp.find(" FOLLOWEDBY ") != std::string_view::npos) {
       return false;
     }
     out->push_back(cmp);
@@ -257,7 +259,8 @@ void AddMispAttribute(const FeedConfig& c, const json& a, const std::string& inf
     }
   }
   auto t = MispType(type);
-  if (t && *t == IndicatorType::kIp && value.find('/') != std::string::npos) t = IndicatorType::kNetwork;
+  if (t && *t == IndicatorType::kIp && value.find('/') != std::string::npos)
+    t = IndicatorType::kNetwork;
   std::string desc = info;
   std::string comment = a.value("comment", "");
   if (!comment.empty()) desc += desc.empty() ? comment : " — " + comment;
@@ -290,11 +293,16 @@ bool LoadMisp(const FeedConfig& c, const json& doc, IndicatorStore* store, uint1
 }  // namespace
 
 bool ParseFeedFormat(std::string_view name, FeedFormat* format) {
-  if (name == "list") *format = FeedFormat::kList;
-  else if (name == "csv") *format = FeedFormat::kCsv;
-  else if (name == "stix") *format = FeedFormat::kStix;
-  else if (name == "misp") *format = FeedFormat::kMisp;
-  else return false;
+  if (name == "list")
+    *format = FeedFormat::kList;
+  else if (name == "csv")
+    *format = FeedFormat::kCsv;
+  else if (name == "stix")
+    *format = FeedFormat::kStix;
+  else if (name == "misp")
+    *format = FeedFormat::kMisp;
+  else
+    return false;
   return true;
 }
 
@@ -304,8 +312,10 @@ bool LoadFeedText(const FeedConfig& config, std::string_view text, IndicatorStor
   if (report == nullptr) report = &local;
   const uint16_t feed = store->AddFeed(config.name);
   switch (config.format) {
-    case FeedFormat::kList: return LoadList(config, text, store, feed, report, error);
-    case FeedFormat::kCsv: return LoadCsv(config, text, store, feed, report, error);
+    case FeedFormat::kList:
+      return LoadList(config, text, store, feed, report, error);
+    case FeedFormat::kCsv:
+      return LoadCsv(config, text, store, feed, report, error);
     case FeedFormat::kStix:
     case FeedFormat::kMisp: {
       json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
@@ -315,8 +325,9 @@ bool LoadFeedText(const FeedConfig& config, std::string_view text, IndicatorStor
       }
       // Fields of the wrong JSON type (a number where a string belongs) throw.
       try {
-        return config.format == FeedFormat::kStix ? LoadStix(config, doc, store, feed, report, error)
-                                                  : LoadMisp(config, doc, store, feed, report, error);
+        return config.format == FeedFormat::kStix
+                   ? LoadStix(config, doc, store, feed, report, error)
+                   : LoadMisp(config, doc, store, feed, report, error);
       } catch (const json::exception& e) {
         *error = std::string("unexpected JSON structure: ") + e.what();
         return false;

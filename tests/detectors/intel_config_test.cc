@@ -13,17 +13,19 @@ namespace loghunt {
 namespace {
 
 TEST(IntelConfig, FeedsLoadRelativeToTheConfigAndDetectorsRunInOrder) {
-  auto dir = std::filesystem::temp_directory_path() / ("intel_config_test_" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("intel_config_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "bad-ips.txt") << "# attackers\n203.0.113.7\n";
-  std::ofstream(dir / "loghunt.yaml") << "detectors:\n"
-                                         "  intel:\n"
-                                         "    enabled: true\n"
-                                         "    feeds:\n"
-                                         "      - {name: local, path: bad-ips.txt, format: list, type: ip, confidence: 90}\n"
-                                         "  ancestry:\n"
-                                         "    enabled: true\n"
-                                         "    max_depth: 4\n";
+  std::ofstream(dir / "loghunt.yaml")
+      << "detectors:\n"
+         "  intel:\n"
+         "    enabled: true\n"
+         "    feeds:\n"
+         "      - {name: local, path: bad-ips.txt, format: list, type: ip, confidence: 90}\n"
+         "  ancestry:\n"
+         "    enabled: true\n"
+         "    max_depth: 4\n";
   Config config;
   std::vector<std::string> errors;
   ASSERT_TRUE(LoadConfig((dir / "loghunt.yaml").string(), &config, &errors)) << errors[0];
@@ -51,20 +53,24 @@ TEST(IntelConfig, FeedsLoadRelativeToTheConfigAndDetectorsRunInOrder) {
 TEST(IntelConfig, BadFeedValuesAreReportedWithTheirLine) {
   Config config;
   std::vector<std::string> errors;
-  EXPECT_FALSE(LoadConfigText("detectors:\n"
-                              "  intel:\n"
-                              "    enabled: true\n"
-                              "    feeds:\n"
-                              "      - name: x\n"
-                              "        path: f\n"
-                              "        format: yara\n"
-                              "        confidence: 101\n",
-                              "t.yaml", &config, &errors));
+  EXPECT_FALSE(
+      LoadConfigText("detectors:\n"
+                     "  intel:\n"
+                     "    enabled: true\n"
+                     "    feeds:\n"
+                     "      - name: x\n"
+                     "        path: f\n"
+                     "        format: yara\n"
+                     "        confidence: 101\n",
+                     "t.yaml", &config, &errors));
   ASSERT_EQ(errors.size(), 2u);
-  EXPECT_EQ(errors[0], "t.yaml:7: detectors.intel.feeds[0].format: unknown format 'yara' (list, csv, stix, misp)");
+  EXPECT_EQ(
+      errors[0],
+      "t.yaml:7: detectors.intel.feeds[0].format: unknown format 'yara' (list, csv, stix, misp)");
   EXPECT_EQ(errors[1], "t.yaml:8: detectors.intel.feeds[0].confidence: must be between 0 and 100");
   errors.clear();
-  EXPECT_FALSE(LoadConfigText("detectors:\n  intel:\n    enabled: true\n", "t.yaml", &config, &errors));
+  EXPECT_FALSE(
+      LoadConfigText("detectors:\n  intel:\n    enabled: true\n", "t.yaml", &config, &errors));
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0], "t.yaml:3: detectors.intel.feeds: required when enabled");
 }

@@ -41,7 +41,7 @@ class DetectingHandler : public EventHandler {
 };
 
 std::vector<Alert> Detect(std::shared_ptr<const IndicatorStore> store, Stream stream,
-                       const std::vector<std::string>& lines) {
+                          const std::vector<std::string>& lines) {
   IntelDetector detector(std::move(store));
   DetectingHandler h(&detector);
   auto parser = MakeParser(stream, testing::FixedYear(2024));
@@ -69,12 +69,15 @@ std::vector<std::pair<std::string, int>> AttackerIps(const std::vector<std::stri
 // Lines that contain `token` not as part of a longer number or name.
 size_t LinesWithToken(const std::vector<std::string>& lines, const std::string& token) {
   size_t n = 0;
-  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-'; };
+  auto word = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+  };
   for (const auto& l : lines) {
     for (size_t p = l.find(token); p != std::string::npos; p = l.find(token, p + 1)) {
       bool left = p == 0 || !word(l[p - 1]);
       size_t e = p + token.size();
-      bool right = e == l.size() || !word(l[e]) || (l[e] == '.' && (e + 1 == l.size() || l[e + 1] == ' '));
+      bool right =
+          e == l.size() || !word(l[e]) || (l[e] == '.' && (e + 1 == l.size() || l[e + 1] == ' '));
       if (left && right) {
         ++n;
         break;
@@ -112,18 +115,31 @@ TEST(IntelCorpus, StixBundleIpsOfOpenSshAttackersAlertAndExpiredOnesDoNot) {
       {"type", "bundle"},
       {"id", "bundle--1"},
       {"objects",
-       {{{"type", "indicator"}, {"spec_version", "2.1"}, {"id", "indicator--1"},
-         {"name", "ssh brute force"}, {"description", "SSH password spraying source"},
-         {"confidence", 85}, {"pattern_type", "stix"},
-         {"pattern", "[ipv4-addr:value = '" + live + "']"}, {"valid_from", "2020-01-01T00:00:00Z"}},
-        {{"type", "indicator"}, {"spec_version", "2.1"}, {"id", "indicator--2"},
-         {"description", "old campaign"}, {"pattern_type", "stix"},
+       {{{"type", "indicator"},
+         {"spec_version", "2.1"},
+         {"id", "indicator--1"},
+         {"name", "ssh brute force"},
+         {"description", "SSH password spraying source"},
+         {"confidence", 85},
+         {"pattern_type", "stix"},
+         {"pattern", "[ipv4-addr:value = '" + live + "']"},
+         {"valid_from", "2020-01-01T00:00:00Z"}},
+        {{"type", "indicator"},
+         {"spec_version", "2.1"},
+         {"id", "indicator--2"},
+         {"description", "old campaign"},
+         {"pattern_type", "stix"},
          {"pattern", "[ipv4-addr:value = '" + expired + "']"},
          {"valid_until", "2001-01-01T00:00:00Z"}},
-        {{"type", "indicator"}, {"spec_version", "2.1"}, {"id", "indicator--3"},
-         {"description", "scanner network"}, {"pattern_type", "stix"},
+        {{"type", "indicator"},
+         {"spec_version", "2.1"},
+         {"id", "indicator--3"},
+         {"description", "scanner network"},
+         {"pattern_type", "stix"},
          {"pattern", "[ipv4-addr:value = '" + net + "'] OR [domain-name:value = 'never.example']"}},
-        {{"type", "indicator"}, {"id", "indicator--4"}, {"pattern_type", "stix"},
+        {{"type", "indicator"},
+         {"id", "indicator--4"},
+         {"pattern_type", "stix"},
          {"pattern", "[file:name = 'a.exe' AND file:size = 3]"}},
         {{"type", "malware"}, {"id", "malware--1"}, {"name", "x"}}}}};
   FeedConfig feed = Feed("stix-test", FeedFormat::kStix);
@@ -184,8 +200,11 @@ TEST(IntelCorpus, MispFeedMatchesIpAndParentDomainOfReverseMappingWarnings) {
          {{{"type", "ip-src"}, {"value", ip}, {"comment", "scanner"}, {"to_ids", true}},
           {{"type", "domain"}, {"value", parent}},
           {{"type", "text"}, {"value", "not an indicator"}}}},
-        {"Object", {{{"name", "file"}, {"Attribute", {{{"type", "filename|md5"},
-                                                       {"value", "x.exe|d41d8cd98f00b204e9800998ecf8427e"}}}}}}}}}};
+        {"Object",
+         {{{"name", "file"},
+           {"Attribute",
+            {{{"type", "filename|md5"},
+              {"value", "x.exe|d41d8cd98f00b204e9800998ecf8427e"}}}}}}}}}};
   FeedConfig feed = Feed("misp-test", FeedFormat::kMisp);
   feed.confidence = 60;
   auto store = std::make_shared<IndicatorStore>();

@@ -105,8 +105,9 @@ void WriteMmdb(const std::string& path, const std::string& type,
   std::string out;
   for (const auto& n : nodes) {
     for (int64_t r : n) {
-      uint32_t v = r == -1 ? count : r >= 0 ? static_cast<uint32_t>(r)
-                                            : count + 16 + offsets[static_cast<size_t>(-2 - r)];
+      uint32_t v = r == -1  ? count
+                   : r >= 0 ? static_cast<uint32_t>(r)
+                            : count + 16 + offsets[static_cast<size_t>(-2 - r)];
       out.push_back(static_cast<char>((v >> 16) & 0xFF));
       out.push_back(static_cast<char>((v >> 8) & 0xFF));
       out.push_back(static_cast<char>(v & 0xFF));
@@ -128,8 +129,8 @@ void WriteMmdb(const std::string& path, const std::string& type,
   std::ofstream(path, std::ios::binary) << out;
 }
 
-Value City(const std::string& code, const std::string& country, const std::string& city,
-           double lat, double lon) {
+Value City(const std::string& code, const std::string& country, const std::string& city, double lat,
+           double lon) {
   return Value{Map{{"city", Value{Map{{"names", Value{Map{{"en", Value{city}}}}}}}},
                    {"country", Value{Map{{"iso_code", Value{code}},
                                          {"names", Value{Map{{"en", Value{country}}}}}}}},
@@ -162,8 +163,9 @@ TEST(GeoIp, PublicAttackerIpsGetCountryCityAndAsnPrivateOnesNothing) {
             {{slash24(ips[0]), City("CN", "China", "Guangzhou", 23.1167, 113.25)},
              {"10.0.0.0/8", City("ZZ", "Nowhere", "Private", 0, 0)}});
   WriteMmdb(asn, "GeoLite2-ASN",
-            {{ips[0] + "/32", Value{Map{{"autonomous_system_number", Value{uint32_t{4134}}},
-                                        {"autonomous_system_organization", Value{std::string("Chinanet")}}}}}});
+            {{ips[0] + "/32",
+              Value{Map{{"autonomous_system_number", Value{uint32_t{4134}}},
+                        {"autonomous_system_organization", Value{std::string("Chinanet")}}}}}});
   std::string error;
   auto db = GeoIpDatabases::Open(city, asn, &error);
   ASSERT_NE(db, nullptr) << error;

@@ -2,8 +2,8 @@
 // case of hashes and URL hosts, chained duplicates and expiry.
 #include <gtest/gtest.h>
 
-#include "detectors/intel/intel_feeds.h"
 #include "detectors/intel/indicator_store.h"
+#include "detectors/intel/intel_feeds.h"
 
 namespace loghunt {
 namespace {
@@ -65,8 +65,9 @@ TEST(IntelFeeds, PlainListGuessesTypesAndSkipsGarbage) {
   FeedConfig c = Feed("list", FeedFormat::kList);
   FeedLoadReport r;
   std::string error;
-  ASSERT_TRUE(LoadFeedText(c, "# comment\n1.2.3.4\n5.6.0.0/16\nevil.example\nhttp://x.example/a\n"
-                              "d41d8cd98f00b204e9800998ecf8427e\nnot an indicator\n",
+  ASSERT_TRUE(LoadFeedText(c,
+                           "# comment\n1.2.3.4\n5.6.0.0/16\nevil.example\nhttp://x.example/a\n"
+                           "d41d8cd98f00b204e9800998ecf8427e\nnot an indicator\n",
                            &s, &r, &error));
   EXPECT_EQ(r.loaded, 5u);
   EXPECT_EQ(r.skipped, 1u);
@@ -80,8 +81,8 @@ TEST(IntelFeeds, MalformedJsonFailsTheLoad) {
   std::string error;
   EXPECT_FALSE(LoadFeedText(Feed("x", FeedFormat::kStix), "{", &s, nullptr, &error));
   EXPECT_FALSE(LoadFeedText(Feed("x", FeedFormat::kMisp), "{\"a\":1}", &s, nullptr, &error));
-  EXPECT_FALSE(LoadFeedText(Feed("x", FeedFormat::kStix),
-                            "{\"objects\": [{\"type\": 5}]}", &s, nullptr, &error));
+  EXPECT_FALSE(LoadFeedText(Feed("x", FeedFormat::kStix), "{\"objects\": [{\"type\": 5}]}", &s,
+                            nullptr, &error));
 }
 
 }  // namespace
