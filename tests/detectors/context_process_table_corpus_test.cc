@@ -138,6 +138,63 @@ TEST(ProcessTableCorpus, AlertsCarryTheParentOfTheRawEventWhenItCameFirst) {
   EXPECT_GT(checked, 100u);
 }
 
+TEST(ProcessTableCorpus, Security4688AlertsCarryTheLatestEarlierProcessWithTheParentPid) {
+  auto all = testing::ReadLines(kCorpus);
+  // Only the 4688 events, so the parent is found by pid alone.
+  std::vector<std::string> lines;
+  std::vector<nlohmann::json> raw;
+  for (const auto& l : all) {
+    auto j = nlohmann::json::parse(l, nullptr, false);
+    if (j.is_discarded() || j.value("EventID", 0) != 4688) continue;
+    lines.push_back(l);
+    raw.push_back(std::move(j));
+  }
+  ASSERT_GT(lines.size(), 100u);
+  ProcessAncestryDetector detector;
+  Feeder feeder(&detector);
+  auto parser = MakeParser(Stream::kWinevent, ParserOptions{});
+  int64_t n = 0;
+  for (const auto& l : lines) parser->Parse(l, {"corpus", -1, ++n}, feeder);
+  ASSERT_EQ(feeder.out.size(), lines.size());
+  auto pid = [](const std::string& hex) { return std::stoll(hex, nullptr, 16); };
+  size_t by_table = 0, by_event = 0;
+  for (const Alert& a : feeder.out) {
+    const size_t i = static_cast<size_t>(a.position.offset) - 1;
+    const std::string host = raw[i].value("Hostname", "");
+    const int64_t ppid = pid(raw[i].value("ProcessId", "-1"));
+    // The raw parent: the latest earlier 4688 on the host that created ppid.
+    const nlohmann::json* parent = nullptr;
+    for (size_t j = i; j-- > 0;) {
+      if (raw[j].value("Hostname", "") == host && pid(raw[j].value("NewProcessId", "-1")) == ppid &&
+          raw[j].value("@timestamp", "") <= raw[i].value("@timestamp", "")) {
+        parent = &raw[j];
+        break;
+      }
+    }
+    const Entity* first = nullptr;
+    for (const Entity& e : a.entities) {
+      if (e.type == "Process" && Prop(e, "AncestryDepth") == "1") first = &e;
+    }
+    if (parent != nullptr) {
+      ASSERT_NE(first, nullptr) << "line " << i + 1;
+      EXPECT_EQ(Prop(*first, "ProcessId"), std::to_string(ppid)) << "line " << i + 1;
+      EXPECT_EQ(Prop(*first, "ImageFile"), parent->value("NewProcessName", "")) << "line " << i + 1;
+      EXPECT_EQ(Prop(*first, "Source"), "");
+      ++by_table;
+    } else if (!raw[i].value("ParentProcessName", "").empty()) {
+      ASSERT_NE(first, nullptr) << "line " << i + 1;
+      EXPECT_EQ(Prop(*first, "ImageFile"), raw[i].value("ParentProcessName", ""))
+          << "line " << i + 1;
+      EXPECT_EQ(Prop(*first, "Source"), "child_event");
+      ++by_event;
+    }
+  }
+  EXPECT_GT(by_table, 50u);
+  EXPECT_GT(by_event, 0u);
+  RecordProperty("parents_from_table", static_cast<int>(by_table));
+  RecordProperty("parents_from_child_event", static_cast<int>(by_event));
+}
+
 Event Start(std::string_view host, int64_t pid, int64_t ppid, std::string_view image, int64_t t) {
   Event e;
   e.kind = EventKind::kProcessStart;
