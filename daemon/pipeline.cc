@@ -86,8 +86,9 @@ static std::unique_ptr<Detector> MakeSigmaDetector(const SigmaConfig& sigma,
   return std::make_unique<SigmaDetector>(std::move(handle));
 }
 
-// The indicator store of `intel`, loaded once per process and shared
-// read-only by the workers; a feed that fails to load is logged and skipped.
+// The indicator store of `intel`, shared read-only by the workers and loaded
+// again only when a feed file changed; a feed that fails to load is logged
+// and skipped.
 static std::shared_ptr<const IndicatorStore> SharedIntelStore(const IntelConfig& intel,
                                                               const std::string& config_source) {
   static std::mutex mu;
@@ -95,13 +96,22 @@ static std::shared_ptr<const IndicatorStore> SharedIntelStore(const IntelConfig&
   static std::shared_ptr<const IndicatorStore> loaded;
   std::filesystem::path dir =
       config_source.empty() ? std::filesystem::path() : std::filesystem::path(config_source).parent_path();
+  // The key names each feed file's version, so a SIGHUP reload after a feed
+  // changed builds a fresh store (swapped in with the new detector sets),
+  // and one where nothing changed shares the store already loaded.
+  std::vector<FeedConfig> feeds = intel.feeds;
   std::string key = config_source;
-  for (const FeedConfig& f : intel.feeds) key += "\n" + f.name + "=" + f.path;
+  for (FeedConfig& feed : feeds) {
+    if (std::filesystem::path(feed.path).is_relative()) feed.path = (dir / feed.path).string();
+    std::error_code ec;
+    auto mtime = std::filesystem::last_write_time(feed.path, ec).time_since_epoch().count();
+    auto size = std::filesystem::file_size(feed.path, ec);
+    key += "\n" + feed.name + "=" + feed.path + "@" + std::to_string(mtime) + "/" + std::to_string(size);
+  }
   std::lock_guard<std::mutex> lock(mu);
   if (loaded != nullptr && key == loaded_key) return loaded;
   auto store = std::make_shared<IndicatorStore>();
-  for (FeedConfig feed : intel.feeds) {
-    if (std::filesystem::path(feed.path).is_relative()) feed.path = (dir / feed.path).string();
+  for (const FeedConfig& feed : feeds) {
     FeedLoadReport report;
     std::string error;
     if (!LoadFeed(feed, store.get(), &report, &error)) {

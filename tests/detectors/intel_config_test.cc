@@ -50,6 +50,41 @@ TEST(IntelConfig, FeedsLoadRelativeToTheConfigAndDetectorsRunInOrder) {
   std::filesystem::remove_all(dir);
 }
 
+// What a SIGHUP reload does: MakeDetectors() again from the same config.
+TEST(IntelConfig, RebuiltDetectorsSeeAChangedFeedAndOldOnesKeepTheirStore) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("intel_reload_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "ips.txt") << "203.0.113.7\n";
+  std::ofstream(dir / "loghunt.yaml")
+      << "detectors:\n  risky_command: {enabled: false}\n  ioc: {enabled: false}\n"
+         "  intel:\n    enabled: true\n"
+         "    feeds: [{name: f, path: ips.txt, type: ip}]\n";
+  Config config;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(LoadConfig((dir / "loghunt.yaml").string(), &config, &errors));
+  auto alerts_for = [](Detector& d, std::string_view ip) {
+    Event e;
+    e.kind = EventKind::kNetwork;
+    e.timestamp_ns = 1;
+    e.network.destination_ip = ip;
+    std::vector<Alert> alerts;
+    d.Inspect(e, alerts);
+    return alerts.size();
+  };
+  auto before = MakeDetectors(config);
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(alerts_for(*before[0], "203.0.113.7"), 1u);
+  std::ofstream(dir / "ips.txt")
+      << "198.51.100.23\n198.51.100.24\n";  // another size: another version
+  auto after = MakeDetectors(config);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(alerts_for(*after[0], "203.0.113.7"), 0u);
+  EXPECT_EQ(alerts_for(*after[0], "198.51.100.24"), 1u);
+  EXPECT_EQ(alerts_for(*before[0], "203.0.113.7"), 1u);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(IntelConfig, BadFeedValuesAreReportedWithTheirLine) {
   Config config;
   std::vector<std::string> errors;
