@@ -58,16 +58,7 @@ void IntelDetector::Check(const Event& event, std::string_view observable_type,
                           std::string_view value, std::vector<Alert>& alerts) {
   if (value.empty()) return;
   const int64_t now = event.timestamp_ns != 0 ? event.timestamp_ns : NowNanos();
-  const Indicator* hit = nullptr;
-  if (observable_type == "ipv4" || observable_type == "ipv6") {
-    hit = store_->MatchIp(value, now);
-  } else if (observable_type == "dns") {
-    hit = store_->MatchDomain(value, now);
-  } else if (observable_type == "url") {
-    hit = store_->MatchUrl(value, now);
-  } else {
-    hit = store_->MatchHash(value, now);
-  }
+  const Indicator* hit = Lookup(observable_type, value, now);
   if (hit == nullptr || std::find(seen_.begin(), seen_.end(), hit) != seen_.end()) return;
   seen_.push_back(hit);
   const std::string& feed = store_->feeds()[hit->feed];
@@ -94,9 +85,44 @@ void IntelDetector::Check(const Event& event, std::string_view observable_type,
   alerts.push_back(std::move(alert));
 }
 
+const Indicator* IntelDetector::Lookup(std::string_view type, std::string_view value,
+                                       int64_t now_ns) const {
+  if (type == "ipv4" || type == "ipv6") return store_->MatchIp(value, now_ns);
+  if (type == "dns") return store_->MatchDomain(value, now_ns);
+  if (type == "url") return store_->MatchUrl(value, now_ns);
+  if (type == "md5" || type == "sha1" || type == "sha256" || type == "sha512") {
+    return store_->MatchHash(value, now_ns);
+  }
+  return nullptr;
+}
+
+void IntelDetector::Annotate(const Event& event, std::vector<Alert>& alerts) const {
+  const int64_t now = event.timestamp_ns != 0 ? event.timestamp_ns : NowNanos();
+  for (Alert& alert : alerts) {
+    if (alert.position.offset != event.position.offset ||
+        alert.position.topic != event.position.topic) {
+      continue;
+    }
+    const size_t n = alert.observables.size();  // entities are appended, observables are not
+    for (size_t i = 0; i < n; ++i) {
+      const Observable& o = alert.observables[i];
+      const Indicator* hit = Lookup(o.type, o.value, now);
+      if (hit == nullptr) continue;
+      alert.entities.push_back({"ThreatIntelligence",
+                                {{"Provider", store_->feeds()[hit->feed]},
+                                 {"Indicator", hit->value},
+                                 {"IndicatorType", std::string(IndicatorTypeName(hit->type))},
+                                 {"Confidence", std::to_string(hit->confidence)},
+                                 {"Description", hit->description},
+                                 {"Observable", o.type + ":" + o.value}}});
+    }
+  }
+}
+
 void IntelDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
   if (store_ == nullptr || store_->size() == 0) return;
   seen_.clear();
+  if (!alerts.empty()) Annotate(event, alerts);
   auto ip_type = [](std::string_view ip) {
     return ip.find(':') != std::string_view::npos ? "ipv6" : "ipv4";
   };

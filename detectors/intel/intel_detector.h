@@ -11,6 +11,10 @@
 // at the event's time (the wall clock when the event has none), so a replay
 // gives the same alerts as the live stream did.
 //
+// Alerts the detectors before it raised on the same event (same source
+// position) get, for each of their observables that matches, a
+// ThreatIntelligence entity naming the observable ("Observable": "ipv4:1.2.3.4").
+//
 // Thread-safety: one instance per worker (it owns the extractor's scratch);
 // the store is shared read-only. No heap allocation per event unless it
 // alerts (the extractor reuses its buffers and the arena).
@@ -44,6 +48,9 @@ class IntelDetector : public Detector {
   static RuleRef Rule(const Indicator& hit, std::string_view feed);
 
  private:
+  const Indicator* Lookup(std::string_view observable_type, std::string_view value,
+                          int64_t now_ns) const;
+  void Annotate(const Event& event, std::vector<Alert>& alerts) const;
   // `observable_type` is the Observable::type of what matched ("ipv4", "dns", ...).
   void Check(const Event& event, std::string_view observable_type, std::string_view value,
              std::vector<Alert>& alerts);

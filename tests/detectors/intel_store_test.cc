@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "detectors/intel/indicator_store.h"
+#include "detectors/intel/intel_detector.h"
 #include "detectors/intel/intel_feeds.h"
 
 namespace loghunt {
@@ -83,6 +84,31 @@ TEST(IntelFeeds, MalformedJsonFailsTheLoad) {
   EXPECT_FALSE(LoadFeedText(Feed("x", FeedFormat::kMisp), "{\"a\":1}", &s, nullptr, &error));
   EXPECT_FALSE(LoadFeedText(Feed("x", FeedFormat::kStix), "{\"objects\": [{\"type\": 5}]}", &s,
                             nullptr, &error));
+}
+
+TEST(IntelDetector, AnnotatesTheObservablesOfOtherAlertsOnTheSameEvent) {
+  auto store = std::make_shared<IndicatorStore>();
+  uint16_t f = store->AddFeed("cti");
+  ASSERT_TRUE(store->Add(IndicatorType::kDomain, "evil.example", f, 70, "c2", 0));
+  IntelDetector detector(store);
+  Event e;
+  e.host = "h";
+  e.timestamp_ns = 1;
+  e.position = {"t", 0, 5};
+  Alert other = MakeAlert(e, RuleRef{"x", "x", Severity::kLow, {}}, "k");
+  other.observables.push_back({"dns", "cdn.evil.example", "base64", false, ""});
+  other.observables.push_back({"dns", "good.example", "", false, ""});
+  std::vector<Alert> alerts{other};
+  detector.Inspect(e, alerts);
+  ASSERT_EQ(alerts.size(), 1u);  // nothing in the event itself matched
+  size_t ti = 0;
+  for (const Entity& en : alerts[0].entities) {
+    if (en.type != "ThreatIntelligence") continue;
+    ++ti;
+    EXPECT_EQ(en.properties[0].second, "cti");
+    EXPECT_EQ(en.properties.back().second, "dns:cdn.evil.example");
+  }
+  EXPECT_EQ(ti, 1u);
 }
 
 }  // namespace
