@@ -330,10 +330,19 @@ void KafkaSource::Publish() {
     }
     for (const auto& p : parts) {
       int64_t low = 0, high = 0, lag = -1;
+      int64_t next = p.next_offset;
+      if (next < 0) {
+        // Nothing consumed here yet: the fetch position (the committed offset
+        // once known) says where this partition stands.
+        rd_kafka_topic_partition_list_t* one = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(one, p.topic.c_str(), p.partition);
+        if (rd_kafka_position(rk_, one) == RD_KAFKA_RESP_ERR_NO_ERROR) next = one->elems[0].offset;
+        rd_kafka_topic_partition_list_destroy(one);
+      }
       if (rd_kafka_get_watermark_offsets(rk_, p.topic.c_str(), p.partition, &low, &high) ==
               RD_KAFKA_RESP_ERR_NO_ERROR &&
-          high >= 0) {
-        lag = std::max<int64_t>(0, high - std::max(p.next_offset, low));
+          high >= 0 && next >= 0) {
+        lag = std::max<int64_t>(0, high - std::max(next, low));
       }
       metrics_->PublishPartition(p.topic, p.partition, p.messages, lag);
     }
