@@ -57,7 +57,9 @@ struct SourcePosition {
   int64_t offset = -1;
   int64_t first_offset = -1;
 
-  int64_t lowest_offset() const { return first_offset >= 0 && first_offset < offset ? first_offset : offset; }
+  int64_t lowest_offset() const {
+    return first_offset >= 0 && first_offset < offset ? first_offset : offset;
+  }
 };
 
 struct ProcessInfo {

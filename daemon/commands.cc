@@ -15,16 +15,16 @@
 
 #include "core/text.h"
 #include "daemon/config.h"
-#include "daemon/line_reader.h"
-#include "daemon/pipeline.h"
-#include "daemon/journald_source.h"
-#include "daemon/syslog_listener.h"
 #include "daemon/embedded_kafka.h"
+#include "daemon/journald_source.h"
 #include "daemon/kafka_source.h"
+#include "daemon/line_reader.h"
 #include "daemon/metrics.h"
+#include "daemon/pipeline.h"
+#include "daemon/syslog_listener.h"
+#include "sinks/http_sink.h"
 #include "sinks/kafka_producer.h"
 #include "sinks/kafka_sink.h"
-#include "sinks/http_sink.h"
 #include "sinks/stream_sink.h"
 #include "sinks/suppressor.h"
 #include "sinks/syslog_sink.h"
@@ -73,7 +73,8 @@ class SinkSet {
         sinks_.push_back(std::make_unique<StreamSink>(sc.format));
       } else if (sc.type == "kafka") {
         std::string error;
-        auto sink = KafkaSink::Create(CommonKafkaProperties(config.kafka), sc.topic, sc.format, &error);
+        auto sink =
+            KafkaSink::Create(CommonKafkaProperties(config.kafka), sc.topic, sc.format, &error);
         if (!sink) {
           spdlog::error("sink kafka: {}", error);
           return false;
@@ -107,7 +108,8 @@ class SinkSet {
     if (config.suppression.enabled) {
       // One suppression state per sink: each sink sees the same alerts, so
       // each emits the same first alerts and summaries.
-      for (auto& s : sinks_) s = std::make_unique<SuppressingSink>(std::move(s), config.suppression);
+      for (auto& s : sinks_)
+        s = std::make_unique<SuppressingSink>(std::move(s), config.suppression);
     }
     return true;
   }
@@ -134,7 +136,8 @@ void PublishFileMetrics(Metrics* metrics, const Pipeline& pipeline) {
   if (metrics == nullptr) return;
   metrics->PublishPipeline(pipeline.stream(), pipeline.stats());
   metrics->PublishSinkErrors("all", pipeline.stats().sink_errors);
-  if (pipeline.detectors() != nullptr) metrics->PublishDetectorSeconds(pipeline.detectors()->Seconds());
+  if (pipeline.detectors() != nullptr)
+    metrics->PublishDetectorSeconds(pipeline.detectors()->Seconds());
 }
 
 // Feeds every line of `file` to `pipeline`; positions are (name, -1, line number).
@@ -183,8 +186,10 @@ PipelineStats ReplayPositioned(FILE* in, const Config& config, Stream stream,
     size_t t1 = line.find('\t');
     size_t t2 = t1 == std::string_view::npos ? t1 : line.find('\t', t1 + 1);
     size_t t3 = t2 == std::string_view::npos ? t2 : line.find('\t', t2 + 1);
-    auto partition = t2 == std::string_view::npos ? std::nullopt : ParseInt(line.substr(t1 + 1, t2 - t1 - 1));
-    auto offset = t3 == std::string_view::npos ? std::nullopt : ParseInt(line.substr(t2 + 1, t3 - t2 - 1));
+    auto partition =
+        t2 == std::string_view::npos ? std::nullopt : ParseInt(line.substr(t1 + 1, t2 - t1 - 1));
+    auto offset =
+        t3 == std::string_view::npos ? std::nullopt : ParseInt(line.substr(t2 + 1, t3 - t2 - 1));
     if (!partition || !offset) {
       ++bad.messages;
       ++bad.errors_by_reason[static_cast<size_t>(ParseError::kBadFrame)];
@@ -333,7 +338,8 @@ int RunFiles(const Config& config) {
   int rc = 0;
   for (const InputConfig& input : config.inputs) {
     if (g_stop) break;
-    if (input.type == "syslog_udp" || input.type == "syslog_tcp" || input.type == "journald") continue;
+    if (input.type == "syslog_udp" || input.type == "syslog_tcp" || input.type == "journald")
+      continue;
     FILE* in = OpenInput(input.path);
     if (in == nullptr) {
       rc = 1;
@@ -462,12 +468,14 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
     if (now - last_status > std::chrono::seconds(1)) {
       double secs = std::chrono::duration<double>(now - last_status).count();
       uint64_t events = source.Stats().pipeline.events;
-      std::string status = "STATUS=" + std::to_string(static_cast<uint64_t>((events - last_events) / secs)) +
-                           " events/s, lag " + std::to_string(source.TotalLag());
+      std::string status =
+          "STATUS=" + std::to_string(static_cast<uint64_t>((events - last_events) / secs)) +
+          " events/s, lag " + std::to_string(source.TotalLag());
       sd_notify(0, status.c_str());
       if (watchdog) sd_notify(0, "WATCHDOG=1");
       uint64_t suppressed = sinks.suppressed();
-      if (metrics && suppressed > last_suppressed) metrics->CountSuppressed(suppressed - last_suppressed);
+      if (metrics && suppressed > last_suppressed)
+        metrics->CountSuppressed(suppressed - last_suppressed);
       last_suppressed = suppressed;
       last_events = events;
       last_status = now;

@@ -1,7 +1,5 @@
 #include "daemon/config.h"
 
-#include "detectors/ioc/ioc_types.h"
-
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -13,6 +11,7 @@
 #include <sstream>
 
 #include "core/text.h"
+#include "detectors/ioc/ioc_types.h"
 
 namespace loghunt {
 namespace {
@@ -157,7 +156,8 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
   for (size_t i = 0; i < n.size(); ++i) {
     std::string path = name + "[" + std::to_string(i) + "]";
     YAML::Node in = n[i];
-    if (!r.Map(in, path, {"stream", "path", "type", "listen", "cursor_file", "from_start"})) continue;
+    if (!r.Map(in, path, {"stream", "path", "type", "listen", "cursor_file", "from_start"}))
+      continue;
     InputConfig input;
     r.String(in, path, "type", &input.type);
     const bool listener = input.type == "syslog_udp" || input.type == "syslog_tcp";
@@ -180,7 +180,8 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
     } else if (!r.String(in, path, "stream", &stream)) {
       r.Error(in, path + ".stream", "required (auditd, syslog or winevent)");
     } else if (!ParseStreamName(stream, &input.stream)) {
-      r.Error(in["stream"], path + ".stream", "unknown stream '" + stream + "' (auditd, syslog or winevent)");
+      r.Error(in["stream"], path + ".stream",
+              "unknown stream '" + stream + "' (auditd, syslog or winevent)");
     }
     if (input.type == "file") {
       if (!r.String(in, path, "path", &input.path) || input.path.empty()) {
@@ -190,7 +191,8 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
       r.Error(in["path"], path + ".path", "only used by a file input");
     }
     if (listener) {
-      if (!r.String(in, path, "listen", &input.listen) || input.listen.rfind(':') == std::string::npos) {
+      if (!r.String(in, path, "listen", &input.listen) ||
+          input.listen.rfind(':') == std::string::npos) {
         r.Error(in["listen"] ? in["listen"] : in, path + ".listen",
                 "required for a syslog listener (IP:PORT, e.g. 127.0.0.1:5514)");
       }
@@ -221,19 +223,22 @@ void ReadIntel(ConfigReader& r, const YAML::Node& n, Config* c) {
       for (size_t i = 0; feeds && feeds.IsSequence() && i < feeds.size(); ++i) {
         const std::string fp = p + ".feeds[" + std::to_string(i) + "]";
         const YAML::Node f = feeds[i];
-        if (!r.Map(f, fp, {"name", "path", "format", "type", "columns", "header", "confidence"})) continue;
+        if (!r.Map(f, fp, {"name", "path", "format", "type", "columns", "header", "confidence"}))
+          continue;
         FeedConfig feed;
         r.String(f, fp, "name", &feed.name);
         r.String(f, fp, "path", &feed.path);
         std::string format = "list";
         r.String(f, fp, "format", &format);
         if (!ParseFeedFormat(format, &feed.format)) {
-          r.Error(f["format"], fp + ".format", "unknown format '" + format + "' (list, csv, stix, misp)");
+          r.Error(f["format"], fp + ".format",
+                  "unknown format '" + format + "' (list, csv, stix, misp)");
         }
         r.String(f, fp, "type", &feed.type);
         if (feed.type != "auto" && !ParseIndicatorType(feed.type)) {
-          r.Error(f["type"], fp + ".type",
-                  "unknown indicator type '" + feed.type + "' (auto, ip, network, domain, url, hash)");
+          r.Error(
+              f["type"], fp + ".type",
+              "unknown indicator type '" + feed.type + "' (auto, ip, network, domain, url, hash)");
         }
         r.Bool(f, fp, "header", &feed.csv_header);
         r.Integer(f, fp, "confidence", &feed.confidence, 0, 100);
@@ -251,7 +256,8 @@ void ReadIntel(ConfigReader& r, const YAML::Node& n, Config* c) {
         if (feed.path.empty()) r.Error(f, fp + ".path", "required");
         c->intel.feeds.push_back(std::move(feed));
       }
-      if (c->intel.enabled && c->intel.feeds.empty()) r.Error(in, p + ".feeds", "required when enabled");
+      if (c->intel.enabled && c->intel.feeds.empty())
+        r.Error(in, p + ".feeds", "required when enabled");
     }
   }
   if (YAML::Node geo = n["geoip"]) {
@@ -278,8 +284,10 @@ void ReadIntel(ConfigReader& r, const YAML::Node& n, Config* c) {
 }
 
 void ReadDetectors(ConfigReader& r, const YAML::Node& n, Config* c) {
-  if (!r.Map(n, "detectors", {"sigma", "command_burst", "risky_sudo_session", "risky_command", "cluster", "ioc",
-                             "intel", "ancestry", "geoip"})) return;
+  if (!r.Map(n, "detectors",
+             {"sigma", "command_burst", "risky_sudo_session", "risky_command", "cluster", "ioc",
+              "intel", "ancestry", "geoip"}))
+    return;
   ReadIntel(r, n, c);
   if (YAML::Node io = n["ioc"]) {
     const std::string p = "detectors.ioc";
@@ -314,7 +322,8 @@ void ReadDetectors(ConfigReader& r, const YAML::Node& n, Config* c) {
     YAML::Node b = n[key];
     if (!b) continue;
     const std::string p = std::string("detectors.") + key;
-    MsticpySudoConfig& k = std::string_view(key) == "command_burst" ? c->command_burst : c->risky_sudo_session;
+    MsticpySudoConfig& k =
+        std::string_view(key) == "command_burst" ? c->command_burst : c->risky_sudo_session;
     if (r.Map(b, p, {"enabled", "events", "seconds"})) {
       r.Bool(b, p, "enabled", &k.enabled);
       r.Integer(b, p, "events", &k.events, 1, 10'000);
@@ -349,9 +358,10 @@ void ReadDetectors(ConfigReader& r, const YAML::Node& n, Config* c) {
   if (YAML::Node cl = n["cluster"]) {
     const std::string p = "detectors.cluster";
     ClusterDetectorConfig& k = c->cluster;
-    if (r.Map(cl, p, {"enabled", "warmup_events", "warmup_seconds", "rare_count", "window_seconds",
-                      "max_patterns_per_host", "max_hosts", "alert_on_messages", "snapshot_path",
-                      "snapshot_interval_seconds"})) {
+    if (r.Map(cl, p,
+              {"enabled", "warmup_events", "warmup_seconds", "rare_count", "window_seconds",
+               "max_patterns_per_host", "max_hosts", "alert_on_messages", "snapshot_path",
+               "snapshot_interval_seconds"})) {
       r.Bool(cl, p, "enabled", &k.enabled);
       r.Integer(cl, p, "warmup_events", &k.warmup_events, 0, 1'000'000'000);
       r.Integer(cl, p, "warmup_seconds", &k.warmup_seconds, 0, 365LL * 86400);
@@ -398,9 +408,9 @@ bool ResolveSecret(const std::string& value, std::string* out, std::string* prob
 void ReadKafka(ConfigReader& r, const YAML::Node& n, Config* c) {
   KafkaConfig& k = c->kafka;
   k.enabled = true;
-  if (!r.Map(n, "kafka", {"brokers", "group_id", "topics", "dead_letter_topic",
-                          "commit_interval_ms", "workers", "worker_queue_max_messages",
-                          "properties", "embedded"})) {
+  if (!r.Map(n, "kafka",
+             {"brokers", "group_id", "topics", "dead_letter_topic", "commit_interval_ms", "workers",
+              "worker_queue_max_messages", "properties", "embedded"})) {
     return;
   }
   r.String(n, "kafka", "brokers", &k.brokers);
@@ -459,16 +469,19 @@ void ReadKafka(ConfigReader& r, const YAML::Node& n, Config* c) {
   }
   bool any_topic = false;
   for (const auto& list : k.topics) any_topic = any_topic || !list.empty();
-  if (!any_topic) r.Error(n, "kafka.topics", "required: at least one topic for auditd, syslog or winevent");
-  if (k.brokers.empty() && !k.embedded) r.Error(n, "kafka.brokers", "required unless embedded.enabled is true");
+  if (!any_topic)
+    r.Error(n, "kafka.topics", "required: at least one topic for auditd, syslog or winevent");
+  if (k.brokers.empty() && !k.embedded)
+    r.Error(n, "kafka.brokers", "required unless embedded.enabled is true");
 }
 
 // Keys of the http and syslog sinks (each only valid for its type).
-#define HTTP_SINK_KEYS                                                                        \
-  "url", "preset", "headers", "token", "index", "batch_max_alerts", "batch_max_bytes",        \
+#define HTTP_SINK_KEYS                                                                         \
+  "url", "preset", "headers", "token", "index", "batch_max_alerts", "batch_max_bytes",         \
       "linger_ms", "queue_max_alerts", "enqueue_timeout_ms", "timeout_ms", "retry_initial_ms", \
       "retry_max_ms", "max_retries", "flush_timeout_ms", "tls_verify", "ca_file"
-#define SYSLOG_SINK_KEYS "transport", "address", "facility", "app_name", "hostname", "max_message_bytes"
+#define SYSLOG_SINK_KEYS \
+  "transport", "address", "facility", "app_name", "hostname", "max_message_bytes"
 
 // Reports keys of `keys` present in `s` as belonging to another sink type.
 void RejectKeys(ConfigReader& r, const YAML::Node& s, const std::string& path,
@@ -556,7 +569,8 @@ void ReadSyslogSink(ConfigReader& r, const YAML::Node& s, const std::string& pat
   SyslogSinkOptions& o = sink->syslog;
   o.format = sink->format;
   std::string transport = "udp";
-  if (r.String(s, path, "transport", &transport) && !ParseSyslogTransport(transport, &o.transport)) {
+  if (r.String(s, path, "transport", &transport) &&
+      !ParseSyslogTransport(transport, &o.transport)) {
     r.Error(s["transport"], path + ".transport", "expected udp, tcp or unix");
   }
   bool has_address = r.String(s, path, "address", &o.address) && !o.address.empty();
@@ -566,8 +580,9 @@ void ReadSyslogSink(ConfigReader& r, const YAML::Node& s, const std::string& pat
     r.Error(s, path + ".address", "required for a udp or tcp syslog sink (HOST:PORT)");
   } else if (o.transport != SyslogTransport::kUnix) {
     size_t colon = o.address.rfind(':');
-    auto port = colon == std::string::npos ? std::nullopt
-                                           : ParseInt(std::string_view(o.address).substr(colon + 1));
+    auto port = colon == std::string::npos
+                    ? std::nullopt
+                    : ParseInt(std::string_view(o.address).substr(colon + 1));
     if (!port || *port < 1 || *port > 65535) {
       r.Error(s["address"], path + ".address", "expected HOST:PORT, got '" + o.address + "'");
     }
@@ -575,7 +590,8 @@ void ReadSyslogSink(ConfigReader& r, const YAML::Node& s, const std::string& pat
   std::string facility;
   if (r.String(s, path, "facility", &facility) && !ParseSyslogFacility(facility, &o.facility)) {
     r.Error(s["facility"], path + ".facility",
-            "unknown facility '" + facility + "' (kern, user, daemon, auth, authpriv, local0..local7, ...)");
+            "unknown facility '" + facility +
+                "' (kern, user, daemon, auth, authpriv, local0..local7, ...)");
   }
   r.String(s, path, "app_name", &o.app_name);
   r.String(s, path, "hostname", &o.hostname);
@@ -603,8 +619,8 @@ void ReadSinks(ConfigReader& r, const YAML::Node& n, Config* c) {
   for (size_t i = 0; i < n.size(); ++i) {
     std::string path = "sinks[" + std::to_string(i) + "]";
     YAML::Node s = n[i];
-    if (!r.Map(s, path, {"type", "path", "topic", "format", "fsync", HTTP_SINK_KEYS,
-                         SYSLOG_SINK_KEYS})) {
+    if (!r.Map(s, path,
+               {"type", "path", "topic", "format", "fsync", HTTP_SINK_KEYS, SYSLOG_SINK_KEYS})) {
       continue;
     }
     SinkConfig sink;
@@ -654,8 +670,8 @@ bool LoadConfigText(const std::string& text, const std::string& name, Config* co
     return false;
   }
   if (root.IsNull()) return true;  // empty file: all defaults
-  if (!r.Map(root, "", {"parsers", "inputs", "kafka", "detectors", "sinks", "metrics",
-                        "suppression"})) {
+  if (!r.Map(root, "",
+             {"parsers", "inputs", "kafka", "detectors", "sinks", "metrics", "suppression"})) {
     return false;
   }
   if (YAML::Node m = root["metrics"]) {

@@ -7,8 +7,8 @@
 // used (`loghuntd check-config` prints them and exits 2).
 #pragma once
 
-#include <cstddef>
 #include <array>
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,7 +46,7 @@ struct SinkConfig {
   std::string path;   // file only
   std::string topic;  // kafka only (brokers and properties come from the kafka section)
   AlertFormat format = AlertFormat::kJson;
-  bool fsync = false;  // file only
+  bool fsync = false;        // file only
   HttpSinkOptions http;      // http only (format copied in)
   SyslogSinkOptions syslog;  // syslog only (format copied in)
 };
@@ -64,8 +64,8 @@ struct KafkaConfig {
   // librdkafka properties passed to the consumer and producers (after ours, so
   // they win). Values "${env:NAME}" and "${file:PATH}" are read at load time.
   std::vector<std::pair<std::string, std::string>> properties;
-  bool embedded = false;         // start librdkafka's mock cluster in-process
-  int embedded_partitions = 6;   // partitions of each topic the mock cluster creates
+  bool embedded = false;                   // start librdkafka's mock cluster in-process
+  int embedded_partitions = 6;             // partitions of each topic the mock cluster creates
   std::vector<InputConfig> embedded_load;  // files produced into the stream's first topic at start
 };
 
@@ -73,7 +73,7 @@ struct KafkaConfig {
 // and risky_sudo_sessions (detectors/rules/msticpy_sudo.h).
 struct MsticpySudoConfig {
   bool enabled = false;
-  int events = 10;     // a burst is events + 1 commands ...
+  int events = 10;      // a burst is events + 1 commands ...
   int64_t seconds = 5;  // ... spanning less than this
 };
 
@@ -87,7 +87,8 @@ struct SigmaConfig {
 // detectors.ioc: IoCs revealed by decoding command lines (docs/ioc.md).
 struct IocConfig {
   bool enabled = true;
-  std::vector<std::string> drop_ip_classes;  // public private loopback link_local multicast reserved
+  std::vector<std::string>
+      drop_ip_classes;  // public private loopback link_local multicast reserved
   int max_decode_depth = 20;
   size_t decode_byte_budget = 1 << 20;  // decoded bytes per event
 };
@@ -95,7 +96,7 @@ struct IocConfig {
 // detectors.intel: threat-intel feeds matched against every event (docs/intel.md).
 struct IntelConfig {
   bool enabled = false;
-  bool scan_text = true;         // also look up IoCs extracted from command lines and messages
+  bool scan_text = true;          // also look up IoCs extracted from command lines and messages
   std::vector<FeedConfig> feeds;  // paths relative to the config file's folder
 };
 

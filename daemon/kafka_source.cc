@@ -96,7 +96,8 @@ bool KafkaSource::Open(std::string* error) {
   paused_.assign(workers_.size(), false);
   rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(8);
   for (const auto& list : config_.kafka.topics) {
-    for (const auto& t : list) rd_kafka_topic_partition_list_add(topics, t.c_str(), RD_KAFKA_PARTITION_UA);
+    for (const auto& t : list)
+      rd_kafka_topic_partition_list_add(topics, t.c_str(), RD_KAFKA_PARTITION_UA);
   }
   rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_, topics);
   rd_kafka_topic_partition_list_destroy(topics);
@@ -129,7 +130,8 @@ void KafkaSource::Assign(void* parts_ptr) {
         if (t == tp.topic) stream = static_cast<Stream>(s);
       }
     }
-    KafkaWorker& w = *workers_[static_cast<size_t>(WorkerFor(tp.topic, tp.partition, workers_.size()))];
+    KafkaWorker& w =
+        *workers_[static_cast<size_t>(WorkerFor(tp.topic, tp.partition, workers_.size()))];
     {
       std::lock_guard lock(w.mutex());
       w.AddPartition(tp.topic, tp.partition, stream);
@@ -138,7 +140,8 @@ void KafkaSource::Assign(void* parts_ptr) {
     rd_kafka_queue_t* q = rd_kafka_queue_get_partition(rk_, tp.topic, tp.partition);
     rd_kafka_queue_forward(q, w.queue());
     rd_kafka_queue_destroy(q);
-    spdlog::info("assigned {}[{}] ({}) to worker {}", tp.topic, tp.partition, StreamName(stream), w.id());
+    spdlog::info("assigned {}[{}] ({}) to worker {}", tp.topic, tp.partition, StreamName(stream),
+                 w.id());
   }
   rd_kafka_error_t* error = rd_kafka_incremental_assign(rk_, parts);
   if (error != nullptr) {
@@ -368,7 +371,8 @@ bool KafkaSource::ReloadDetectors(const Config& config, std::string* error) {
   std::vector<std::unique_ptr<DetectorSet>> fresh;
   try {
     for (size_t i = 0; i < workers_.size(); ++i) {
-      fresh.push_back(std::make_unique<DetectorSet>(WorkerDetectorConfig(config, static_cast<int>(i))));
+      fresh.push_back(
+          std::make_unique<DetectorSet>(WorkerDetectorConfig(config, static_cast<int>(i))));
     }
   } catch (const std::exception& e) {
     *error = e.what();
@@ -388,7 +392,8 @@ KafkaSourceStats KafkaSource::Stats() {
   for (auto& w : workers_) {
     std::lock_guard lock(w->mutex());
     s.pipeline.Add(w->Stats());
-    if (w->first_batch_ns() != 0 && (first == 0 || w->first_batch_ns() < first)) first = w->first_batch_ns();
+    if (w->first_batch_ns() != 0 && (first == 0 || w->first_batch_ns() < first))
+      first = w->first_batch_ns();
     last = std::max(last, w->last_batch_ns());
   }
   if (first != 0 && last > first) s.active_seconds = static_cast<double>(last - first) / 1e9;

@@ -37,7 +37,9 @@ KafkaWorker::~KafkaWorker() {
   rd_kafka_queue_destroy(queue_);
 }
 
-void KafkaWorker::Start() { thread_ = std::thread([this] { Run(); }); }
+void KafkaWorker::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void KafkaWorker::Stop() {
   stop_ = true;
@@ -164,7 +166,8 @@ void KafkaWorker::Run() {
         state.next_offset = m->offset + 1;
         if (metrics_ != nullptr && ++sampled_ % 16 == 0) {
           int64_t ts = rd_kafka_message_timestamp(m, nullptr);
-          if (ts > 0) metrics_->ObserveLatency(static_cast<double>(NowNanos() / 1'000'000 - ts) / 1e3);
+          if (ts > 0)
+            metrics_->ObserveLatency(static_cast<double>(NowNanos() / 1'000'000 - ts) / 1e3);
         }
       }
       rd_kafka_message_destroy(m);

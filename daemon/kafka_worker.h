@@ -81,7 +81,9 @@ class KafkaWorker {
   };
   std::vector<PartitionInfo> Partitions() const;
   // REQUIRES: lock().
-  std::vector<std::pair<std::string, double>> DetectorSeconds() const { return detectors_->Seconds(); }
+  std::vector<std::pair<std::string, double>> DetectorSeconds() const {
+    return detectors_->Seconds();
+  }
   // REQUIRES: lock(). Replaces the detectors (SIGHUP): `detectors` was built
   // off the lock; the old set is returned to be destroyed off the lock too.
   std::unique_ptr<DetectorSet> ReplaceDetectors(std::unique_ptr<DetectorSet> detectors);

@@ -1,8 +1,8 @@
 #include "daemon/line_reader.h"
 
-#include <algorithm>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 

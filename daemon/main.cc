@@ -7,8 +7,8 @@
 #include "daemon/cluster_command.h"
 #include "daemon/commands.h"
 #include "daemon/ioc_command.h"
-#include "daemon/tree_command.h"
 #include "daemon/rules_command.h"
+#include "daemon/tree_command.h"
 
 #ifndef LOGHUNT_VERSION
 #define LOGHUNT_VERSION "0.0.0"
@@ -26,32 +26,41 @@ int main(int argc, char** argv) {
   run->add_option("--config", run_options.config_path, "Config file (YAML)")
       ->required()
       ->check(CLI::ExistingFile);
-  run->add_option("--idle-exit-ms", run_options.idle_exit_ms,
-                  "With Kafka: exit once idle this long with every partition consumed (demos, tests)");
+  run->add_option(
+      "--idle-exit-ms", run_options.idle_exit_ms,
+      "With Kafka: exit once idle this long with every partition consumed (demos, tests)");
 
   loghunt::ReplayOptions replay_options;
-  auto* replay = app.add_subcommand(
-      "replay", "Run the full pipeline once over a file or stdin; alerts (or events) as JSON lines on stdout, summary on stderr");
+  auto* replay = app.add_subcommand("replay",
+                                    "Run the full pipeline once over a file or stdin; alerts (or "
+                                    "events) as JSON lines on stdout, summary on stderr");
   replay->add_option("--stream", replay_options.stream, "auditd, syslog or winevent")->required();
-  replay->add_option("--config", replay_options.config_path, "Config file (YAML); built-in defaults if absent");
+  replay->add_option("--config", replay_options.config_path,
+                     "Config file (YAML); built-in defaults if absent");
   replay->add_flag("--events", replay_options.events, "Print normalized events instead of alerts");
   replay->add_flag("--positioned", replay_options.positioned,
-                   "Input lines are TOPIC<TAB>PARTITION<TAB>OFFSET<TAB>MESSAGE (a Kafka dump); alert ids then equal the daemon's");
+                   "Input lines are TOPIC<TAB>PARTITION<TAB>OFFSET<TAB>MESSAGE (a Kafka dump); "
+                   "alert ids then equal the daemon's");
   replay->add_option("--metrics-listen", replay_options.metrics_listen,
                      "Serve Prometheus metrics at HOST:PORT during the replay");
-  replay->add_option("input", replay_options.input, "Input file, or - for stdin")->capture_default_str();
+  replay->add_option("input", replay_options.input, "Input file, or - for stdin")
+      ->capture_default_str();
 
   std::string check_path;
-  auto* check = app.add_subcommand("check-config", "Validate a config file; exit 2 with FILE:LINE: key: problem lines");
+  auto* check = app.add_subcommand(
+      "check-config", "Validate a config file; exit 2 with FILE:LINE: key: problem lines");
   check->add_option("file", check_path, "Config file (YAML)")->required();
 
   loghunt::ClusterOptions cluster_options;
   auto* cluster = app.add_subcommand(
       "cluster", "Assign each line of a file to a template pattern (docs/cluster.md)");
-  cluster->add_option("--format", cluster_options.format, "summary or loghub (LineId,EventId,EventTemplate CSV)")
+  cluster
+      ->add_option("--format", cluster_options.format,
+                   "summary or loghub (LineId,EventId,EventTemplate CSV)")
       ->capture_default_str();
-  cluster->add_option("--log-format", cluster_options.log_format,
-                      "Header layout of the lines, e.g. '<Date> <Time> <Level> <Component>: <Content>'");
+  cluster->add_option(
+      "--log-format", cluster_options.log_format,
+      "Header layout of the lines, e.g. '<Date> <Time> <Level> <Component>: <Content>'");
   cluster->add_option("--max-patterns", cluster_options.max_patterns, "Patterns kept (LRU beyond)")
       ->capture_default_str();
   cluster->add_option("input", cluster_options.input, "Input file, or - for stdin")->required();
@@ -60,32 +69,48 @@ int main(int argc, char** argv) {
   auto* rules = app.add_subcommand("rules", "Sigma rules (docs/sigma.md)");
   rules->require_subcommand(1);
   auto* rules_check = rules->add_subcommand(
-      "check", "Load Sigma rules; print the count loaded and each rejected rule; exit 1 if any is rejected");
-  rules_check->add_option("--mappings", rules_check_options.mapping_file,
-                          "Field mapping file read on top of the built-in conf/sigma-mappings.yaml");
-  rules_check->add_option("paths", rules_check_options.paths, "Rule files or directories")->required();
+      "check",
+      "Load Sigma rules; print the count loaded and each rejected rule; exit 1 if any is rejected");
+  rules_check->add_option(
+      "--mappings", rules_check_options.mapping_file,
+      "Field mapping file read on top of the built-in conf/sigma-mappings.yaml");
+  rules_check->add_option("paths", rules_check_options.paths, "Rule files or directories")
+      ->required();
 
   loghunt::IocCommandOptions ioc_options;
-  auto* ioc = app.add_subcommand("ioc", "Print the IoCs of each line (plain and decoded) as JSON lines (docs/ioc.md)");
-  auto* decode = app.add_subcommand("decode", "Print each line with its encoded fragments decoded, and the layers (docs/ioc.md)");
+  auto* ioc = app.add_subcommand(
+      "ioc", "Print the IoCs of each line (plain and decoded) as JSON lines (docs/ioc.md)");
+  auto* decode = app.add_subcommand(
+      "decode", "Print each line with its encoded fragments decoded, and the layers (docs/ioc.md)");
   for (auto* sub : {ioc, decode}) {
-    sub->add_option("input", ioc_options.input, "Input file, or - for stdin")->capture_default_str();
-    sub->add_option("--max-depth", ioc_options.max_depth, "Decoding steps")->capture_default_str()->check(CLI::Range(1, 64));
-    sub->add_option("--byte-budget", ioc_options.byte_budget, "Decoded bytes per line")->capture_default_str();
-    sub->add_flag("--whole", ioc_options.whole, "Treat the whole input as one text (e.g. base64 wrapped over lines)");
+    sub->add_option("input", ioc_options.input, "Input file, or - for stdin")
+        ->capture_default_str();
+    sub->add_option("--max-depth", ioc_options.max_depth, "Decoding steps")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 64));
+    sub->add_option("--byte-budget", ioc_options.byte_budget, "Decoded bytes per line")
+        ->capture_default_str();
+    sub->add_flag("--whole", ioc_options.whole,
+                  "Treat the whole input as one text (e.g. base64 wrapped over lines)");
   }
   ioc->add_flag("!--no-decode", ioc_options.decode, "Extract from the plain text only");
   ioc->add_flag("!--no-defang", ioc_options.defanged, "Ignore defanged spellings (hxxp, [.])");
 
   loghunt::TreeCommandOptions tree_options;
-  auto* tree = app.add_subcommand("tree", "Print the process tree around a process of a replayed file (docs/context.md)");
+  auto* tree = app.add_subcommand(
+      "tree", "Print the process tree around a process of a replayed file (docs/context.md)");
   tree->add_option("--stream", tree_options.stream, "auditd, syslog or winevent")->required();
   tree->add_option("--host", tree_options.host, "Host name as the parser reports it")->required();
   tree->add_option("--pid", tree_options.pid, "Process id")->required();
   tree->add_option("--guid", tree_options.guid, "Sysmon ProcessGuid, when the pid was reused");
-  tree->add_option("--depth", tree_options.ancestor_depth, "Ancestors shown")->capture_default_str()->check(CLI::Range(1, 64));
-  tree->add_option("--child-depth", tree_options.child_depth, "Descendant levels shown")->capture_default_str()->check(CLI::Range(0, 64));
-  tree->add_option("input", tree_options.input, "Input file, or - for stdin")->capture_default_str();
+  tree->add_option("--depth", tree_options.ancestor_depth, "Ancestors shown")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  tree->add_option("--child-depth", tree_options.child_depth, "Descendant levels shown")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
+  tree->add_option("input", tree_options.input, "Input file, or - for stdin")
+      ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
   if (*tree) return loghunt::RunTree(tree_options);

@@ -17,25 +17,73 @@ std::unique_ptr<Metrics> Metrics::Create(const std::string& listen, std::string*
   using prometheus::BuildCounter;
   using prometheus::BuildGauge;
   using prometheus::BuildHistogram;
-  m->events_ = &BuildCounter().Name("loghunt_events_total").Help("Normalized events by stream and kind").Register(r);
-  m->messages_ = &BuildCounter().Name("loghunt_messages_total").Help("Input messages by stream").Register(r);
-  m->parse_errors_ = &BuildCounter().Name("loghunt_parse_errors_total").Help("Messages that could not be parsed, by stream and reason").Register(r);
-  m->alerts_ = &BuildCounter().Name("loghunt_alerts_total").Help("Alerts by rule and severity").Register(r);
-  m->suppressed_ = &BuildCounter().Name("loghunt_suppressed_total").Help("Alerts folded into a suppression summary").Register(r);
-  m->sink_queue_depth_ = &BuildGauge().Name("loghunt_sink_queue_depth").Help("Alerts accepted by a sink and not yet delivered").Register(r);
-  m->sink_errors_ = &BuildCounter().Name("loghunt_sink_errors_total").Help("Alerts a sink failed to deliver").Register(r);
-  m->latency_ = &BuildHistogram().Name("loghunt_event_latency_seconds").Help("Time from a message's Kafka timestamp to the end of its processing (sampled 1 in 16)").Register(r);
-  m->detector_seconds_ = &BuildCounter().Name("loghunt_detector_seconds_total").Help("CPU time spent in each detector (estimate from 1 in 8 events)").Register(r);
-  m->kafka_messages_ = &BuildCounter().Name("loghunt_kafka_messages_total").Help("Messages consumed per topic and partition").Register(r);
-  m->kafka_lag_ = &BuildGauge().Name("loghunt_kafka_consumer_lag").Help("High watermark minus committed position, per partition").Register(r);
-  m->kafka_commits_ = &BuildCounter().Name("loghunt_kafka_commits_total").Help("Offset commits").Register(r);
-  m->kafka_commit_errors_ = &BuildCounter().Name("loghunt_kafka_commit_errors_total").Help("Offset commits that failed").Register(r);
-  m->kafka_pauses_ = &BuildCounter().Name("loghunt_kafka_pauses_total").Help("Times a worker's partitions were paused for backpressure").Register(r);
-  m->kafka_rebalances_ = &BuildCounter().Name("loghunt_kafka_rebalances_total").Help("Consumer group rebalances (assign and revoke)").Register(r);
-  m->dead_letters_ = &BuildCounter().Name("loghunt_dead_letters_total").Help("Messages sent to the dead-letter topic").Register(r);
-  m->delivery_errors_ = &BuildCounter().Name("loghunt_kafka_delivery_errors_total").Help("Producer messages given up").Register(r);
+  m->events_ = &BuildCounter()
+                    .Name("loghunt_events_total")
+                    .Help("Normalized events by stream and kind")
+                    .Register(r);
+  m->messages_ =
+      &BuildCounter().Name("loghunt_messages_total").Help("Input messages by stream").Register(r);
+  m->parse_errors_ = &BuildCounter()
+                          .Name("loghunt_parse_errors_total")
+                          .Help("Messages that could not be parsed, by stream and reason")
+                          .Register(r);
+  m->alerts_ =
+      &BuildCounter().Name("loghunt_alerts_total").Help("Alerts by rule and severity").Register(r);
+  m->suppressed_ = &BuildCounter()
+                        .Name("loghunt_suppressed_total")
+                        .Help("Alerts folded into a suppression summary")
+                        .Register(r);
+  m->sink_queue_depth_ = &BuildGauge()
+                              .Name("loghunt_sink_queue_depth")
+                              .Help("Alerts accepted by a sink and not yet delivered")
+                              .Register(r);
+  m->sink_errors_ = &BuildCounter()
+                         .Name("loghunt_sink_errors_total")
+                         .Help("Alerts a sink failed to deliver")
+                         .Register(r);
+  m->latency_ = &BuildHistogram()
+                     .Name("loghunt_event_latency_seconds")
+                     .Help(
+                         "Time from a message's Kafka timestamp to the end of its processing "
+                         "(sampled 1 in 16)")
+                     .Register(r);
+  m->detector_seconds_ = &BuildCounter()
+                              .Name("loghunt_detector_seconds_total")
+                              .Help("CPU time spent in each detector (estimate from 1 in 8 events)")
+                              .Register(r);
+  m->kafka_messages_ = &BuildCounter()
+                            .Name("loghunt_kafka_messages_total")
+                            .Help("Messages consumed per topic and partition")
+                            .Register(r);
+  m->kafka_lag_ = &BuildGauge()
+                       .Name("loghunt_kafka_consumer_lag")
+                       .Help("High watermark minus committed position, per partition")
+                       .Register(r);
+  m->kafka_commits_ =
+      &BuildCounter().Name("loghunt_kafka_commits_total").Help("Offset commits").Register(r);
+  m->kafka_commit_errors_ = &BuildCounter()
+                                 .Name("loghunt_kafka_commit_errors_total")
+                                 .Help("Offset commits that failed")
+                                 .Register(r);
+  m->kafka_pauses_ = &BuildCounter()
+                          .Name("loghunt_kafka_pauses_total")
+                          .Help("Times a worker's partitions were paused for backpressure")
+                          .Register(r);
+  m->kafka_rebalances_ = &BuildCounter()
+                              .Name("loghunt_kafka_rebalances_total")
+                              .Help("Consumer group rebalances (assign and revoke)")
+                              .Register(r);
+  m->dead_letters_ = &BuildCounter()
+                          .Name("loghunt_dead_letters_total")
+                          .Help("Messages sent to the dead-letter topic")
+                          .Register(r);
+  m->delivery_errors_ = &BuildCounter()
+                             .Name("loghunt_kafka_delivery_errors_total")
+                             .Help("Producer messages given up")
+                             .Register(r);
   m->latency_histogram_ = &m->latency_->Add(
-      {}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
+      {}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                  1, 2.5, 5, 10, 30});
   // Series without labels exist from the start (at 0), so dashboards and
   // alerting rules see them before anything happened.
   for (auto* family : {m->suppressed_, m->kafka_commits_, m->kafka_commit_errors_, m->kafka_pauses_,
@@ -74,7 +122,8 @@ void Metrics::PublishPipeline(Stream stream, const PipelineStats& st) {
   for (int k = 0; k < kEventKindCount; ++k) {
     uint64_t n = st.events_by_kind[static_cast<size_t>(k)];
     if (n == 0) continue;
-    Mirror(events_, {{"stream", s}, {"kind", std::string(EventKindName(static_cast<EventKind>(k)))}},
+    Mirror(events_,
+           {{"stream", s}, {"kind", std::string(EventKindName(static_cast<EventKind>(k)))}},
            static_cast<double>(n));
   }
   for (int e = 1; e < kParseErrorCount; ++e) {
@@ -87,7 +136,8 @@ void Metrics::PublishPipeline(Stream stream, const PipelineStats& st) {
 }
 
 void Metrics::PublishDetectorSeconds(const std::vector<std::pair<std::string, double>>& totals) {
-  for (const auto& [name, seconds] : totals) Mirror(detector_seconds_, {{"detector", name}}, seconds);
+  for (const auto& [name, seconds] : totals)
+    Mirror(detector_seconds_, {{"detector", name}}, seconds);
 }
 
 void Metrics::PublishSinkErrors(std::string_view sink, uint64_t total) {
@@ -100,7 +150,8 @@ void Metrics::SetSinkQueueDepth(std::string_view sink, double depth) {
 
 void Metrics::PublishPartition(const std::string& topic, int32_t partition, uint64_t messages,
                                int64_t lag) {
-  std::map<std::string, std::string> labels{{"topic", topic}, {"partition", std::to_string(partition)}};
+  std::map<std::string, std::string> labels{{"topic", topic},
+                                            {"partition", std::to_string(partition)}};
   Mirror(kafka_messages_, labels, static_cast<double>(messages));
   if (lag >= 0) kafka_lag_->Add(labels).Set(static_cast<double>(lag));
 }
@@ -116,11 +167,14 @@ void Metrics::PublishKafka(uint64_t commits, uint64_t commit_errors, uint64_t pa
 }
 
 void Metrics::CountAlert(const Alert& alert) {
-  alerts_->Add({{"rule", alert.rule.id}, {"severity", std::string(SeverityName(alert.rule.severity))}})
+  alerts_
+      ->Add({{"rule", alert.rule.id}, {"severity", std::string(SeverityName(alert.rule.severity))}})
       .Increment();
 }
 
-void Metrics::CountSuppressed(uint64_t n) { suppressed_->Add({}).Increment(static_cast<double>(n)); }
+void Metrics::CountSuppressed(uint64_t n) {
+  suppressed_->Add({}).Increment(static_cast<double>(n));
+}
 
 void Metrics::ObserveLatency(double seconds) { latency_histogram_->Observe(seconds); }
 

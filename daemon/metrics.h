@@ -49,9 +49,10 @@ class Metrics {
   void PublishSinkErrors(std::string_view sink, uint64_t total);
   void SetSinkQueueDepth(std::string_view sink, double depth);
   // Kafka source.
-  void PublishPartition(const std::string& topic, int32_t partition, uint64_t messages, int64_t lag);
-  void PublishKafka(uint64_t commits, uint64_t commit_errors, uint64_t pauses,
-                    uint64_t rebalances, uint64_t dead_letters, uint64_t delivery_errors);
+  void PublishPartition(const std::string& topic, int32_t partition, uint64_t messages,
+                        int64_t lag);
+  void PublishKafka(uint64_t commits, uint64_t commit_errors, uint64_t pauses, uint64_t rebalances,
+                    uint64_t dead_letters, uint64_t delivery_errors);
 
   void CountAlert(const Alert& alert);
   void CountSuppressed(uint64_t n);

@@ -31,8 +31,8 @@ class OffsetTracker {
 
  private:
   mutable std::mutex mu_;
-  int64_t next_ = -1;                 // last processed offset + 1
-  std::map<int64_t, int> pending_;    // offset -> deliveries outstanding
+  int64_t next_ = -1;               // last processed offset + 1
+  std::map<int64_t, int> pending_;  // offset -> deliveries outstanding
 };
 
 }  // namespace loghunt

@@ -3,20 +3,19 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-
 #include <filesystem>
 #include <mutex>
 
 #include "core/serialize.h"
 #include "daemon/metrics.h"
 #include "detectors/builtin/risky_command.h"
-#include "detectors/ioc/ioc_detector.h"
-#include "detectors/rules/msticpy_sudo.h"
-#include "detectors/rules/sigma_detector.h"
 #include "detectors/cluster/rare_pattern.h"
 #include "detectors/context/ancestry_detector.h"
 #include "detectors/intel/geoip.h"
 #include "detectors/intel/intel_detector.h"
+#include "detectors/ioc/ioc_detector.h"
+#include "detectors/rules/msticpy_sudo.h"
+#include "detectors/rules/sigma_detector.h"
 
 namespace loghunt {
 
@@ -61,8 +60,9 @@ std::string PipelineStats::Summary() const {
 // when no rule could be loaded, so the other detectors still run.
 static std::unique_ptr<Detector> MakeSigmaDetector(const SigmaConfig& sigma,
                                                    const std::string& config_source) {
-  std::filesystem::path dir =
-      config_source.empty() ? std::filesystem::path() : std::filesystem::path(config_source).parent_path();
+  std::filesystem::path dir = config_source.empty()
+                                  ? std::filesystem::path()
+                                  : std::filesystem::path(config_source).parent_path();
   auto resolve = [&](const std::string& p) {
     return std::filesystem::path(p).is_relative() ? (dir / p).string() : p;
   };
@@ -94,8 +94,9 @@ static std::shared_ptr<const IndicatorStore> SharedIntelStore(const IntelConfig&
   static std::mutex mu;
   static std::string loaded_key;
   static std::shared_ptr<const IndicatorStore> loaded;
-  std::filesystem::path dir =
-      config_source.empty() ? std::filesystem::path() : std::filesystem::path(config_source).parent_path();
+  std::filesystem::path dir = config_source.empty()
+                                  ? std::filesystem::path()
+                                  : std::filesystem::path(config_source).parent_path();
   // The key names each feed file's version, so a SIGHUP reload after a feed
   // changed builds a fresh store (swapped in with the new detector sets),
   // and one where nothing changed shares the store already loaded.
@@ -106,7 +107,8 @@ static std::shared_ptr<const IndicatorStore> SharedIntelStore(const IntelConfig&
     std::error_code ec;
     auto mtime = std::filesystem::last_write_time(feed.path, ec).time_since_epoch().count();
     auto size = std::filesystem::file_size(feed.path, ec);
-    key += "\n" + feed.name + "=" + feed.path + "@" + std::to_string(mtime) + "/" + std::to_string(size);
+    key += "\n" + feed.name + "=" + feed.path + "@" + std::to_string(mtime) + "/" +
+           std::to_string(size);
   }
   std::lock_guard<std::mutex> lock(mu);
   if (loaded != nullptr && key == loaded_key) return loaded;
@@ -133,8 +135,9 @@ static std::shared_ptr<const GeoIpDatabases> SharedGeoIp(const GeoIpConfig& geoi
   static std::mutex mu;
   static std::string opened_key;
   static std::shared_ptr<const GeoIpDatabases> opened;
-  std::filesystem::path dir =
-      config_source.empty() ? std::filesystem::path() : std::filesystem::path(config_source).parent_path();
+  std::filesystem::path dir = config_source.empty()
+                                  ? std::filesystem::path()
+                                  : std::filesystem::path(config_source).parent_path();
   auto resolve = [&](const std::string& p) {
     return p.empty() || std::filesystem::path(p).is_absolute() ? p : (dir / p).string();
   };
@@ -164,15 +167,16 @@ std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
     detectors.push_back(std::make_unique<IocDetector>(ioc));
   }
   if (config.command_burst.enabled) {
-    detectors.push_back(std::make_unique<CommandBurstDetector>(CommandBurstOptions{
-        config.command_burst.events, config.command_burst.seconds}));
+    detectors.push_back(std::make_unique<CommandBurstDetector>(
+        CommandBurstOptions{config.command_burst.events, config.command_burst.seconds}));
   }
   if (config.risky_sudo_session.enabled) {
-    detectors.push_back(std::make_unique<RiskySudoSessionDetector>(CommandBurstOptions{
-        config.risky_sudo_session.events, config.risky_sudo_session.seconds}));
+    detectors.push_back(std::make_unique<RiskySudoSessionDetector>(
+        CommandBurstOptions{config.risky_sudo_session.events, config.risky_sudo_session.seconds}));
   }
   if (config.sigma.enabled) {
-    if (auto sigma = MakeSigmaDetector(config.sigma, config.source)) detectors.push_back(std::move(sigma));
+    if (auto sigma = MakeSigmaDetector(config.sigma, config.source))
+      detectors.push_back(std::move(sigma));
   }
   if (config.cluster.enabled) {
     auto cluster = std::make_unique<RarePatternDetector>(config.cluster);
@@ -182,8 +186,9 @@ std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
     detectors.push_back(std::move(cluster));
   }
   if (config.intel.enabled) {
-    detectors.push_back(std::make_unique<IntelDetector>(
-        SharedIntelStore(config.intel, config.source), IntelDetectorOptions{config.intel.scan_text}));
+    detectors.push_back(
+        std::make_unique<IntelDetector>(SharedIntelStore(config.intel, config.source),
+                                        IntelDetectorOptions{config.intel.scan_text}));
   }
   // Last: these annotate the alerts the detectors before them raised.
   if (config.geoip.enabled) {
@@ -299,7 +304,8 @@ void Pipeline::OnEvent(const Event& event) {
   }
 }
 
-void Pipeline::OnError(ParseError reason, std::string_view message, const SourcePosition& position) {
+void Pipeline::OnError(ParseError reason, std::string_view message,
+                       const SourcePosition& position) {
   ++stats_.errors_by_reason[static_cast<size_t>(reason)];
   // An assembler evicting an open event is not a bad message: nothing to dead-letter.
   if (dead_letters_ == nullptr || reason == ParseError::kTooManyOpen) return;

@@ -106,7 +106,8 @@ class Pipeline : public EventHandler {
 
   // EventHandler
   void OnEvent(const Event& event) override;
-  void OnError(ParseError reason, std::string_view message, const SourcePosition& position) override;
+  void OnError(ParseError reason, std::string_view message,
+               const SourcePosition& position) override;
 
  private:
   Stream stream_;

@@ -32,9 +32,8 @@ std::unique_ptr<KafkaProducer> KafkaProducer::Create(const KafkaProperties& prop
     }
   }
   std::unique_ptr<KafkaProducer> p(new KafkaProducer());
-  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t* rk, const rd_kafka_message_t* m, void* op) {
-    OnDelivery(rk, m, op);
-  });
+  rd_kafka_conf_set_dr_msg_cb(
+      conf, [](rd_kafka_t* rk, const rd_kafka_message_t* m, void* op) { OnDelivery(rk, m, op); });
   rd_kafka_conf_set_opaque(conf, p.get());
   p->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (p->rk_ == nullptr) {
@@ -67,8 +66,7 @@ bool KafkaProducer::Send(Pending* p) {
   }
   for (;;) {
     rd_kafka_resp_err_t err = rd_kafka_producev(
-        rk_, RD_KAFKA_V_TOPIC(p->topic.c_str()),
-        RD_KAFKA_V_KEY(p->key.data(), p->key.size()),
+        rk_, RD_KAFKA_V_TOPIC(p->topic.c_str()), RD_KAFKA_V_KEY(p->key.data(), p->key.size()),
         RD_KAFKA_V_VALUE(p->value.data(), p->value.size()), RD_KAFKA_V_HEADERS(hdrs),
         RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;  // headers now owned by librdkafka
@@ -85,8 +83,8 @@ bool KafkaProducer::Send(Pending* p) {
 bool KafkaProducer::Produce(std::string_view topic, std::string_view key, std::string_view value,
                             const Headers& headers, DeliveryCallback done) {
   if (closing_) return false;
-  auto* p = new Pending{this, std::string(topic), std::string(key), std::string(value), headers,
-                        std::move(done)};
+  auto* p = new Pending{this,    std::string(topic), std::string(key), std::string(value),
+                        headers, std::move(done)};
   ++outstanding_;
   if (!Send(p)) {
     --outstanding_;
@@ -105,14 +103,14 @@ void KafkaProducer::OnDelivery(rd_kafka_s* rk, const void* message, void*) {
     ++self->delivered_;
   } else {
     char errstr[256];
-    bool fatal = rd_kafka_fatal_error(self->rk_, errstr, sizeof errstr) != RD_KAFKA_RESP_ERR_NO_ERROR;
-    bool transient = m->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT ||
-                     m->err == RD_KAFKA_RESP_ERR__TRANSPORT ||
-                     m->err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
-                     m->err == RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS ||
-                     m->err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT ||
-                     m->err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
-                     m->err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
+    bool fatal =
+        rd_kafka_fatal_error(self->rk_, errstr, sizeof errstr) != RD_KAFKA_RESP_ERR_NO_ERROR;
+    bool transient =
+        m->err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT || m->err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+        m->err == RD_KAFKA_RESP_ERR__TIMED_OUT || m->err == RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS ||
+        m->err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT ||
+        m->err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+        m->err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE;
     if (transient && !fatal && !self->closing_) {
       // The broker was unreachable for longer than message.timeout.ms: send again.
       ++self->retries_;
@@ -120,7 +118,8 @@ void KafkaProducer::OnDelivery(rd_kafka_s* rk, const void* message, void*) {
     }
     ++self->failed_;
     if (!self->closing_) {
-      spdlog::error("kafka producer: message to {} given up: {}", p->topic, rd_kafka_err2str(m->err));
+      spdlog::error("kafka producer: message to {} given up: {}", p->topic,
+                    rd_kafka_err2str(m->err));
     }
   }
   if (p->done) p->done(m->err == RD_KAFKA_RESP_ERR_NO_ERROR);

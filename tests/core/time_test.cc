@@ -25,8 +25,9 @@ TEST(Rfc3339, ParsesZonesAndRoundTrips) {
 }
 
 TEST(Rfc3339, RejectsMalformed) {
-  for (const char* bad : {"", "2020-06-10", "2020-13-10T00:00:00Z", "2020-06-10T25:00:00Z",
-                          "2020-06-10T00:00:00.Z", "2020-06-10T00:00:00+2", "2020-06-10T00:00:00Zjunk"}) {
+  for (const char* bad :
+       {"", "2020-06-10", "2020-13-10T00:00:00Z", "2020-06-10T25:00:00Z", "2020-06-10T00:00:00.Z",
+        "2020-06-10T00:00:00+2", "2020-06-10T00:00:00Zjunk"}) {
     EXPECT_FALSE(ParseRfc3339(bad)) << bad;
   }
 }

@@ -27,24 +27,31 @@ TEST(Config, KafkaSectionIsValidated) {
   Config c;
   std::vector<std::string> errors;
   setenv("LOGHUNT_TEST_SECRET", "s3cret", 1);
-  ASSERT_TRUE(LoadConfigText("kafka:\n  brokers: 127.0.0.1:9092\n  topics:\n    syslog: logs\n"
-                             "  properties:\n    sasl.password: ${env:LOGHUNT_TEST_SECRET}\n",
-                             "k.yaml", &c, &errors))
+  ASSERT_TRUE(
+      LoadConfigText("kafka:\n  brokers: 127.0.0.1:9092\n  topics:\n    syslog: logs\n"
+                     "  properties:\n    sasl.password: ${env:LOGHUNT_TEST_SECRET}\n",
+                     "k.yaml", &c, &errors))
       << errors[0];
   EXPECT_EQ(c.kafka.topics[static_cast<size_t>(Stream::kSyslog)][0], "logs");
   ASSERT_EQ(c.kafka.properties.size(), 1u);
   EXPECT_EQ(c.kafka.properties[0].second, "s3cret");
-  EXPECT_FALSE(LoadConfigText("kafka:\n  topics:\n    netflow: [x]\n  workers: 0\n"
-                              "  properties:\n    sasl.password: ${env:LOGHUNT_UNSET_VAR_X}\n"
-                              "sinks:\n  - type: kafka\n",
-                              "k.yaml", &c, &errors));
+  EXPECT_FALSE(
+      LoadConfigText("kafka:\n  topics:\n    netflow: [x]\n  workers: 0\n"
+                     "  properties:\n    sasl.password: ${env:LOGHUNT_UNSET_VAR_X}\n"
+                     "sinks:\n  - type: kafka\n",
+                     "k.yaml", &c, &errors));
   std::string all;
   for (const auto& e : errors) all += e + "\n";
   EXPECT_NE(all.find("k.yaml:3: kafka.topics.netflow: unknown key"), std::string::npos) << all;
-  EXPECT_NE(all.find("k.yaml:4: kafka.workers: must be between 1 and 256"), std::string::npos) << all;
-  EXPECT_NE(all.find("kafka.properties.sasl.password: environment variable LOGHUNT_UNSET_VAR_X is not set"),
-            std::string::npos) << all;
-  EXPECT_NE(all.find("kafka.brokers: required unless embedded.enabled is true"), std::string::npos) << all;
+  EXPECT_NE(all.find("k.yaml:4: kafka.workers: must be between 1 and 256"), std::string::npos)
+      << all;
+  EXPECT_NE(
+      all.find(
+          "kafka.properties.sasl.password: environment variable LOGHUNT_UNSET_VAR_X is not set"),
+      std::string::npos)
+      << all;
+  EXPECT_NE(all.find("kafka.brokers: required unless embedded.enabled is true"), std::string::npos)
+      << all;
   EXPECT_NE(all.find("sinks[0].topic: required for a kafka sink"), std::string::npos) << all;
 }
 
@@ -82,24 +89,29 @@ sinks:
 TEST(Config, UnknownKeyAndWrongTypeNameTheLine) {
   Config c;
   std::vector<std::string> errors;
-  EXPECT_FALSE(LoadConfigText("parsers:\n  year: 2019\n  yeer: 3\ndetectors:\n  risky_command:\n"
-                              "    enabled: maybe\n",
-                              "bad.yaml", &c, &errors));
+  EXPECT_FALSE(
+      LoadConfigText("parsers:\n  year: 2019\n  yeer: 3\ndetectors:\n  risky_command:\n"
+                     "    enabled: maybe\n",
+                     "bad.yaml", &c, &errors));
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0].rfind("bad.yaml:3: parsers.yeer: unknown key", 0), 0u) << errors[0];
-  EXPECT_EQ(errors[1].rfind("bad.yaml:6: detectors.risky_command.enabled: expected true or false", 0), 0u)
+  EXPECT_EQ(
+      errors[1].rfind("bad.yaml:6: detectors.risky_command.enabled: expected true or false", 0), 0u)
       << errors[1];
 }
 
 TEST(Config, RangeAndRequiredChecks) {
   Config c;
   std::vector<std::string> errors;
-  EXPECT_FALSE(LoadConfigText("parsers:\n  max_message_bytes: 10\ninputs:\n  - stream: netflow\n"
-                              "sinks:\n  - type: file\n",
-                              "r.yaml", &c, &errors));
+  EXPECT_FALSE(
+      LoadConfigText("parsers:\n  max_message_bytes: 10\ninputs:\n  - stream: netflow\n"
+                     "sinks:\n  - type: file\n",
+                     "r.yaml", &c, &errors));
   ASSERT_EQ(errors.size(), 4u);
-  EXPECT_NE(errors[0].find("r.yaml:2: parsers.max_message_bytes: must be between"), std::string::npos);
-  EXPECT_NE(errors[1].find("r.yaml:4: inputs[0].stream: unknown stream 'netflow'"), std::string::npos);
+  EXPECT_NE(errors[0].find("r.yaml:2: parsers.max_message_bytes: must be between"),
+            std::string::npos);
+  EXPECT_NE(errors[1].find("r.yaml:4: inputs[0].stream: unknown stream 'netflow'"),
+            std::string::npos);
   EXPECT_NE(errors[2].find("inputs[0].path: required"), std::string::npos);
   EXPECT_NE(errors[3].find("r.yaml:6: sinks[0].path: required for a file sink"), std::string::npos);
 }

@@ -23,9 +23,10 @@ TEST(Pipeline, CountsEventsErrorsAndRoutesAlerts) {
   config.parser.default_year = 2019;
   CollectingSink sink;
   Pipeline p(config, Stream::kSyslog, {&sink});
-  p.Process("Jan 24 15:50:41 ip-172-31-30-110 sudo[6040]: ec2-user : TTY=pts/0 ; PWD=/var/log ; "
-            "USER=root ; COMMAND=/bin/bash -c id",
-            {"t", -1, 1});
+  p.Process(
+      "Jan 24 15:50:41 ip-172-31-30-110 sudo[6040]: ec2-user : TTY=pts/0 ; PWD=/var/log ; "
+      "USER=root ; COMMAND=/bin/bash -c id",
+      {"t", -1, 1});
   p.Process("", {"t", -1, 2});
   p.Process("not a syslog line", {"t", -1, 3});
   p.CountTooLong("xxxx", {"t", -1, 4});
@@ -48,7 +49,8 @@ TEST(Pipeline, SinkFailuresAreCounted) {
   CollectingSink sink;
   sink.ok = false;
   Pipeline p(config, Stream::kSyslog, {&sink});
-  p.Process("Jan 24 15:50:41 h sudo: u : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/bash", {"t", -1, 1});
+  p.Process("Jan 24 15:50:41 h sudo: u : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/bash",
+            {"t", -1, 1});
   EXPECT_EQ(p.stats().sink_errors, 1u);
 }
 
@@ -57,7 +59,8 @@ TEST(Pipeline, DisabledDetectorRaisesNothing) {
   config.risky_command_enabled = false;
   CollectingSink sink;
   Pipeline p(config, Stream::kSyslog, {&sink});
-  p.Process("Jan 24 15:50:41 h sudo: u : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/bash", {"t", -1, 1});
+  p.Process("Jan 24 15:50:41 h sudo: u : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/bash",
+            {"t", -1, 1});
   EXPECT_EQ(p.stats().events, 1u);
   EXPECT_TRUE(sink.alerts.empty());
 }

