@@ -23,5 +23,5 @@ log "garbage produced $GARBAGE, dead letters $n_dead; events daemon=$daemon_even
 [ "$GARBAGE" -gt 0 ] || fail "no garbage was produced"
 [ "$n_dead" -ge "$GARBAGE" ] || fail "only $n_dead of $GARBAGE bad messages on the dead-letter topic"
 [ "$daemon_events" = "$replay_events" ] || fail "daemon events $daemon_events != replay events $replay_events"
-[ "$missing" -eq 0 ] || fail "$missing alerts missing"
+[ "$missing" -eq 0 ] || { explain_missing "$WORK/expected.txt" "$WORK/received.txt"; false; } || fail "$missing alerts missing"
 echo "kafka bad input: ok ($GARBAGE garbage, $n_dead dead letters, $daemon_events events)"

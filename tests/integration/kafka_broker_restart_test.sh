@@ -42,5 +42,5 @@ missing=$(comm -23 "$WORK/expected.txt" <(sort -u "$WORK/received.txt") | wc -l)
 dups=$(( $(wc -l < "$WORK/received.txt") - $(sort -u "$WORK/received.txt" | wc -l) ))
 log "expected $n_expected alerts, $missing missing, $dups duplicates"
 [ "$n_expected" -gt 0 ] || fail "no expected alert"
-[ "$missing" -eq 0 ] || fail "$missing alerts lost across the broker restart"
+[ "$missing" -eq 0 ] || { explain_missing "$WORK/expected.txt" "$WORK/received.txt"; false; } || fail "$missing alerts lost across the broker restart"
 echo "kafka broker restart: ok ($n_expected alerts, $dups duplicates)"

@@ -32,5 +32,5 @@ dups=$(( $(wc -l < "$WORK/received.txt") - n_unique ))
 missing=$(comm -23 "$WORK/expected.txt" <(sort -u "$WORK/received.txt") | wc -l)
 log "expected $n_expected, received $n_unique unique, $dups duplicates, $missing missing"
 [ "$n_expected" -gt 0 ] || fail "no expected alert"
-[ "$missing" -eq 0 ] || fail "$missing expected alert ids missing after the crash"
+[ "$missing" -eq 0 ] || { explain_missing "$WORK/expected.txt" "$WORK/received.txt"; false; } || fail "$missing expected alert ids missing after the crash"
 echo "kafka crash: ok ($n_expected alerts, $dups duplicates after kill -9)"

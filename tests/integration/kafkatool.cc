@@ -10,14 +10,18 @@
 //       garbage (binary, truncated JSON, a 600 KB line); the count of garbage
 //       and valid messages is printed. --rate paces the stream.
 //   kafkatool dump --brokers B --topic T [--idle-ms 5000] [--with-position] [--header H]
-//       Reads the whole topic from the beginning (no group) until no message
-//       came for idle-ms, printing one value per line; --with-position
+//       Reads the whole topic from the beginning (no group) up to the end
+//       offsets it had when the dump started, printing one value per line
+//       (fails if no message came for idle-ms before that); --with-position
 //       prefixes "topic<TAB>partition<TAB>offset<TAB>"; --header H prints the
 //       value of header H instead of the message.
 //   kafkatool latency --brokers B --topic ALERTS --sources T1,T2,T3 [--idle-ms N]
 //       Producer-to-alert latency: for every alert on ALERTS, its Kafka
 //       timestamp minus the timestamp of the source message it names
 //       (loghunt.position.*); prints n, p50, p99 and max in milliseconds.
+//   kafkatool lag --brokers B --topic T1,T2 --group G
+//       Prints the group's lag: end offset minus committed offset, summed
+//       over every partition of the topics (no commit yet: the whole log).
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
@@ -181,49 +185,116 @@ int Produce(const Args& a) {
   return 0;
 }
 
-// Assigns every partition of the topic from the beginning.
-rd_kafka_t* AssignAll(const Args& a) {
-  rd_kafka_t* rk = NewClient(RD_KAFKA_CONSUMER, a,
-                             {{"group.id", "kafkatool"},
-                              {"enable.auto.commit", "false"},
-                              {"fetch.message.max.bytes", "4000000"}});
-  rd_kafka_poll_set_consumer(rk);
+struct PartitionEnds {
+  std::vector<int32_t> partitions;
+  std::vector<int64_t> low, high;
+};
+
+// The partitions of a topic and their offsets now.
+PartitionEnds EndsOf(rd_kafka_t* rk, const std::string& topic) {
   const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_topic_t* t = rd_kafka_topic_new(rk, a.Get("--topic").c_str(), nullptr);
-  if (rd_kafka_metadata(rk, 0, t, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt < 1) {
-    Die("metadata for " + a.Get("--topic"));
+  rd_kafka_topic_t* t = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  if (rd_kafka_metadata(rk, 0, t, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt < 1 ||
+      md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    Die("metadata for " + topic);
   }
-  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(16);
+  PartitionEnds ends;
   for (int i = 0; i < md->topics[0].partition_cnt; ++i) {
-    rd_kafka_topic_partition_list_add(parts, a.Get("--topic").c_str(),
-                                      md->topics[0].partitions[i].id)
-        ->offset = RD_KAFKA_OFFSET_BEGINNING;
+    int32_t p = md->topics[0].partitions[i].id;
+    int64_t low = 0, high = 0;
+    if (rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, 10000) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      Die("offsets of " + topic + "[" + std::to_string(p) + "]");
+    }
+    ends.partitions.push_back(p);
+    ends.low.push_back(low);
+    ends.high.push_back(high);
   }
   rd_kafka_metadata_destroy(md);
   rd_kafka_topic_destroy(t);
-  rd_kafka_assign(rk, parts);
-  rd_kafka_topic_partition_list_destroy(parts);
-  return rk;
+  return ends;
 }
 
-// Calls fn(message) for every message of the topic until idle for idle_ms.
+// Calls fn(message) for every message of the topic, from the beginning up to
+// the end offsets it had when called. Idle for idle_ms before that: fails.
 template <typename Fn>
 void ForEachMessage(const Args& a, const std::string& topic, int idle_ms, Fn fn) {
-  Args b = a;
-  b.kv["--topic"] = topic;
-  rd_kafka_t* rk = AssignAll(b);
+  rd_kafka_t* rk = NewClient(RD_KAFKA_CONSUMER, a,
+                             {{"group.id", "kafkatool"},
+                              {"enable.auto.commit", "false"},
+                              {"enable.partition.eof", "true"},
+                              {"fetch.message.max.bytes", "4000000"}});
+  rd_kafka_poll_set_consumer(rk);
+  PartitionEnds ends = EndsOf(rk, topic);
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(16);
+  std::map<int32_t, int64_t> pending;  // partition -> end offset still to reach
+  for (size_t i = 0; i < ends.partitions.size(); ++i) {
+    if (ends.high[i] <= ends.low[i]) continue;  // empty
+    rd_kafka_topic_partition_list_add(parts, topic.c_str(), ends.partitions[i])->offset =
+        RD_KAFKA_OFFSET_BEGINNING;
+    pending[ends.partitions[i]] = ends.high[i];
+  }
+  rd_kafka_assign(rk, parts);
+  rd_kafka_topic_partition_list_destroy(parts);
   auto last = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() - last < std::chrono::milliseconds(idle_ms)) {
+  while (!pending.empty()) {
+    if (std::chrono::steady_clock::now() - last > std::chrono::milliseconds(idle_ms)) {
+      std::string which;
+      for (const auto& [p, end] : pending) which += " " + std::to_string(p);
+      Die("dump of " + topic + ": nothing came for " + std::to_string(idle_ms) +
+          " ms before the end of partition(s)" + which);
+    }
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 200);
     if (m == nullptr) continue;
+    auto it = pending.find(m->partition);
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       last = std::chrono::steady_clock::now();
-      fn(m);
+      if (it != pending.end() && m->offset < it->second) fn(m);
+      if (it != pending.end() && m->offset + 1 >= it->second) pending.erase(it);
+    } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      if (it != pending.end() && m->offset >= it->second) pending.erase(it);
+    } else {
+      std::fprintf(stderr, "kafkatool: %s\n", rd_kafka_message_errstr(m));
     }
     rd_kafka_message_destroy(m);
   }
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
+}
+
+// The group's lag over the comma-separated topics.
+int Lag(const Args& a) {
+  rd_kafka_t* rk = NewClient(RD_KAFKA_CONSUMER, a, {{"group.id", a.Get("--group")}});
+  std::string topics = a.Get("--topic");
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(32);
+  std::map<std::pair<std::string, int32_t>, std::pair<int64_t, int64_t>> offsets;
+  size_t pos = 0;
+  while (pos <= topics.size()) {
+    size_t comma = topics.find(',', pos);
+    std::string topic =
+        topics.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (!topic.empty()) {
+      PartitionEnds ends = EndsOf(rk, topic);
+      for (size_t i = 0; i < ends.partitions.size(); ++i) {
+        rd_kafka_topic_partition_list_add(parts, topic.c_str(), ends.partitions[i]);
+        offsets[{topic, ends.partitions[i]}] = {ends.low[i], ends.high[i]};
+      }
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  if (rd_kafka_committed(rk, parts, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) Die("committed offsets");
+  int64_t lag = 0;
+  for (int i = 0; i < parts->cnt; ++i) {
+    const rd_kafka_topic_partition_t& tp = parts->elems[i];
+    auto [low, high] = offsets[{tp.topic, tp.partition}];
+    int64_t from = tp.offset >= 0 ? std::max(tp.offset, low) : low;
+    lag += std::max<int64_t>(0, high - from);
+  }
+  rd_kafka_topic_partition_list_destroy(parts);
+  rd_kafka_destroy(rk);
+  std::printf("%lld\n", static_cast<long long>(lag));
+  return 0;
 }
 
 std::string JsonField(std::string_view json, const std::string& key) {
@@ -307,7 +378,7 @@ int Latency(const Args& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) Die("usage: kafkatool create|produce|dump|latency --brokers B --topic T ...");
+  if (argc < 2) Die("usage: kafkatool create|produce|dump|latency|lag --brokers B --topic T ...");
   std::string cmd = argv[1];
   Args a;
   for (int i = 2; i < argc; ++i) {
@@ -323,5 +394,6 @@ int main(int argc, char** argv) {
   if (cmd == "produce") return Produce(a);
   if (cmd == "dump") return Dump(a);
   if (cmd == "latency") return Latency(a);
+  if (cmd == "lag") return Lag(a);
   Die("unknown command " + cmd);
 }

@@ -21,7 +21,7 @@ cleanup() {
     [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
   done
   "$ROOT/tools/kafka" stop >/dev/null 2>&1 || true
-  rm -rf "$WORK"
+  if [ -n "${KEEP_WORK:-}" ]; then echo "work files kept in $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
@@ -92,7 +92,19 @@ expected_ids() {
     # Each partition's lines must be in offset order; dump interleaves partitions.
     LC_ALL=C sort -t $'\t' -k2,2n -k3,3n -s "$WORK/dump-$s.txt" > "$WORK/dump-$s.sorted"
     "$BIN" replay --stream "$s" --config "$config" --positioned "$WORK/dump-$s.sorted" 2>> "$WORK/replay.log"
-  done | grep -o '"id":"[0-9a-f]*"' | cut -d'"' -f4 | sort -u
+  done > "$WORK/expected-alerts.jsonl"
+  grep -o '"id":"[0-9a-f]*"' "$WORK/expected-alerts.jsonl" | cut -d'"' -f4 | sort -u
+}
+
+# explain_missing EXPECTED RECEIVED: for alerts expected and not received,
+# how many per rule, and the first few whole (diagnostics on failure).
+explain_missing() {
+  comm -23 "$1" <(sort -u "$2") > "$WORK/missing.txt"
+  [ -s "$WORK/missing.txt" ] || return 0
+  grep -F -f <(sed 's/.*/"id":"&"/' "$WORK/missing.txt") "$WORK/expected-alerts.jsonl" > "$WORK/missing-alerts.jsonl" || true
+  echo "missing alerts per rule:" >&2
+  grep -o '"rule.id":"[^"]*"' "$WORK/missing-alerts.jsonl" | sort | uniq -c | sort -rn >&2 || true
+  head -c 3000 "$WORK/missing-alerts.jsonl" >&2
 }
 
 # metric NAME PORT: the sum of a metric's samples.
