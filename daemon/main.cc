@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   run->add_option(
       "--idle-exit-ms", run_options.idle_exit_ms,
-      "With Kafka: exit once idle this long with every partition consumed (demos, tests)");
+      "With Kafka: exit once idle this long with every partition assigned to this daemon consumed "
+      "(demos, tests; in a group, partitions still being handed over are not waited for)");
 
   loghunt::ReplayOptions replay_options;
   auto* replay = app.add_subcommand("replay",
