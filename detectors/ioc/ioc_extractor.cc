@@ -29,6 +29,7 @@ enum TriggerId : uint16_t {
   kTRelWin,         // ".\" or "..\"
   kTEnvWin,         // %\ (end of %VAR%\)
   kTSlash,          // /x
+  kTFang,           // a defang spelling the parsers do not read: fang the text first
 };
 
 struct PatternSpec {
@@ -53,6 +54,21 @@ constexpr PatternSpec kPatterns[] = {
     {"\\.\\\\", kTRelWin, 0, false},
     {"%\\\\", kTEnvWin, 0, false},
     {"/[A-Za-z0-9._~-]", kTSlash, 0, false},
+    // Spellings that FangInto() rewrites (defanged mode only; one match is
+    // enough). Mostly literals, which Hyperscan scans for cheaply.
+    {"\\[\\.|\\(\\.|\\{\\.|\\.\\]|\\.\\)|\\.\\}|\\[ \\.|\\( \\.|\\. \\]|\\. \\)|\\[\\[|\\(\\(|"
+     "\\[dot|\\(dot|\\{dot|dot\\]|dot\\)|dot\\}|\\[ dot|dot \\]|punkt|punto|arroba|"
+     "\\[at\\]|\\(at\\)|\\{at\\}|\\[et|\\(et|\\{et|\\[ at |\\( at "
+     "|\\[@|\\(@|\\{@|@\\]|@\\)|\\[,|\\(,|,\\]|,\\)|"
+     "\\[:\\]|\\[/|\\(/\\)|\\{/|\\[-\\]|\\\\\\.|\\\\/|\\\\\\(|\\\\\\[|\\\\\\{|-dot-| dot "
+     "|\\^\\.|%2e|"
+     ":// |://\\t|:///|http//|https//|ftp//|ftx:|xxxx|http\\]|http\\)|https\\]|https\\)|"
+     "\\(http|\\[http|http :|https :|%3a%2f%2f|<\\.>|\\[www\\]\\.|\\(www\\)\\.",
+     kTFang, HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH, true},
+    {" AT | at |/DOT/|/AT/|[\\[({][ \\t]+\\.|\\.[ \\t]+[\\])}]|[\\])}]\\.[\\[({\\])}]", kTFang,
+     HS_FLAG_SINGLEMATCH, true},
+    {"[A-Za-z0-9][ \\t]+\\.[ \\t]*[A-Za-z0-9]|[A-Za-z0-9._+-][ \\t]+@|@[ \\t]+[A-Za-z0-9]", kTFang,
+     HS_FLAG_SINGLEMATCH, true},
 };
 
 enum CharBits : uint8_t {
@@ -235,51 +251,362 @@ bool IocPatterns::IsPublicTld(std::string_view tld) const {
 
 // ---------------------------------------------------------------- Refang
 
+namespace {
+
+constexpr uint32_t kRewritten = 0x80000000u;  // FangInto map: this byte was rewritten
+
+inline bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+inline bool IsOpener(char c) { return c == '[' || c == '(' || c == '{'; }
+inline bool IsCloser(char c) { return c == ']' || c == ')' || c == '}'; }
+
+// Schemes a defanged scheme spelling stands for ("hxxps" -> "https").
+// Returns the plain scheme or "" when `word` is not a scheme spelling.
+std::string_view FangScheme(std::string_view word) {
+  char low[8];
+  if (word.empty() || word.size() > sizeof(low)) return {};
+  for (size_t i = 0; i < word.size(); ++i) low[i] = Lower(word[i]);
+  std::string_view w(low, word.size());
+  struct Pair {
+    std::string_view from, to;
+  };
+  static constexpr Pair kSchemes[] = {
+      {"http", "http"},   {"https", "https"}, {"ftp", "ftp"},       {"ftps", "ftps"},
+      {"sftp", "sftp"},   {"sftps", "sftps"}, {"hxxp", "http"},     {"hxxps", "https"},
+      {"hxtp", "http"},   {"hxtps", "https"}, {"htxp", "http"},     {"htxps", "https"},
+      {"fxp", "ftp"},     {"fxps", "ftps"},   {"sfxp", "sftp"},     {"sfxps", "sftps"},
+      {"ftx", "ftp"},     {"ftxs", "ftps"},   {"xxxx", "http"},     {"xxxxx", "https"},
+      {"xxxxs", "https"}, {"tcp", "tcp"},     {"udp", "udp"},       {"ldap", "ldap"},
+      {"ldaps", "ldaps"}, {"file", "file"},   {"telnet", "telnet"}, {"ssh", "ssh"},
+      {"smb", "smb"},     {"ws", "ws"},       {"wss", "wss"}};
+  for (const Pair& p : kSchemes) {
+    if (w == p.from) return p.to;
+  }
+  return {};
+}
+
+// Length of a "://" spelling at `at` ("://", "[:]//", "[://]", ":///",
+// ":\\", ":__", "__", "//"); 0 when none. `plain` says it is "://" itself.
+size_t SchemeSeparatorAt(std::string_view text, size_t at, bool* plain) {
+  *plain = false;
+  if (StartsNoCase(text, at, "%3a%2f%2f")) return 9;
+  for (std::string_view sep : {"[:]//", "[://]", ":\\\\", ":__", "://"}) {
+    if (text.compare(at, sep.size(), sep) == 0) {
+      size_t len = sep.size();
+      *plain = sep == "://";
+      if (*plain) {
+        while (at + len < text.size() && text[at + len] == '/') ++len;  // ":///"
+        if (len > 3) *plain = false;
+      }
+      return len;
+    }
+  }
+  if (text.compare(at, 2, "__") == 0 || text.compare(at, 2, "//") == 0) return 2;
+  return 0;
+}
+
+// A Unicode space (NBSP, U+2000..U+200B, U+202F, U+205F, U+3000) in UTF-8
+// starting at / ending right before `i`: it ends a URL as an ASCII blank does.
+size_t UnicodeSpaceAt(std::string_view t, size_t i) {
+  auto b = [&](size_t k) { return k < t.size() ? static_cast<unsigned char>(t[k]) : 0u; };
+  if (b(i) == 0xc2 && b(i + 1) == 0xa0) return 2;
+  if (b(i) == 0xe2 && b(i + 1) == 0x80 &&
+      ((b(i + 2) >= 0x80 && b(i + 2) <= 0x8b) || b(i + 2) == 0xaf))
+    return 3;
+  if (b(i) == 0xe2 && b(i + 1) == 0x81 && b(i + 2) == 0x9f) return 3;
+  if (b(i) == 0xe3 && b(i + 1) == 0x80 && b(i + 2) == 0x80) return 3;
+  return 0;
+}
+bool UnicodeSpaceBefore(std::string_view t, size_t i) {
+  return (i >= 2 && UnicodeSpaceAt(t, i - 2) == 2) || (i >= 3 && UnicodeSpaceAt(t, i - 3) == 3);
+}
+
+enum class SepKind { kNone, kDot, kAt };
+
+// A defanged domain separator or at sign starting at `at`, right after a
+// label character: brackets ([.] (.) {.} [[.]] (. .] ].[), spelled words
+// ([dot] (punkt) [at] (arroba) [et], " dot ", " AT ", "-dot-"), backslash
+// escapes (\.), and blanks around a separator ("example [.] com",
+// "user @ example.com", "example .com"). Returns the length consumed and the
+// kind, or kNone. The character after the separator must start a label.
+SepKind SeparatorSpelling(std::string_view text, size_t at, size_t* len) {
+  const size_t n = text.size();
+  size_t i = at;
+  size_t blanks_before = 0, blanks_after = 0, open = 0, close_before = 0, close = 0;
+  // "\(" and "\)" (regex-escaped defangs) count as the bracket itself.
+  auto escaped = [&](size_t k, bool (*is)(char)) {
+    return text[k] == '\\' && k + 1 < n && is(text[k + 1]);
+  };
+  // "1<.>1<.>1<.>1": angle brackets around the dot itself.
+  if (i + 2 < n && text[i] == '<' && text[i + 1] == '.' && text[i + 2] == '>') {
+    *len = 3;
+    return i + 3 < n && Is(text[i + 3], kLabel) ? SepKind::kDot : SepKind::kNone;
+  }
+  while (i < n && IsBlank(text[i])) ++i, ++blanks_before;
+  while (i < n && IsCloser(text[i])) ++i, ++close_before;
+  while (i < n && (IsOpener(text[i]) || IsBlank(text[i]) || escaped(i, IsOpener))) {
+    if (text[i] == '\\') ++i;
+    open += IsOpener(text[i++]);
+  }
+  // The core.
+  SepKind kind = SepKind::kNone;
+  bool word = false, uppercase = false, escape = false, comma = false;
+  size_t core = i;
+  if (i < n && text[i] == '\\') {
+    while (i < n && text[i] == '\\') ++i;
+    if (i < n && text[i] == '.') {
+      ++i;
+      kind = SepKind::kDot;
+      escape = true;
+    }
+  } else if (i < n && text[i] == '.') {
+    ++i;
+    kind = SepKind::kDot;
+  } else if (i + 1 < n && text[i] == '^' && text[i + 1] == '.') {
+    i += 2;  // cmd.exe caret escape: "example^.com"
+    kind = SepKind::kDot;
+    escape = true;
+  } else if (i + 2 < n && text[i] == '%' && text[i + 1] == '2' && Lower(text[i + 2]) == 'e') {
+    i += 3;  // percent-encoded dot
+    kind = SepKind::kDot;
+    escape = true;
+  } else if (i < n && text[i] == '/' &&
+             (StartsNoCase(text, i, "/dot/") || StartsNoCase(text, i, "/at/"))) {
+    // "user/AT/example/DOT/com": upper case only, "/at/" is a path segment.
+    if (text[i + 1] != 'D' && text[i + 1] != 'A') return SepKind::kNone;
+    if (blanks_before || open || close_before) return SepKind::kNone;
+    kind = text[i + 1] == 'D' ? SepKind::kDot : SepKind::kAt;
+    *len = kind == SepKind::kDot ? 5 : 4;
+    return i + *len < n && Is(text[i + *len], kLabel) ? kind : SepKind::kNone;
+  } else if (i < n && text[i] == ',') {
+    ++i;
+    kind = SepKind::kDot;
+    comma = true;
+  } else if (i < n && text[i] == '@') {
+    ++i;
+    kind = SepKind::kAt;
+  } else if (i < n && text[i] == '-' && StartsNoCase(text, i, "-dot-")) {
+    if (blanks_before || open || close_before) return SepKind::kNone;
+    *len = 5;
+    return i + 5 < n && Is(text[i + 5], kLabel) ? SepKind::kDot : SepKind::kNone;
+  } else {
+    for (std::string_view w : {"dot", "punkt", "punto"}) {
+      if (StartsNoCase(text, i, w)) {
+        uppercase = text[i] == 'D' || text[i] == 'P';
+        i += w.size();
+        kind = SepKind::kDot;
+        word = true;
+        break;
+      }
+    }
+    if (kind == SepKind::kNone) {
+      for (std::string_view w : {"arroba", "at", "et"}) {
+        if (StartsNoCase(text, i, w)) {
+          uppercase = text[i] == 'A' && text[i + 1] == 'T';
+          i += w.size();
+          kind = SepKind::kAt;
+          word = true;
+          break;
+        }
+      }
+    }
+  }
+  if (kind == SepKind::kNone || i == core) return SepKind::kNone;
+  if (word && i < n && Is(text[i], kWord)) return SepKind::kNone;  // "dotnet", "attach"
+  while (i < n && (IsCloser(text[i]) || IsBlank(text[i]) || (open > 0 && IsOpener(text[i])) ||
+                   escaped(i, IsCloser))) {
+    if (text[i] == '\\') ++i;
+    close += !IsBlank(text[i]);  // "www[.[example": an opener after counts as a closer
+    blanks_after += IsBlank(text[i]);
+    ++i;
+  }
+  size_t open_after = 0;
+  if (close_before > 0) {  // "foo].[com", "foo].]com"; not "(bar).html"
+    while (i < n && IsOpener(text[i])) ++i, ++open_after;
+    if ((open_after == 0 && close == 0) || open > 0) return SepKind::kNone;
+  }
+  if (i >= n || !Is(text[i], kLabel)) return SepKind::kNone;
+  const bool brackets = open > 0 || close > 0 || open_after > 0;
+  const bool blanks = blanks_before > 0 || blanks_after > 0;
+  bool ok;
+  if (escape) {
+    ok = true;
+  } else if (comma) {
+    ok = open > 0 && close > 0;  // [,] (,): plain commas are CSV
+  } else if (!word && kind == SepKind::kDot) {
+    // "example [.] com", "example .com"; not "end. Next" (prose) nor
+    // "example . com" (iocextract neither).
+    ok = brackets || (blanks_before > 0 && blanks_after == 0);
+  } else if (!word) {
+    ok = brackets || blanks;  // "user @ example.com", "[@]"
+  } else if (open > 0 && close > 0) {
+    ok = true;  // [dot] (at) {DOT} [ arroba ]
+  } else if (brackets && (blanks_before > 0 || open > 0) && (blanks_after > 0 || close > 0)) {
+    ok = true;  // "com [dot tld", "example dot] com"
+  } else if (brackets && !StartsNoCase(text, core, "at") && !StartsNoCase(text, core, "et")) {
+    ok = true;  // "fooDOT}com", "fooarroba}bar.com"; not "format)x.com"
+  } else if (kind == SepKind::kDot) {
+    ok = blanks_before > 0 && blanks_after > 0 && !brackets;  // " dot ", " DOT "
+  } else {
+    // " AT " always; " at " only when the domain that follows is itself
+    // defanged (" dot ", brackets), as "failed at host.example.com" is prose.
+    ok = blanks_before > 0 && blanks_after > 0 && !brackets && text.compare(core, 2, "et") != 0 &&
+         StartsNoCase(text, core, "at");
+    if (ok && !uppercase) {
+      // The next word holds a bracket or backslash, or a spelled separator
+      // follows it: "at example[dot]com", "at example dot com".
+      ok = false;
+      size_t k = i;
+      for (; k < n && k < i + 80 && !IsBlank(text[k]) && text[k] != '\n'; ++k) {
+        ok = ok || IsOpener(text[k]) || IsCloser(text[k]) || text[k] == '\\';
+      }
+      while (k < n && IsBlank(text[k])) ++k;
+      ok = ok || (k < n && IsOpener(text[k])) ||
+           (StartsNoCase(text, k, "dot") && k + 3 < n && IsBlank(text[k + 3]));
+    }
+  }
+  if (!ok) return SepKind::kNone;
+  *len = i - at;
+  return kind;
+}
+
+// Writes the fanged form of `text` to `out` (room for 2 * size + 8 bytes);
+// when `map` is given, map[k] is the offset in `text` that output byte k came
+// from, with kRewritten set on bytes a rule produced or that follow dropped
+// text. Returns the output length.
+size_t FangInto(std::string_view text, char* out, uint32_t* map) {
+  const size_t n = text.size();
+  size_t w = 0;
+  bool pending = false;      // text was dropped or rewritten before the next byte
+  bool percent_url = false;  // in a URL written "http%3A%2F%2F...": %2F is '/'
+  auto emit = [&](char c, size_t from, bool rewritten) {
+    out[w] = c;
+    if (map != nullptr) {
+      map[w] = static_cast<uint32_t>(from) | ((rewritten || pending) ? kRewritten : 0);
+    }
+    pending = false;
+    ++w;
+  };
+  for (size_t i = 0; i < n;) {
+    char c = text[i];
+    // A scheme: optionally bracketed letters ("(http)", "http]") at a word
+    // start, then a "://" spelling.
+    if ((Is(c, kAlpha) || IsOpener(c)) && (i == 0 || !Is(text[i - 1], kAlpha))) {
+      size_t j = i + (IsOpener(c) ? 1 : 0);
+      size_t ws = j;
+      while (j < n && j - ws < 8 && Is(text[j], kAlpha)) ++j;
+      std::string_view scheme = FangScheme(text.substr(ws, j - ws));
+      size_t k = j;
+      if (!scheme.empty() && k < n && IsCloser(text[k])) ++k;
+      size_t blanks = k;  // "http ://"
+      while (!scheme.empty() && blanks < n && blanks - k < 3 && IsBlank(text[blanks])) ++blanks;
+      if (blanks > k && blanks < n && text[blanks] == ':') k = blanks;
+      bool plain = false;
+      size_t sep = scheme.empty() ? 0 : SchemeSeparatorAt(text, k, &plain);
+      // "?url=http%3A%2F%2F...": a query value stays as written.
+      if (sep == 9 && i > 0 &&
+          (text[i - 1] == '=' || text[i - 1] == '&' || text[i - 1] == '?' || text[i - 1] == '/')) {
+        sep = 0;
+      }
+      percent_url = sep == 9;
+      bool bracketed = ws != i || k != j;
+      // "http__" and "http//" only for the web schemes.
+      if (sep == 2 && scheme.substr(0, 3) != "htt" && scheme.substr(0, 3) != "ftp") sep = 0;
+      if (sep > 0) {
+        bool same = !bracketed && plain && scheme.size() == j - ws;
+        for (size_t q = 0; same && q < scheme.size(); ++q) same = Lower(text[ws + q]) == scheme[q];
+        if (!same) pending = true;
+        for (size_t q = 0; q < scheme.size(); ++q) {
+          // Keep the case of letters that stay (HXXP -> HTTP, XXXX -> http).
+          bool upper = q < j - ws && text[ws + q] >= 'A' && text[ws + q] <= 'Z' &&
+                       Lower(text[ws + q]) == scheme[q];
+          emit(upper ? static_cast<char>(scheme[q] - 32) : scheme[q], ws + q, !same);
+        }
+        size_t end = k + sep;
+        for (char s : std::string_view("://")) emit(s, k, !same);
+        // "http:// example.com": blanks after the separator.
+        size_t b = end;
+        while (b < n && IsBlank(text[b])) ++b;
+        if (b > end && b < n && Is(text[b], kLabel)) {
+          end = b;
+          pending = true;
+        }
+        i = end;
+        continue;
+      }
+    }
+    if (w > 0 && (Is(out[w - 1], kLabel) || (Is(out[w - 1], kLocal) && out[w - 1] != '%'))) {
+      if (c == ' ' || c == '\t' || c == '[' || c == '(' || c == '{' || c == ']' || c == ')' ||
+          c == '}' || c == '.' || c == '\\' || c == '-' || c == '@' || c == ',' || c == '^' ||
+          c == '<' || c == '%' || c == '/' || Is(c, kAlpha)) {
+        size_t len = 0;
+        SepKind kind = SeparatorSpelling(text, i, &len);
+        if (kind == SepKind::kDot && !Is(out[w - 1], kLabel)) kind = SepKind::kNone;
+        if (kind != SepKind::kNone) {
+          bool plain_sep = len == 1;  // "." or "@" as written
+          emit(kind == SepKind::kDot ? '.' : '@', i, !plain_sep);
+          if (!plain_sep) pending = true;
+          i += len;
+          continue;
+        }
+      }
+    }
+    // "[www].example.com": a bracketed www label.
+    if (IsOpener(c) && i + 5 < n && StartsNoCase(text, i + 1, "www") && IsCloser(text[i + 4]) &&
+        text[i + 5] == '.' && (i == 0 || !Is(text[i - 1], kLabel))) {
+      for (size_t q = 1; q < 4; ++q) emit(text[i + q], i + q, true);
+      pending = true;
+      i += 5;
+      continue;
+    }
+    // Bracketed or escaped single characters: [:] [/] (/) \/ [-].
+    if ((IsOpener(c) && i + 2 < n && IsCloser(text[i + 2]) &&
+         (text[i + 1] == ':' || text[i + 1] == '/' || text[i + 1] == '-'))) {
+      emit(text[i + 1], i + 1, true);
+      pending = true;
+      i += 3;
+      continue;
+    }
+    if ((c == '\\' || IsOpener(c)) && i + 1 < n && text[i + 1] == '/' && w > 0 &&
+        Is(out[w - 1], kLabel)) {
+      emit('/', i + 1, true);
+      i += 2;
+      continue;
+    }
+    if (percent_url && c == '%' && i + 2 < n && text[i + 1] == '2' && Lower(text[i + 2]) == 'f') {
+      emit('/', i, true);
+      i += 3;
+      continue;
+    }
+    if (static_cast<unsigned char>(c) <= ' ') percent_url = false;
+    emit(c, i, false);
+    ++i;
+  }
+  return w;
+}
+
+}  // namespace
+
 std::string_view Refang(std::string_view text, Arena& arena) {
-  struct Rule {
-    std::string_view from;
-    std::string_view to;
-  };
-  static constexpr Rule kRules[] = {
-      {"[://]", "://"}, {"[:]", ":"},   {"[.]", "."},   {"(.)", "."},     {"{.}", "."},
-      {"[dot]", "."},   {"(dot)", "."}, {"{dot}", "."}, {"[at]", "@"},    {"(at)", "@"},
-      {"{at}", "@"},    {"[@]", "@"},   {"(@)", "@"},   {"hxxp", "http"}, {"hxtp", "http"},
-      {"htxp", "http"}, {"[.", "."},    {".]", "."},    {"[/]", "/"},
-  };
   // Fast path: nothing that could start a defanged spelling.
   bool maybe = false;
   for (char c : text) {
-    if (c == '[' || c == '(' || c == '{' || c == 'x' || c == 'X' || c == ']') {
+    if (c == '[' || c == '(' || c == '{' || c == 'x' || c == 'X' || c == ']' || c == ')' ||
+        c == '}' || c == '\\' || c == ' ' || c == '\t' || c == '_' || c == '-' || c == 'd' ||
+        c == 'D' || c == 'a' || c == 'A' || c == ':') {
       maybe = true;
       break;
     }
   }
   if (!maybe) return text;
-  char* out = arena.Allocate(text.size());
-  size_t n = 0;
-  bool changed = false;
-  for (size_t i = 0; i < text.size();) {
-    bool hit = false;
-    for (const Rule& r : kRules) {
-      if (StartsNoCase(text, i, r.from)) {
-        // Keep the case of a defanged scheme's first letter (HXXP -> HTTP).
-        bool upper = r.from[0] == 'h' && text[i] == 'H';
-        for (size_t k = 0; k < r.to.size(); ++k) {
-          out[n++] = upper ? static_cast<char>(r.to[k] - 32) : r.to[k];
-        }
-        i += r.from.size();
-        hit = changed = true;
-        break;
-      }
-    }
-    if (!hit) out[n++] = text[i++];
-  }
-  if (!changed) {
-    arena.Shrink(text.size());
+  const size_t cap = 2 * text.size() + 8;
+  char* out = arena.Allocate(cap);
+  size_t len = FangInto(text, out, nullptr);
+  if (len == text.size() && std::memcmp(out, text.data(), len) == 0) {
+    arena.Shrink(cap);
     return text;
   }
-  arena.Shrink(text.size() - n);
-  return {out, n};
+  arena.Shrink(cap - len);
+  return {out, len};
 }
 
 // ---------------------------------------------------------------- IocExtractor
@@ -298,6 +625,10 @@ IocExtractor::~IocExtractor() { hs_free_scratch(scratch_); }
 int IocExtractor::OnMatch(unsigned id, unsigned long long, unsigned long long to, unsigned,
                           void* ctx) {
   auto* self = static_cast<IocExtractor*>(ctx);
+  if (id == kTFang) {
+    self->fang_marker_ = true;
+    return 0;
+  }
   self->triggers_.push_back({static_cast<uint32_t>(to), static_cast<uint16_t>(id)});
   return 0;
 }
@@ -305,6 +636,13 @@ int IocExtractor::OnMatch(unsigned id, unsigned long long, unsigned long long to
 void IocExtractor::Add(IocType type, std::string_view value, bool defanged, IpClass ip_class,
                        size_t offset, std::vector<Ioc>* out) {
   if (value.empty() || out->size() - first_new_ >= options_.max_iocs) return;
+  if ((add_mask_ & (1u << static_cast<int>(type))) == 0) return;
+  if (map_ != nullptr) {
+    for (size_t k = offset; k < offset + value.size() && k < map_size_; ++k) {
+      defanged = defanged || (map_[k] & kRewritten) != 0;
+    }
+    offset = map_[offset] & ~kRewritten;
+  }
   for (size_t i = first_new_; i < out->size(); ++i) {
     Ioc& o = (*out)[i];
     if (o.value != value) continue;
@@ -327,26 +665,120 @@ constexpr size_t kMaxLeftScan = 256;
 
 }  // namespace
 
-void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>* out) {
-  first_new_ = out->size();
-  if (text.empty() || text.size() > 0xffffffffu) return;
-  const bool def_mode = options_.defanged;
+void IocExtractor::Scan(std::string_view text, bool defanged) {
   triggers_.clear();
-  hs_scan(patterns_->database(def_mode), text.data(), static_cast<unsigned>(text.size()), 0,
+  fang_marker_ = false;
+  hs_scan(patterns_->database(defanged), text.data(), static_cast<unsigned>(text.size()), 0,
           scratch_, &IocExtractor::OnMatch, this);
-  if (triggers_.empty()) return;
   std::stable_sort(triggers_.begin(), triggers_.end(),
                    [](const Trigger& a, const Trigger& b) { return a.end < b.end; });
+}
 
+void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>* out) {
+  first_new_ = out->size();
+  if (text.empty() || text.size() > 0x3fffffffu) return;
+  Scan(text, options_.defanged);
+  if (options_.defanged && fang_marker_) {
+    constexpr uint32_t kNetwork =
+        (1u << static_cast<int>(IocType::kIpv4)) | (1u << static_cast<int>(IocType::kDns)) |
+        (1u << static_cast<int>(IocType::kUrl)) | (1u << static_cast<int>(IocType::kEmail));
+    const size_t cap = 2 * text.size() + 8;
+    char* buf = arena.Allocate(cap);
+    if (fang_map_.size() < cap) fang_map_.resize(cap);
+    const size_t len = FangInto(text, buf, fang_map_.data());
+    arena.Shrink(cap - len);
+    const std::string_view fanged(buf, len);
+    add_mask_ = ~kNetwork;
+    Run(text, arena, out);
+    Scan(fanged, true);
+    add_mask_ = kNetwork;
+    map_ = fang_map_.data();
+    map_size_ = len;
+    Run(fanged, arena, out);
+    map_ = nullptr;
+    add_mask_ = ~0u;
+  } else {
+    Run(text, arena, out);
+  }
+  // Order of position, as a reader scans the text.
+  std::stable_sort(out->begin() + static_cast<std::ptrdiff_t>(first_new_), out->end(),
+                   [](const Ioc& a, const Ioc& b) { return a.offset < b.offset; });
+}
+
+void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* out) {
+  if (triggers_.empty()) return;
+  const bool def_mode = options_.defanged;
   const size_t n = text.size();
   size_t dotted_end = 0, url_end = 0, hex_end = 0, v6_end = 0, win_end = 0, linux_end = 0;
   // URL spans, to keep the "//host/path" of URLs out of linux_path.
   size_t url_span_begin = 0;
   auto in_url = [&](size_t pos) { return pos >= url_span_begin && pos < url_end; };
 
+  // "example.com/path", "10.1.2.3/x.php": a host followed by a path is a
+  // URL without scheme, reported as written (host refanged). Not inside a
+  // URL or path, and not a CIDR block ("10.0.0.0/8").
+  auto schemeless_url = [&](size_t begin, size_t host_end, std::string_view host, bool defanged,
+                            bool ip) {
+    size_t slash = host_end;  // "10.1.2.3:8080/x": an optional port
+    if (slash < n && text[slash] == ':') {
+      size_t d = slash + 1;
+      while (d < n && d - slash <= 5 && Is(text[d], kDigit)) ++d;
+      if (d > slash + 1 && d < n && text[d] == '/') slash = d;
+    }
+    if (slash + 1 >= n || text[slash] != '/' || in_url(begin)) return;
+    if (begin > 0) {
+      char c = text[begin - 1];
+      bool boundary = static_cast<unsigned char>(c) <= ' ' || c == '"' || c == '\'' || c == '(' ||
+                      c == '[' || c == '<' || c == '=' || c == ',' || c == '>' ||
+                      UnicodeSpaceBefore(text, begin);
+      if (!boundary) return;
+    }
+    size_t i = slash + 1;
+    bool query = false;
+    while (i < n) {
+      char c = text[i];
+      unsigned char u = static_cast<unsigned char>(c);
+      if (u <= ' ' || u == 0x7f || c == '"' || c == '<' || c == '>' || c == '`' || c == '\'' ||
+          c == '\\' || c == '|' || c == '^' || (c == ',' && !query) || UnicodeSpaceAt(text, i) > 0)
+        break;
+      query = query || c == '?';
+      ++i;
+    }
+    while (i > slash + 1) {
+      char c = text[i - 1];
+      if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == ')' ||
+          c == ']' || c == '}') {
+        --i;
+      } else {
+        break;
+      }
+    }
+    std::string_view path = text.substr(host_end, i - host_end);
+    if (ip && slash == host_end) {
+      bool cidr = path.size() > 1 && path.size() <= 3;
+      for (size_t k = 1; k < path.size() && cidr; ++k) cidr = Is(path[k], kDigit);
+      if (cidr) return;
+    }
+    std::string_view value = text.substr(begin, i - begin);
+    if (defanged) {
+      char* p = arena.Allocate(host.size() + path.size());
+      std::memcpy(p, host.data(), host.size());
+      std::memcpy(p + host.size(), path.data(), path.size());
+      value = {p, host.size() + path.size()};
+    }
+    Add(IocType::kUrl, value, defanged, IpClass::kNone, begin, out);
+    url_span_begin = begin;
+    url_end = std::max(url_end, i);
+  };
+
   // Parses a dotted token (ipv4, dns, email) starting at label char `pos`.
   // Returns its end.
   auto parse_dotted = [&](size_t pos) -> size_t {
+    // "%2Fexample.com" in a percent-encoded query: the escape is not a label.
+    if (pos > 0 && text[pos - 1] == '%' && pos + 2 < n && Is(text[pos], kHex) &&
+        Is(text[pos + 1], kHex) && Is(text[pos + 2], kLabel)) {
+      pos += 2;
+    }
     std::array<std::pair<uint32_t, uint32_t>, kMaxLabels> labels;
     size_t count = 0;
     bool defanged = false;
@@ -366,6 +798,9 @@ void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>
       i += sep;
     }
     if (count < 2 || count > kMaxLabels) return end;
+    // "o_o.lgms.nl", "_jabber._tcp.x.com": a name with '_' in a label is no
+    // host name, and its tail ("o.lgms.nl") is not one either.
+    if (pos > 0 && text[pos - 1] == '_' && (pos < 2 || text[pos - 2] != '@')) return end;
     // A local part ("first.last@"): not a domain.
     if (end < n && (text[end] == '@' || (def_mode && (StartsNoCase(text, end, "[at]") ||
                                                       StartsNoCase(text, end, "(at)") ||
@@ -392,6 +827,24 @@ void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>
     for (size_t k = 0; k < count && all_numeric; ++k) {
       for (char c : label(k)) all_numeric = all_numeric && Is(c, kDigit);
     }
+    // "words1.1.1.1words": an address glued to letters (not to digits or
+    // dots) is still an address.
+    bool glued = false;
+    if (!all_numeric && count == 4) {
+      bool middle = true;
+      for (size_t k = 1; k < 3 && middle; ++k) {
+        for (char c : label(k)) middle = middle && Is(c, kDigit);
+      }
+      uint32_t a = labels[0].second, b = labels[3].first;
+      while (a > labels[0].first && Is(text[a - 1], kDigit)) --a;
+      while (b < labels[3].second && Is(text[b], kDigit)) ++b;
+      if (middle && a < labels[0].second && b > labels[3].first &&
+          (a > labels[0].first || b < labels[3].second)) {
+        labels[0].first = a;
+        labels[3].second = b;
+        all_numeric = glued = true;
+      }
+    }
     if (all_numeric) {
       if (count != 4) return end;  // 1.2.3.4.5, version numbers
       uint8_t bytes[4];
@@ -403,7 +856,11 @@ void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>
         if (v > 255) return end;
         bytes[k] = static_cast<uint8_t>(v);
       }
-      Add(IocType::kIpv4, joined(), defanged, ClassifyIpv4(bytes), pos, out);
+      const size_t ip_begin = labels[0].first;
+      std::string_view ip =
+          glued && !defanged ? text.substr(ip_begin, labels[3].second - ip_begin) : joined();
+      Add(IocType::kIpv4, ip, defanged, ClassifyIpv4(bytes), ip_begin, out);
+      if (!glued) schemeless_url(ip_begin, end, ip, defanged, true);
       return end;
     }
     // dns: labels of at most 63, no edge hyphen, alphabetic TLD on the list.
@@ -417,10 +874,12 @@ void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>
     for (char c : tld) {
       if (!Is(c, kAlpha)) return end;
     }
-    if (!patterns_->IsPublicTld(tld)) return end;
+    // The domain of an email is not checked against the suffix list (as
+    // msticpy); a dns observable is.
+    bool public_suffix = patterns_->IsPublicTld(tld);
     if (count == 2) {
       for (std::string_view ext : kFileTlds) {
-        if (tld.size() == ext.size() && StartsNoCase(tld, 0, ext)) return end;
+        if (tld.size() == ext.size() && StartsNoCase(tld, 0, ext)) public_suffix = false;
       }
     }
     std::string_view domain = joined();
@@ -458,7 +917,9 @@ void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>
         Add(IocType::kEmail, email, defanged || at_def, IpClass::kNone, ls, out);
       }
     }
+    if (!public_suffix) return end;
     Add(IocType::kDns, domain, defanged, IpClass::kNone, pos, out);
+    if (at_len == 0) schemeless_url(pos, end, domain, defanged, false);
     return end;
   };
 
@@ -535,7 +996,7 @@ void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>
           if (!in_path && (c == '/' || c == '?' || c == '#' || c == '{' || c == '}')) return true;
           return false;
         };
-        while (i < n && !stop(text[i], false)) ++i;
+        while (i < n && !stop(text[i], false) && UnicodeSpaceAt(text, i) == 0) ++i;
         size_t host_begin = e;
         for (size_t k = e; k < i; ++k) {
           if (text[k] == '@') host_begin = k + 1;
@@ -543,8 +1004,20 @@ void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>
         bool has_label = false;
         for (size_t k = host_begin; k < i && !has_label; ++k) has_label = Is(text[k], kLabel);
         if (!has_label) break;
+        // A host starts with a label character or an IPv6 literal ("https://+x+/" is none).
+        if (host_begin < i && !Is(text[host_begin], kLabel) && text[host_begin] != '[') break;
         if (i < n && (text[i] == '/' || text[i] == '?' || text[i] == '#')) {
-          while (i < n && !stop(text[i], true)) ++i;
+          // A comma ends the path (CSV fields, "url,False,False"); a query
+          // keeps its commas. A ']' without '[' ends a markdown link.
+          bool query = false, bracket = false;
+          for (size_t k = e; k < i; ++k) bracket = bracket || text[k] == '[';
+          while (i < n && !stop(text[i], true) && UnicodeSpaceAt(text, i) == 0) {
+            char c = text[i];
+            query = query || c == '?';
+            bracket = bracket || c == '[';
+            if ((c == ',' && !query) || (c == ']' && !bracket)) break;
+            ++i;
+          }
         }
         // Trailing punctuation belongs to the sentence, not the URL.
         size_t open_parens = 0;
@@ -744,9 +1217,6 @@ void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>
     }
   }
   (void)url_span_begin;
-  // Order of position, as a reader scans the text.
-  std::stable_sort(out->begin() + static_cast<std::ptrdiff_t>(first_new_), out->end(),
-                   [](const Ioc& a, const Ioc& b) { return a.offset < b.offset; });
 }
 
 }  // namespace loghunt

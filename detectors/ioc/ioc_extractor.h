@@ -8,8 +8,12 @@
 // to a hand-written parser that finds the whole token around it and
 // validates it (octets <= 255, inet_pton for IPv6, public suffix via libpsl,
 // hex run length). Triggers inside a token already parsed are skipped, so the
-// work per byte is bounded whatever the input. docs/ioc.md lists every
-// deliberate difference from msticpy.
+// work per byte is bounded whatever the input. In defanged mode, spellings
+// the parsers do not read ("10[[.]]10", "user @ example [.] com",
+// "http:// host", "ftx://") are first rewritten into a fanged copy of the
+// text, from which ipv4, dns, url and email are read (paths, hashes and ipv6
+// from the text itself); offsets still point into the text. docs/ioc.md
+// lists every deliberate difference from msticpy and the other suites.
 //
 // IocPatterns holds the compiled databases (one per mode: plain, defanged)
 // and the public suffix list; it is immutable after construction and shared
@@ -105,16 +109,28 @@ class IocExtractor {
                      void* ctx);
   void Add(IocType type, std::string_view value, bool defanged, IpClass ip_class, size_t offset,
            std::vector<Ioc>* out);
+  // Fills triggers_ (sorted by end) for `text`; sets fang_marker_.
+  void Scan(std::string_view text, bool defanged);
+  // Runs the parsers over the triggers of `text`.
+  void Run(std::string_view text, Arena& arena, std::vector<Ioc>* out);
 
   std::shared_ptr<const IocPatterns> patterns_;
   IocOptions options_;
   hs_scratch* scratch_ = nullptr;
   std::vector<Trigger> triggers_;
   size_t first_new_ = 0;  // index in `out` where the current call's results start
+  // Defanged text is fanged first (FangInto); the network types (ipv4, dns,
+  // url, email) are then read from the fanged copy, the others from the text.
+  bool fang_marker_ = false;        // the scan saw a spelling only fanging reads
+  uint32_t add_mask_ = ~0u;         // bit per IocType that Add() keeps
+  std::vector<uint32_t> fang_map_;  // fanged offset -> text offset (+ rewritten bit)
+  const uint32_t* map_ = nullptr;   // fang_map_ while parsing the fanged copy
+  size_t map_size_ = 0;
 };
 
-// Replaces defanged spellings ("hxxp", "[.]", "(dot)", "[at]", "[:]//", ...)
-// in `text` by their plain form; returns `text` itself when nothing changed.
+// Replaces defanged spellings ("hxxp", "[.]", "(dot)", "[at]", "[:]//",
+// "example [.] com", "http:// host", ... — the rules of the fang pass) in
+// `text` by their plain form; returns `text` itself when nothing changed.
 // The result lives in `arena`.
 std::string_view Refang(std::string_view text, Arena& arena);
 

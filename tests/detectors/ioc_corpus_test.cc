@@ -7,7 +7,11 @@
 // every expected value, refanged, is found, and an empty expectation means
 // we find none; asserted_count -> unique count; ioc-fanger fang/defang -> the
 // indicators of the input equal those of the expected output. Cases whose
-// types we do not support (yara rules, TLP labels, bitcoin, ...) are skipped.
+// types we do not support (yara rules, TLP labels, bitcoin, ...) are skipped;
+// a case with any supported type is counted with all its supported types.
+// Expected values are refanged with our Refang() (iocextract returns them
+// as written) before comparing; extract_encoded_urls cases count only what
+// the decoded layers hold, extract_unencoded_urls only the text itself.
 //
 // The pass rate per suite and per type is printed; every failing case is
 // written to $LOGHUNT_IOC_FAILURES (default <build>/ioc-failures.md; the
@@ -19,6 +23,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -40,11 +45,12 @@ class Harness {
   Harness() : plain_(IocPatterns::Default(), PlainOptions()) {}
 
   // Our indicators of `text` (resolve_priority off: each type judged alone).
-  Values Run(std::string_view text, bool defanged, bool decode) {
+  // `plain_text`: of the text itself; `decode`: of its decoded layers.
+  Values Run(std::string_view text, bool defanged, bool decode, bool plain_text = true) {
     arena_.Reset();
     iocs_.clear();
     IocExtractor& ex = defanged ? defanged_ : plain_;
-    ex.Extract(text, arena_, &iocs_);
+    if (plain_text) ex.Extract(text, arena_, &iocs_);
     if (decode) {
       for (const DecodedLayer& l : decoder_.Decode(text)) ex.Extract(l.text, arena_, &iocs_);
     }
@@ -123,10 +129,14 @@ std::string Lower(std::string s) {
   return s;
 }
 
+// Values compare case-insensitively; a URL we report without scheme
+// ("example.com/x", as written) equals iocextract's refanged form, which
+// prefixes "http://" to every scheme-less URL.
 bool ContainsNoCase(const std::set<std::string>& set, const std::string& v) {
   std::string lv = Lower(v);
   for (const std::string& s : set) {
-    if (Lower(s) == lv) return true;
+    std::string ls = Lower(s);
+    if (ls == lv || "http://" + ls == lv) return true;
   }
   return false;
 }
@@ -155,43 +165,177 @@ std::string Oneline(std::string_view s) {
   return out;
 }
 
-// Why a case fails, as far as a rule can tell; the rest is left to triage.
+// Test-only triage of a few hundred failures: std::regex is fine off the hot path.
+bool Matches(const std::string& text, const char* pattern) {
+  return std::regex_search(text, std::regex(pattern, std::regex::icase));
+}
+
+// Why a check fails. Every "deliberate:" reason is a decision in docs/ioc.md
+// ("Deliberate differences"); "bug:" is a fault of ours not fixed yet. The
+// rules look at the case itself (input, expected and our values), most
+// specific first; a failure no rule explains is reported as an untriaged bug.
 std::string Reason(const std::string& suite, const std::string& input, const std::string& type,
-                   const std::set<std::string>& expected, const std::set<std::string>& got) {
+                   const std::string& options, const std::set<std::string>& expected,
+                   const std::set<std::string>& got) {
+  std::set<std::string> missing, extra;
   for (const auto& e : expected) {
-    if (e.find_first_of(" \t\r\n") != std::string::npos)
-      return "deliberate: indicator wrapped across whitespace (iocextract wrapped variant); we "
-             "never join across whitespace";
-    if (e.find("__") != std::string::npos && type == "url")
-      return "deliberate: 'scheme__host' spelling only as http/https/ftp";
+    if (!ContainsNoCase(got, e)) missing.insert(e);
   }
-  for (const auto& e : expected) {
-    if (type == "url" && e.find(':') == std::string::npos && !e.empty())
-      return "deliberate: iocextract reports the still-encoded base64 text as a URL; we report "
-             "the decoded URL (chain base64), and only for fragments of >= 30 characters";
-    if (type == "url" && e.rfind("ftp://", 0) == 0 && input.rfind("ftx", 0) == 0)
-      return "deliberate: the ftx scheme is not refanged to ftp";
+  for (const auto& g : got) {
+    if (!ContainsNoCase(expected, g)) extra.insert(g);
   }
-  if (suite == "ioc-finder" && !got.empty() && expected.empty())
-    return "difference: ioc-finder reports it as another type (xmpp, imphash, url part, ...)";
-  for (const auto& e : expected) {
-    if (type == "email" &&
-        (e.find("@[") != std::string::npos ||
-         e.find_first_not_of("0123456789.", e.find('@') + 1) == std::string::npos))
-      return "deliberate: emails with an IP or address-literal host are not reported";
-    if ((type == "email" || type == "dns") && e.size() > 4 &&
-        e.compare(e.size() - 4, 4, ".tld") == 0)
-      return "deliberate: '.tld' is not a public suffix (libpsl), so the domain is rejected";
+  auto all = [](const std::set<std::string>& set, auto pred) {
+    if (set.empty()) return false;
+    for (const auto& v : set) {
+      if (!pred(v)) return false;
+    }
+    return true;
+  };
+  auto scheme_of = [](const std::string& url) {
+    size_t p = url.find("://");
+    return p == std::string::npos ? std::string() : Lower(url.substr(0, p));
+  };
+  if (suite == "msticpy" && type == "ipv6" && input.find("::ffff:") != std::string::npos)
+    return "deliberate: embedded-IPv4 IPv6 (::ffff:a.b.c.d) is an ipv6 observable (RFC 4291); "
+           "msticpy does not count it";
+  if (type == "url") {
+    const bool b64_input = Matches(input, "^[\\sA-Za-z0-9+/=]+$") && !Matches(input, "[.:]");
+    if (Matches(input, "%3a%2f%2f"))
+      return "deliberate: a percent-encoded URL (http%3A%2F%2F...) is read in the text itself, "
+             "not as a decoded layer (iocextract: extract_encoded_urls only)";
+    if (suite == "ioc-finder" && Matches(input, "://[^ /]*@"))
+      return "deliberate: a URL is reported whole, with scheme and userinfo";
+    if (b64_input && Matches(input, "[A-Za-z0-9+/=][\\r\\n]*[ \\t]+[\\r\\n]*[A-Za-z0-9+/=]"))
+      return "deliberate: blanks (space, tab) end a base64 fragment; only CR/LF are joined";
+    if (b64_input && all(missing, [&](const std::string& e) {
+          for (const auto& g : got) {
+            if (Lower(g).size() > e.size() && Lower(g).rfind(Lower(e), 0) == 0) return true;
+          }
+          return false;
+        }))
+      return "deliberate: unpadded base64 decodes its final partial group (RFC 4648 §3.2), so a "
+             "trailing character more is decoded";
+    // Each missing URL on its own: a case may hold several.
+    auto why = [&](const std::string& e) -> std::string {
+      std::string le = Lower(e);
+      if (e.find(" /") != std::string::npos) return "blank";
+      for (const auto& g : got) {  // iocextract's refang removed the blank
+        if (Matches(input, "[A-Za-z0-9] +/") && le.rfind(Lower(g), 0) == 0) return "blank";
+      }
+      if (Matches(e, "^[A-Za-z0-9+/]{16,}={0,2}$")) return "base64";
+      std::string sc = scheme_of(e);
+      if (Matches(e, "h00ps|h__ps") ||
+          (!sc.empty() && sc != "http" && sc != "https" && sc != "ftp" && sc != "ftps" &&
+           sc != "sftp" && sc != "tcp" && sc != "udp"))
+        return "scheme";
+      size_t p = e.find("://");
+      if (p != std::string::npos &&
+          (p + 3 >= e.size() ||
+           !(std::isalnum(static_cast<unsigned char>(e[p + 3])) || e[p + 3] == '[')))
+        return "host";
+      if (e.find('\\') != std::string::npos) return "backslash";
+      if (Matches(input, "\\[dot[a-z]")) return "glued";
+      if (b64_input && got.empty()) return "binary";
+      if (Matches(input, "://|__|:\\\\")) {
+        for (const auto& g : got) {
+          std::string lg = Lower(g);
+          if (lg.size() > le.size() && (lg.compare(lg.size() - le.size(), le.size(), le) == 0 ||
+                                        lg.compare(0, le.size(), le) == 0))
+            return "once";
+        }
+      }
+      std::string v = le;
+      if (v.rfind("http://", 0) == 0 && Lower(input).find("http") == std::string::npos)
+        v = v.substr(7);
+      if (v.find('/') == std::string::npos && v.find("://") == std::string::npos) return "bare";
+      return "bug";
+    };
+    static const std::map<std::string, std::string> kWhy = {
+        {"blank",
+         "deliberate: a URL does not continue across a blank (\"http://host /path\" is a URL and "
+         "a separate argument)"},
+        {"base64",
+         "deliberate: base64 text is reported as the URL it decodes to (chain base64), not as "
+         "the still-encoded text"},
+        {"scheme", "deliberate: unknown schemes (h00ps, h__ps, ...) do not make a URL"},
+        {"host", "deliberate: a URL needs a host that starts with a letter, digit or ["},
+        {"backslash", "deliberate: a backslash ends a URL (a Windows path follows)"},
+        {"binary", "deliberate: decoded bytes that are neither UTF-8 nor UTF-16 text are dropped"},
+        {"once",
+         "deliberate: one URL is reported once, not also its scheme-less remainder or a "
+         "truncated prefix (iocextract reports both)"},
+        {"bare",
+         "deliberate: a bare domain (no scheme, no path) is a dns observable, not a url "
+         "(iocextract reports defanged domains as URLs)"},
+        {"glued",
+         "deliberate: a spelled separator (dot, at) must be set off by brackets or blanks "
+         "(\"[dotcom\" is not read: \"[dotnet\" would be)"},
+        {"bug", "bug: not triaged"}};
+    if (!missing.empty()) {
+      std::set<std::string> kinds;
+      for (const auto& e : missing) kinds.insert(why(e));
+      std::string out;
+      for (const auto& k : kinds) out += (out.empty() ? "" : "; ") + kWhy.at(k);
+      return out;
+    }
   }
-  if ((type == "email" || type == "dns") && input.find(".tld") != std::string::npos)
-    return "deliberate: '.tld' is not a public suffix (libpsl), so the domain is rejected";
-  if (type == "ipv6" && input.find("::ffff:") != std::string::npos)
-    return "deliberate: embedded-IPv4 IPv6 (::ffff:a.b.c.d) is reported as ipv6 (RFC 4291)";
-  if (type == "dns" && !got.empty() && expected.size() < got.size())
-    return "deliberate: domains inside URLs and emails are reported as dns too (msticpy)";
-  if (suite == "ioc-finder" && (type == "url" || type == "dns"))
-    return "difference: ioc-finder URL/domain grammar (schemeless URLs, ports, case)";
-  return "to triage";
+  if (Matches(input, "\\d+,\\d+,\\d+,\\d+"))
+    return "deliberate: plain commas are not read as dots (CSV); only [,] and (,) are";
+  if (Matches(input, "%[0-9a-f]{2}") &&
+      all(missing, [](const std::string& e) { return Matches(e, "^(2f|3a|3d|26)"); }))
+    return "deliberate: a percent escape (%2F) is not part of a domain label";
+  if (type == "email" && all(missing, [](const std::string& e) {
+        size_t at = e.find('@');
+        return at != std::string::npos &&
+               (e.find("@[") != std::string::npos ||
+                e.find_first_not_of("0123456789.", at + 1) == std::string::npos);
+      }))
+    return "deliberate: emails with an IP or address-literal host are not reported";
+  if (suite == "ioc-finder" && (type == "email" || type == "dns") && Matches(input, "jabber|xmpp"))
+    return "deliberate: addresses at XMPP servers are emails (we have no xmpp type), and their "
+           "domains dns";
+  if (suite == "ioc-finder" && Matches(options,
+                                       "parse_(domain_from_url|from_url_path|domain_from_"
+                                       "email_address)\\W+false"))
+    return "deliberate: the host of every URL and email (and domains in URL paths) is also a dns "
+           "observable (msticpy); ioc-finder's option to turn that off has no equivalent";
+  if (type == "md5" || type == "sha1" || type == "sha256" || type == "sha512") {
+    if (Matches(input, "imphash|import hash|authentihash"))
+      return "deliberate: hashes are typed by length only; ioc-finder's imphash/authentihash "
+             "labels are md5/sha256 for us";
+    if (missing.empty() && extra.empty())
+      return "deliberate: values are reported as written; two spellings of one hash differing "
+             "in case are both reported";
+  }
+  if (type == "ipv4" &&
+      all(missing, [&](const std::string&) { return Matches(input, "(^|\\D)0\\d"); }))
+    return "deliberate: an IPv4 address with leading zeros is reported as written (ambiguous: "
+           "octal for inet_aton)";
+  if (type == "dns" && all(missing, [](const std::string& e) {
+        return Matches(e, "^[a-z0-9-]+\\.(py|sh|pl|so|md|rs|zip|mov|ps|cs)$");
+      }))
+    return "deliberate: a two-label name ending in a file-extension-like suffix (abc.py, "
+           "authors.sh, x.zip) is a file name, not a domain";
+  if ((type == "dns" || type == "email") &&
+      all(missing, [](const std::string& e) { return Matches(e, "_|-\\.|^-"); }))
+    return "deliberate: names with '_' or an edge hyphen in a label are not host names";
+  if (type == "dns" && missing.empty() && !extra.empty())
+    return "deliberate: the host of every URL and email is also a dns observable (msticpy)";
+  if (type == "email" && missing.empty() && Matches(input, "://[^ ]*:[^ ]*@"))
+    return "deliberate: user:password@host inside a URL is also an email (msticpy)";
+  if (suite == "ioc-fanger" && expected.empty() &&
+      Matches(input, "[A-Za-z0-9][\\[({]\\.|\\.[\\])}][A-Za-z0-9]"))
+    return "deliberate: single-bracket dots ([. .] {. .}) are read as dots, as msticpy's "
+           "defanged patterns do; ioc-fanger leaves them";
+  if (expected.empty() && !got.empty() && suite == "python-iocextract" && type == "ipv6")
+    return "deliberate: iocextract's ipv6 pattern misses ::1, a valid address (RFC 4291)";
+  if (expected.empty() && !got.empty() && suite == "python-iocextract")
+    return "deliberate: we read defang spellings iocextract does not (\"example .]com\")";
+  if (Matches(input, "[a-z](dot|at|et)[\\])}]|\\[dot[a-z]") ||
+      std::regex_search(input, std::regex("[a-z](DOT|AT)[a-z]")))
+    return "deliberate: a spelled separator (dot, at) must be set off by brackets or blanks; a "
+           "glued \"at\"/\"et\" needs brackets on both sides (\"format)x.com\" is no email)";
+  return "bug: not triaged";
 }
 
 TEST(IocCorpus, ExternalSuitesPassRate) {
@@ -215,8 +359,10 @@ TEST(IocCorpus, ExternalSuitesPassRate) {
       std::string_view extractor;
       if (c["extractor"].get_string().get(extractor) != simdjson::SUCCESS) extractor = {};
       bool defang_option = true;
+      std::string options_text;
       simdjson::dom::object options;
       if (c["options"].get_object().get(options) == simdjson::SUCCESS) {
+        options_text = simdjson::minify(options);
         bool b;
         if (options["defanged"].get_bool().get(b) == simdjson::SUCCESS) defang_option = b;
       }
@@ -228,9 +374,11 @@ TEST(IocCorpus, ExternalSuitesPassRate) {
       };
       std::vector<Check> checks;
       // iocextract's extract_urls includes its encoded-URL search.
+      // extract_unencoded_urls reads the text only, extract_encoded_urls the
+      // decoded layers only.
       bool decode = extractor == "extract_encoded_urls" || extractor == "extract_iocs" ||
                     extractor == "extract_urls";
-      Values got = h.Run(input, defang_option, decode);
+      Values got = h.Run(input, defang_option, decode, extractor != "extract_encoded_urls");
 
       if (suite == "ioc-fanger") {
         std::string op(c["operation"].get_string().value_unsafe());
@@ -303,9 +451,22 @@ TEST(IocCorpus, ExternalSuitesPassRate) {
           continue;
         }
         if (kind == "asserted_exhaustive") {
+          // Types ioc-finder was not asked for (options.included_ioc_types)
+          // are not asserted empty.
+          std::set<std::string> asked;
+          simdjson::dom::array included;
+          const bool restricted =
+              c["options"]["included_ioc_types"].get_array().get(included) == simdjson::SUCCESS;
+          if (restricted) {
+            for (auto t : included) {
+              for (const auto& ours : MapType(suite, std::string(t.get_string().value_unsafe())))
+                asked.insert(ours);
+            }
+          }
           for (const char* t :
                {"ipv4", "ipv6", "dns", "url", "email", "md5", "sha1", "sha256", "sha512"}) {
             if (listed.count(t) || got[t].empty()) continue;
+            if (restricted && !asked.count(t)) continue;
             checks.push_back({t, {}, got[t], false});
           }
         }
@@ -322,7 +483,7 @@ TEST(IocCorpus, ExternalSuitesPassRate) {
           failures << "| " << suite << ":" << number << " | " << Oneline(source) << " | `"
                    << Oneline(input) << "` | " << k.type << " | " << Oneline(Show(k.expected))
                    << " | " << Oneline(Show(k.got)) << " | "
-                   << Reason(suite, input, k.type, k.expected, k.got) << " |\n";
+                   << Reason(suite, input, k.type, options_text, k.expected, k.got) << " |\n";
         }
       }
       (pass ? by_suite[suite].pass : by_suite[suite].fail)++;
@@ -341,20 +502,26 @@ TEST(IocCorpus, ExternalSuitesPassRate) {
     summary << "type " << type << ": " << t.pass << "/" << (t.pass + t.fail) << " checks pass\n";
   }
   double rate = 100.0 * pass / total;
-  summary << "overall: " << pass << "/" << total << " (" << rate << "%)\n";
+  summary << "overall: " << pass << "/" << total << " (" << rate << "%)\n"
+          << "counted: every case with at least one expected type we support (url, dns, ipv4, "
+             "ipv6, email, md5, sha1, sha256, sha512, paths), all of its supported types checked, "
+             "including expectations of none; skipped: cases whose expected types are all "
+             "unsupported (yara, xmpp, asn, cve, ...), and ioc-fanger pairs where neither side "
+             "holds an indicator\n";
   std::cout << summary.str();
   const char* env = std::getenv("LOGHUNT_IOC_FAILURES");
   std::string out_path = env ? env : std::string(LOGHUNT_BINARY_DIR) + "/ioc-failures.md";
   std::ofstream out(out_path);
   out << "# IoC corpus failures\n\nWritten by tests/detectors/ioc_corpus_test.cc; one row per "
-         "failing check. Reasons starting with \"deliberate\" are documented in "
-         "docs/ioc.md.\n\n```\n"
+         "failing check. A reason starting with \"deliberate:\" is a design decision listed in "
+         "docs/ioc.md (\"Deliberate differences from msticpy\" and \"Differences from the "
+         "other suites\"); \"bug:\" is a fault of ours not fixed yet.\n\n```\n"
       << summary.str() << "```\n\n| case | source | input | type | expected | got | reason |\n"
       << "|---|---|---|---|---|---|---|\n"
       << failures.str();
   // The issue's target is 95%; today's rate is a regression floor, not the
   // goal. docs/ioc-failures.md lists every failing check with its reason.
-  EXPECT_GE(rate, 63.0);
+  EXPECT_GE(rate, 86.0);
 }
 
 std::string ReadFile(const std::string& path) {

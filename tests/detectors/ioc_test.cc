@@ -153,6 +153,87 @@ TEST(IocExtractor, DefangedSpellingsAreRefangedAndFlagged) {
   EXPECT_TRUE(Extract("1.2[.]3.4 hxxp://a[.]com", /*defanged=*/false).empty());
 }
 
+// Spellings of python-iocextract's and ioc-fanger's suites (each failed before
+// the fang pass).
+TEST(IocExtractor, MoreDefangSpellingsAreRead) {
+  EXPECT_TRUE(Extract("10[[[[.]]]]10(((.]]]]10\\.10").count({"ipv4", "10.10.10.10"}));
+  EXPECT_TRUE(Extract("words1(.)1(.)1(.)1words").count({"ipv4", "1.1.1.1"}));
+  EXPECT_TRUE(Extract("5[,]6[,]7(,)8").count({"ipv4", "5.6.7.8"}));
+  EXPECT_TRUE(Extract("example-dot-ru example{DOT}com").count({"dns", "example.ru"}));
+  EXPECT_TRUE(Extract("www].]example].]com").count({"dns", "www.example.com"}));
+  EXPECT_TRUE(Extract("evil^.com").count({"dns", "evil.com"}));
+  EXPECT_TRUE(Extract("foo 1<.>1<.>1<.>1 bar.").count({"ipv4", "1.1.1.1"}));
+  EXPECT_TRUE(Extract("[www].example.com").count({"dns", "www.example.com"}));
+  EXPECT_TRUE(Extract("http:// example .com/a").count({"url", "http://example.com/a"}));
+  EXPECT_TRUE(Extract("ftx://example[.com/a").count({"url", "ftp://example.com/a"}));
+  EXPECT_TRUE(Extract("XXXX://example.com").count({"url", "http://example.com"}));
+  EXPECT_TRUE(Extract("(http)://example.com/x").count({"url", "http://example.com/x"}));
+  EXPECT_TRUE(Extract("https:/// example.com").count({"url", "https://example.com"}));
+  EXPECT_TRUE(Extract("http://example(.)com(/)test").count({"url", "http://example.com/test"}));
+  EXPECT_TRUE(
+      Extract("https://example.com\\/test.php").count({"url", "https://example.com/test.php"}));
+  EXPECT_TRUE(
+      Extract("rget=\"http%3A%2F%2Fexample%2Ecom%2Fa\"").count({"url", "http://example.com/a"}));
+  EXPECT_TRUE(Extract("myuser @ example [ . ] com").count({"email", "myuser@example.com"}));
+  EXPECT_TRUE(Extract("myuser [ at ] example.com").count({"email", "myuser@example.com"}));
+  EXPECT_TRUE(Extract("myuser at example dot com").count({"email", "myuser@example.com"}));
+  EXPECT_TRUE(Extract("foo AT bar.com").count({"email", "foo@bar.com"}));
+  EXPECT_TRUE(Extract("me(arroba)example(punto)com").count({"email", "me@example.com"}));
+  EXPECT_TRUE(Extract("myuser/AT/example/DOT/com").count({"email", "myuser@example.com"}));
+  // Only defanged mode reads them; plain mode stays literal.
+  EXPECT_TRUE(Extract("10[[[[.]]]]10(((.]]]]10\\.10", /*defanged=*/false).empty());
+}
+
+TEST(IocExtractor, FangingLeavesPlainTextAlone) {
+  // Prose and command lines: no email from "failed at", no dot from "end. Next".
+  Found f = Extract("login failed at host.example.com. Next try (see foo.bar).");
+  EXPECT_FALSE(f.count({"email", "failed@host.example.com"}));
+  EXPECT_TRUE(f.count({"dns", "host.example.com"}));
+  EXPECT_FALSE(f.count({"dns", "com.next"}));
+  EXPECT_TRUE(Extract("x format)bar.com").count({"dns", "bar.com"}));
+  EXPECT_FALSE(Extract("x format)bar.com").count({"email", "form@bar.com"}));
+  // A URL's own brackets and query stay as written, not defanged.
+  IocExtractor extractor;
+  Arena arena;
+  std::vector<Ioc> iocs;
+  extractor.Extract(
+      "https://en.wikipedia.org/wiki/Foo_(bar).html?u=http%3A%2F%2Fx.com cat .ssh/config", arena,
+      &iocs);
+  ASSERT_FALSE(iocs.empty());
+  EXPECT_EQ(iocs[0].value, "https://en.wikipedia.org/wiki/Foo_(bar).html?u=http%3A%2F%2Fx.com");
+  EXPECT_FALSE(iocs[0].defanged);
+  // A blank before a path ends the URL: "curl http://x.com /tmp/a" has two arguments.
+  Found c = Extract("curl http://evil.com /tmp/a");
+  EXPECT_TRUE(c.count({"url", "http://evil.com"}));
+  EXPECT_TRUE(c.count({"linux_path", "/tmp/a"}));
+}
+
+TEST(IocExtractor, UrlBoundaries) {
+  EXPECT_TRUE(
+      Extract("https://example.com/abc,False,False").count({"url", "https://example.com/abc"}));
+  EXPECT_TRUE(
+      Extract("https://example.com/a?ids=1,2").count({"url", "https://example.com/a?ids=1,2"}));
+  EXPECT_TRUE(Extract("[https://i.imgur.com/a.png](https://i.imgur.com/a.png)")
+                  .count({"url", "https://i.imgur.com/a.png"}));
+  EXPECT_TRUE(
+      Extract("as http://example.com/test\xc2\xa0words").count({"url", "http://example.com/test"}));
+  EXPECT_TRUE(Extract("https://+test+/").empty());
+  // Scheme-less: a host followed by a path, but not a CIDR block.
+  Found f = Extract("see github.com/a/b and 10.0.0.0/8 and 1.2.3.4/x.php");
+  EXPECT_TRUE(f.count({"url", "github.com/a/b"}));
+  EXPECT_TRUE(f.count({"url", "1.2.3.4/x.php"}));
+  EXPECT_TRUE(Extract("192[.]168[.]0[.]1:9090/url").count({"url", "192.168.0.1:9090/url"}));
+  EXPECT_FALSE(f.count({"url", "10.0.0.0/8"}));
+}
+
+TEST(IocExtractor, EmailDomainsNeedNoPublicSuffixButDnsDoes) {
+  Found f = Extract("mail myuser@example.com.tld now");
+  EXPECT_TRUE(f.count({"email", "myuser@example.com.tld"}));
+  EXPECT_FALSE(f.count({"dns", "example.com.tld"}));
+  EXPECT_TRUE(Extract("o_o.lgms.nl").empty());  // not "o.lgms.nl"
+  EXPECT_TRUE(Extract("url=%2Fevil.com").count({"dns", "evil.com"}));
+}
+
 TEST(IocExtractor, HashesAreBoundedByNonHexWithoutSwallowingANeighbour) {
   std::string md5a(32, 'a'), md5b(32, 'b'), sha1(40, 'c'), sha256(64, 'd');
   Found f = Extract(md5a + "," + md5b + " x=" + sha1 + "h " + sha256 + " " + std::string(33, 'e'));
