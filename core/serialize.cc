@@ -1,39 +1,18 @@
 #include "core/serialize.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+#include "core/json_out.h"
 #include "core/time.h"
 
 namespace loghunt {
 namespace {
 
-// Adapts rapidjson's output stream concept to an std::string we append to.
-class StringOut {
- public:
-  using Ch = char;
-  explicit StringOut(std::string* s) : s_(s) {}
-  void Put(char c) { s_->push_back(c); }
-  void Flush() {}
+using json::Str;
+using json::Writer;
 
- private:
-  std::string* s_;
-};
-
-// Writer that rejects nothing: invalid UTF-8 is written as-is by rapidjson's
-// default (no validation) flags, so raw bytes from logs survive.
-using Writer = rapidjson::Writer<StringOut>;
-
-void Str(Writer& w, std::string_view key, std::string_view value) {
-  if (value.empty()) return;
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-void Int(Writer& w, std::string_view key, int64_t value) {
+// Counts and ids: negative means unknown, left out.
+void IntIfKnown(Writer& w, std::string_view key, int64_t value) {
   if (value < 0) return;
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-  w.Int64(value);
+  json::Int(w, key, value);
 }
 
 void Time(Writer& w, std::string_view key, int64_t ns, std::string* scratch) {
@@ -53,8 +32,8 @@ void WriteEventFields(Writer& w, const Event& e) {
   Str(w, "host.name", e.host);
   std::string_view user = !e.logon.user.empty() ? e.logon.user : e.process.user;
   Str(w, "user.name", user);
-  Int(w, "process.pid", e.process.pid);
-  Int(w, "process.parent.pid", e.process.ppid);
+  IntIfKnown(w, "process.pid", e.process.pid);
+  IntIfKnown(w, "process.parent.pid", e.process.ppid);
   Str(w, "process.executable", e.process.executable);
   Str(w, "process.command_line", e.process.command_line);
   Str(w, "process.working_directory", e.process.cwd);
@@ -62,11 +41,12 @@ void WriteEventFields(Writer& w, const Event& e) {
   Str(w, "process.parent.command_line", e.process.parent_command_line);
   Str(w, "process.user.name", e.process.user);
   Str(w, "process.logon_id", e.process.logon_id);
-  std::string_view source_ip = !e.network.source_ip.empty() ? e.network.source_ip : e.logon.source_ip;
+  std::string_view source_ip =
+      !e.network.source_ip.empty() ? e.network.source_ip : e.logon.source_ip;
   Str(w, "source.ip", source_ip);
-  Int(w, "source.port", e.network.source_port);
+  IntIfKnown(w, "source.port", e.network.source_port);
   Str(w, "destination.ip", e.network.destination_ip);
-  Int(w, "destination.port", e.network.destination_port);
+  IntIfKnown(w, "destination.port", e.network.destination_port);
   Str(w, "network.transport", e.network.protocol);
   if (e.logon.result != LogonResult::kUnknown) {
     Str(w, "event.outcome", LogonResultName(e.logon.result));
@@ -75,14 +55,14 @@ void WriteEventFields(Writer& w, const Event& e) {
   Str(w, "logon.method", e.logon.method);
   Str(w, "message", e.message);
   Str(w, "loghunt.position.topic", e.position.topic);
-  if (e.position.partition >= 0) Int(w, "loghunt.position.partition", e.position.partition);
-  Int(w, "loghunt.position.offset", e.position.offset);
+  if (e.position.partition >= 0) IntIfKnown(w, "loghunt.position.partition", e.position.partition);
+  IntIfKnown(w, "loghunt.position.offset", e.position.offset);
   if (!e.extras.empty()) {
     w.Key("extra");
     w.StartObject();
     for (const auto& f : e.extras) {
-      w.Key(f.key.data(), static_cast<rapidjson::SizeType>(f.key.size()));
-      w.String(f.value.data(), static_cast<rapidjson::SizeType>(f.value.size()));
+      json::Key(w, f.key);
+      json::String(w, f.value);
     }
     w.EndObject();
   }
@@ -92,7 +72,7 @@ void WriteEventFields(Writer& w, const Event& e) {
 }  // namespace
 
 void AppendEventJson(const Event& event, std::string* out) {
-  StringOut os(out);
+  json::StringOut os(out);
   Writer w(os);
   w.StartObject();
   WriteEventFields(w, event);
@@ -100,7 +80,7 @@ void AppendEventJson(const Event& event, std::string* out) {
 }
 
 void AppendAlertJson(const Alert& a, std::string* out) {
-  StringOut os(out);
+  json::StringOut os(out);
   Writer w(os);
   std::string scratch;
   w.StartObject();
@@ -113,7 +93,7 @@ void AppendAlertJson(const Alert& a, std::string* out) {
   if (!a.rule.tags.empty()) {
     w.Key("tags");
     w.StartArray();
-    for (const auto& t : a.rule.tags) w.String(t.data(), static_cast<rapidjson::SizeType>(t.size()));
+    for (const auto& t : a.rule.tags) json::String(w, t);
     w.EndArray();
   }
   Str(w, "host.name", a.host);
@@ -148,8 +128,8 @@ void AppendAlertJson(const Alert& a, std::string* out) {
     w.EndArray();
   }
   Str(w, "loghunt.position.topic", a.position.topic);
-  if (a.position.partition >= 0) Int(w, "loghunt.position.partition", a.position.partition);
-  Int(w, "loghunt.position.offset", a.position.offset);
+  if (a.position.partition >= 0) IntIfKnown(w, "loghunt.position.partition", a.position.partition);
+  IntIfKnown(w, "loghunt.position.offset", a.position.offset);
   if (!a.evidence_json.empty()) {
     w.Key("evidence");
     w.RawValue(a.evidence_json.data(), a.evidence_json.size(), rapidjson::kObjectType);

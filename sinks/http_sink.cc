@@ -2,7 +2,6 @@
 
 #include <openssl/ssl.h>
 #include <rapidjson/document.h>
-#include <rapidjson/writer.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include <optional>
 #include <random>
 
+#include "core/json_out.h"
 #include "core/serialize.h"
 #include "core/text.h"
 #include "sinks/ocsf.h"
@@ -96,24 +96,6 @@ bool ParseUrl(std::string_view url, Url* out, std::string* error) {
   out->host = std::string(host);
   out->port = port.empty() ? (out->tls ? "443" : "80") : std::string(port);
   return true;
-}
-
-// rapidjson output stream appending to a std::string.
-class StringOut {
- public:
-  using Ch = char;
-  explicit StringOut(std::string* s) : s_(s) {}
-  void Put(char c) { s_->push_back(c); }
-  void Flush() {}
-
- private:
-  std::string* s_;
-};
-
-void AppendJsonString(std::string_view s, std::string* out) {
-  StringOut os(out);
-  rapidjson::Writer<StringOut> w(os);
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
 bool Retryable(int status) { return status == 408 || status == 429 || status >= 500; }
@@ -293,10 +275,10 @@ bool HttpSink::WriteAsync(const Alert& alert, DeliveryCallback done) {
     AppendAlertText(alert, &text);
     if (options_.preset == HttpPreset::kElasticsearch) {
       item.doc = "{\"message\":";
-      AppendJsonString(text, &item.doc);
+      json::AppendString(text, &item.doc);
       item.doc += '}';
     } else {
-      AppendJsonString(text, &item.doc);
+      json::AppendString(text, &item.doc);
     }
   } else {
     AppendAlertFormatted(alert, options_.format, &item.doc);
@@ -307,12 +289,12 @@ bool HttpSink::WriteAsync(const Alert& alert, DeliveryCallback done) {
              std::to_string(1000 + (alert.time_ns / 1'000'000) % 1000).substr(1);
     if (!alert.host.empty()) {
       event += ",\"host\":";
-      AppendJsonString(alert.host, &event);
+      json::AppendString(alert.host, &event);
     }
     event += ",\"source\":\"loghuntd\",\"sourcetype\":\"loghunt:alert\"";
     if (!options_.index.empty()) {
       event += ",\"index\":";
-      AppendJsonString(options_.index, &event);
+      json::AppendString(options_.index, &event);
     }
     event += ",\"event\":";
     event += item.doc;
@@ -428,11 +410,11 @@ void HttpSink::BuildBody(const std::vector<Item>& batch, std::string* body) cons
         body->append("{\"index\":{");
         if (!options_.index.empty()) {
           body->append("\"_index\":");
-          AppendJsonString(options_.index, body);
+          json::AppendString(options_.index, body);
           body->push_back(',');
         }
         body->append("\"_id\":");
-        AppendJsonString(item.id, body);
+        json::AppendString(item.id, body);
         body->append("}}\n");
         body->append(item.doc).push_back('\n');
       }

@@ -1,41 +1,17 @@
 #include "sinks/ocsf.h"
 
-#include <rapidjson/writer.h>
-
+#include "core/json_out.h"
 #include "core/serialize.h"
 #include "core/time.h"
 
 namespace loghunt {
 namespace {
 
-// rapidjson output stream appending to a std::string.
-class StringOut {
- public:
-  using Ch = char;
-  explicit StringOut(std::string* s) : s_(s) {}
-  void Put(char c) { s_->push_back(c); }
-  void Flush() {}
-
- private:
-  std::string* s_;
-};
-
-using Writer = rapidjson::Writer<StringOut>;
-
-void Key(Writer& w, std::string_view key) {
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-}
-
-void Str(Writer& w, std::string_view key, std::string_view value) {
-  if (value.empty()) return;
-  Key(w, key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-void Int(Writer& w, std::string_view key, int64_t value) {
-  Key(w, key);
-  w.Int64(value);
-}
+using json::Int;
+using json::Key;
+using json::Str;
+using json::StringOut;
+using json::Writer;
 
 // OCSF severity_id: 1 Informational .. 5 Critical.
 int SeverityId(Severity s) {
@@ -149,8 +125,7 @@ void AppendAlertOcsf(const Alert& a, std::string* out) {
   if (!a.rule.tags.empty()) {
     Key(w, "types");
     w.StartArray();
-    for (const auto& t : a.rule.tags)
-      w.String(t.data(), static_cast<rapidjson::SizeType>(t.size()));
+    for (const auto& t : a.rule.tags) json::String(w, t);
     w.EndArray();
   }
   Key(w, "analytic");
