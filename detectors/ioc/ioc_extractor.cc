@@ -469,7 +469,11 @@ SepKind SeparatorSpelling(std::string_view text, size_t at, size_t* len) {
   return kind;
 }
 
-// Writes the fanged form of `text` to `out` (room for 2 * size + 8 bytes);
+// Room FangInto() needs: only scheme separators grow ("ftp__" -> "ftp://",
+// 5 -> 6 bytes), everything else keeps or shrinks its length.
+constexpr size_t FangCapacity(size_t size) { return size + size / 4 + 16; }
+
+// Writes the fanged form of `text` to `out` (FangCapacity(size) bytes);
 // when `map` is given, map[k] is the offset in `text` that output byte k came
 // from, with kRewritten set on bytes a rule produced or that follow dropped
 // text. Returns the output length.
@@ -598,7 +602,7 @@ std::string_view Refang(std::string_view text, Arena& arena) {
     }
   }
   if (!maybe) return text;
-  const size_t cap = 2 * text.size() + 8;
+  const size_t cap = FangCapacity(text.size());
   char* out = arena.Allocate(cap);
   size_t len = FangInto(text, out, nullptr);
   if (len == text.size() && std::memcmp(out, text.data(), len) == 0) {
@@ -682,7 +686,7 @@ void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>
     constexpr uint32_t kNetwork =
         (1u << static_cast<int>(IocType::kIpv4)) | (1u << static_cast<int>(IocType::kDns)) |
         (1u << static_cast<int>(IocType::kUrl)) | (1u << static_cast<int>(IocType::kEmail));
-    const size_t cap = 2 * text.size() + 8;
+    const size_t cap = FangCapacity(text.size());
     char* buf = arena.Allocate(cap);
     if (fang_map_.size() < cap) fang_map_.resize(cap);
     const size_t len = FangInto(text, buf, fang_map_.data());
