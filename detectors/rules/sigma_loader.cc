@@ -426,14 +426,17 @@ class RuleCompiler {
     unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL;
     auto pieces = ParseSigmaString(value);
     if (encodings.empty()) {
-      if (!cased) flags |= HS_FLAG_CASELESS;
+      if (!cased) {
+        for (auto& p : pieces)
+          std::transform(p.text.begin(), p.text.end(), p.text.begin(), FoldAscii);
+      }
       // Only values without a character to match ('', '*') need ALLOWEMPTY;
       // setting it on every pattern slows the whole database down.
       bool can_be_empty = true;
       for (const auto& p : pieces) can_be_empty = can_be_empty && p.kind == SigmaPiece::kStar;
       if (can_be_empty) flags |= HS_FLAG_ALLOWEMPTY;
       group_.fields[field].patterns.push_back(
-          {ToHyperscanExpression(pieces, type, windash), flags, slot, -1});
+          {ToHyperscanExpression(pieces, type, windash), flags, slot, -1, !cased});
       return;
     }
     // Encodings work on bytes: wildcards are taken literally, as pySigma does.
@@ -461,10 +464,12 @@ class RuleCompiler {
       }
     }
     // Base64 text is case-sensitive; other encodings keep the default.
-    if (!cased && !binary) flags |= HS_FLAG_CASELESS;
-    for (const std::string& v : variants) {
+    bool folded = !cased && !binary;
+    for (std::string& v : variants) {
       if (v.empty()) continue;
-      group_.fields[field].patterns.push_back({LiteralExpression(v, type), flags, slot, -1});
+      if (folded) std::transform(v.begin(), v.end(), v.begin(), FoldAscii);
+      group_.fields[field].patterns.push_back(
+          {LiteralExpression(v, type), flags, slot, -1, folded});
     }
   }
 
@@ -480,7 +485,7 @@ class RuleCompiler {
       hs_free_database(db);
       atom->kind = Atom::kSlot;
       atom->slot = NewSlot();
-      group_.fields[field].patterns.push_back({regex, flags, atom->slot, -1});
+      group_.fields[field].patterns.push_back({regex, flags, atom->slot, -1, i});
       return;
     }
     hs_free_compile_error(err);
@@ -502,7 +507,7 @@ class RuleCompiler {
       atom->kind = Atom::kSlot;
       atom->slot = NewSlot();
       group_.fields[field].patterns.push_back(
-          {regex, flags | HS_FLAG_PREFILTER, atom->slot, static_cast<int32_t>(pcre)});
+          {regex, flags | HS_FLAG_PREFILTER, atom->slot, static_cast<int32_t>(pcre), i});
       return;
     }
     hs_free_compile_error(err);

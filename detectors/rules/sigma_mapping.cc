@@ -56,8 +56,10 @@ bool EventFieldSource::Read(const Event& event, std::string_view* value) const {
   std::string_view v;
   switch (slot) {
     case Slot::kExtra:
+      // Sizes and first bytes differ for almost every key: cheaper than memcmp.
       for (const ExtraField& f : event.extras) {
-        if (f.key == extra_key) {
+        if (f.key.size() == extra_key.size() && (f.key.empty() || f.key[0] == extra_key[0]) &&
+            f.key == extra_key) {
           *value = f.value;
           return true;
         }

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <tuple>
 
@@ -25,7 +26,10 @@ using sigma::Node;
 
 SigmaRuleSet::Impl::~Impl() {
   for (Group& g : groups) {
-    for (GroupField& f : g.fields) hs_free_database(f.database);
+    for (GroupField& f : g.fields) {
+      hs_free_database(f.folded_database);
+      hs_free_database(f.exact_database);
+    }
   }
   for (sigma::Pcre& p : pcres) pcre2_code_free(p.code);
   pcre2_match_context_free(match_context);
@@ -81,64 +85,181 @@ Tri StaticValue(const SigmaRuleSet::Impl& impl, uint32_t node_index) {
   return Tri::kUnknown;
 }
 
+bool CompileDatabase(const std::vector<const char*>& expressions,
+                     const std::vector<unsigned>& flags, const std::vector<unsigned>& ids,
+                     hs_database_t** database, std::string* error) {
+  if (expressions.empty()) return true;
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
+                       static_cast<unsigned>(expressions.size()), HS_MODE_BLOCK, nullptr, database,
+                       &err) == HS_SUCCESS) {
+    return true;
+  }
+  if (err != nullptr) {
+    if (err->expression >= 0) {
+      *error += " ('" + std::string(expressions[static_cast<size_t>(err->expression)]) + "')";
+    }
+    *error += std::string(": ") + err->message;
+    hs_free_compile_error(err);
+  }
+  return false;
+}
+
+// Below this many case-insensitive patterns a field is not folded.
+constexpr size_t kMinFoldedPatterns = 64;
+
 bool CompileDatabases(SigmaRuleSet::Impl* impl, SigmaLoadReport* report, std::string* error) {
   for (Group& g : impl->groups) {
     for (GroupField& f : g.fields) {
       if (f.patterns.empty()) continue;
-      std::vector<const char*> expressions;
-      std::vector<unsigned> flags, ids;
+      // [folded] -> expressions, flags, ids of that database.
+      std::vector<const char*> expressions[2];
+      std::vector<unsigned> flags[2], ids[2];
+      using Key = std::tuple<std::string_view, unsigned, bool, bool>;
+      std::map<Key, std::vector<uint32_t>> slots_of;
+      std::vector<Key> order;
       std::vector<uint32_t> first_of;  // unique -> index of its first pattern
-      {
-        using Key = std::tuple<std::string_view, unsigned, bool>;
-        std::map<Key, std::vector<uint32_t>> slots_of;
-        std::vector<Key> order;
-        for (size_t i = 0; i < f.patterns.size(); ++i) {
-          const sigma::Pattern& p = f.patterns[i];
-          // Confirmed regexes compare by text: the same text compiles to the
-          // same PCRE2 program, so one confirmation serves all.
-          Key key{p.expression, p.flags, p.confirm >= 0};
-          auto [it, inserted] = slots_of.try_emplace(key);
-          if (inserted) {
-            order.push_back(key);
-            first_of.push_back(static_cast<uint32_t>(i));
-          }
-          it->second.push_back(p.slot);
+      for (size_t i = 0; i < f.patterns.size(); ++i) {
+        const sigma::Pattern& p = f.patterns[i];
+        // Confirmed regexes compare by text: the same text compiles to the
+        // same PCRE2 program, so one confirmation serves all.
+        Key key{p.expression, p.flags, p.confirm >= 0, p.folded};
+        auto [it, inserted] = slots_of.try_emplace(key);
+        if (inserted) {
+          order.push_back(key);
+          first_of.push_back(static_cast<uint32_t>(i));
         }
-        for (size_t u = 0; u < order.size(); ++u) {
-          const sigma::Pattern& p = f.patterns[first_of[u]];
-          GroupField::Unique unique;
-          unique.slot_begin = static_cast<uint32_t>(f.unique_slots.size());
-          const auto& slots = slots_of[order[u]];
-          f.unique_slots.insert(f.unique_slots.end(), slots.begin(), slots.end());
-          unique.slot_end = static_cast<uint32_t>(f.unique_slots.size());
-          unique.confirm = p.confirm;
-          f.unique.push_back(unique);
-          expressions.push_back(p.expression.c_str());
-          flags.push_back(p.flags);
-          ids.push_back(static_cast<unsigned>(u));
-          ++report->hyperscan_patterns;
-          if (p.confirm >= 0) ++report->pcre_confirmed_patterns;
-        }
+        it->second.push_back(p.slot);
       }
-      hs_compile_error_t* err = nullptr;
-      if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
-                           static_cast<unsigned>(expressions.size()), HS_MODE_BLOCK, nullptr,
-                           &f.database, &err) != HS_SUCCESS) {
-        *error = "Hyperscan cannot compile the patterns of " + g.mapping.name + "." + f.name;
-        if (err != nullptr) {
-          if (err->expression >= 0) {
-            const auto& p = f.patterns[first_of[static_cast<size_t>(err->expression)]];
-            *error += " (rule " + impl->rules[impl->slot_rule[p.slot]].info.id + ", '" +
-                      p.expression + "')";
-          }
-          *error += std::string(": ") + err->message;
-          hs_free_compile_error(err);
-        }
+      // Folding costs a pass over the text; for a few patterns Hyperscan's
+      // caseless mode is cheaper, and one scan of the original text serves
+      // all (a caseless match of folded patterns is the same match).
+      size_t folded_count = 0;
+      for (uint32_t first : first_of) folded_count += f.patterns[first].folded;
+      bool fold_text = folded_count >= kMinFoldedPatterns;
+      for (size_t u = 0; u < order.size(); ++u) {
+        const sigma::Pattern& p = f.patterns[first_of[u]];
+        bool folded = p.folded && fold_text;
+        unsigned pattern_flags = p.flags | (p.folded && !fold_text ? HS_FLAG_CASELESS : 0u);
+        GroupField::Unique unique;
+        unique.slot_begin = static_cast<uint32_t>(f.unique_slots.size());
+        const auto& slots = slots_of[order[u]];
+        f.unique_slots.insert(f.unique_slots.end(), slots.begin(), slots.end());
+        unique.slot_end = static_cast<uint32_t>(f.unique_slots.size());
+        unique.confirm = p.confirm;
+        f.unique.push_back(unique);
+        expressions[folded].push_back(p.expression.c_str());
+        flags[folded].push_back(pattern_flags);
+        ids[folded].push_back(static_cast<unsigned>(u));
+        ++report->hyperscan_patterns;
+        if (p.confirm >= 0) ++report->pcre_confirmed_patterns;
+      }
+      *error = "Hyperscan cannot compile the patterns of " + g.mapping.name + "." + f.name;
+      if (!CompileDatabase(expressions[1], flags[1], ids[1], &f.folded_database, error) ||
+          !CompileDatabase(expressions[0], flags[0], ids[0], &f.exact_database, error)) {
         return false;
       }
+      error->clear();
     }
   }
   return true;
+}
+
+// Trigger sets (see Impl::slot_triggers). A set of slots S is "necessary" for
+// a node when the node cannot be true unless a slot of S hit; nullopt when no
+// such set exists (a `not`, or atoms that hold without a hit). Its cost
+// estimates how often it hits: the number of rules sharing each pattern, as
+// shared patterns (`\powershell.exe`) are the generic, frequent ones.
+struct Necessary {
+  std::vector<uint32_t> slots;
+  double cost = 0;
+};
+
+std::optional<Necessary> NecessarySlots(const SigmaRuleSet::Impl& impl, uint32_t node_index,
+                                        const std::vector<double>& slot_cost) {
+  const Node& node = impl.nodes[node_index];
+  switch (node.op) {
+    case Node::kLeaf: {
+      const Leaf& leaf = impl.leaves[node.leaf];
+      std::optional<Necessary> best;
+      Necessary any;
+      bool all_slots = true;
+      for (uint32_t a = leaf.atom_begin; a < leaf.atom_end; ++a) {
+        const Atom& atom = impl.atoms[a];
+        if (atom.kind != Atom::kSlot) {
+          all_slots = false;
+          continue;
+        }
+        double c = slot_cost[atom.slot];
+        any.slots.push_back(atom.slot);
+        any.cost += c;
+        if (leaf.all && (!best || c < best->cost)) best = Necessary{{atom.slot}, c};
+      }
+      if (leaf.all) return best;  // every atom must hold: the cheapest slot
+      if (all_slots && !any.slots.empty()) return any;
+      return std::nullopt;
+    }
+    case Node::kNot:
+      return std::nullopt;
+    case Node::kAnd: {
+      std::optional<Necessary> best;
+      for (uint32_t c = node.child_begin; c < node.child_end; ++c) {
+        auto n = NecessarySlots(impl, impl.children[c], slot_cost);
+        if (n && (!best || n->cost < best->cost)) best = std::move(n);
+      }
+      return best;
+    }
+    case Node::kOr:
+    case Node::kAtLeast: {
+      uint32_t n = node.child_end - node.child_begin;
+      if (node.op == Node::kAtLeast && node.at_least >= n) {  // all of them: an AND
+        std::optional<Necessary> best;
+        for (uint32_t c = node.child_begin; c < node.child_end; ++c) {
+          auto x = NecessarySlots(impl, impl.children[c], slot_cost);
+          if (x && (!best || x->cost < best->cost)) best = std::move(x);
+        }
+        return best;
+      }
+      if (node.op == Node::kAtLeast && node.at_least == 0) return std::nullopt;
+      // One child at least must hold: the union of every child's set.
+      Necessary all;
+      for (uint32_t c = node.child_begin; c < node.child_end; ++c) {
+        auto x = NecessarySlots(impl, impl.children[c], slot_cost);
+        if (!x) return std::nullopt;
+        all.slots.insert(all.slots.end(), x->slots.begin(), x->slots.end());
+        all.cost += x->cost;
+      }
+      if (all.slots.empty()) return std::nullopt;
+      return all;
+    }
+  }
+  return std::nullopt;
+}
+
+void ChooseTriggers(SigmaRuleSet::Impl* impl) {
+  std::vector<double> slot_cost(impl->slot_rule.size(), 1.0);
+  for (const Group& g : impl->groups) {
+    for (const GroupField& f : g.fields) {
+      for (const GroupField::Unique& u : f.unique) {
+        for (uint32_t i = u.slot_begin; i < u.slot_end; ++i) {
+          slot_cost[f.unique_slots[i]] = static_cast<double>(u.slot_end - u.slot_begin);
+        }
+      }
+    }
+  }
+  impl->slot_triggers.assign(impl->slot_rule.size(), 0);
+  std::vector<uint8_t> has_trigger(impl->rules.size(), 0);
+  for (uint32_t r = 0; r < impl->rules.size(); ++r) {
+    if (impl->rules[r].always) continue;
+    auto n = NecessarySlots(*impl, impl->rules[r].root, slot_cost);
+    if (!n) continue;
+    for (uint32_t slot : n->slots) impl->slot_triggers[slot] = 1;
+    has_trigger[r] = 1;
+  }
+  // A rule with no necessary set found: any of its hits makes it a candidate.
+  for (uint32_t slot = 0; slot < impl->slot_rule.size(); ++slot) {
+    if (!has_trigger[impl->slot_rule[slot]]) impl->slot_triggers[slot] = 1;
+  }
 }
 
 std::shared_ptr<const SigmaRuleSet> Finish(std::unique_ptr<SigmaRuleSet::Impl> impl,
@@ -152,6 +273,7 @@ std::shared_ptr<const SigmaRuleSet> Finish(std::unique_ptr<SigmaRuleSet::Impl> i
     if (rule.always) impl->groups[rule.group].always_rules.push_back(r);
   }
   if (!CompileDatabases(impl.get(), report, error)) return nullptr;
+  ChooseTriggers(impl.get());
   report->loaded = impl->rules.size();
   return SigmaRuleSetFactory::Make(std::move(impl));
 }
@@ -260,6 +382,7 @@ struct SigmaMatcher::State {
     std::string_view text;
   };
   std::vector<Value> values;
+  std::string folded;  // the field being scanned, lower-cased; reused
   // Set for the duration of one hs_scan.
   const SigmaRuleSet::Impl* impl = nullptr;
   const GroupField* field = nullptr;
@@ -280,6 +403,7 @@ struct SigmaMatcher::State {
   void MarkSlot(uint32_t slot) {
     if (slot_epoch[slot] == epoch) return;
     slot_epoch[slot] = epoch;
+    if (!impl->slot_triggers[slot]) return;
     uint32_t rule = impl->slot_rule[slot];
     if (rule_epoch[rule] != epoch) {
       rule_epoch[rule] = epoch;
@@ -399,6 +523,26 @@ struct SigmaMatcher::State {
   }
 };
 
+namespace {
+
+// ASCII lower-case of `in` into `out` (in.size() bytes), eight bytes at a time.
+void FoldAsciiInto(std::string_view in, char* out) {
+  size_t i = 0;
+  for (; i + 8 <= in.size(); i += 8) {
+    uint64_t x;
+    std::memcpy(&x, in.data() + i, 8);
+    uint64_t low7 = x & 0x7f7f7f7f7f7f7f7full;
+    uint64_t above_z = low7 + 0x2525252525252525ull;  // high bit set when > 'Z'
+    uint64_t from_a = low7 + 0x3f3f3f3f3f3f3f3full;   // high bit set when >= 'A'
+    uint64_t upper = ~x & (from_a ^ above_z) & 0x8080808080808080ull;
+    x |= upper >> 2;
+    std::memcpy(out + i, &x, 8);
+  }
+  for (; i < in.size(); ++i) out[i] = sigma::FoldAscii(in[i]);
+}
+
+}  // namespace
+
 SigmaMatcher::SigmaMatcher(std::shared_ptr<const SigmaRuleSet> rules)
     : rules_(std::move(rules)), state_(std::make_unique<State>()) {
   const SigmaRuleSet::Impl& impl = *rules_->impl_;
@@ -408,7 +552,8 @@ SigmaMatcher::SigmaMatcher(std::shared_ptr<const SigmaRuleSet> rules)
     for (const GroupField& f : g.fields) {
       // Scratch allocation fails only on memory exhaustion; a null scratch
       // makes hs_scan fail, which Match() treats as no hit.
-      if (f.database != nullptr) hs_alloc_scratch(f.database, &state_->scratch);
+      if (f.folded_database != nullptr) hs_alloc_scratch(f.folded_database, &state_->scratch);
+      if (f.exact_database != nullptr) hs_alloc_scratch(f.exact_database, &state_->scratch);
     }
   }
   state_->values.resize(max_fields);
@@ -448,11 +593,21 @@ void SigmaMatcher::Match(const Event& event, std::vector<uint32_t>* matched,
         }
       }
       const GroupField& field = g.fields[f];
-      if (!v.present || field.database == nullptr) continue;
+      if (!v.present) continue;
       s.field = &field;
-      s.text = v.text;
-      hs_scan(field.database, v.text.data(), static_cast<unsigned>(v.text.size()), 0, s.scratch,
-              &State::OnHit, &s);
+      if (field.folded_database != nullptr) {
+        if (s.folded.size() < v.text.size()) s.folded.resize(v.text.size());
+        char* out = s.folded.data();
+        FoldAsciiInto(v.text, out);
+        s.text = std::string_view(out, v.text.size());
+        hs_scan(field.folded_database, out, static_cast<unsigned>(v.text.size()), 0, s.scratch,
+                &State::OnHit, &s);
+      }
+      if (field.exact_database != nullptr) {
+        s.text = v.text;
+        hs_scan(field.exact_database, v.text.data(), static_cast<unsigned>(v.text.size()), 0,
+                s.scratch, &State::OnHit, &s);
+      }
     }
     for (uint32_t r : g.always_rules) {
       if (s.rule_epoch[r] != s.epoch) {

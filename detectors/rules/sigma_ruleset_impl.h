@@ -50,6 +50,14 @@ struct Pattern {
   unsigned flags = 0;
   uint32_t slot = 0;
   int32_t confirm = -1;  // PCRE2 index that must confirm a prefilter hit
+  // Scanned over the field's ASCII-lower-cased text. Case-insensitive literals
+  // are written lower-case without HS_FLAG_CASELESS: folding the text once per
+  // event is cheaper than Hyperscan's caseless matching over thousands of
+  // patterns. Case-insensitive regexes keep HS_FLAG_CASELESS (equivalent on
+  // folded text); case-sensitive ones (cased, base64, `re` without `i`) are
+  // scanned over the original text. A field with few case-insensitive patterns
+  // is not folded: they join the original-text database with HS_FLAG_CASELESS.
+  bool folded = false;
 };
 
 struct GroupField {
@@ -65,7 +73,8 @@ struct GroupField {
   };
   std::vector<Unique> unique;
   std::vector<uint32_t> unique_slots;
-  hs_database_t* database = nullptr;
+  hs_database_t* folded_database = nullptr;  // over the lower-cased text
+  hs_database_t* exact_database = nullptr;   // over the text as it is
 };
 
 struct Group {
@@ -82,6 +91,11 @@ struct Rule {
   bool always = false;
 };
 
+// ASCII lower-case, byte by byte, as Hyperscan's caseless mode folds.
+inline char FoldAscii(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 struct Pcre {
   pcre2_code* code = nullptr;
 };
@@ -96,6 +110,11 @@ struct SigmaRuleSet::Impl {
   std::vector<sigma::Node> nodes;
   std::vector<uint32_t> children;
   std::vector<uint32_t> slot_rule;  // slot -> rule
+  // Slots in their rule's trigger set: the rule's condition cannot hold unless
+  // one of them hit, so only their hits make the rule a candidate. Each rule
+  // gets the set expected to hit least often (its rarest required clause),
+  // which keeps candidates close to the rules that actually match.
+  std::vector<uint8_t> slot_triggers;
   std::vector<sigma::Pcre> pcres;
   pcre2_match_context* match_context = nullptr;
 

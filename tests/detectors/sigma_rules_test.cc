@@ -2,6 +2,7 @@
 // modifiers, wildcards, conditions, field mapping, and rejection reasons.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -167,6 +168,64 @@ TEST(SigmaRules, Conditions) {
   Event raw = kCmd;
   raw.raw = "{\"CommandLine\":\"mimikatz sekurlsa::logonpasswords\"}";
   EXPECT_TRUE(Fires("  k: [sekurlsa, nothing]\n  condition: k\n", raw));
+}
+
+// With many rules, a field with many case-insensitive patterns is folded to
+// lower case once and scanned without Hyperscan's caseless mode, and a rule
+// becomes a candidate only through its rarest required clause (here not the
+// Image suffix that 80 other rules share). Neither may change what matches.
+TEST(SigmaRules, LargeRuleSetsMatchLikeSmallOnes) {
+  std::vector<std::string> texts;
+  for (int i = 0; i < 80; ++i) {
+    texts.push_back(
+        Rule("  img: {Image|endswith: '\\cmd.exe'}\n  cli: {CommandLine|contains: filler" +
+             std::to_string(i) + "}\n  condition: img and cli\n"));
+  }
+  const std::vector<std::pair<std::string, bool>> cases = {
+      {"  s: {CommandLine|contains: 'WHOAMI /ALL'}\n  condition: s\n", true},
+      {"  s: {CommandLine|contains|cased: 'WHOAMI'}\n  condition: s\n", false},
+      {"  s: {CommandLine|contains|cased: 'whoami'}\n  condition: s\n", true},
+      {"  s: {CommandLine|re: 'WHOAMI'}\n  condition: s\n", false},
+      {"  s: {CommandLine|re|i: 'WHOAMI'}\n  condition: s\n", true},
+      {"  s: {CommandLine|re: 'who[a-z]{2}i'}\n  condition: s\n", true},
+      {"  s: {CommandLine: 'CMD.EXE /c *'}\n  condition: s\n", true},
+      {"  s: {CommandLine|contains|windash: ' -ALL'}\n  condition: s\n", true},
+      {"  img: {Image|endswith: '\\cmd.exe'}\n  cli: {CommandLine|contains: nothing}\n"
+       "  condition: img and cli\n",
+       false},
+      {"  img: {Image|endswith: '\\cmd.exe'}\n  cli: {CommandLine|contains: '/ALL'}\n"
+       "  condition: img and cli\n",
+       true},
+      {"  img: {Image|endswith: '\\cmd.exe'}\n  cli: {CommandLine|contains: whoami}\n"
+       "  condition: img and not cli\n",
+       false},
+      {"  img: {Image|endswith: '\\cmd.exe'}\n  par: {ParentImage|endswith: '\\nope.exe'}\n"
+       "  cli: {CommandLine|contains|all: [WhoAmI, ' /c ']}\n"
+       "  condition: (img or par) and cli\n",
+       true},
+      {"  sel_img: {Image|endswith: '\\cmd.exe'}\n  sel_cli: {CommandLine|contains: [x1, x2]}\n"
+       "  condition: all of sel_*\n",
+       false},
+      {"  sel_img: {Image|endswith: '\\cmd.exe'}\n  sel_cli: {CommandLine|contains: [x1, x2]}\n"
+       "  condition: 1 of sel_*\n",
+       true},
+  };
+  for (const auto& c : cases) texts.push_back(Rule(c.first));
+  Loaded l = Load(texts);
+  ASSERT_EQ(l.report.rejected.size(), 0u);
+  SigmaMatcher m(l.rules);
+  std::vector<uint32_t> hits;
+  m.Match(kCmd, &hits);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    bool fired = std::find(hits.begin(), hits.end(), 80 + i) != hits.end();
+    EXPECT_EQ(fired, cases[i].second) << cases[i].first;
+  }
+  for (uint32_t h : hits) EXPECT_GE(h, 80u) << "a filler rule fired";
+  Event filler = kCmd;
+  filler.extras[1].value = "cmd.exe /c FILLER7";
+  hits.clear();
+  m.Match(filler, &hits);
+  EXPECT_NE(std::find(hits.begin(), hits.end(), 7u), hits.end());
 }
 
 TEST(SigmaRules, SecurityEventNamesMapToSysmonNames) {
