@@ -62,7 +62,12 @@ void KafkaWorker::RemovePartition(const std::string& topic, int32_t partition) {
   if (it == partitions_.end()) return;
   Pipeline& p = *it->second->pipeline;
   retired_by_stream_[static_cast<size_t>(p.stream())].Add(p.stats());
+  if (it->second->tracker.pending() > 0) draining_.push_back(std::move(it->second));
   partitions_.erase(it);
+}
+
+void KafkaWorker::FreeDrained() {
+  std::erase_if(draining_, [](const auto& state) { return state->tracker.pending() == 0; });
 }
 
 void KafkaWorker::CollectCommits(rd_kafka_topic_partition_list_t* out,
@@ -174,6 +179,7 @@ void KafkaWorker::Run() {
     }
     if (n <= 0) {
       FlushIdle(now);
+      FreeDrained();
     } else {
       last_batch_ns_ = NowNanos();
     }

@@ -108,6 +108,7 @@ class KafkaWorker {
 
   void Run();
   void FlushIdle(std::chrono::steady_clock::time_point now);
+  void FreeDrained();  // REQUIRES: mu_ held
 
   int id_;
   const Config& config_;
@@ -121,6 +122,10 @@ class KafkaWorker {
   uint64_t sampled_ = 0;
   std::mutex mu_;
   std::map<Key, std::unique_ptr<PartitionState>> partitions_;
+  // Removed partitions whose deliveries were still outstanding (a sink flush
+  // that timed out): their delivery callbacks point at the tracker, so the
+  // state lives until the last one has reported.
+  std::vector<std::unique_ptr<PartitionState>> draining_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> batches_{0};
