@@ -274,6 +274,24 @@ std::shared_ptr<const SigmaRuleSet> Finish(std::unique_ptr<SigmaRuleSet::Impl> i
   }
   if (!CompileDatabases(impl.get(), report, error)) return nullptr;
   ChooseTriggers(impl.get());
+  for (Group& g : impl->groups) {
+    g.source_keys.resize(g.fields.size());
+    for (size_t f = 0; f < g.fields.size(); ++f) {
+      for (const EventFieldSource& source : g.fields[f].sources) {
+        int32_t key = -1;
+        if (source.slot == EventFieldSource::Slot::kExtra) {
+          auto it = std::find(g.extra_keys.begin(), g.extra_keys.end(), source.extra_key);
+          key = static_cast<int32_t>(it - g.extra_keys.begin());
+          if (it == g.extra_keys.end()) {
+            g.extra_keys.push_back(source.extra_key);
+            g.extra_key_buckets[sigma::ExtraKeyBucket(source.extra_key)].push_back(
+                static_cast<uint32_t>(key));
+          }
+        }
+        g.source_keys[f].push_back(key);
+      }
+    }
+  }
   report->loaded = impl->rules.size();
   return SigmaRuleSetFactory::Make(std::move(impl));
 }
@@ -382,7 +400,9 @@ struct SigmaMatcher::State {
     std::string_view text;
   };
   std::vector<Value> values;
-  std::string folded;  // the field being scanned, lower-cased; reused
+  std::string folded;                 // the field being scanned, lower-cased; reused
+  std::vector<uint32_t> extra_epoch;  // [extra key] set when the event has it
+  std::vector<std::string_view> extra_values;
   // Set for the duration of one hs_scan.
   const SigmaRuleSet::Impl* impl = nullptr;
   const GroupField* field = nullptr;
@@ -557,6 +577,10 @@ SigmaMatcher::SigmaMatcher(std::shared_ptr<const SigmaRuleSet> rules)
     }
   }
   state_->values.resize(max_fields);
+  size_t max_keys = 0;
+  for (const Group& g : impl.groups) max_keys = std::max(max_keys, g.extra_keys.size());
+  state_->extra_epoch.assign(max_keys, 0);
+  state_->extra_values.resize(max_keys);
   state_->slot_epoch.assign(impl.slot_rule.size(), 0);
   state_->rule_epoch.assign(impl.rules.size(), 0);
   state_->match_data = pcre2_match_data_create(1, nullptr);
@@ -575,9 +599,22 @@ void SigmaMatcher::Match(const Event& event, std::vector<uint32_t>* matched,
     if (++s.epoch == 0) {  // wrapped: old marks could look current
       std::fill(s.slot_epoch.begin(), s.slot_epoch.end(), 0);
       std::fill(s.rule_epoch.begin(), s.rule_epoch.end(), 0);
+      std::fill(s.extra_epoch.begin(), s.extra_epoch.end(), 0);
       s.epoch = 1;
     }
     s.candidates.clear();
+    // The first extra of each key the group reads, as EventFieldSource::Read
+    // finds it, in one pass over the event's extras.
+    for (const ExtraField& extra : event.extras) {
+      for (uint32_t key : g.extra_key_buckets[sigma::ExtraKeyBucket(extra.key)]) {
+        if (g.extra_keys[key] != extra.key) continue;
+        if (s.extra_epoch[key] != s.epoch) {
+          s.extra_epoch[key] = s.epoch;
+          s.extra_values[key] = extra.value;
+        }
+        break;
+      }
+    }
     for (size_t f = 0; f < g.fields.size(); ++f) {
       State::Value& v = s.values[f];
       v = State::Value{};
@@ -585,10 +622,14 @@ void SigmaMatcher::Match(const Event& event, std::vector<uint32_t>* matched,
         v.present = true;
         v.text = *command_line;
       } else {
-        for (const EventFieldSource& source : g.fields[f].sources) {
-          if (source.Read(event, &v.text)) {
+        const auto& sources = g.fields[f].sources;
+        for (size_t i = 0; i < sources.size() && !v.present; ++i) {
+          int32_t key = g.source_keys[f][i];
+          if (key < 0) {
+            v.present = sources[i].Read(event, &v.text);
+          } else if (s.extra_epoch[static_cast<size_t>(key)] == s.epoch) {
             v.present = true;
-            break;
+            v.text = s.extra_values[static_cast<size_t>(key)];
           }
         }
       }

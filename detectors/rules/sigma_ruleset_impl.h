@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "detectors/rules/sigma_ruleset.h"
@@ -82,7 +83,22 @@ struct Group {
   std::vector<GroupField> fields;
   std::vector<uint32_t> always_rules;  // evaluated on every covered event
   int command_line_field = -1;         // replaced by decoded layers
+  // Event extras are looked up in one pass per event: each distinct extra key
+  // the group's sources read has an index, and each field lists, per source,
+  // that index (-1 for a normalized slot).
+  std::vector<std::string> extra_keys;
+  std::vector<std::vector<int32_t>> source_keys;  // [field][source]
+  // Key indexes by ExtraKeyBucket: most extras of an event fall in an empty
+  // bucket and cost three arithmetic operations.
+  std::array<std::vector<uint32_t>, 256> extra_key_buckets;
 };
+
+inline size_t ExtraKeyBucket(std::string_view key) {
+  if (key.empty()) return 0;
+  return (key.size() * 31 + static_cast<unsigned char>(key.front()) * 7 +
+          static_cast<unsigned char>(key.back())) &
+         255;
+}
 
 struct Rule {
   SigmaRuleInfo info;

@@ -228,6 +228,16 @@ TEST(SigmaRules, LargeRuleSetsMatchLikeSmallOnes) {
   EXPECT_NE(std::find(hits.begin(), hits.end(), 7u), hits.end());
 }
 
+// Extras are gathered in one pass per event; as a lookup would, the first
+// extra of a key is the field's value and a missing key is no value.
+TEST(SigmaRules, FirstExtraOfAKeyIsTheFieldValue) {
+  Event e = Sysmon({{"CommandLine", "first"}, {"Image", "x"}, {"CommandLine", "second"}});
+  EXPECT_TRUE(Fires("  s: {CommandLine: first}\n  condition: s\n", e));
+  EXPECT_FALSE(Fires("  s: {CommandLine: second}\n  condition: s\n", e));
+  EXPECT_TRUE(Fires("  s: {ParentImage: null}\n  condition: s\n", e));
+  EXPECT_FALSE(Fires("  s: {Image|exists: false}\n  condition: s\n", e));
+}
+
 TEST(SigmaRules, SecurityEventNamesMapToSysmonNames) {
   Event e;
   e.stream = Stream::kWinevent;
