@@ -1,5 +1,6 @@
 #include "parsers/winevent/winevent_parser.h"
 
+#include <array>
 #include <charconv>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -202,6 +203,64 @@ inline size_t KeyBit(std::string_view k) {
   return (n * 67 + b(0) * 3 + b(n - 1) * 29 + b(n / 2) * 11 + b((n * 3) / 4)) & 255;
 }
 
+// JSON's two-character escapes, by the character after the backslash; 0 marks
+// \u (handled by simdjson) and characters that are not escapes.
+constexpr std::array<char, 256> kEscapes = [] {
+  std::array<char, 256> t{};
+  t['"'] = '"';
+  t['\\'] = '\\';
+  t['/'] = '/';
+  t['b'] = '\b';
+  t['f'] = '\f';
+  t['n'] = '\n';
+  t['r'] = '\r';
+  t['t'] = '\t';
+  return t;
+}();
+
+enum class SimpleUnescape { kDone, kBadEscape, kUnicode };
+
+// Unescapes the n bytes of a JSON string body (between the quotes) into dst.
+// Windows events carry many short escapes (`\r\n` in rendered messages, `\\`
+// in paths); knowing the length from the token, this loop needs no quote
+// search and costs a few instructions per escape. Gives up on \u (kUnicode).
+// REQUIRES: 15 bytes past [in, in + n) are readable (the padded message) and
+// dst has room for n + 15 bytes.
+SimpleUnescape UnescapeSimple(const char* in, size_t n, char* dst, size_t* out_len) {
+  const char* s = in;
+  const char* const end = in + n;
+  char* d = dst;
+  for (;;) {
+#if defined(__SSE2__)
+    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d), chunk);
+    unsigned mask =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('\\'))));
+    size_t step = mask == 0 ? 16 : static_cast<size_t>(__builtin_ctz(mask));
+#else
+    size_t step = 0;
+    while (step < 16 && s[step] != '\\') {
+      d[step] = s[step];
+      ++step;
+    }
+#endif
+    if (step >= static_cast<size_t>(end - s)) {
+      d += end - s;
+      break;
+    }
+    s += step;
+    d += step;
+    if (step == 16) continue;
+    // s[0] is a backslash inside the string, so s[1] is too.
+    char c = kEscapes[static_cast<unsigned char>(s[1])];
+    if (c == 0) return s[1] == 'u' ? SimpleUnescape::kUnicode : SimpleUnescape::kBadEscape;
+    *d++ = c;
+    s += 2;
+  }
+  *out_len = static_cast<size_t>(d - dst);
+  return SimpleUnescape::kDone;
+}
+
 }  // namespace
 
 WineventParser::WineventParser(const ParserOptions& options) : options_(options) {}
@@ -319,6 +378,18 @@ error_code WineventParser::Unescape(const char* raw_after_quote, size_t escaped_
                                     std::string_view* out) {
   const size_t cap = escaped_len + simdjson::SIMDJSON_PADDING;
   char* dst = arena_.Allocate(cap);
+  size_t fast_len = 0;
+  switch (UnescapeSimple(raw_after_quote, escaped_len, dst, &fast_len)) {
+    case SimpleUnescape::kDone:
+      arena_.Shrink(cap - fast_len);
+      *out = std::string_view(dst, fast_len);
+      return simdjson::SUCCESS;
+    case SimpleUnescape::kBadEscape:
+      arena_.Shrink(cap);
+      return simdjson::STRING_ERROR;
+    case SimpleUnescape::kUnicode:
+      break;  // \u escapes (surrogate pairs, ...) are left to simdjson
+  }
   auto* cursor = reinterpret_cast<uint8_t*>(dst);
   std::string_view text;
   error_code error =
@@ -410,7 +481,7 @@ error_code WineventParser::WalkTop(od::object object) {
     if (IsEnvelope(f)) {
       OnEnvelope(f, scalar);
     } else {
-      OnData(key, scalar);
+      OnData(key, f, scalar);
     }
   }
   return simdjson::SUCCESS;
@@ -436,7 +507,7 @@ error_code WineventParser::WalkData(od::object object, int depth) {
       }
       continue;
     }
-    OnData(key, scalar);
+    OnData(key, LookupWinField(key), scalar);
   }
   return simdjson::SUCCESS;
 }
@@ -639,8 +710,7 @@ void WineventParser::OnEnvelope(WinField field, const Scalar& value) {
   }
 }
 
-void WineventParser::OnData(std::string_view key, const Scalar& value) {
-  WinField f = LookupWinField(key);
+void WineventParser::OnData(std::string_view key, WinField f, const Scalar& value) {
   if (f != WinField::kUnknown && !IsEnvelope(f)) {
     int i = static_cast<int>(f) - static_cast<int>(WinField::kFirstData);
     uint64_t bit = uint64_t{1} << i;

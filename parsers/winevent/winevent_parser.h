@@ -94,7 +94,8 @@ class WineventParser : public StreamParser {
   std::string_view InMessage(const char* p, size_t n) const;
 
   void OnEnvelope(WinField field, const Scalar& value);
-  void OnData(std::string_view key, const Scalar& value);
+  // `f` is LookupWinField(key).
+  void OnData(std::string_view key, WinField f, const Scalar& value);
   void AddExtra(std::string_view key, std::string_view value);
   bool HasExtraKey(std::string_view key) const;
 

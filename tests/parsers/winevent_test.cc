@@ -1,6 +1,7 @@
 // Unit tests of WineventParser on minimal lines written for each case: shapes,
 // kinds, field mapping, views vs unescaping, and every malformed-input path.
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <string>
@@ -424,6 +425,30 @@ TEST_F(WineventParserTest, MessageFieldIsUnescapedIntoTheMessageSlot) {
   EXPECT_EQ(e.extras.count("Message"), 0u);
   e = One(R"({"winlog":{"event_id":4634},"message":"An account was logged off."})");
   EXPECT_EQ(e.message, "An account was logged off.");
+}
+
+// The parser's own unescaping loop works in 16-byte steps; escapes on and across
+// step boundaries, runs of escapes and \u (left to simdjson) must all decode
+// exactly as simdjson decodes them.
+TEST_F(WineventParserTest, EscapesDecodeLikeSimdjsonAtEveryOffset) {
+  const std::string_view escapes[] = {
+      R"(\\)", R"(\")",   R"(\/)",   R"(\b)",     R"(\f)",           R"(\n)",  R"(\r)",
+      R"(\t)", R"(\r\n)", R"(\\\\)", R"(\u00e9)", R"(\ud83d\ude00)", R"(\"\\)"};
+  simdjson::dom::parser dom;
+  for (std::string_view esc : escapes) {
+    for (size_t before = 0; before < 36; ++before) {
+      for (size_t after : {0u, 1u, 15u, 16u, 17u, 40u}) {
+        std::string body = std::string(before, 'a') + std::string(esc) + std::string(after, 'z') +
+                           std::string(esc);
+        std::string json = R"({"EventID":1,"V":")" + body + R"(","W":"x\\y"})";
+        std::string_view expected;
+        ASSERT_EQ(dom.parse(json)["V"].get_string().get(expected), simdjson::SUCCESS) << json;
+        CapturedEvent e = One(json);
+        EXPECT_EQ(e.extras["V"], expected) << json;
+        EXPECT_EQ(e.extras["W"], "x\\y") << json;
+      }
+    }
+  }
 }
 
 TEST_F(WineventParserTest, DuplicateKeysKeepTheFirstValueAndExtrasStayUnique) {
