@@ -469,8 +469,9 @@ error_code WineventParser::ReadScalarToken(std::string_view token, Scalar* scala
 // evtx_dump nest their parts in objects, recognized by name.
 error_code WineventParser::WalkTop(od::object object) {
   for (auto item : object) {
-    od::field field;
-    if (error_code e = std::move(item).get(field)) return e;
+    if (error_code e = item.error()) return e;
+    // A reference, not a copy: copying a field costs a store-forwarding stall.
+    od::field&& field = std::move(item).value_unsafe();
     std::string_view key, token;
     if (error_code e = Key(field, &key, &token)) return e;
     od::value value = field.value();
@@ -509,8 +510,9 @@ error_code WineventParser::WalkTop(od::object object) {
 // wraps its fields in one more object (e.g. LogFileCleared), hence the depth.
 error_code WineventParser::WalkData(od::object object, int depth) {
   for (auto item : object) {
-    od::field field;
-    if (error_code e = std::move(item).get(field)) return e;
+    if (error_code e = item.error()) return e;
+    // A reference, not a copy: copying a field costs a store-forwarding stall.
+    od::field&& field = std::move(item).value_unsafe();
     std::string_view key, token;
     if (error_code e = Key(field, &key, &token)) return e;
     od::value value = field.value();
@@ -532,8 +534,9 @@ error_code WineventParser::WalkData(od::object object, int depth) {
 
 error_code WineventParser::WalkEvtxEvent(od::object object) {
   for (auto item : object) {
-    od::field field;
-    if (error_code e = std::move(item).get(field)) return e;
+    if (error_code e = item.error()) return e;
+    // A reference, not a copy: copying a field costs a store-forwarding stall.
+    od::field&& field = std::move(item).value_unsafe();
     std::string_view key;
     if (error_code e = Key(field, &key)) return e;
     od::object child;
@@ -553,8 +556,9 @@ error_code WineventParser::WalkEvtxEvent(od::object object) {
 // {"#attributes": {...}}.
 error_code WineventParser::WalkEvtxSystem(od::object object) {
   for (auto item : object) {
-    od::field field;
-    if (error_code e = std::move(item).get(field)) return e;
+    if (error_code e = item.error()) return e;
+    // A reference, not a copy: copying a field costs a store-forwarding stall.
+    od::field&& field = std::move(item).value_unsafe();
     std::string_view key;
     if (error_code e = Key(field, &key)) return e;
     od::value value = field.value();
@@ -623,8 +627,9 @@ error_code WineventParser::WalkEvtxSystem(od::object object) {
 
 error_code WineventParser::WalkWinlog(od::object object) {
   for (auto item : object) {
-    od::field field;
-    if (error_code e = std::move(item).get(field)) return e;
+    if (error_code e = item.error()) return e;
+    // A reference, not a copy: copying a field costs a store-forwarding stall.
+    od::field&& field = std::move(item).value_unsafe();
     std::string_view key;
     if (error_code e = Key(field, &key)) return e;
     od::value value = field.value();
@@ -662,8 +667,9 @@ error_code WineventParser::WalkWinlog(od::object object) {
 
 error_code WineventParser::WalkHost(od::object object) {
   for (auto item : object) {
-    od::field field;
-    if (error_code e = std::move(item).get(field)) return e;
+    if (error_code e = item.error()) return e;
+    // A reference, not a copy: copying a field costs a store-forwarding stall.
+    od::field&& field = std::move(item).value_unsafe();
     std::string_view key;
     if (error_code e = Key(field, &key)) return e;
     if (key != "name") continue;
@@ -678,8 +684,9 @@ error_code WineventParser::WalkHost(od::object object) {
 
 error_code WineventParser::WalkEcsEvent(od::object object) {
   for (auto item : object) {
-    od::field field;
-    if (error_code e = std::move(item).get(field)) return e;
+    if (error_code e = item.error()) return e;
+    // A reference, not a copy: copying a field costs a store-forwarding stall.
+    od::field&& field = std::move(item).value_unsafe();
     std::string_view key;
     if (error_code e = Key(field, &key)) return e;
     if (key != "code") continue;
