@@ -374,7 +374,9 @@ void WineventParser::Parse(std::string_view message, const SourcePosition& posit
   out.OnEvent(event_);
 }
 
-error_code WineventParser::Key(od::field& field, std::string_view* key, std::string_view* token) {
+[[gnu::always_inline]] inline error_code WineventParser::Key(od::field& field,
+                                                             std::string_view* key,
+                                                             std::string_view* token) {
   const char* begin = field.key().raw();
   // The value's token starts after `"key" :`; walk back to the closing quote.
   std::string_view value_token = field.value().raw_json_token();
@@ -422,8 +424,10 @@ error_code WineventParser::Unescape(const char* raw_after_quote, size_t escaped_
   return simdjson::SUCCESS;
 }
 
-error_code WineventParser::ReadScalarToken(std::string_view token, Scalar* scalar, bool* is_scalar,
-                                           bool* is_null) {
+[[gnu::always_inline]] inline error_code WineventParser::ReadScalarToken(std::string_view token,
+                                                                         Scalar* scalar,
+                                                                         bool* is_scalar,
+                                                                         bool* is_null) {
   *is_scalar = true;
   *is_null = false;
   if (token.empty()) return simdjson::TAPE_ERROR;
@@ -735,7 +739,8 @@ void WineventParser::OnEnvelope(WinField field, const Scalar& value) {
   }
 }
 
-void WineventParser::OnData(std::string_view key, WinField f, const Scalar& value) {
+[[gnu::always_inline]] inline void WineventParser::OnData(std::string_view key, WinField f,
+                                                          const Scalar& value) {
   if (f != WinField::kUnknown && !IsEnvelope(f)) {
     int i = static_cast<int>(f) - static_cast<int>(WinField::kFirstData);
     uint64_t bit = uint64_t{1} << i;
@@ -754,7 +759,8 @@ bool WineventParser::HasExtraKey(std::string_view key) const {
   return false;
 }
 
-void WineventParser::AddExtra(std::string_view key, std::string_view value) {
+[[gnu::always_inline]] inline void WineventParser::AddExtra(std::string_view key,
+                                                            std::string_view value) {
   // Keys are unique per event (first wins); the filter makes the check free
   // for the common case of a key not seen before.
   size_t bit = KeyBit(key);
@@ -762,7 +768,11 @@ void WineventParser::AddExtra(std::string_view key, std::string_view value) {
   uint64_t mask = uint64_t{1} << (bit & 63);
   if ((word & mask) && HasExtraKey(key)) return;
   word |= mask;
-  event_.extras.push_back({key, value});
+  // Filled in place: pushing a temporary ExtraField made the compiler reload
+  // it with wide loads right after narrow stores (a store-forwarding stall).
+  ExtraField& field = event_.extras.emplace_back();
+  field.key = key;
+  field.value = value;
 }
 
 std::string_view WineventParser::JoinUser(std::string_view domain, std::string_view user) {
