@@ -12,9 +12,10 @@
 //                             value token), read EventID.
 //   simdjson_iterate_many     the floor: one padded buffer, iterate_many, read
 //                             EventID of each document; no copies.
-// After the runs the ratios parse/visit and parse/floor are printed.
+// After the runs the ratios parse/visit and parse/floor are printed (medians
+// when the runs are repeated). On a shared machine, pin and repeat:
 //
-//   build/bench/winevent_bench [--benchmark_filter=...]
+//   taskset -c 1 build/bench/winevent_bench --benchmark_repetitions=5
 #include <benchmark/benchmark.h>
 #include <simdjson.h>
 
@@ -193,11 +194,15 @@ class RatioReporter : public benchmark::ConsoleReporter {
     ConsoleReporter::ReportRuns(runs);
   }
   void PrintRatios() const {
-    auto rate = [&](const char* prefix) {
+    // With --benchmark_repetitions the median of the repetitions, else the one run.
+    auto rate = [&](const std::string& prefix) {
+      double plain = 0.0;
       for (const auto& [name, value] : rates_) {
-        if (name.rfind(prefix, 0) == 0) return static_cast<double>(value);
+        if (name.rfind(prefix, 0) != 0) continue;
+        if (name.ends_with("_median")) return static_cast<double>(value);
+        if (name.find('_', prefix.size()) == std::string::npos) plain = value;
       }
-      return 0.0;
+      return plain;
     };
     double parse = rate("BM_WineventParseNormalize"), visit = rate("BM_SimdjsonVisitFields"),
            floor = rate("BM_SimdjsonIterateMany");
