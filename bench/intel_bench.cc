@@ -171,7 +171,9 @@ void BM_Pipeline(benchmark::State& state) {
   const auto& f = Get();
   Config config;  // built-in defaults: the detectors a plain `replay` runs
   DetectorSet set(config);
-  IntelDetector intel(f.store, IntelDetectorOptions{.scan_text = state.range(0) == 1});
+  IntelDetectorOptions options;
+  options.scan_text = state.range(0) == 1;
+  IntelDetector intel(f.store, options);
   Runner runner(&set, state.range(0) ? &intel : nullptr);
   auto parser = MakeParser(Stream::kWinevent, ParserOptions{});
   int64_t n = 0;

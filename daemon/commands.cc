@@ -16,6 +16,7 @@
 #include "core/text.h"
 #include "daemon/config.h"
 #include "daemon/embedded_kafka.h"
+#include "daemon/intel_feed.h"
 #include "daemon/journald_source.h"
 #include "daemon/kafka_source.h"
 #include "daemon/line_reader.h"
@@ -252,6 +253,7 @@ int RunReplay(const ReplayOptions& options) {
       return 2;
     }
   }
+  IntelFeedMetricsScope intel_feed_metrics(metrics.get());
   auto start = std::chrono::steady_clock::now();
   InstallSignalHandlers();
   PipelineStats st;
@@ -298,6 +300,7 @@ int RunFiles(const Config& config) {
       return 1;
     }
   }
+  IntelFeedMetricsScope intel_feed_metrics(metrics.get());
   // Syslog listeners run (each on its own thread, with its own pipeline)
   // while the files are read, and until SIGTERM.
   std::vector<std::unique_ptr<Pipeline>> listener_pipelines;
@@ -410,6 +413,7 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
     }
     spdlog::info("metrics at http://{}/metrics", config.metrics_listen);
   }
+  IntelFeedMetricsScope intel_feed_metrics(metrics.get());
   std::unique_ptr<EmbeddedKafka> embedded;
   if (config.kafka.embedded) {
     embedded = EmbeddedKafka::Start(config, &error);

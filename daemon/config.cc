@@ -223,16 +223,36 @@ void ReadIntel(ConfigReader& r, const YAML::Node& n, Config* c) {
       for (size_t i = 0; feeds && feeds.IsSequence() && i < feeds.size(); ++i) {
         const std::string fp = p + ".feeds[" + std::to_string(i) + "]";
         const YAML::Node f = feeds[i];
+        std::string format = "list";
+        if (f.IsMap()) r.String(f, fp, "format", &format);
+        if (format == "kafka") {
+          if (!r.Map(f, fp,
+                     {"name", "format", "topic", "brokers", "confidence", "max_indicators",
+                      "load_timeout_ms", "drop_expired_after_s"})) {
+            continue;
+          }
+          KafkaFeedConfig feed;
+          r.String(f, fp, "name", &feed.name);
+          r.String(f, fp, "topic", &feed.topic);
+          r.String(f, fp, "brokers", &feed.brokers);
+          r.Integer(f, fp, "confidence", &feed.confidence, 0, 100);
+          r.Integer(f, fp, "max_indicators", &feed.max_indicators, 1, 100'000'000);
+          r.Integer(f, fp, "load_timeout_ms", &feed.load_timeout_ms, 0, 600'000);
+          r.Integer(f, fp, "drop_expired_after_s", &feed.drop_expired_after_s, 0,
+                    int64_t{10} * 365 * 86400);
+          if (feed.name.empty()) r.Error(f, fp + ".name", "required");
+          if (feed.topic.empty()) r.Error(f, fp + ".topic", "required");
+          c->intel.kafka_feeds.push_back(std::move(feed));
+          continue;
+        }
         if (!r.Map(f, fp, {"name", "path", "format", "type", "columns", "header", "confidence"}))
           continue;
         FeedConfig feed;
         r.String(f, fp, "name", &feed.name);
         r.String(f, fp, "path", &feed.path);
-        std::string format = "list";
-        r.String(f, fp, "format", &format);
         if (!ParseFeedFormat(format, &feed.format)) {
           r.Error(f["format"], fp + ".format",
-                  "unknown format '" + format + "' (list, csv, stix, misp)");
+                  "unknown format '" + format + "' (list, csv, stix, misp, kafka)");
         }
         r.String(f, fp, "type", &feed.type);
         if (feed.type != "auto" && !ParseIndicatorType(feed.type)) {
@@ -256,7 +276,7 @@ void ReadIntel(ConfigReader& r, const YAML::Node& n, Config* c) {
         if (feed.path.empty()) r.Error(f, fp + ".path", "required");
         c->intel.feeds.push_back(std::move(feed));
       }
-      if (c->intel.enabled && c->intel.feeds.empty())
+      if (c->intel.enabled && c->intel.feeds.empty() && c->intel.kafka_feeds.empty())
         r.Error(in, p + ".feeds", "required when enabled");
     }
   }

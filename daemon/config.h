@@ -93,11 +93,24 @@ struct IocConfig {
   size_t decode_byte_budget = 1 << 20;  // decoded bytes per event
 };
 
+// detectors.intel.feeds[] with `format: kafka`: indicators streamed from a
+// topic into a LiveIndicatorStore (docs/intel.md "Kafka feeds").
+struct KafkaFeedConfig {
+  std::string name;
+  std::string topic;
+  std::string brokers;  // "" = kafka.brokers
+  int confidence = 50;  // when a message gives none
+  size_t max_indicators = 1'000'000;
+  int64_t load_timeout_ms = 10'000;     // at start, wait this long to read the topic to its end
+  int64_t drop_expired_after_s = 3600;  // free indicators expired this long before the clock
+};
+
 // detectors.intel: threat-intel feeds matched against every event (docs/intel.md).
 struct IntelConfig {
   bool enabled = false;
   bool scan_text = true;          // also look up IoCs extracted from command lines and messages
   std::vector<FeedConfig> feeds;  // paths relative to the config file's folder
+  std::vector<KafkaFeedConfig> kafka_feeds;
 };
 
 // detectors.ancestry: the process table that gives alerts their parent chain

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "core/serialize.h"
+#include "daemon/intel_feed.h"
 #include "daemon/metrics.h"
 #include "detectors/builtin/risky_command.h"
 #include "detectors/cluster/rare_pattern.h"
@@ -186,9 +187,16 @@ std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
     detectors.push_back(std::move(cluster));
   }
   if (config.intel.enabled) {
-    detectors.push_back(
-        std::make_unique<IntelDetector>(SharedIntelStore(config.intel, config.source),
-                                        IntelDetectorOptions{config.intel.scan_text}));
+    IntelDetectorOptions options;
+    options.scan_text = config.intel.scan_text;
+    for (const KafkaFeedConfig& feed : config.intel.kafka_feeds) {
+      if (auto live = SharedKafkaIntelFeed(feed, config.kafka)) {
+        options.live_feeds.push_back(std::move(live));
+      }
+    }
+    std::shared_ptr<const IndicatorStore> store;
+    if (!config.intel.feeds.empty()) store = SharedIntelStore(config.intel, config.source);
+    detectors.push_back(std::make_unique<IntelDetector>(std::move(store), std::move(options)));
   }
   // Last: these annotate the alerts the detectors before them raised.
   if (config.geoip.enabled) {

@@ -41,14 +41,52 @@ std::string NormalizeUrl(std::string_view u) {
 
 bool IsHashLength(size_t n) { return n == 32 || n == 40 || n == 64 || n == 128; }
 
-void Mask(std::array<uint8_t, 16>* k, int len) {
+}  // namespace
+
+void MaskIpBytes(std::array<uint8_t, 16>* k, int len) {
   for (int i = 0; i < 16; ++i) {
     int keep = std::clamp(len - i * 8, 0, 8);
     (*k)[static_cast<size_t>(i)] &= static_cast<uint8_t>(keep == 0 ? 0 : 0xFF << (8 - keep));
   }
 }
 
-}  // namespace
+std::optional<std::pair<std::array<uint8_t, 16>, int>> ParseNetworkBytes(std::string_view text) {
+  text = Trim(text);
+  size_t slash = text.find('/');
+  auto k = ParseIpBytes(text.substr(0, slash));
+  if (!k) return std::nullopt;
+  const bool v4 = text.substr(0, slash).find(':') == std::string_view::npos;
+  int len = v4 ? 32 : 128;
+  if (slash != std::string_view::npos) {
+    auto n = ParseInt(text.substr(slash + 1));
+    if (!n || *n < 0 || *n > len) return std::nullopt;
+    len = static_cast<int>(*n);
+  }
+  if (v4) len += 96;
+  MaskIpBytes(&*k, len);
+  return std::make_pair(*k, len);
+}
+
+std::optional<std::string> NormalizeIndicatorText(IndicatorType type, std::string_view value) {
+  value = Trim(value);
+  if (value.empty()) return std::nullopt;
+  switch (type) {
+    case IndicatorType::kDomain: {
+      std::string d = NormalizeDomain(value);
+      if (d.empty() || d.find_first_of(" \t/") != std::string::npos) return std::nullopt;
+      return d;
+    }
+    case IndicatorType::kUrl:
+      return NormalizeUrl(value);
+    case IndicatorType::kHash:
+      if (!IsHashLength(value.size()) || !IsHexString(value)) return std::nullopt;
+      return Lower(value);
+    case IndicatorType::kIp:
+    case IndicatorType::kNetwork:
+      break;
+  }
+  return std::nullopt;
+}
 
 std::string_view IndicatorTypeName(IndicatorType type) {
   switch (type) {
@@ -157,38 +195,27 @@ bool IndicatorStore::Add(IndicatorType type, std::string_view value, uint16_t fe
       break;
     }
     case IndicatorType::kNetwork: {
-      size_t slash = value.find('/');
-      auto k = ParseIpBytes(value.substr(0, slash));
-      if (!k) return false;
-      const bool v4 = value.substr(0, slash).find(':') == std::string_view::npos;
-      int len = v4 ? 32 : 128;
-      if (slash != std::string_view::npos) {
-        auto n = ParseInt(value.substr(slash + 1));
-        if (!n || *n < 0 || *n > len) return false;
-        len = static_cast<int>(*n);
-      }
-      if (v4) len += 96;
-      Mask(&*k, len);
-      head = &nets_[static_cast<size_t>(len)].try_emplace(*k, UINT32_MAX).first->second;
+      auto net = ParseNetworkBytes(value);
+      if (!net) return false;
+      const int len = net->second;
+      head = &nets_[static_cast<size_t>(len)].try_emplace(net->first, UINT32_MAX).first->second;
       if (std::find(net_lengths_.begin(), net_lengths_.end(), len) == net_lengths_.end()) {
         net_lengths_.push_back(static_cast<uint8_t>(len));
         std::sort(net_lengths_.begin(), net_lengths_.end(), std::greater<>());
       }
       break;
     }
-    case IndicatorType::kDomain: {
-      std::string d = NormalizeDomain(value);
-      if (d.empty() || d.find_first_of(" \t/") != std::string::npos) return false;
-      head = &domains_.try_emplace(std::move(d), UINT32_MAX).first->second;
+    case IndicatorType::kDomain:
+    case IndicatorType::kUrl:
+    case IndicatorType::kHash: {
+      auto key = NormalizeIndicatorText(type, value);
+      if (!key) return false;
+      StringMap& map = type == IndicatorType::kDomain ? domains_
+                       : type == IndicatorType::kUrl  ? urls_
+                                                      : hashes_;
+      head = &map.try_emplace(std::move(*key), UINT32_MAX).first->second;
       break;
     }
-    case IndicatorType::kUrl:
-      head = &urls_.try_emplace(NormalizeUrl(value), UINT32_MAX).first->second;
-      break;
-    case IndicatorType::kHash:
-      if (!IsHashLength(value.size()) || !IsHexString(value)) return false;
-      head = &hashes_.try_emplace(Lower(value), UINT32_MAX).first->second;
-      break;
   }
   Indicator ind;
   ind.type = type;
@@ -228,7 +255,7 @@ const Indicator* IndicatorStore::MatchIp(std::string_view ip, int64_t now_ns) co
   for (uint8_t len : net_lengths_) {
     if (v4 != (len >= 96)) continue;  // an IPv4 address only meets IPv4 networks (and ::/96+)
     Key16 masked = *k;
-    Mask(&masked, len);
+    MaskIpBytes(&masked, len);
     const auto& map = nets_[len];
     if (auto it = map.find(masked); it != map.end()) {
       if (const Indicator* hit = FirstLive(it->second, now_ns)) return hit;

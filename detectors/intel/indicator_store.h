@@ -42,6 +42,18 @@ std::optional<IndicatorType> GuessIndicatorType(std::string_view value);
 // The 16 network-order bytes of an IPv4 (mapped) or IPv6 address; nullopt
 // when `text` is not an address.
 std::optional<std::array<uint8_t, 16>> ParseIpBytes(std::string_view text);
+// Clears the bits of `bytes` after the first `prefix_len` (0..128).
+void MaskIpBytes(std::array<uint8_t, 16>* bytes, int prefix_len);
+// "a.b.c.d/len" or "v6/len" (no "/len": a single address) as its masked 16
+// bytes and the prefix length over the 16 bytes (IPv4 lengths + 96); nullopt
+// when it is not a network.
+std::optional<std::pair<std::array<uint8_t, 16>, int>> ParseNetworkBytes(std::string_view text);
+// The key a domain, URL or hash indicator is stored under: domains lowercase
+// without a trailing dot, hashes lowercase, URLs with scheme and host
+// lowercased (the path is case-sensitive). nullopt when `value` is not a
+// valid value of `type` (a domain with a space or slash, a hash that is not
+// 32/40/64/128 hex digits) and for ip/network (keyed by their bytes).
+std::optional<std::string> NormalizeIndicatorText(IndicatorType type, std::string_view value);
 
 struct Indicator {
   IndicatorType type = IndicatorType::kIp;

@@ -58,24 +58,27 @@ void IntelDetector::Check(const Event& event, std::string_view observable_type,
                           std::string_view value, std::vector<Alert>& alerts) {
   if (value.empty()) return;
   const int64_t now = event.timestamp_ns != 0 ? event.timestamp_ns : NowNanos();
-  const Indicator* hit = Lookup(observable_type, value, now);
-  if (hit == nullptr || std::find(seen_.begin(), seen_.end(), hit) != seen_.end()) return;
-  seen_.push_back(hit);
-  const std::string& feed = store_->feeds()[hit->feed];
+  const Hit found = Lookup(observable_type, value, now);
+  if (found.indicator == nullptr) return;
+  const Indicator& hit = *found.indicator;
+  const std::string feed(found.feed);
+  std::string seen_key =
+      feed + '\x1f' + std::string(IndicatorTypeName(hit.type)) + '\x1f' + hit.value;
+  if (std::find(seen_.begin(), seen_.end(), seen_key) != seen_.end()) return;
+  seen_.push_back(std::move(seen_key));
   std::string key = std::string(observable_type) + ":" + std::string(value);
-  Alert alert = MakeAlert(event, Rule(*hit, feed), key);
-  alert.summary = std::string(value) + " matches " + std::string(IndicatorTypeName(hit->type)) +
-                  " indicator " + hit->value + " of feed " + feed + " (confidence " +
-                  std::to_string(hit->confidence) + ")";
-  if (!hit->description.empty()) alert.summary += ": " + hit->description;
+  Alert alert = MakeAlert(event, Rule(hit, feed), key);
+  alert.summary = std::string(value) + " matches " + std::string(IndicatorTypeName(hit.type)) +
+                  " indicator " + hit.value + " of feed " + feed + " (confidence " +
+                  std::to_string(hit.confidence) + ")";
+  if (!hit.description.empty()) alert.summary += ": " + hit.description;
   Entity ti{"ThreatIntelligence",
             {{"Provider", feed},
-             {"Indicator", hit->value},
-             {"IndicatorType", std::string(IndicatorTypeName(hit->type))},
-             {"Confidence", std::to_string(hit->confidence)},
-             {"Description", hit->description}}};
-  if (hit->expires_ns != 0)
-    ti.properties.emplace_back("ValidUntil", FormatRfc3339(hit->expires_ns));
+             {"Indicator", hit.value},
+             {"IndicatorType", std::string(IndicatorTypeName(hit.type))},
+             {"Confidence", std::to_string(hit.confidence)},
+             {"Description", hit.description}}};
+  if (hit.expires_ns != 0) ti.properties.emplace_back("ValidUntil", FormatRfc3339(hit.expires_ns));
   alert.entities.push_back(std::move(ti));
   alert.entities.push_back(ObservableEntity(observable_type, value));
   Observable obs;
@@ -85,18 +88,38 @@ void IntelDetector::Check(const Event& event, std::string_view observable_type,
   alerts.push_back(std::move(alert));
 }
 
-const Indicator* IntelDetector::Lookup(std::string_view type, std::string_view value,
-                                       int64_t now_ns) const {
-  if (type == "ipv4" || type == "ipv6") return store_->MatchIp(value, now_ns);
-  if (type == "dns") return store_->MatchDomain(value, now_ns);
-  if (type == "url") return store_->MatchUrl(value, now_ns);
-  if (type == "md5" || type == "sha1" || type == "sha256" || type == "sha512") {
-    return store_->MatchHash(value, now_ns);
+IntelDetector::Hit IntelDetector::Lookup(std::string_view type, std::string_view value,
+                                         int64_t now_ns) {
+  enum { kIp, kDomain, kUrl, kHash } kind;
+  if (type == "ipv4" || type == "ipv6") {
+    kind = kIp;
+  } else if (type == "dns") {
+    kind = kDomain;
+  } else if (type == "url") {
+    kind = kUrl;
+  } else if (type == "md5" || type == "sha1" || type == "sha256" || type == "sha512") {
+    kind = kHash;
+  } else {
+    return {};
   }
-  return nullptr;
+  if (store_ != nullptr) {
+    const Indicator* hit = kind == kIp       ? store_->MatchIp(value, now_ns)
+                           : kind == kDomain ? store_->MatchDomain(value, now_ns)
+                           : kind == kUrl    ? store_->MatchUrl(value, now_ns)
+                                             : store_->MatchHash(value, now_ns);
+    if (hit != nullptr) return {hit, store_->feeds()[hit->feed]};
+  }
+  for (const auto& live : options_.live_feeds) {
+    const bool hit = kind == kIp       ? live->MatchIp(value, now_ns, &live_hit_)
+                     : kind == kDomain ? live->MatchDomain(value, now_ns, &live_hit_)
+                     : kind == kUrl    ? live->MatchUrl(value, now_ns, &live_hit_)
+                                       : live->MatchHash(value, now_ns, &live_hit_);
+    if (hit) return {&live_hit_, live->feed()};
+  }
+  return {};
 }
 
-void IntelDetector::Annotate(const Event& event, std::vector<Alert>& alerts) const {
+void IntelDetector::Annotate(const Event& event, std::vector<Alert>& alerts) {
   const int64_t now = event.timestamp_ns != 0 ? event.timestamp_ns : NowNanos();
   for (Alert& alert : alerts) {
     if (alert.position.offset != event.position.offset ||
@@ -106,21 +129,22 @@ void IntelDetector::Annotate(const Event& event, std::vector<Alert>& alerts) con
     const size_t n = alert.observables.size();  // entities are appended, observables are not
     for (size_t i = 0; i < n; ++i) {
       const Observable& o = alert.observables[i];
-      const Indicator* hit = Lookup(o.type, o.value, now);
-      if (hit == nullptr) continue;
+      const Hit found = Lookup(o.type, o.value, now);
+      if (found.indicator == nullptr) continue;
+      const Indicator& hit = *found.indicator;
       alert.entities.push_back({"ThreatIntelligence",
-                                {{"Provider", store_->feeds()[hit->feed]},
-                                 {"Indicator", hit->value},
-                                 {"IndicatorType", std::string(IndicatorTypeName(hit->type))},
-                                 {"Confidence", std::to_string(hit->confidence)},
-                                 {"Description", hit->description},
+                                {{"Provider", std::string(found.feed)},
+                                 {"Indicator", hit.value},
+                                 {"IndicatorType", std::string(IndicatorTypeName(hit.type))},
+                                 {"Confidence", std::to_string(hit.confidence)},
+                                 {"Description", hit.description},
                                  {"Observable", o.type + ":" + o.value}}});
     }
   }
 }
 
 void IntelDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
-  if (store_ == nullptr || store_->size() == 0) return;
+  if ((store_ == nullptr || store_->size() == 0) && options_.live_feeds.empty()) return;
   seen_.clear();
   if (!alerts.empty()) Annotate(event, alerts);
   auto ip_type = [](std::string_view ip) {

@@ -11,6 +11,9 @@
 // at the event's time (the wall clock when the event has none), so a replay
 // gives the same alerts as the live stream did.
 //
+// Indicators of streamed feeds (LiveIndicatorStore, e.g. a Kafka topic) are
+// looked up after the file feeds' store, in the order given.
+//
 // Alerts the detectors before it raised on the same event (same source
 // position) get, for each of their observables that matches, a
 // ThreatIntelligence entity naming the observable ("Observable": "ipv4:1.2.3.4").
@@ -27,12 +30,15 @@
 #include "core/arena.h"
 #include "detectors/detector.h"
 #include "detectors/intel/indicator_store.h"
+#include "detectors/intel/live_indicators.h"
 #include "detectors/ioc/ioc_extractor.h"
 
 namespace loghunt {
 
 struct IntelDetectorOptions {
   bool scan_text = true;  // also extract IoCs from command line and message
+  // Streamed feeds, shared with the thread that updates them.
+  std::vector<std::shared_ptr<const LiveIndicatorStore>> live_feeds;
 };
 
 class IntelDetector : public Detector {
@@ -48,9 +54,15 @@ class IntelDetector : public Detector {
   static RuleRef Rule(const Indicator& hit, std::string_view feed);
 
  private:
-  const Indicator* Lookup(std::string_view observable_type, std::string_view value,
-                          int64_t now_ns) const;
-  void Annotate(const Event& event, std::vector<Alert>& alerts) const;
+  struct Hit {
+    const Indicator* indicator = nullptr;  // into the store, or live_hit_
+    std::string_view feed;
+  };
+  // The first indicator matching `value` not expired at `now_ns`: file feeds
+  // first, then the streamed ones. A streamed hit is copied to live_hit_ and
+  // valid until the next Lookup.
+  Hit Lookup(std::string_view observable_type, std::string_view value, int64_t now_ns);
+  void Annotate(const Event& event, std::vector<Alert>& alerts);
   // `observable_type` is the Observable::type of what matched ("ipv4", "dns", ...).
   void Check(const Event& event, std::string_view observable_type, std::string_view value,
              std::vector<Alert>& alerts);
@@ -60,7 +72,8 @@ class IntelDetector : public Detector {
   IocExtractor extractor_;
   Arena arena_;
   std::vector<Ioc> iocs_;
-  std::vector<const Indicator*> seen_;  // indicators alerted on for the current event
+  Indicator live_hit_;
+  std::vector<std::string> seen_;  // feed, type, value of the indicators alerted on for the event
 };
 
 }  // namespace loghunt

@@ -136,32 +136,33 @@ bool LoadCsv(const FeedConfig& c, std::string_view text, IndicatorStore* store, 
 }
 
 // One comparison of a STIX pattern: "object:path = 'value'".
-bool AddStixComparison(std::string_view cmp, IndicatorStore* store, uint16_t feed, uint8_t conf,
-                       std::string_view desc, int64_t expires) {
+std::optional<StixIndicator> ParseStixComparison(std::string_view cmp) {
   cmp = Trim(cmp);
   size_t eq = cmp.find('=');
   if (eq == std::string_view::npos || eq == 0 || cmp[eq - 1] == '!' || cmp[eq - 1] == '<' ||
       cmp[eq - 1] == '>') {
-    return false;
+    return std::nullopt;
   }
   std::string_view lhs = Trim(cmp.substr(0, eq)), rhs = Trim(cmp.substr(eq + 1));
-  if (rhs.size() < 2 || rhs.front() != '\'' || rhs.back() != '\'') return false;
-  std::string value;
+  if (rhs.size() < 2 || rhs.front() != '\'' || rhs.back() != '\'') return std::nullopt;
+  StixIndicator out;
   for (size_t i = 1; i + 1 < rhs.size(); ++i) {
     if (rhs[i] == '\\' && i + 2 < rhs.size()) ++i;
-    value.push_back(rhs[i]);
+    out.value.push_back(rhs[i]);
   }
-  std::optional<IndicatorType> type;
   if (lhs == "ipv4-addr:value" || lhs == "ipv6-addr:value") {
-    type = value.find('/') != std::string::npos ? IndicatorType::kNetwork : IndicatorType::kIp;
+    out.type =
+        out.value.find('/') != std::string::npos ? IndicatorType::kNetwork : IndicatorType::kIp;
   } else if (lhs == "domain-name:value") {
-    type = IndicatorType::kDomain;
+    out.type = IndicatorType::kDomain;
   } else if (lhs == "url:value") {
-    type = IndicatorType::kUrl;
+    out.type = IndicatorType::kUrl;
   } else if (lhs.starts_with("file:hashes.")) {
-    type = IndicatorType::kHash;
+    out.type = IndicatorType::kHash;
+  } else {
+    return std::nullopt;
   }
-  return type && store->Add(*type, value, feed, conf, desc, expires);
+  return out;
 }
 
 // Splits "[a = 'x'] OR [b = 'y']" / "[a = 'x' OR b = 'y']" into comparisons;
@@ -177,8 +178,11 @@ bool SplitStixPattern(std::string_view p, std::vector<std::string_view>* out) {
       rest.remove_prefix(3);
       continue;
     }
-    // A comparison runs to the end of its quoted value.
-    size_t q1 = rest.find('\'');
+    // A comparison runs to the end of its quoted value, the first quote after
+    // the operator (the path may quote too: file:hashes.'SHA-256').
+    size_t op = rest.find('=');
+    if (op == std::string_view::npos) return false;
+    size_t q1 = rest.find('\'', op);
     if (q1 == std::string_view::npos) return false;
     size_t q2 = q1 + 1;
     while (q2 < rest.size() && rest[q2] != '\'') q2 += rest[q2] == '\\' ? 2 : 1;
@@ -194,13 +198,31 @@ bool SplitStixPattern(std::string_view p, std::vector<std::string_view>* out) {
   return !out->empty();
 }
 
+}  // namespace
+
+bool ParseStixPattern(std::string_view pattern, std::vector<StixIndicator>* out,
+                      size_t* unsupported) {
+  std::vector<std::string_view> comparisons;
+  if (!SplitStixPattern(pattern, &comparisons)) return false;
+  for (std::string_view cmp : comparisons) {
+    if (auto ind = ParseStixComparison(cmp)) {
+      out->push_back(std::move(*ind));
+    } else {
+      ++*unsupported;
+    }
+  }
+  return true;
+}
+
+namespace {
+
 bool LoadStix(const FeedConfig& c, const json& doc, IndicatorStore* store, uint16_t feed,
               FeedLoadReport* r, std::string* error) {
   if (!doc.is_object() || !doc.contains("objects") || !doc["objects"].is_array()) {
     *error = "stix: not a bundle (no objects array)";
     return false;
   }
-  std::vector<std::string_view> comparisons;
+  std::vector<StixIndicator> found;
   for (const json& o : doc["objects"]) {
     if (!o.is_object() || o.value("type", "") != "indicator") continue;
     std::string pattern = o.value("pattern", "");
@@ -214,13 +236,15 @@ bool LoadStix(const FeedConfig& c, const json& doc, IndicatorStore* store, uint1
     std::string desc = o.value("description", o.value("name", ""));
     int64_t expires = 0;
     if (auto t = ParseRfc3339(o.value("valid_until", ""))) expires = *t;
-    comparisons.clear();
-    if (!SplitStixPattern(pattern, &comparisons)) {
+    found.clear();
+    size_t unsupported = 0;
+    if (!ParseStixPattern(pattern, &found, &unsupported)) {
       ++r->skipped;
       continue;
     }
-    for (std::string_view cmp : comparisons) {
-      if (AddStixComparison(cmp, store, feed, conf, desc, expires)) {
+    r->skipped += unsupported;
+    for (const StixIndicator& ind : found) {
+      if (store->Add(ind.type, ind.value, feed, conf, desc, expires)) {
         ++r->loaded;
       } else {
         ++r->skipped;

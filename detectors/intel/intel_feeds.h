@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "detectors/intel/indicator_store.h"
 
@@ -58,6 +59,17 @@ struct FeedLoadReport {
   size_t loaded = 0;
   size_t skipped = 0;  // values or patterns that are not supported indicators
 };
+
+// One indicator of a STIX pattern comparison.
+struct StixIndicator {
+  IndicatorType type = IndicatorType::kIp;
+  std::string value;
+};
+// Appends the indicators of a STIX pattern (comparisons joined by OR, as the
+// stix format above); comparisons over other objects or with other operators
+// are counted in *unsupported. false when the pattern is not such a list.
+bool ParseStixPattern(std::string_view pattern, std::vector<StixIndicator>* out,
+                      size_t* unsupported);
 
 // Reads `config.path` and adds its indicators to `store`.
 bool LoadFeed(const FeedConfig& config, IndicatorStore* store, FeedLoadReport* report,

@@ -99,9 +99,9 @@ TEST(IntelConfig, BadFeedValuesAreReportedWithTheirLine) {
                      "        confidence: 101\n",
                      "t.yaml", &config, &errors));
   ASSERT_EQ(errors.size(), 2u);
-  EXPECT_EQ(
-      errors[0],
-      "t.yaml:7: detectors.intel.feeds[0].format: unknown format 'yara' (list, csv, stix, misp)");
+  EXPECT_EQ(errors[0],
+            "t.yaml:7: detectors.intel.feeds[0].format: unknown format 'yara' (list, csv, stix, "
+            "misp, kafka)");
   EXPECT_EQ(errors[1], "t.yaml:8: detectors.intel.feeds[0].confidence: must be between 0 and 100");
   errors.clear();
   EXPECT_FALSE(

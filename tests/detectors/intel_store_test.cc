@@ -77,6 +77,26 @@ TEST(IntelFeeds, PlainListGuessesTypesAndSkipsGarbage) {
   EXPECT_FALSE(LoadFeedText(c, "1.2.3.4\n", &s, &r, &error));
 }
 
+// STIX spells hash algorithms with a hyphen quoted in the path; the value is
+// the quoted string after the operator, not the first quoted one.
+TEST(IntelFeeds, StixHashPatternWithQuotedAlgorithmLoads) {
+  IndicatorStore s;
+  FeedLoadReport r;
+  std::string error;
+  const std::string sha(64, 'b');
+  ASSERT_TRUE(LoadFeedText(Feed("cti", FeedFormat::kStix),
+                           R"({"type":"bundle","objects":[{"type":"indicator",
+                               "pattern":"[file:hashes.'SHA-256' = ')" +
+                               sha +
+                               R"('] OR [file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']",
+                               "pattern_type":"stix"}]})",
+                           &s, &r, &error))
+      << error;
+  EXPECT_EQ(r.loaded, 2u);
+  EXPECT_EQ(r.skipped, 0u);
+  EXPECT_NE(s.MatchHash(sha, 0), nullptr);
+}
+
 TEST(IntelFeeds, MalformedJsonFailsTheLoad) {
   IndicatorStore s;
   std::string error;
