@@ -423,6 +423,10 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
     }
     config.kafka.brokers = embedded->bootstrap_servers();
   }
+  // Declared before the sinks so it outlives them: a sink that purges what
+  // it could not deliver when destroyed reports those alerts to the source's
+  // per-partition bookkeeping, which must still exist.
+  std::unique_ptr<KafkaSource> source;
   SinkSet sinks;
   if (!sinks.Open(config)) return 1;
   std::unique_ptr<KafkaProducer> dead_letter_producer;
@@ -436,8 +440,9 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
     dead_letters = std::make_unique<KafkaDeadLetterWriter>(dead_letter_producer.get(),
                                                            config.kafka.dead_letter_topic);
   }
-  KafkaSource source(config, sinks.pointers(), dead_letters.get(), metrics.get());
-  if (!source.Open(&error)) {
+  source = std::make_unique<KafkaSource>(config, sinks.pointers(), dead_letters.get(),
+                                         metrics.get());
+  if (!source->Open(&error)) {
     spdlog::error("{}", error);
     return 1;
   }
@@ -449,7 +454,7 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
   auto last_status = std::chrono::steady_clock::now();
   uint64_t last_events = 0;
   uint64_t last_suppressed = 0;
-  source.tick = [&] {
+  source->tick = [&] {
     if (g_reopen) {
       g_reopen = false;
       sd_notify(0, "RELOADING=1");
@@ -459,7 +464,7 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
       if (config_path.empty() || !LoadConfig(config_path, fresh.get(), &errors)) {
         for (const auto& e : errors) spdlog::error("reload: {}", e);
         spdlog::error("reload: config rejected, keeping the running one");
-      } else if (!source.ReloadDetectors(*fresh, &reload_error)) {
+      } else if (!source->ReloadDetectors(*fresh, &reload_error)) {
         spdlog::error("reload: detectors rejected ({}), keeping the running ones", reload_error);
       } else {
         detector_config = std::move(fresh);
@@ -471,10 +476,10 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
     auto now = std::chrono::steady_clock::now();
     if (now - last_status > std::chrono::seconds(1)) {
       double secs = std::chrono::duration<double>(now - last_status).count();
-      uint64_t events = source.Stats().pipeline.events;
+      uint64_t events = source->Stats().pipeline.events;
       std::string status =
           "STATUS=" + std::to_string(static_cast<uint64_t>((events - last_events) / secs)) +
-          " events/s, lag " + std::to_string(source.TotalLag());
+          " events/s, lag " + std::to_string(source->TotalLag());
       sd_notify(0, status.c_str());
       if (watchdog) sd_notify(0, "WATCHDOG=1");
       uint64_t suppressed = sinks.suppressed();
@@ -488,10 +493,10 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
   sd_notify(0, "READY=1");
   spdlog::info("loghuntd consuming from {} as group {} with {} worker(s)", config.kafka.brokers,
                config.kafka.group_id, config.kafka.workers);
-  source.Run(g_stop, idle_exit_ms);
+  source->Run(g_stop, idle_exit_ms);
   sd_notify(0, "STOPPING=1");
   if (dead_letter_producer) dead_letter_producer->Flush(30'000);
-  KafkaSourceStats st = source.Stats();
+  KafkaSourceStats st = source->Stats();
   spdlog::info("loghuntd stopped: {} commits={} commit_errors={} pauses={} rebalances={}",
                st.pipeline.Summary(), st.commits, st.commit_errors, st.pauses, st.rebalances);
   if (st.active_seconds > 0) {
