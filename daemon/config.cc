@@ -242,6 +242,8 @@ void ReadIntel(ConfigReader& r, const YAML::Node& n, Config* c) {
                     int64_t{10} * 365 * 86400);
           if (feed.name.empty()) r.Error(f, fp + ".name", "required");
           if (feed.topic.empty()) r.Error(f, fp + ".topic", "required");
+          if (feed.brokers.empty() && c->kafka.brokers.empty() && !c->kafka.embedded)
+            r.Error(f, fp + ".brokers", "required when kafka.brokers is not set");
           c->intel.kafka_feeds.push_back(std::move(feed));
           continue;
         }

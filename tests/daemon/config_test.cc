@@ -116,6 +116,24 @@ TEST(Config, RangeAndRequiredChecks) {
   EXPECT_NE(errors[3].find("r.yaml:6: sinks[0].path: required for a file sink"), std::string::npos);
 }
 
+TEST(Config, KafkaIntelFeedNeedsBrokers) {
+  Config c;
+  std::vector<std::string> errors;
+  const std::string feed =
+      "detectors:\n  intel:\n    enabled: true\n    feeds:\n"
+      "      - {name: ti, format: kafka, topic: intel}\n";
+  EXPECT_FALSE(LoadConfigText(feed, "k.yaml", &c, &errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0],
+            "k.yaml:5: detectors.intel.feeds[0].brokers: required when kafka.brokers is not set");
+  // The kafka section's brokers are the default.
+  EXPECT_TRUE(LoadConfigText("kafka:\n  brokers: k1:9092\n  group_id: g\n"
+                             "  topics: {syslog: [s]}\n" +
+                                 feed,
+                             "k.yaml", &c, &errors))
+      << (errors.empty() ? "" : errors[0]);
+}
+
 TEST(Config, DuplicateKeyIsAnError) {
   Config c;
   std::vector<std::string> errors;
