@@ -13,7 +13,7 @@ DAEMON_PIDS+=("$daemon")
 produce_corpora 1 --rate 15000 > "$WORK/producer.log" 2>&1 &
 producer=$!
 for _ in $(seq 1 600); do
-  consumed=$(metric loghunt_messages_total "$port" 2>/dev/null || echo 0)
+  consumed=$(metric loghunt_messages_total "$port")
   [ "${consumed:-0}" -ge 30000 ] && break
   sleep 0.1
 done
@@ -25,7 +25,7 @@ wait "$producer" || fail "producer failed: $(cat "$WORK/producer.log")"
 produced=$(grep -o 'valid=[0-9]*' "$WORK/produced.txt" | cut -d= -f2 | paste -sd+ | bc)
 # The daemon must catch up with everything produced, then stop cleanly.
 for _ in $(seq 1 1200); do
-  consumed=$(metric loghunt_messages_total "$port" 2>/dev/null || echo 0)
+  consumed=$(metric loghunt_messages_total "$port")
   [ "${consumed:-0}" -ge "$produced" ] && break
   kill -0 "$daemon" 2>/dev/null || fail "daemon died: $(tail -5 "$WORK/daemon.log")"
   sleep 0.1

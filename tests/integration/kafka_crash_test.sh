@@ -13,7 +13,7 @@ pid=$!
 DAEMON_PIDS+=("$pid")
 # Wait until the daemon is well into the stream, then kill it without warning.
 for _ in $(seq 1 600); do
-  consumed=$(metric loghunt_messages_total "$port" 2>/dev/null || echo 0)
+  consumed=$(metric loghunt_messages_total "$port")
   [ "${consumed:-0}" -ge 60000 ] && break
   kill -0 "$pid" 2>/dev/null || fail "daemon died on its own: $(tail -5 "$WORK/daemon1.log")"
   sleep 0.1

@@ -13,7 +13,16 @@ ID=t$$
 WORK=$(mktemp -d)
 DAEMON_PIDS=()
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
+# On failure, the end of each daemon log of the test (librdkafka lines aside).
+fail() {
+  echo "FAIL: $*" >&2
+  for f in "$WORK"/*.log; do
+    [ -f "$f" ] || continue
+    echo "--- last lines of $(basename "$f"):" >&2
+    grep -v '^%' "$f" | tail -n 25 >&2 || true
+  done
+  exit 1
+}
 log() { echo "== $*" >&2; }
 
 cleanup() {
@@ -108,8 +117,11 @@ explain_missing() {
 }
 
 # metric NAME PORT: the sum of a metric's samples.
+# 0 while the metrics server is not up yet.
 metric() {
-  curl -s "http://127.0.0.1:$2/metrics" | awk -v n="$1" '$1 ~ "^"n"({|$)" {s += $2} END {printf "%d\n", s}'
+  local body
+  body=$(curl -sf "http://127.0.0.1:$2/metrics") || body=""
+  awk -v n="$1" '$1 ~ "^"n"({|$)" {s += $2} END {printf "%d\n", s}' <<< "$body"
 }
 
 free_port() {
