@@ -39,9 +39,10 @@ class Collector : public EventHandler {
   void OnEvent(const Event& e) override {
     OwnedEvent& o = out_->emplace_back();
     o.event = e;
+    std::string_view message = e.message;  // decoded: the parser's arena goes with the call
     std::vector<std::string_view*> views = {&o.event.host,
                                             &o.event.program,
-                                            &o.event.message,
+                                            &message,
                                             &o.event.raw,
                                             &o.event.process.executable,
                                             &o.event.process.command_line,
@@ -66,6 +67,7 @@ class Collector : public EventHandler {
     for (size_t i = 0; i < views.size(); ++i) {
       *views[i] = std::string_view(o.buffer.data() + offsets[i], views[i]->size());
     }
+    o.event.message = message;
   }
   void OnError(ParseError, std::string_view, const SourcePosition&) override {}
 

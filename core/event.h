@@ -4,7 +4,8 @@
 // the message it was parsed from, into the parser's own buffers, or into an
 // Arena owned by the caller of the parser; the Event is valid only as long as
 // those are, which for events handed to an EventHandler means: until the
-// handler returns. Copy what must outlive the call (see Alert).
+// handler returns. Copy what must outlive the call (see Alert). `message` is a
+// LazyText: a parser may leave it encoded; reading it decodes it.
 //
 // Events are reused: a parser keeps one Event and Clear()s it per message, so
 // the hot path allocates nothing once `extras` has grown to its working size.
@@ -15,6 +16,8 @@
 #include <cstdint>
 #include <string_view>
 #include <vector>
+
+#include "core/lazy_text.h"
 
 namespace loghunt {
 
@@ -104,7 +107,7 @@ struct Event {
   ProcessInfo process;
   NetworkInfo network;
   LogonInfo logon;
-  std::string_view message;
+  LazyText message;      // decoded on first read (see core/lazy_text.h)
   std::string_view raw;  // the whole input message (or, for assembled events, the first record)
   SourcePosition position;
   std::vector<ExtraField> extras;

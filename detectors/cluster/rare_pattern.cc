@@ -87,7 +87,7 @@ uint32_t RarePatternDetector::WindowCount(const PatternState& s) const {
 
 void RarePatternDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
   const bool is_command = !event.process.command_line.empty();
-  std::string_view text = is_command ? event.process.command_line : event.message;
+  std::string_view text = is_command ? event.process.command_line : event.message.view();
   if (text.empty()) return;
   ++stats_.events;
   if (!config_.snapshot_path.empty() && stats_.events % kSnapshotCheckEvery == 0 &&

@@ -29,6 +29,18 @@ enum TimeSlot {
 };
 constexpr int kTimeSlots = 5;
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitizedBuild = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+constexpr bool kSanitizedBuild = true;
+#else
+constexpr bool kSanitizedBuild = false;
+#endif
+#else
+constexpr bool kSanitizedBuild = false;
+#endif
+
 bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 std::string_view TrimJsonRight(std::string_view s) {
@@ -118,8 +130,8 @@ bool ContainsNoCase(std::string_view haystack, std::string_view lower_needle) {
 }
 
 // Most keys and values are short: a few 16-byte compares beat a libc call.
-// REQUIRES: [p, p + n) lies in padded_, so reading up to 15 bytes past its end
-// stays inside the buffer (which has SIMDJSON_PADDING bytes after the message).
+// REQUIRES: [p, p + n) lies in the parsed text, so reading up to 15 bytes past
+// its end stays inside the readable SIMDJSON_PADDING bytes after the message.
 inline bool HasBackslash(const char* p, size_t n) {
   if (n > 64) return std::memchr(p, '\\', n) != nullptr;
 #if defined(__SSE2__)
@@ -279,14 +291,70 @@ SimpleUnescape UnescapeSimple(const char* in, size_t n, char* dst, size_t* out_l
   return SimpleUnescape::kDone;
 }
 
+enum class EscapeScan { kNone, kSimple, kUnicode, kBadEscape };
+
+// What UnescapeSimple would meet in the n bytes of a JSON string body, without
+// writing anything: no escapes, only two-character ones, a \u (kUnicode), or
+// an invalid escape. Steps through the body in 64-byte blocks.
+// REQUIRES: 64 bytes past [in, in + n) are readable (the padded message).
+EscapeScan ScanEscapes(const char* in, size_t n) {
+  bool any = false;
+#if defined(__SSE2__)
+  uint64_t escaped_first = 0;  // bit 0: a block's first byte is escaped by the previous block
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (size_t i = 0; i < n; i += 64) {
+    const char* s = in + i;
+    uint64_t mask = 0;
+    for (int k = 0; k < 4; ++k) {
+      __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 16 * k));
+      mask |= static_cast<uint64_t>(
+                  static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, backslash))))
+              << (16 * k);
+    }
+    if (n - i < 64) mask &= (uint64_t{1} << (n - i)) - 1;
+    mask &= ~escaped_first;
+    escaped_first = 0;
+    while (mask != 0) {
+      unsigned p = static_cast<unsigned>(__builtin_ctzll(mask));
+      mask &= ~(uint64_t{3} << p);  // the backslash and the character it escapes
+      char c = s[p + 1];
+      if (kEscapes[static_cast<unsigned char>(c)] == 0) {
+        return c == 'u' ? EscapeScan::kUnicode : EscapeScan::kBadEscape;
+      }
+      any = true;
+      if (p == 63) escaped_first = 1;
+    }
+  }
+#else
+  for (size_t i = 0; i < n; ++i) {
+    if (in[i] != '\\') continue;
+    char c = in[++i];
+    if (kEscapes[static_cast<unsigned char>(c)] == 0) {
+      return c == 'u' ? EscapeScan::kUnicode : EscapeScan::kBadEscape;
+    }
+    any = true;
+  }
+#endif
+  return any ? EscapeScan::kSimple : EscapeScan::kNone;
+}
+
 }  // namespace
 
 WineventParser::WineventParser(const ParserOptions& options) : options_(options) {}
 
 std::string_view WineventParser::InMessage(const char* p, size_t n) const {
-  // simdjson hands out pointers into padded_; the same bytes sit at the same
-  // offset of the caller's message, which is where our views must point.
-  return message_.substr(static_cast<size_t>(p - padded_.data()), n);
+  // simdjson hands out pointers into json_text_ (maybe padded_); the same bytes
+  // sit at the same offset of the caller's message, where our views must point.
+  return message_.substr(static_cast<size_t>(p - json_text_), n);
+}
+
+bool WineventParser::PaddingIsReadable(std::string_view message) {
+  if (kSanitizedBuild) return false;  // the sanitizers would report the read past the end
+  // Memory is mapped in whole pages (4 KiB at least), so the bytes after the
+  // message up to the end of its last page can be read.
+  constexpr uintptr_t kPage = 4096;
+  const auto last = reinterpret_cast<uintptr_t>(message.data() + message.size() - 1);
+  return last / kPage == (last + simdjson::SIMDJSON_PADDING) / kPage;
 }
 
 void WineventParser::Parse(std::string_view message, const SourcePosition& position,
@@ -295,16 +363,23 @@ void WineventParser::Parse(std::string_view message, const SourcePosition& posit
     out.OnError(ParseError::kTooLong, message, position);
     return;
   }
-  const size_t padded_size = message.size() + simdjson::SIMDJSON_PADDING;
-  if (padded_.size() < padded_size) padded_.resize(padded_size);
-  std::memcpy(padded_.data(), message.data(), message.size());
-  std::memset(padded_.data() + message.size(), 0, simdjson::SIMDJSON_PADDING);
-  message_ = message;
-  // Checked on the copy: the message's tail is in cache only after the memcpy.
-  if (Trim(std::string_view(padded_.data(), message.size())).empty()) {
+  if (Trim(message).empty()) {
     out.OnError(ParseError::kEmpty, message, position);
     return;
   }
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end of its input
+  // (their content does not matter). Parse the message where it is when those
+  // bytes are readable; copy it otherwise.
+  if (PaddingIsReadable(message)) {
+    json_text_ = message.data();
+  } else {
+    const size_t padded_size = message.size() + simdjson::SIMDJSON_PADDING;
+    if (padded_.size() < padded_size) padded_.resize(padded_size);
+    std::memcpy(padded_.data(), message.data(), message.size());
+    std::memset(padded_.data() + message.size(), 0, simdjson::SIMDJSON_PADDING);
+    json_text_ = padded_.data();
+  }
+  message_ = message;
 
   arena_.Reset();
   event_.Clear();
@@ -315,11 +390,14 @@ void WineventParser::Parse(std::string_view message, const SourcePosition& posit
   key_bloom_ = {};
   id_ = {};
   id_fallback_ = {};
-  channel_ = provider_ = host_ = message_text_ = {};
+  channel_ = provider_ = host_ = {};
+  message_text_ = {};
   for (auto& t : time_) t = {};
 
   od::document doc;
-  error_code error = json_.iterate(padded_.data(), message.size(), padded_.size()).get(doc);
+  error_code error =
+      json_.iterate(json_text_, message.size(), message.size() + simdjson::SIMDJSON_PADDING)
+          .get(doc);
   od::object top;
   if (!error) {
     od::json_type type;
@@ -394,6 +472,17 @@ void WineventParser::Parse(std::string_view message, const SourcePosition& posit
   return simdjson::SUCCESS;
 }
 
+std::string_view WineventParser::DecodeDeferred(void* parser, std::string_view encoded) {
+  // ScanEscapes found only two-character escapes, so this cannot fail.
+  Arena& arena = static_cast<WineventParser*>(parser)->arena_;
+  const size_t cap = encoded.size() + simdjson::SIMDJSON_PADDING;
+  char* dst = arena.Allocate(cap);
+  size_t len = 0;
+  UnescapeSimple(encoded.data(), encoded.size(), dst, &len);
+  arena.Shrink(cap - len);
+  return {dst, len};
+}
+
 error_code WineventParser::Unescape(const char* raw_after_quote, size_t escaped_len,
                                     std::string_view* out) {
   const size_t cap = escaped_len + simdjson::SIMDJSON_PADDING;
@@ -424,10 +513,8 @@ error_code WineventParser::Unescape(const char* raw_after_quote, size_t escaped_
   return simdjson::SUCCESS;
 }
 
-[[gnu::always_inline]] inline error_code WineventParser::ReadScalarToken(std::string_view token,
-                                                                         Scalar* scalar,
-                                                                         bool* is_scalar,
-                                                                         bool* is_null) {
+[[gnu::always_inline]] inline error_code WineventParser::ReadScalarToken(
+    std::string_view token, Scalar* scalar, bool* is_scalar, bool* is_null, bool defer_unescaping) {
   *is_scalar = true;
   *is_null = false;
   if (token.empty()) return simdjson::TAPE_ERROR;
@@ -438,7 +525,22 @@ error_code WineventParser::Unescape(const char* raw_after_quote, size_t escaped_
       const char* inner = token.data() + 1;
       size_t n = token.size() - 2;
       scalar->is_string = true;
-      if (HasBackslash(inner, n)) return Unescape(inner, n, &scalar->text);
+      if (defer_unescaping) {
+        switch (ScanEscapes(inner, n)) {
+          case EscapeScan::kNone:
+            break;
+          case EscapeScan::kSimple:
+            scalar->text = std::string_view(inner, n);  // padded, for UnescapeSimple
+            scalar->encoded = true;
+            return simdjson::SUCCESS;
+          case EscapeScan::kUnicode:
+            return Unescape(inner, n, &scalar->text);
+          case EscapeScan::kBadEscape:
+            return simdjson::STRING_ERROR;
+        }
+      } else if (HasBackslash(inner, n)) {
+        return Unescape(inner, n, &scalar->text);
+      }
       scalar->text = InMessage(inner, n);
       return simdjson::SUCCESS;
     }
@@ -479,9 +581,13 @@ error_code WineventParser::WalkTop(od::object object) {
     std::string_view key, token;
     if (error_code e = Key(field, &key, &token)) return e;
     od::value value = field.value();
+    const WinField f = LookupWinField(key);
     Scalar scalar;
     bool is_scalar, is_null;
-    if (error_code e = ReadScalarToken(token, &scalar, &is_scalar, &is_null)) return e;
+    if (error_code e = ReadScalarToken(token, &scalar, &is_scalar, &is_null,
+                                       /*defer_unescaping=*/f == WinField::kMessage)) {
+      return e;
+    }
     if (!is_scalar || is_null) {
       if (key == "EventID" && !id_.present) id_ = {{}, true, true};
       if (is_null) continue;
@@ -500,7 +606,6 @@ error_code WineventParser::WalkTop(od::object object) {
       if (e) return e;
       continue;
     }
-    WinField f = LookupWinField(key);
     if (IsEnvelope(f)) {
       OnEnvelope(f, scalar);
     } else {
@@ -729,7 +834,10 @@ void WineventParser::OnEnvelope(WinField field, const Scalar& value) {
       if (time_[kEventTimeSlot].empty()) time_[kEventTimeSlot] = v;
       break;
     case WinField::kMessage:
-      if (message_text_.empty()) message_text_ = v;
+      if (message_text_.empty()) {
+        message_text_ =
+            value.encoded ? LazyText(v, &WineventParser::DecodeDeferred, this) : LazyText(v);
+      }
       break;
     case WinField::kProviderName:
       if (provider_.empty()) provider_ = v;

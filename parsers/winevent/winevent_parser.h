@@ -14,8 +14,11 @@
 // (`process.hash.sha256`, `winlog.event_id`, ...).
 //
 // Views: strings without JSON escapes are views into `message`; escaped strings
-// are unescaped into the parser's arena. The Event handed to the handler is
-// valid until the handler returns (the arena is reset by the next Parse()).
+// are unescaped into the parser's arena. The message slot (`Message`,
+// `message`) is validated while parsing but unescaped only when read (see
+// core/lazy_text.h), since it is the longest and most escaped string and few
+// consumers read it. The Event handed to the handler is valid until the
+// handler returns (the arena is reset by the next Parse()).
 //
 // Errors (never fatal, one OnError per bad message, nothing else delivered):
 // kEmpty, kTooLong (> kMaxMessageBytes), kBadJson (syntax, trailing content),
@@ -24,9 +27,11 @@
 // event id), kWrongType (event id not a non-negative integer or integer string).
 // Other fields of an unexpected type are skipped, not errors.
 //
-// Memory: the padded copy of the message, the simdjson parser and the arena
-// grow to the largest message seen (at most kMaxMessageBytes) and are reused;
-// in the steady state Parse() allocates nothing.
+// Memory: simdjson reads up to 64 bytes past the end of its input. A message
+// whose following bytes are readable (PaddingIsReadable) is parsed in place;
+// others are copied into a padded buffer. That buffer, the simdjson parser and
+// the arena grow to the largest message seen (at most kMaxMessageBytes) and
+// are reused; in the steady state Parse() allocates nothing.
 //
 // Thread-safety: none; one parser per worker.
 #pragma once
@@ -53,14 +58,21 @@ class WineventParser : public StreamParser {
   Stream stream() const override { return Stream::kWinevent; }
   void Parse(std::string_view message, const SourcePosition& position, EventHandler& out) override;
 
+  // True when the simdjson::SIMDJSON_PADDING bytes after non-empty `message`
+  // can be read (they lie in its last memory page; never in sanitizer builds),
+  // so simdjson can parse it in place; Parse() copies other messages.
+  static bool PaddingIsReadable(std::string_view message);
+
  private:
   // Where a scalar came from decides what it may mean (see Walk*).
   enum class Context : uint8_t { kTop, kData, kSystem, kWinlog };
 
-  // A scalar JSON value: `text` is the string (unescaped) or the raw token.
+  // A scalar JSON value: `text` is the string (unescaped) or the raw token;
+  // with `encoded`, the string body still escaped (see ReadScalarToken).
   struct Scalar {
     std::string_view text;
     bool is_string = false;
+    bool encoded = false;
   };
 
   // The event id as found; parsed and validated once all keys are seen.
@@ -87,10 +99,15 @@ class WineventParser : public StreamParser {
                                   bool* is_null) {
     return ReadScalarToken(value.raw_json_token(), scalar, is_scalar, is_null);
   }
+  // With `defer_unescaping`, a string whose only escapes are two-character ones
+  // is validated but left escaped (scalar->encoded, text in json_text_), to be
+  // decoded by DecodeDeferred when read; strings with \u are decoded now.
   simdjson::error_code ReadScalarToken(std::string_view token, Scalar* scalar, bool* is_scalar,
-                                       bool* is_null);
+                                       bool* is_null, bool defer_unescaping = false);
   simdjson::error_code Unescape(const char* raw_after_quote, size_t escaped_len,
                                 std::string_view* out);
+  // LazyText::Decoder for deferred strings: unescapes into the parser's arena.
+  static std::string_view DecodeDeferred(void* parser, std::string_view encoded);
   std::string_view InMessage(const char* p, size_t n) const;
 
   void OnEnvelope(WinField field, const Scalar& value);
@@ -108,8 +125,9 @@ class WineventParser : public StreamParser {
 
   ParserOptions options_;
   simdjson::ondemand::parser json_;
-  std::vector<char> padded_;  // message copy with simdjson's required padding
-  std::string_view message_;  // the message being parsed
+  std::vector<char> padded_;         // message copy with simdjson's required padding
+  std::string_view message_;         // the message being parsed
+  const char* json_text_ = nullptr;  // what simdjson parses: message_ itself or padded_
   Arena arena_;
   Event event_;
 
@@ -119,7 +137,8 @@ class WineventParser : public StreamParser {
   std::array<uint64_t, 4> key_bloom_{};  // keys already in extras (see AddExtra)
   IdCandidate id_;                       // flat / winlog / System
   IdCandidate id_fallback_;              // ECS event.code
-  std::string_view channel_, provider_, host_, message_text_;
+  std::string_view channel_, provider_, host_;
+  LazyText message_text_;
   std::string_view time_[5];  // candidates by priority, see kTime* in the .cc
 };
 

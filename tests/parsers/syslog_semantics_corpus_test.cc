@@ -263,7 +263,7 @@ TEST_F(SyslogSemantics, UnknownMessageStaysOther) {
   EXPECT_EQ(e.kind, EventKind::kOther);
   EXPECT_EQ(e.program, "sshd");
   EXPECT_EQ(e.process.pid, 25457);
-  EXPECT_EQ(e.message, "fatal: Write failed: Connection reset by peer [preauth]");
+  EXPECT_EQ(e.message.view(), "fatal: Write failed: Connection reset by peer [preauth]");
 }
 
 TEST_F(SyslogSemantics, JournaldJsonExport) {

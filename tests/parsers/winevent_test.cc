@@ -1,13 +1,21 @@
 // Unit tests of WineventParser on minimal lines written for each case: shapes,
 // kinds, field mapping, views vs unescaping, and every malformed-input path.
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 #include <simdjson.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "core/serialize.h"
 #include "core/time.h"
+#include "detectors/cluster/rare_pattern.h"
+#include "detectors/rules/sigma_mapping.h"
 #include "parsers/winevent/json_object_splitter.h"
 #include "parsers/winevent/winevent_parser.h"
 #include "tests/parsers/winevent_test_util.h"
@@ -427,6 +435,87 @@ TEST_F(WineventParserTest, MessageFieldIsUnescapedIntoTheMessageSlot) {
   EXPECT_EQ(e.message, "An account was logged off.");
 }
 
+// Calls `check` with each event while the parser's views are still valid.
+class CheckingHandler : public EventHandler {
+ public:
+  explicit CheckingHandler(std::function<void(const Event&)> check) : check_(std::move(check)) {}
+  void OnEvent(const Event& e) override {
+    ++events;
+    check_(e);
+  }
+  void OnError(ParseError reason, std::string_view, const SourcePosition&) override {
+    ADD_FAILURE() << "error " << ParseErrorName(reason);
+  }
+  int events = 0;
+
+ private:
+  std::function<void(const Event&)> check_;
+};
+
+// The message slot is left escaped until read; reading it, through any of the
+// ways consumers do, gives the decoded text.
+TEST_F(WineventParserTest, EscapedMessageIsDecodedWhenReadAndEveryConsumerSeesTheText) {
+  constexpr std::string_view kDecoded = "Process Create:\r\nImage: C:\\a.exe\t\"x\"";
+  CheckingHandler unread([&](const Event& e) { EXPECT_FALSE(e.message.decoded()); });
+  parser_.Parse(R"({"EventID":1,"Message":"Process Create:\r\nImage: C:\\a.exe\t\"x\""})",
+                {"test", 0, 1}, unread);
+  EXPECT_EQ(unread.events, 1);
+
+  CheckingHandler consumers([&](const Event& e) {
+    EXPECT_FALSE(e.message.empty());  // answered without decoding
+    EXPECT_FALSE(e.message.decoded());
+    std::string_view text = e.message;
+    EXPECT_EQ(text, kDecoded);
+    EXPECT_TRUE(e.message.decoded());
+    EXPECT_EQ(e.message.view(), kDecoded);
+    EXPECT_EQ(e.message.view().data(), text.data());  // decoded once
+
+    // Serializer (alert evidence).
+    rapidjson::Document doc;
+    doc.Parse(SerializeEvent(e).c_str());
+    ASSERT_TRUE(doc.IsObject() && doc.HasMember("message"));
+    EXPECT_EQ(std::string_view(doc["message"].GetString(), doc["message"].GetStringLength()),
+              kDecoded);
+    // Sigma rules reading the `message` field.
+    std::string_view sigma_value;
+    ASSERT_TRUE(EventFieldSource::Parse("message").Read(e, &sigma_value));
+    EXPECT_EQ(sigma_value, kDecoded);
+  });
+  parser_.Parse(R"({"EventID":1,"Message":"Process Create:\r\nImage: C:\\a.exe\t\"x\""})",
+                {"test", 0, 1}, consumers);
+  EXPECT_EQ(consumers.events, 1);
+
+  // Clustering tokenizes the message (no command line): decoded, "\r\n" is a
+  // separator, so the two lines give two tokens, not one.
+  ClusterDetectorConfig config;
+  config.enabled = true;
+  config.warmup_events = 0;
+  RarePatternDetector cluster(config);
+  CheckingHandler clustering([&](const Event& e) {
+    std::vector<Alert> alerts;
+    cluster.Inspect(e, alerts);
+  });
+  parser_.Parse(R"({"EventID":4634,"Hostname":"ws1","Message":"Logoff:\r\nAccount\tgone"})",
+                {"test", 0, 1}, clustering);
+  ClusterSnapshot snapshot = cluster.Snapshot();
+  ASSERT_EQ(snapshot.hosts.size(), 1u);
+  ASSERT_EQ(snapshot.hosts[0].patterns.size(), 1u);
+  EXPECT_EQ(snapshot.hosts[0].patterns[0].template_text, "Logoff: Account gone");
+
+  // Unescaped text and text with \u are decoded while parsing.
+  CheckingHandler plain([&](const Event& e) {
+    EXPECT_TRUE(e.message.decoded());
+    EXPECT_EQ(e.message.view(), "An account was logged off.");
+  });
+  parser_.Parse(R"({"EventID":4634,"Message":"An account was logged off."})", {"test", 0, 1},
+                plain);
+  CheckingHandler unicode([&](const Event& e) {
+    EXPECT_TRUE(e.message.decoded());
+    EXPECT_EQ(e.message.view(), "caf\xc3\xa9\r\n");
+  });
+  parser_.Parse(R"({"EventID":4634,"Message":"caf\u00e9\r\n"})", {"test", 0, 1}, unicode);
+}
+
 // The parser's own unescaping loop works in 16-byte steps; escapes on and across
 // step boundaries, runs of escapes and \u (left to simdjson) must all decode
 // exactly as simdjson decodes them.
@@ -449,6 +538,61 @@ TEST_F(WineventParserTest, EscapesDecodeLikeSimdjsonAtEveryOffset) {
       }
     }
   }
+}
+
+// The message is checked while parsing in 64-byte blocks and decoded when read
+// in 16-byte steps: both must agree with simdjson at every offset.
+TEST_F(WineventParserTest, DeferredMessageDecodesLikeSimdjsonAtEveryOffset) {
+  const std::string_view escapes[] = {R"(\\)",   R"(\")", R"(\/)",   R"(\b)",     R"(\f)",  R"(\n)",
+                                      R"(\r\n)", R"(\t)", R"(\\\\)", R"(\u00e9)", R"(\"\\)"};
+  simdjson::dom::parser dom;
+  for (std::string_view esc : escapes) {
+    for (size_t before = 0; before < 132; ++before) {
+      for (size_t after : {0u, 1u, 63u, 64u, 65u}) {
+        std::string body = std::string(before, 'a') + std::string(esc) + std::string(after, 'z') +
+                           std::string(esc);
+        std::string json = R"({"EventID":1,"Message":")" + body + R"(","Message":"second"})";
+        std::string_view expected;
+        ASSERT_EQ(dom.parse(json)["Message"].get_string().get(expected), simdjson::SUCCESS);
+        CapturedEvent e = One(json);
+        EXPECT_EQ(e.message, expected) << json;
+      }
+    }
+  }
+}
+
+TEST_F(WineventParserTest, BadEscapesInTheDeferredMessageAreStillRejected) {
+  for (size_t before : {0u, 15u, 62u, 63u, 64u, 100u}) {
+    std::string pad(before, 'a');
+    for (std::string_view bad : {R"(\x)", R"(\u12)", R"(\ud800)", R"(\\\q)"}) {
+      std::string json = R"({"EventID":1,"Message":")" + pad + std::string(bad) + R"(\r\n"})";
+      EXPECT_EQ(Error(json), ParseError::kBadEncoding) << json;
+      // A duplicate message is checked too, though the first one wins.
+      json = R"({"EventID":1,"Message":"ok","Message":")" + pad + std::string(bad) + R"("})";
+      EXPECT_EQ(Error(json), ParseError::kBadEncoding) << json;
+    }
+  }
+}
+
+// simdjson reads past the end of its input; the parser parses a message in
+// place only when those bytes are in the message's own page, and copies it
+// otherwise. A message that ends where unmapped memory begins must parse.
+TEST_F(WineventParserTest, MessageEndingAtUnmappedMemoryParses) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  void* mem = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mem, MAP_FAILED);
+  char* guard = static_cast<char*>(mem) + page;
+  ASSERT_EQ(mprotect(guard, page, PROT_NONE), 0);
+  const std::string json =
+      R"({"EventID":4688,"Channel":"Security","NewProcessName":"C:\\x.exe","Message":"a\r\nb"})";
+  for (size_t gap : {0u, 1u, 63u, 64u, 65u, 200u}) {
+    char* start = guard - gap - json.size();
+    std::memcpy(start, json.data(), json.size());
+    CapturedEvent e = One(std::string_view(start, json.size()));
+    EXPECT_EQ(e.executable, "C:\\x.exe") << gap;
+    EXPECT_EQ(e.message, "a\r\nb") << gap;
+  }
+  munmap(mem, 2 * page);
 }
 
 TEST_F(WineventParserTest, DuplicateKeysKeepTheFirstValueAndExtrasStayUnique) {
