@@ -630,6 +630,8 @@ TEST_F(WineventParserTest, UnreadablePidsAndPortsAreUnknownNotErrors) {
 TEST_F(WineventParserTest, MalformedMessagesAreReportedWithAReason) {
   EXPECT_EQ(Error(""), ParseError::kEmpty);
   EXPECT_EQ(Error(" \t\r\n"), ParseError::kEmpty);
+  EXPECT_EQ(Error("\n"), ParseError::kEmpty);
+  EXPECT_EQ(One(" \n{\"EventID\":4634} \r\n").kind, EventKind::kLogoff);
   EXPECT_EQ(Error("not json"), ParseError::kBadJson);
   EXPECT_EQ(Error(R"({"EventID":1,)"), ParseError::kTruncated);
   EXPECT_EQ(Error(R"({"EventID":1,"Image":"C:\\)"), ParseError::kTruncated);
