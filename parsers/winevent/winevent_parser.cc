@@ -300,29 +300,42 @@ enum class EscapeScan { kNone, kSimple, kUnicode, kBadEscape };
 EscapeScan ScanEscapes(const char* in, size_t n) {
   bool any = false;
 #if defined(__SSE2__)
+  constexpr uint64_t kEvenBits = 0x5555555555555555ULL;
   uint64_t escaped_first = 0;  // bit 0: a block's first byte is escaped by the previous block
-  const __m128i backslash = _mm_set1_epi8('\\');
   for (size_t i = 0; i < n; i += 64) {
     const char* s = in + i;
-    uint64_t mask = 0;
+    uint64_t backslashes = 0, common = 0;
     for (int k = 0; k < 4; ++k) {
       __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 16 * k));
-      mask |= static_cast<uint64_t>(
-                  static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, backslash))))
-              << (16 * k);
+      __m128i is_backslash = _mm_cmpeq_epi8(chunk, _mm_set1_epi8('\\'));
+      // The escapes of Windows text: \r \n \t \\ \".
+      __m128i is_common = _mm_or_si128(
+          _mm_or_si128(_mm_or_si128(is_backslash, _mm_cmpeq_epi8(chunk, _mm_set1_epi8('n'))),
+                       _mm_or_si128(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('r')),
+                                    _mm_cmpeq_epi8(chunk, _mm_set1_epi8('t')))),
+          _mm_cmpeq_epi8(chunk, _mm_set1_epi8('"')));
+      backslashes |= static_cast<uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(is_backslash)))
+                     << (16 * k);
+      common |= static_cast<uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(is_common)))
+                << (16 * k);
     }
-    if (n - i < 64) mask &= (uint64_t{1} << (n - i)) - 1;
-    mask &= ~escaped_first;
-    escaped_first = 0;
-    while (mask != 0) {
-      unsigned p = static_cast<unsigned>(__builtin_ctzll(mask));
-      mask &= ~(uint64_t{3} << p);  // the backslash and the character it escapes
-      char c = s[p + 1];
+    if (n - i < 64) backslashes &= (uint64_t{1} << (n - i)) - 1;
+    // The escaped characters, without a loop over the backslashes: runs of
+    // backslashes escape every other character, and a run starting on an odd
+    // bit is shifted onto even ones by the addition (simdjson's stage 1).
+    backslashes &= ~escaped_first;
+    const uint64_t follows_backslash = backslashes << 1 | escaped_first;
+    const uint64_t odd_starts = backslashes & ~kEvenBits & ~follows_backslash;
+    uint64_t even_starts_sum;
+    escaped_first = __builtin_add_overflow(odd_starts, backslashes, &even_starts_sum) ? 1 : 0;
+    const uint64_t escaped = (kEvenBits ^ (even_starts_sum << 1)) & follows_backslash;
+    any |= escaped != 0;
+    // Only the rarer escaped characters are looked up one by one.
+    for (uint64_t rare = escaped & ~common; rare != 0; rare &= rare - 1) {
+      char c = s[__builtin_ctzll(rare)];
       if (kEscapes[static_cast<unsigned char>(c)] == 0) {
         return c == 'u' ? EscapeScan::kUnicode : EscapeScan::kBadEscape;
       }
-      any = true;
-      if (p == 63) escaped_first = 1;
     }
   }
 #else
