@@ -25,17 +25,24 @@ std::string NormalizeDomain(std::string_view d) {
   return Lower(d);
 }
 
-// Scheme and host lowercased, the rest kept (paths are case-sensitive).
-std::string NormalizeUrl(std::string_view u) {
+// Scheme and host lowercased, the rest kept (paths are case-sensitive);
+// writes Trim(u).size() bytes to `out`.
+size_t NormalizeUrlInto(std::string_view u, char* out) {
   u = Trim(u);
-  std::string out(u);
-  size_t sep = out.find("://");
-  if (sep == std::string::npos) return out;
-  size_t host_end = out.find_first_of("/?#", sep + 3);
-  if (host_end == std::string::npos) host_end = out.size();
+  if (!u.empty()) std::memcpy(out, u.data(), u.size());
+  size_t sep = u.find("://");
+  if (sep == std::string_view::npos) return u.size();
+  size_t host_end = u.find_first_of("/?#", sep + 3);
+  if (host_end == std::string_view::npos) host_end = u.size();
   for (size_t i = 0; i < host_end; ++i) {
     if (out[i] >= 'A' && out[i] <= 'Z') out[i] = static_cast<char>(out[i] - 'A' + 'a');
   }
+  return u.size();
+}
+
+std::string NormalizeUrl(std::string_view u) {
+  std::string out(u.size(), '\0');
+  out.resize(NormalizeUrlInto(u, out.data()));
   return out;
 }
 
@@ -191,14 +198,18 @@ bool IndicatorStore::Add(IndicatorType type, std::string_view value, uint16_t fe
     case IndicatorType::kIp: {
       auto k = ParseIpBytes(value);
       if (!k) return false;
-      head = &ips_.try_emplace(*k, UINT32_MAX).first->second;
+      auto [it, added] = ips_.try_emplace(*k, UINT32_MAX);
+      head = &it->second;
+      if (added) FilterIp(*k);
       break;
     }
     case IndicatorType::kNetwork: {
       auto net = ParseNetworkBytes(value);
       if (!net) return false;
       const int len = net->second;
-      head = &nets_[static_cast<size_t>(len)].try_emplace(net->first, UINT32_MAX).first->second;
+      auto [it, added] = nets_[static_cast<size_t>(len)].try_emplace(net->first, UINT32_MAX);
+      head = &it->second;
+      if (added) FilterNet(net->first, len);
       if (std::find(net_lengths_.begin(), net_lengths_.end(), len) == net_lengths_.end()) {
         net_lengths_.push_back(static_cast<uint8_t>(len));
         std::sort(net_lengths_.begin(), net_lengths_.end(), std::greater<>());
@@ -213,7 +224,12 @@ bool IndicatorStore::Add(IndicatorType type, std::string_view value, uint16_t fe
       StringMap& map = type == IndicatorType::kDomain ? domains_
                        : type == IndicatorType::kUrl  ? urls_
                                                       : hashes_;
-      head = &map.try_emplace(std::move(*key), UINT32_MAX).first->second;
+      KeyFilter& filter = type == IndicatorType::kDomain ? domain_filter_
+                          : type == IndicatorType::kUrl  ? url_filter_
+                                                         : hash_filter_;
+      auto [it, added] = map.try_emplace(std::move(*key), UINT32_MAX);
+      head = &it->second;
+      if (added) FilterString(map, it->first, &filter);
       break;
     }
   }
@@ -237,18 +253,56 @@ const Indicator* IndicatorStore::FirstLive(uint32_t index, int64_t now_ns) const
   return nullptr;
 }
 
-const Indicator* IndicatorStore::FindString(const StringMap& map, std::string_view key,
-                                            int64_t now_ns) const {
+const Indicator* IndicatorStore::FindString(const StringMap& map, const KeyFilter& filter,
+                                            std::string_view key, int64_t now_ns) const {
+  if (!filter.MayContain(KeyHash(key))) return nullptr;
   auto it = map.find(key);
   return it == map.end() ? nullptr : FirstLive(it->second, now_ns);
+}
+
+uint64_t IndicatorStore::NetHash(const Key16& key, int len) {
+  return KeyHashMix(KeyHash(key.data(), key.size()) ^ static_cast<uint64_t>(len),
+                    0x9E3779B97F4A7C15ull);
+}
+
+void IndicatorStore::FilterIp(const Key16& key) {
+  if (!ip_filter_.Full()) {
+    ip_filter_.Insert(KeyHash(key.data(), key.size()));
+    return;
+  }
+  ip_filter_.Resize(ips_.size());
+  for (const auto& [k, index] : ips_) ip_filter_.Insert(KeyHash(k.data(), k.size()));
+}
+
+void IndicatorStore::FilterNet(const Key16& key, int len) {
+  ++net_count_;
+  if (!net_filter_.Full()) {
+    net_filter_.Insert(NetHash(key, len));
+    return;
+  }
+  net_filter_.Resize(net_count_);
+  for (size_t l = 0; l < nets_.size(); ++l) {
+    for (const auto& [k, index] : nets_[l]) net_filter_.Insert(NetHash(k, static_cast<int>(l)));
+  }
+}
+
+void IndicatorStore::FilterString(const StringMap& map, std::string_view key, KeyFilter* filter) {
+  if (!filter->Full()) {
+    filter->Insert(KeyHash(key));
+    return;
+  }
+  filter->Resize(map.size());
+  for (const auto& [k, index] : map) filter->Insert(KeyHash(k));
 }
 
 const Indicator* IndicatorStore::MatchIp(std::string_view ip, int64_t now_ns) const {
   if (ips_.empty() && net_lengths_.empty()) return nullptr;
   auto k = ParseIpBytes(ip);
   if (!k) return nullptr;
-  if (auto it = ips_.find(*k); it != ips_.end()) {
-    if (const Indicator* hit = FirstLive(it->second, now_ns)) return hit;
+  if (ip_filter_.MayContain(KeyHash(k->data(), k->size()))) {
+    if (auto it = ips_.find(*k); it != ips_.end()) {
+      if (const Indicator* hit = FirstLive(it->second, now_ns)) return hit;
+    }
   }
   const bool v4 = (*k)[10] == 0xFF && (*k)[11] == 0xFF &&
                   std::all_of(k->begin(), k->begin() + 10, [](uint8_t b) { return b == 0; });
@@ -256,6 +310,7 @@ const Indicator* IndicatorStore::MatchIp(std::string_view ip, int64_t now_ns) co
     if (v4 != (len >= 96)) continue;  // an IPv4 address only meets IPv4 networks (and ::/96+)
     Key16 masked = *k;
     MaskIpBytes(&masked, len);
+    if (!net_filter_.MayContain(NetHash(masked, len))) continue;
     const auto& map = nets_[len];
     if (auto it = map.find(masked); it != map.end()) {
       if (const Indicator* hit = FirstLive(it->second, now_ns)) return hit;
@@ -277,7 +332,7 @@ const Indicator* IndicatorStore::MatchDomain(std::string_view domain, int64_t no
   std::string_view d(buf, domain.size());
   // The name itself, then each parent with at least two labels.
   while (true) {
-    if (const Indicator* hit = FindString(domains_, d, now_ns)) return hit;
+    if (const Indicator* hit = FindString(domains_, domain_filter_, d, now_ns)) return hit;
     size_t dot = d.find('.');
     if (dot == std::string_view::npos) return nullptr;
     d.remove_prefix(dot + 1);
@@ -287,19 +342,43 @@ const Indicator* IndicatorStore::MatchDomain(std::string_view domain, int64_t no
 
 const Indicator* IndicatorStore::MatchUrl(std::string_view url, int64_t now_ns) const {
   if (urls_.empty()) return nullptr;
-  return FindString(urls_, NormalizeUrl(url), now_ns);
+  char buf[1024];
+  if (url.size() > sizeof(buf)) return FindString(urls_, url_filter_, NormalizeUrl(url), now_ns);
+  return FindString(urls_, url_filter_, std::string_view(buf, NormalizeUrlInto(url, buf)), now_ns);
 }
 
 const Indicator* IndicatorStore::MatchHash(std::string_view hex, int64_t now_ns) const {
-  if (hashes_.empty()) return nullptr;
-  hex = Trim(hex);
-  if (!IsHashLength(hex.size())) return nullptr;
-  char buf[128];
-  for (size_t i = 0; i < hex.size(); ++i) {
-    char c = hex[i];
-    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  const Indicator* hit = nullptr;
+  MatchHashes({&hex, 1}, now_ns, &hit);
+  return hit;
+}
+
+void IndicatorStore::MatchHashes(std::span<const std::string_view> hexes, int64_t now_ns,
+                                 const Indicator** out) const {
+  constexpr size_t kBatch = 4;
+  char keys[kBatch][128];
+  size_t sizes[kBatch];
+  uint64_t hashes[kBatch];
+  for (size_t b = 0; b < hexes.size(); b += kBatch) {
+    const size_t m = std::min(kBatch, hexes.size() - b);
+    // Normalize and hash every value first, then probe the filter: the
+    // probes are independent loads, so their cache misses overlap.
+    for (size_t i = 0; i < m; ++i) {
+      out[b + i] = nullptr;
+      const std::string_view hex = Trim(hexes[b + i]);
+      sizes[i] = hashes_.empty() || !IsHashLength(hex.size()) ? 0 : hex.size();
+      for (size_t k = 0; k < sizes[i]; ++k) {
+        char c = hex[k];
+        keys[i][k] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      }
+      hashes[i] = KeyHash(keys[i], sizes[i]);
+    }
+    for (size_t i = 0; i < m; ++i) {
+      if (sizes[i] == 0 || !hash_filter_.MayContain(hashes[i])) continue;
+      auto it = hashes_.find(std::string_view(keys[i], sizes[i]));
+      if (it != hashes_.end()) out[b + i] = FirstLive(it->second, now_ns);
+    }
   }
-  return FindString(hashes_, std::string_view(buf, hex.size()), now_ns);
 }
 
 }  // namespace loghunt

@@ -38,9 +38,12 @@ IntelDetector::IntelDetector(std::shared_ptr<const IndicatorStore> store,
                              std::shared_ptr<const IocPatterns> patterns)
     : store_(std::move(store)),
       options_(options),
-      extractor_(std::move(patterns), IocOptions{.defanged = false}) {
+      extractor_(std::move(patterns), IocOptions{.defanged = false, .paths = false}) {
   iocs_.reserve(64);
   seen_.reserve(8);
+  fields_.reserve(8);
+  hash_values_.reserve(8);
+  hash_hits_.reserve(8);
 }
 
 RuleRef IntelDetector::Rule(const Indicator& hit, std::string_view feed) {
@@ -55,10 +58,11 @@ RuleRef IntelDetector::Rule(const Indicator& hit, std::string_view feed) {
 }
 
 void IntelDetector::Check(const Event& event, std::string_view observable_type,
-                          std::string_view value, std::vector<Alert>& alerts) {
+                          std::string_view value, std::vector<Alert>& alerts,
+                          const Indicator* const* stored) {
   if (value.empty()) return;
   const int64_t now = event.timestamp_ns != 0 ? event.timestamp_ns : NowNanos();
-  const Hit found = Lookup(observable_type, value, now);
+  const Hit found = Lookup(observable_type, value, now, stored);
   if (found.indicator == nullptr) return;
   const Indicator& hit = *found.indicator;
   const std::string feed(found.feed);
@@ -89,7 +93,7 @@ void IntelDetector::Check(const Event& event, std::string_view observable_type,
 }
 
 IntelDetector::Hit IntelDetector::Lookup(std::string_view type, std::string_view value,
-                                         int64_t now_ns) {
+                                         int64_t now_ns, const Indicator* const* stored) {
   enum { kIp, kDomain, kUrl, kHash } kind;
   if (type == "ipv4" || type == "ipv6") {
     kind = kIp;
@@ -102,7 +106,9 @@ IntelDetector::Hit IntelDetector::Lookup(std::string_view type, std::string_view
   } else {
     return {};
   }
-  if (store_ != nullptr) {
+  if (stored != nullptr) {
+    if (*stored != nullptr) return {*stored, store_->feeds()[(*stored)->feed]};
+  } else if (store_ != nullptr) {
     const Indicator* hit = kind == kIp       ? store_->MatchIp(value, now_ns)
                            : kind == kDomain ? store_->MatchDomain(value, now_ns)
                            : kind == kUrl    ? store_->MatchUrl(value, now_ns)
@@ -154,11 +160,29 @@ void IntelDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
        {event.network.source_ip, event.network.destination_ip, event.logon.source_ip}) {
     if (!ip.empty()) Check(event, ip_type(ip), ip, alerts);
   }
+  fields_.clear();
+  hash_values_.clear();
   for (const ExtraField& f : event.extras) {
     if (f.key == "dns.question.name") {
-      Check(event, "dns", f.value, alerts);
+      fields_.push_back(&f);
     } else if (f.key.starts_with("process.hash.")) {
-      Check(event, HashTypeOfLength(f.value.size()), f.value, alerts);
+      fields_.push_back(&f);
+      hash_values_.push_back(f.value);
+    }
+  }
+  hash_hits_.assign(hash_values_.size(), nullptr);
+  if (store_ != nullptr && !hash_values_.empty()) {
+    const int64_t now = event.timestamp_ns != 0 ? event.timestamp_ns : NowNanos();
+    store_->MatchHashes(hash_values_, now, hash_hits_.data());
+  }
+  size_t next_hash = 0;
+  for (const ExtraField* f : fields_) {
+    if (f->key.front() == 'd') {
+      Check(event, "dns", f->value, alerts);
+    } else {
+      const Indicator* const* stored = store_ != nullptr ? &hash_hits_[next_hash] : nullptr;
+      ++next_hash;
+      Check(event, HashTypeOfLength(f->value.size()), f->value, alerts, stored);
     }
   }
   if (!options_.scan_text) return;

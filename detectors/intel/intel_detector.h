@@ -61,17 +61,24 @@ class IntelDetector : public Detector {
   // The first indicator matching `value` not expired at `now_ns`: file feeds
   // first, then the streamed ones. A streamed hit is copied to live_hit_ and
   // valid until the next Lookup.
-  Hit Lookup(std::string_view observable_type, std::string_view value, int64_t now_ns);
+  // `stored`, when given, is the file feeds' store's answer already looked up.
+  Hit Lookup(std::string_view observable_type, std::string_view value, int64_t now_ns,
+             const Indicator* const* stored = nullptr);
   void Annotate(const Event& event, std::vector<Alert>& alerts);
   // `observable_type` is the Observable::type of what matched ("ipv4", "dns", ...).
   void Check(const Event& event, std::string_view observable_type, std::string_view value,
-             std::vector<Alert>& alerts);
+             std::vector<Alert>& alerts, const Indicator* const* stored = nullptr);
 
   std::shared_ptr<const IndicatorStore> store_;
   IntelDetectorOptions options_;
   IocExtractor extractor_;
   Arena arena_;
   std::vector<Ioc> iocs_;
+  // The event's extras to look up, in order, and its file hashes' store hits
+  // (looked up together: IndicatorStore::MatchHashes).
+  std::vector<const ExtraField*> fields_;
+  std::vector<std::string_view> hash_values_;
+  std::vector<const Indicator*> hash_hits_;
   Indicator live_hit_;
   std::vector<std::string> seen_;  // feed, type, value of the indicators alerted on for the event
 };

@@ -4,8 +4,13 @@
 #include <hs/hs.h>
 #include <libpsl.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
@@ -172,12 +177,17 @@ bool IsUrlScheme(std::string_view scheme, bool defanged_mode, bool* defanged) {
 
 namespace {
 
-hs_database* Compile(bool defanged) {
+bool IsPathTrigger(TriggerId id) {
+  return id == kTDrive || id == kTUnc || id == kTRelWin || id == kTEnvWin || id == kTSlash;
+}
+
+hs_database* Compile(bool defanged, bool paths) {
   std::vector<const char*> expressions;
   std::vector<unsigned> flags;
   std::vector<unsigned> ids;
   for (const PatternSpec& p : kPatterns) {
     if (p.defanged_only && !defanged) continue;
+    if (!paths && IsPathTrigger(p.id)) continue;
     expressions.push_back(p.expression);
     flags.push_back(p.flags);
     ids.push_back(p.id);
@@ -200,8 +210,11 @@ hs_database* Compile(bool defanged) {
 }  // namespace
 
 IocPatterns::IocPatterns(const std::string& psl_path) {
-  plain_db_ = Compile(false);
-  defanged_db_ = Compile(true);
+  for (int defanged = 0; defanged < 2; ++defanged) {
+    for (int paths = 0; paths < 2; ++paths) {
+      if (defanged || paths) dbs_[defanged][paths] = Compile(defanged, paths);
+    }
+  }
   std::vector<std::string> candidates;
   if (!psl_path.empty()) {
     candidates.push_back(psl_path);
@@ -222,15 +235,17 @@ IocPatterns::IocPatterns(const std::string& psl_path) {
     psl_source_ = "built-in";
   }
   if (psl_ == nullptr) {
-    hs_free_database(plain_db_);
-    hs_free_database(defanged_db_);
+    for (auto& by_paths : dbs_) {
+      for (hs_database* db : by_paths) hs_free_database(db);
+    }
     throw std::runtime_error("ioc patterns: cannot load public suffix list " + psl_path);
   }
 }
 
 IocPatterns::~IocPatterns() {
-  hs_free_database(plain_db_);
-  hs_free_database(defanged_db_);
+  for (auto& by_paths : dbs_) {
+    for (hs_database* db : by_paths) hs_free_database(db);
+  }
   if (psl_source_ != "built-in") psl_free(psl_);
 }
 
@@ -617,9 +632,11 @@ std::string_view Refang(std::string_view text, Arena& arena) {
 
 IocExtractor::IocExtractor(std::shared_ptr<const IocPatterns> patterns, IocOptions options)
     : patterns_(std::move(patterns)), options_(options) {
-  if (hs_alloc_scratch(patterns_->database(false), &scratch_) != HS_SUCCESS ||
-      hs_alloc_scratch(patterns_->database(true), &scratch_) != HS_SUCCESS) {
-    throw std::runtime_error("ioc patterns: cannot allocate Hyperscan scratch");
+  for (bool defanged : {false, true}) {
+    const hs_database* db = patterns_->database(defanged, options_.paths);
+    if (db != nullptr && hs_alloc_scratch(db, &scratch_) != HS_SUCCESS) {
+      throw std::runtime_error("ioc patterns: cannot allocate Hyperscan scratch");
+    }
   }
   triggers_.reserve(1024);
 }
@@ -665,17 +682,140 @@ void IocExtractor::Add(IocType type, std::string_view value, bool defanged, IpCl
 namespace {
 
 constexpr size_t kMaxLabels = 128;
+
+// std::stable_sort, but without its temporary buffer (a heap allocation per
+// call) for the few, nearly sorted elements of a line: insertion sort there.
+template <class It, class Less>
+void StableSortFew(It begin, It end, Less less) {
+  if (end - begin > 64) {
+    std::stable_sort(begin, end, less);
+    return;
+  }
+  for (It i = begin; i != end; ++i) {
+    auto v = std::move(*i);
+    It j = i;
+    for (; j != begin && less(v, *(j - 1)); --j) *j = std::move(*(j - 1));
+    *j = std::move(v);
+  }
+}
 constexpr size_t kMaxLeftScan = 256;
 
 }  // namespace
 
+bool IocExtractor::IsPublicTld(std::string_view tld) {
+  // Up to 8 letters, packed into the key (the bytes are never 0, so the
+  // length is implied); longer ones go to the list every time.
+  if (tld.empty() || tld.size() > 8) return patterns_->IsPublicTld(tld);
+  uint64_t key = 0;
+  for (size_t i = 0; i < tld.size(); ++i) {
+    key |= static_cast<uint64_t>(static_cast<uint8_t>(Lower(tld[i]))) << (8 * i);
+  }
+  TldCacheEntry& slot = tld_cache_[(key * 0x9E3779B97F4A7C15ull) >> 58];
+  if (slot.key != key) {
+    slot.key = key;
+    slot.is_public = patterns_->IsPublicTld(tld);
+  }
+  return slot.is_public;
+}
+
+void IocExtractor::ScanPlainNetwork(std::string_view text) {
+  const char* s = text.data();
+  const size_t n = text.size();
+  auto push = [&](size_t end, TriggerId id) {
+    triggers_.push_back({static_cast<uint32_t>(end), static_cast<uint16_t>(id)});
+  };
+  // A '.' or ':' at i: the patterns "[A-Za-z0-9-]\.[A-Za-z0-9]", "://" and
+  // "[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:|::" end around it.
+  auto punct = [&](size_t i) {
+    if (s[i] == '.') {
+      if (i >= 1 && Is(s[i - 1], kLabel) && i + 1 < n && Is(s[i + 1], kAlpha | kDigit)) {
+        push(i + 2, kTDot);
+      }
+      return;
+    }
+    if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/') push(i + 3, kTUrl);
+    if (i >= 1 && s[i - 1] == ':') {
+      push(i + 1, kTV6);
+      return;
+    }
+    size_t j = i;  // back over at most 4 hex digits to the previous ':'
+    while (i - j < 4 && j > 0 && Is(s[j - 1], kHex)) --j;
+    if (j < i && j >= 2 && s[j - 1] == ':' && Is(s[j - 2], kHex)) push(i + 1, kTV6);
+  };
+  // "[0-9A-Fa-f]{32}" matches at every digit of a hex run from the 32nd on;
+  // Run() acts on the first of them only, so that is the one pushed.
+  size_t run = 0;  // hex digits ending right before the current position
+#if defined(__SSE2__)
+  const __m128i dot = _mm_set1_epi8('.'), colon = _mm_set1_epi8(':');
+  const __m128i below_0 = _mm_set1_epi8('0' - 1), above_9 = _mm_set1_epi8('9' + 1);
+  const __m128i lower = _mm_set1_epi8(0x20);
+  const __m128i below_a = _mm_set1_epi8('a' - 1), above_f = _mm_set1_epi8('f' + 1);
+  // Bit k of *hex / *marks: byte p[k] is a hex digit / '.' or ':'.
+  auto classify = [&](const char* p, uint32_t* hex, uint32_t* marks) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Signed compares: bytes >= 0x80 are negative, so neither digits nor letters.
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, below_0), _mm_cmplt_epi8(v, above_9));
+    const __m128i folded = _mm_or_si128(v, lower);
+    const __m128i af =
+        _mm_and_si128(_mm_cmpgt_epi8(folded, below_a), _mm_cmplt_epi8(folded, above_f));
+    *hex = static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(digit, af)));
+    *marks = static_cast<uint32_t>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, colon))));
+  };
+  alignas(16) char padded[32];
+  for (size_t base = 0; base < n; base += 32) {
+    const size_t len = std::min<size_t>(32, n - base);
+    // The last, short chunk: the 32 bytes ending at the text's end when it
+    // has 32 (the masks shifted past the bytes already seen), else a copy
+    // padded with NULs, which are neither punctuation nor hex.
+    const char* p = s + base;
+    size_t shift = 0;
+    if (len < 32) {
+      if (n >= 32) {
+        p = s + n - 32;
+        shift = 32 - len;
+      } else {
+        std::memset(padded, 0, sizeof(padded));
+        std::memcpy(padded, s + base, len);
+        p = padded;
+      }
+    }
+    uint32_t hex_lo, hex_hi, marks_lo, marks_hi;
+    classify(p, &hex_lo, &marks_lo);
+    classify(p + 16, &hex_hi, &marks_hi);
+    const uint64_t hex = ((uint64_t{hex_hi} << 16) | hex_lo) >> shift;
+    uint64_t marks = ((uint64_t{marks_hi} << 16) | marks_lo) >> shift;
+    const uint64_t all = (uint64_t{1} << len) - 1;
+    // A run reaches 32 digits in the digits this chunk starts with, or, when
+    // the whole chunk is digits, within it.
+    const size_t lead = hex == all ? len : static_cast<size_t>(std::countr_one(hex));
+    if (run < 32 && run + lead >= 32) push(base + 32 - run, kTHex);
+    run = hex == all ? run + len : len - 1 - static_cast<size_t>(63 - std::countl_zero(~hex & all));
+    while (marks != 0) {
+      punct(base + static_cast<size_t>(std::countr_zero(marks)));
+      marks &= marks - 1;
+    }
+  }
+#else
+  for (size_t i = 0; i < n; ++i) {
+    run = Is(s[i], kHex) ? run + 1 : 0;
+    if (run == 32) push(i + 1, kTHex);
+    if (s[i] == '.' || s[i] == ':') punct(i);
+  }
+#endif
+}
+
 void IocExtractor::Scan(std::string_view text, bool defanged) {
   triggers_.clear();
   fang_marker_ = false;
-  hs_scan(patterns_->database(defanged), text.data(), static_cast<unsigned>(text.size()), 0,
-          scratch_, &IocExtractor::OnMatch, this);
-  std::stable_sort(triggers_.begin(), triggers_.end(),
-                   [](const Trigger& a, const Trigger& b) { return a.end < b.end; });
+  if (!defanged && !options_.paths) {
+    ScanPlainNetwork(text);
+  } else {
+    hs_scan(patterns_->database(defanged, options_.paths), text.data(),
+            static_cast<unsigned>(text.size()), 0, scratch_, &IocExtractor::OnMatch, this);
+  }
+  StableSortFew(triggers_.begin(), triggers_.end(),
+                [](const Trigger& a, const Trigger& b) { return a.end < b.end; });
 }
 
 void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>* out) {
@@ -705,8 +845,8 @@ void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>
     Run(text, arena, out);
   }
   // Order of position, as a reader scans the text.
-  std::stable_sort(out->begin() + static_cast<std::ptrdiff_t>(first_new_), out->end(),
-                   [](const Ioc& a, const Ioc& b) { return a.offset < b.offset; });
+  StableSortFew(out->begin() + static_cast<std::ptrdiff_t>(first_new_), out->end(),
+                [](const Ioc& a, const Ioc& b) { return a.offset < b.offset; });
 }
 
 void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* out) {
@@ -783,7 +923,12 @@ void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* ou
         Is(text[pos + 1], kHex) && Is(text[pos + 2], kLabel)) {
       pos += 2;
     }
-    std::array<std::pair<uint32_t, uint32_t>, kMaxLabels> labels;
+    // Not value-initialized (std::pair would zero all 1 KiB per token):
+    // only the first `count` entries are read.
+    struct Span {
+      uint32_t first, second;
+    };
+    std::array<Span, kMaxLabels> labels;
     size_t count = 0;
     bool defanged = false;
     size_t i = pos;
@@ -880,8 +1025,8 @@ void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* ou
     }
     // The domain of an email is not checked against the suffix list (as
     // msticpy); a dns observable is.
-    bool public_suffix = patterns_->IsPublicTld(tld);
-    if (count == 2) {
+    bool public_suffix = IsPublicTld(tld);
+    if (count == 2 && public_suffix) {
       for (std::string_view ext : kFileTlds) {
         if (tld.size() == ext.size() && StartsNoCase(tld, 0, ext)) public_suffix = false;
       }

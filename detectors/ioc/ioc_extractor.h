@@ -14,6 +14,8 @@
 // text, from which ipv4, dns, url and email are read (paths, hashes and ipv6
 // from the text itself); offsets still point into the text. docs/ioc.md
 // lists every deliberate difference from msticpy and the other suites.
+// Without paths in plain mode (IocOptions::paths), the four remaining
+// triggers are found by SSE2 byte compares instead of Hyperscan.
 //
 // IocPatterns holds the compiled databases (one per mode: plain, defanged)
 // and the public suffix list; it is immutable after construction and shared
@@ -24,6 +26,7 @@
 // Extract() (refanged values); it is valid while both are.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -65,11 +68,15 @@ class IocPatterns {
   // The file the suffix list came from ("built-in" for libpsl's own).
   const std::string& psl_source() const { return psl_source_; }
 
-  const hs_database* database(bool defanged) const { return defanged ? defanged_db_ : plain_db_; }
+  // The trigger database of a mode; without `paths`, the path triggers are
+  // left out (IocOptions::paths). nullptr for plain mode without paths,
+  // whose four triggers IocExtractor finds without Hyperscan.
+  const hs_database* database(bool defanged, bool paths = true) const {
+    return dbs_[defanged][paths];
+  }
 
  private:
-  hs_database* plain_db_ = nullptr;
-  hs_database* defanged_db_ = nullptr;
+  hs_database* dbs_[2][2] = {};  // [defanged][paths]
   psl_ctx_st* psl_ = nullptr;
   std::string psl_source_;
 };
@@ -83,6 +90,11 @@ struct IocOptions {
   bool resolve_priority = true;
   // Upper bound of indicators per Extract() call (bounds memory on hostile input).
   size_t max_iocs = 1000;
+  // Also report Windows and Linux paths. false reports every other type as
+  // with paths (the same values, offsets and order) and scans faster: no
+  // path triggers, which are most of a Windows command line's matches, and
+  // in plain mode no Hyperscan scan at all (see ScanPlainNetwork).
+  bool paths = true;
 };
 
 class IocExtractor {
@@ -111,8 +123,16 @@ class IocExtractor {
            std::vector<Ioc>* out);
   // Fills triggers_ (sorted by end) for `text`; sets fang_marker_.
   void Scan(std::string_view text, bool defanged);
+  // Scan() of plain mode without paths: the dot, "://", hex-run and IPv6
+  // triggers, found with byte compares (SSE2) instead of Hyperscan, whose
+  // per-scan cost for these character-class patterns was most of the cost
+  // of extracting from a short command line.
+  void ScanPlainNetwork(std::string_view text);
   // Runs the parsers over the triggers of `text`.
   void Run(std::string_view text, Arena& arena, std::vector<Ioc>* out);
+  // IocPatterns::IsPublicTld through a small cache: the same few endings
+  // (".exe", ".dll", ".com") recur in every command line.
+  bool IsPublicTld(std::string_view tld);
 
   std::shared_ptr<const IocPatterns> patterns_;
   IocOptions options_;
@@ -126,6 +146,11 @@ class IocExtractor {
   std::vector<uint32_t> fang_map_;  // fanged offset -> text offset (+ rewritten bit)
   const uint32_t* map_ = nullptr;   // fang_map_ while parsing the fanged copy
   size_t map_size_ = 0;
+  struct TldCacheEntry {
+    uint64_t key = 0;  // the lowercase TLD's bytes, little-endian; 0: empty
+    bool is_public = false;
+  };
+  std::array<TldCacheEntry, 64> tld_cache_{};
 };
 
 // Replaces defanged spellings ("hxxp", "[.]", "(dot)", "[at]", "[:]//",

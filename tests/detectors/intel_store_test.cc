@@ -2,6 +2,11 @@
 // case of hashes and URL hosts, chained duplicates and expiry.
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <cstdio>
+#include <string>
+#include <vector>
+
 #include "detectors/intel/indicator_store.h"
 #include "detectors/intel/intel_detector.h"
 #include "detectors/intel/intel_feeds.h"
@@ -49,6 +54,72 @@ TEST(IndicatorStore, HashesAndUrlHostsIgnoreCaseUrlPathsDoNot) {
   EXPECT_NE(s.MatchHash("d41d8cd98f00b204e9800998ecf8427e", 0), nullptr);
   EXPECT_NE(s.MatchUrl("http://evil.COM/Payload", 0), nullptr);
   EXPECT_EQ(s.MatchUrl("http://evil.com/payload", 0), nullptr);
+}
+
+TEST(IndicatorStore, ManyIndicatorsEachFoundPastTheFilterGrowthAndOthersNot) {
+  // The Bloom filters in front of the maps grow (and are refilled) while
+  // indicators are added: every one must still be found, in any case.
+  IndicatorStore s;
+  uint16_t f = s.AddFeed("f");
+  auto hex = [](uint32_t i) {
+    char buf[9];
+    std::snprintf(buf, sizeof(buf), "%08X", i);
+    return std::string(buf) + std::string(56, 'C');
+  };
+  for (uint32_t i = 0; i < 10000; ++i) {
+    ASSERT_TRUE(s.Add(IndicatorType::kHash, hex(i), f, 50, "", 0));
+    ASSERT_TRUE(s.Add(IndicatorType::kIp,
+                      "10." + std::to_string(i >> 8) + "." + std::to_string(i & 255) + ".1", f, 50,
+                      "", 0));
+    ASSERT_TRUE(
+        s.Add(IndicatorType::kNetwork,
+              "172." + std::to_string(i % 16 + 16) + "." + std::to_string(i >> 4 & 255) + ".0/24",
+              f, 50, "", 0));
+    ASSERT_TRUE(
+        s.Add(IndicatorType::kDomain, "d" + std::to_string(i) + ".example.com", f, 50, "", 0));
+  }
+  for (uint32_t i = 0; i < 10000; ++i) {
+    std::string lower = hex(i);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ASSERT_NE(s.MatchHash(lower, 0), nullptr) << i;
+    ASSERT_NE(s.MatchIp("10." + std::to_string(i >> 8) + "." + std::to_string(i & 255) + ".1", 0),
+              nullptr);
+    ASSERT_NE(
+        s.MatchIp("172." + std::to_string(i % 16 + 16) + "." + std::to_string(i >> 4 & 255) + ".77",
+                  0),
+        nullptr);
+    ASSERT_NE(s.MatchDomain("www.d" + std::to_string(i) + ".example.com", 0), nullptr);
+  }
+  EXPECT_EQ(s.MatchIp("10.200.0.2", 0), nullptr);
+  EXPECT_EQ(s.MatchDomain("d10000.example.com", 0), nullptr);
+  EXPECT_EQ(s.MatchHash(std::string(64, '0'), 0), nullptr);
+}
+
+TEST(IndicatorStore, MatchHashesAnswersAsMatchHashDoesForEachValue) {
+  IndicatorStore s;
+  uint16_t f = s.AddFeed("f");
+  ASSERT_TRUE(s.Add(IndicatorType::kHash, "d41d8cd98f00b204e9800998ecf8427e", f, 50, "md5", 0));
+  ASSERT_TRUE(s.Add(IndicatorType::kHash, std::string(40, 'a'), f, 50, "sha1", 0));
+  ASSERT_TRUE(s.Add(IndicatorType::kHash, std::string(64, 'B'), f, 50, "sha256", 1000));
+  // More than one batch of four: hits, misses, case, blanks, bad lengths, expiry.
+  const std::string sha1 = " " + std::string(40, 'a') + " ", sha256 = std::string(64, 'b');
+  const std::vector<std::string_view> values = {"D41D8CD98F00B204E9800998ECF8427E",
+                                                "",
+                                                "abc",
+                                                sha1,
+                                                "d41d8cd98f00b204e9800998ecf8427f",
+                                                sha256,
+                                                "d41d8cd98f00b204e9800998ecf8427e"};
+  for (int64_t now : {int64_t{0}, int64_t{999}, int64_t{1000}}) {
+    std::vector<const Indicator*> out(values.size(), nullptr);
+    s.MatchHashes(values, now, out.data());
+    for (size_t i = 0; i < values.size(); ++i) {
+      EXPECT_EQ(out[i], s.MatchHash(values[i], now)) << i << " at " << now;
+    }
+    EXPECT_NE(out[0], nullptr);
+    EXPECT_NE(out[3], nullptr);
+    EXPECT_EQ(out[5] != nullptr, now < 1000);
+  }
 }
 
 TEST(IndicatorStore, ExpiredIndicatorFallsBackToALiveDuplicate) {

