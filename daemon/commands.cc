@@ -440,8 +440,8 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
     dead_letters = std::make_unique<KafkaDeadLetterWriter>(dead_letter_producer.get(),
                                                            config.kafka.dead_letter_topic);
   }
-  source = std::make_unique<KafkaSource>(config, sinks.pointers(), dead_letters.get(),
-                                         metrics.get());
+  source =
+      std::make_unique<KafkaSource>(config, sinks.pointers(), dead_letters.get(), metrics.get());
   if (!source->Open(&error)) {
     spdlog::error("{}", error);
     return 1;

@@ -60,7 +60,7 @@ struct KafkaConfig {
   std::string dead_letter_topic;  // "" = no dead letters (bad messages are still counted)
   int commit_interval_ms = 5000;
   int workers = 2;
-  int64_t worker_queue_max_messages = 50000;  // pause the worker's partitions beyond this
+  int64_t worker_queue_max_messages = 50000;  // no fetching for a worker holding this many
   // librdkafka properties passed to the consumer and producers (after ours, so
   // they win). Values "${env:NAME}" and "${file:PATH}" are read at load time.
   std::vector<std::pair<std::string, std::string>> properties;

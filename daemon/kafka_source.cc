@@ -70,6 +70,14 @@ bool KafkaSource::Open(std::string* error) {
       // Bound what librdkafka prefetches per partition (it counts the worker
       // queue the partition is forwarded to).
       {"queued.max.messages.kbytes", "16384"},
+      // Backpressure: librdkafka stops fetching a partition while the queue it
+      // is forwarded to (its worker's) holds this many messages, and fetches
+      // again once the worker drained it. rd_kafka_pause_partitions is not
+      // used for this: librdkafka 2.0.2 (Debian 12) purges the fetched
+      // messages on pause and, when the worker had not taken any message of
+      // the partition yet, resumes after them, so they were never processed
+      // (tests/daemon/kafka_source_backpressure_test.cc lost thousands).
+      {"queued.min.messages", std::to_string(config_.kafka.worker_queue_max_messages)},
   };
   for (const auto& kv : CommonKafkaProperties(config_.kafka)) props.push_back(kv);
   for (const auto& [k, v] : props) {
@@ -159,6 +167,15 @@ void KafkaSource::Revoke(void* parts_ptr, bool lost) {
   if (!lost) {
     for (AlertSink* sink : sinks_) sink->Flush();
     Commit(/*sync=*/true, parts);
+  } else {
+    rd_kafka_topic_partition_list_t* at = rd_kafka_topic_partition_list_new(16);
+    for (auto& w : workers_) w->CollectCommits(at, parts);
+    std::string list;
+    for (int i = 0; i < at->cnt; ++i)
+      list += fmt::format(" {}[{}]@{}", at->elems[i].topic, at->elems[i].partition,
+                          at->elems[i].offset);
+    rd_kafka_topic_partition_list_destroy(at);
+    spdlog::warn("partitions lost, positions not committed:{}", list);
   }
   for (int i = 0; i < parts->cnt; ++i) {
     const rd_kafka_topic_partition_t& tp = parts->elems[i];
@@ -181,6 +198,14 @@ void KafkaSource::Commit(bool sync, const void* only_ptr) {
   const auto* only = static_cast<const rd_kafka_topic_partition_list_t*>(only_ptr);
   rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(16);
   for (auto& w : workers_) w->CollectCommits(offsets, only);
+  if (only != nullptr) {
+    std::string list;
+    for (int i = 0; i < offsets->cnt; ++i) {
+      list += fmt::format(" {}[{}]@{}", offsets->elems[i].topic, offsets->elems[i].partition,
+                          offsets->elems[i].offset);
+    }
+    spdlog::info("committing{} before giving partitions up", list.empty() ? " nothing" : list);
+  }
   if (offsets->cnt > 0) {
     rd_kafka_resp_err_t err = rd_kafka_commit(rk_, offsets, sync ? 0 : 1);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET) {
@@ -194,25 +219,18 @@ void KafkaSource::Commit(bool sync, const void* only_ptr) {
 }
 
 void KafkaSource::ApplyBackpressure() {
+  // Only counts: a worker queue at its bound (librdkafka then holds back the
+  // fetches of its partitions, see Open) is one backpressure episode, over
+  // when the queue is back under half of it.
   const size_t high = static_cast<size_t>(config_.kafka.worker_queue_max_messages);
   for (size_t i = 0; i < workers_.size(); ++i) {
     size_t depth = rd_kafka_queue_length(workers_[i]->queue());
-    bool pause = !paused_[i] && depth > high;
-    bool resume = paused_[i] && depth < high / 2;
-    if (!pause && !resume) continue;
-    rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(8);
-    {
-      std::lock_guard lock(workers_[i]->mutex());
-      workers_[i]->ListPartitions(parts);
-    }
-    if (pause) {
-      rd_kafka_pause_partitions(rk_, parts);
+    if (!paused_[i] && depth >= high) {
+      paused_[i] = true;
       ++stats_.pauses;
-    } else {
-      rd_kafka_resume_partitions(rk_, parts);
+    } else if (paused_[i] && depth < high / 2) {
+      paused_[i] = false;
     }
-    paused_[i] = pause;
-    rd_kafka_topic_partition_list_destroy(parts);
   }
 }
 

@@ -11,9 +11,10 @@
 // on revocation (after the workers finished their in-flight batch and the
 // asynchronous sinks flushed) and on shutdown.
 //
-// Backpressure: a worker whose queue holds more than
-// kafka.worker_queue_max_messages has its partitions paused until its queue
-// drains to half of that. Nothing is dropped and memory stays bounded.
+// Backpressure: librdkafka stops fetching the partitions of a worker whose
+// queue holds kafka.worker_queue_max_messages (queued.min.messages counts the
+// queue a partition is forwarded to) until the worker drained it; the source
+// counts those episodes. Nothing is dropped and memory stays bounded.
 //
 // Thread-safety: Run() on one thread; RequestStop() from any thread or a
 // signal handler's flag.

@@ -139,7 +139,18 @@ void KafkaWorker::FlushIdle(std::chrono::steady_clock::time_point now) {
 void KafkaWorker::Run() {
   std::vector<rd_kafka_message_t*> batch(kBatchSize);
   while (!stop_) {
-    ssize_t n = rd_kafka_consume_batch_queue(queue_, kBatchTimeoutMs, batch.data(), batch.size());
+    // One message at a time, not rd_kafka_consume_batch_queue: in librdkafka
+    // before 2.1.0 (Debian 12 has 2.0.2) the batch call advances a
+    // partition's application offset past messages that a pause or a
+    // rebalance then purges from the batch, so fetching resumes after them and
+    // they are never seen (librdkafka PR #4208; the scale-out test lost alerts
+    // that way). A single pop drops outdated messages before taking them.
+    ssize_t n = 0;
+    for (rd_kafka_message_t* m = rd_kafka_consume_queue(queue_, kBatchTimeoutMs); m != nullptr;
+         m = rd_kafka_consume_queue(queue_, 0)) {
+      batch[static_cast<size_t>(n++)] = m;
+      if (static_cast<size_t>(n) == batch.size()) break;
+    }
     std::lock_guard lock(mu_);
     auto now = std::chrono::steady_clock::now();
     if (n > 0 && first_batch_ns_ == 0) first_batch_ns_ = NowNanos();
@@ -158,6 +169,10 @@ void KafkaWorker::Run() {
       }
       if (it != partitions_.end()) {  // else revoked meanwhile: the new owner reads it
         PartitionState& state = *it->second;
+        if (state.next_offset < 0) {
+          spdlog::info("worker {}: {}[{}] starts at offset {}", id_, state.topic, m->partition,
+                       m->offset);
+        }
         SourcePosition pos{state.topic, m->partition, m->offset};
         std::string_view payload(static_cast<const char*>(m->payload), m->len);
         if (payload.size() > config_.max_message_bytes) {

@@ -127,10 +127,11 @@ TEST(Config, KafkaIntelFeedNeedsBrokers) {
   EXPECT_EQ(errors[0],
             "k.yaml:5: detectors.intel.feeds[0].brokers: required when kafka.brokers is not set");
   // The kafka section's brokers are the default.
-  EXPECT_TRUE(LoadConfigText("kafka:\n  brokers: k1:9092\n  group_id: g\n"
-                             "  topics: {syslog: [s]}\n" +
-                                 feed,
-                             "k.yaml", &c, &errors))
+  EXPECT_TRUE(
+      LoadConfigText("kafka:\n  brokers: k1:9092\n  group_id: g\n"
+                     "  topics: {syslog: [s]}\n" +
+                         feed,
+                     "k.yaml", &c, &errors))
       << (errors.empty() ? "" : errors[0]);
 }
 
