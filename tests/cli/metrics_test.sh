@@ -11,25 +11,38 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 value() { awk -v n="$1" '$1 ~ "^"n"({|$)" {s += $2} END {printf "%d\n", s}' "$2"; }
 
 # A slow stream: real syslog lines (and the demo sample, which raises an alert)
-# arrive in chunks, so the replay runs for several seconds.
-( for i in $(seq 1 10); do cat "$corpora/syslog/loghub/OpenSSH/OpenSSH_2k.log" conf/demo/syslog.log; echo; sleep 0.6; done ) > "$tmp/fifo.in" &
+# arrive in chunks, so the replay runs while /metrics is read. Under load the
+# replay may take seconds to start: poll, with generous limits, rather than
+# sleeping a fixed time.
+( for i in $(seq 1 60); do cat "$corpora/syslog/loghub/OpenSSH/OpenSSH_2k.log" conf/demo/syslog.log; echo; sleep 0.5; done ) > "$tmp/fifo.in" &
 feeder=$!
 sleep 0.1
 tail -f --pid=$feeder -n +1 "$tmp/fifo.in" | "$bin" replay --stream syslog --config conf/demo/loghunt-demo.yaml \
   --metrics-listen "127.0.0.1:$port" - > /dev/null 2> "$tmp/replay.log" &
 replay=$!
-sleep 2.5
-curl -sf "http://127.0.0.1:$port/metrics" > "$tmp/m1" || fail "no /metrics during the replay"
-sleep 2.5
-curl -sf "http://127.0.0.1:$port/metrics" > "$tmp/m2" || fail "no /metrics during the replay (2)"
+a=0
+for _ in $(seq 1 100); do
+  if curl -sf "http://127.0.0.1:$port/metrics" > "$tmp/m1"; then
+    a=$(value loghunt_messages_total "$tmp/m1")
+    [ "$a" -gt 0 ] && break
+  fi
+  sleep 0.2
+done
+[ "$a" -gt 0 ] || fail "no /metrics with messages during the replay after 20 s"
+b=$a
+for _ in $(seq 1 100); do
+  sleep 0.2
+  curl -sf "http://127.0.0.1:$port/metrics" > "$tmp/m2" || fail "no /metrics during the replay (2)"
+  b=$(value loghunt_messages_total "$tmp/m2")
+  [ "$b" -gt "$a" ] && break
+done
+kill $feeder 2>/dev/null || true  # the end of the stream ends the replay
 wait "$replay" || fail "replay failed: $(cat "$tmp/replay.log")"
 for m in loghunt_messages_total loghunt_events_total loghunt_parse_errors_total loghunt_alerts_total \
          loghunt_sink_errors_total loghunt_detector_seconds_total loghunt_event_latency_seconds \
          loghunt_suppressed_total loghunt_kafka_commits_total loghunt_dead_letters_total; do
   grep -q "^# TYPE $m " "$tmp/m2" || fail "metric $m missing"
 done
-a=$(value loghunt_messages_total "$tmp/m1")
-b=$(value loghunt_messages_total "$tmp/m2")
 ea=$(value loghunt_events_total "$tmp/m1")
 eb=$(value loghunt_events_total "$tmp/m2")
 al=$(value loghunt_alerts_total "$tmp/m2")
