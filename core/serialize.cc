@@ -1,5 +1,6 @@
 #include "core/serialize.h"
 
+#include "core/hash.h"
 #include "core/json_out.h"
 #include "core/time.h"
 
@@ -79,6 +80,50 @@ void AppendEventJson(const Event& event, std::string* out) {
   w.EndObject();
 }
 
+std::string EntityId(const Entity& entity, std::string_view host) {
+  struct Identity {
+    std::string_view type;
+    bool per_host;
+    bool fold_case;
+    std::string_view keys[3];
+  };
+  static constexpr Identity kIdentities[] = {
+      {"IpAddress", false, false, {"Address"}},
+      {"Dns", false, true, {"DomainName"}},
+      {"Host", false, true, {"HostName"}},
+      {"Url", false, false, {"Url"}},
+      {"FileHash", false, true, {"Algorithm", "Value"}},
+      {"Mailbox", false, true, {"MailboxPrimaryAddress"}},
+      {"ThreatIntelligence", false, false, {"Provider", "Indicator", "Observable"}},
+      {"Account", true, false, {"Name"}},
+      {"File", true, false, {"FullPath"}},
+      {"Process", true, false, {"ProcessId", "ImageFile", "CommandLine"}},
+  };
+  StableId id;
+  id.Add(entity.type);
+  const Identity* identity = nullptr;
+  for (const Identity& i : kIdentities) {
+    if (i.type == entity.type) identity = &i;
+  }
+  if (identity == nullptr) {
+    for (const auto& [k, v] : entity.properties) id.Add(k).Add(v);
+    return id.Hex();
+  }
+  if (identity->per_host) id.Add(host);
+  for (std::string_view key : identity->keys) {
+    if (key.empty()) break;
+    std::string value;
+    for (const auto& [k, v] : entity.properties) {
+      if (k == key) value = v;
+    }
+    if (identity->fold_case) {
+      for (char& c : value) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    id.Add(key).Add(value);
+  }
+  return id.Hex();
+}
+
 void AppendAlertJson(const Alert& a, std::string* out) {
   json::StringOut os(out);
   Writer w(os);
@@ -105,6 +150,7 @@ void AppendAlertJson(const Alert& a, std::string* out) {
     for (const auto& ent : a.entities) {
       w.StartObject();
       Str(w, "Type", ent.type);
+      Str(w, "Id", EntityId(ent, a.host));
       for (const auto& [k, v] : ent.properties) Str(w, k, v);
       w.EndObject();
     }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/alert.h"
 #include "core/event.h"
@@ -18,6 +19,18 @@ void AppendAlertJson(const Alert& alert, std::string* out);
 
 std::string SerializeEvent(const Event& event);
 std::string SerializeAlert(const Alert& alert);
+
+// The stable id serialized as each entity's "Id" (32 hex digits): the same
+// thing gets the same id in every alert, on every daemon, so alerts can be
+// joined on their entities. It hashes the type and the properties that name
+// the thing, not those that describe it (enrichment such as GeoIP does not
+// change it): IpAddress Address; Dns DomainName and Host HostName
+// (case-insensitive); Url Url; FileHash Algorithm and Value
+// (case-insensitive); Mailbox MailboxPrimaryAddress; ThreatIntelligence
+// Provider, Indicator and Observable. Things that exist per machine (Account
+// Name, File FullPath, Process ProcessId, ImageFile and CommandLine) also
+// hash the alert's `host`. Other types hash all their properties.
+std::string EntityId(const Entity& entity, std::string_view host);
 
 // Appends a one-line human-readable form:
 // "2019-02-12T04:10:25Z high  host  rule-title  summary  [id]".

@@ -57,6 +57,33 @@ TEST(SerializeAlert, EmbedsEvidenceAndHasDeterministicId) {
   EXPECT_STREQ(doc["entities"][0]["Type"].GetString(), "Host");
 }
 
+TEST(SerializeAlert, EntitiesCarryStableIdsNamingTheThingNotItsDescription) {
+  Event e = ProcessEvent();
+  Alert a = MakeAlert(e, {"r1", "Rule one", Severity::kHigh, {}}, "k");
+  Alert b = MakeAlert(e, {"r2", "Rule two", Severity::kLow, {}}, "other");
+  a.entities.push_back({"IpAddress", {{"Address", "203.0.113.7"}}});
+  b.entities.push_back({"IpAddress", {{"Address", "203.0.113.7"}, {"CountryCode", "AU"}}});
+  a.entities.push_back({"FileHash", {{"Algorithm", "SHA256"}, {"Value", "ABCDEF"}}});
+  b.entities.push_back({"FileHash", {{"Algorithm", "SHA256"}, {"Value", "abcdef"}}});
+  a.entities.push_back({"Account", {{"Name", "root"}}});
+  b.entities.push_back({"Account", {{"Name", "root"}}});
+  b.host = "another-host";  // an account is one per machine
+  rapidjson::Document da, db;
+  std::string ja = SerializeAlert(a), jb = SerializeAlert(b);
+  ASSERT_FALSE(da.Parse(ja.c_str()).HasParseError()) << ja;
+  ASSERT_FALSE(db.Parse(jb.c_str()).HasParseError()) << jb;
+  auto id = [](const rapidjson::Document& d, size_t i) {
+    return std::string(d["entities"][static_cast<rapidjson::SizeType>(i)]["Id"].GetString());
+  };
+  EXPECT_EQ(id(da, 1).size(), 32u);
+  EXPECT_EQ(id(da, 1), id(db, 1));  // same address, GeoIP fields aside
+  EXPECT_EQ(id(da, 2), id(db, 2));  // hash values ignore case
+  EXPECT_NE(id(da, 3), id(db, 3));  // root on two hosts
+  EXPECT_NE(id(da, 1), id(da, 2));
+  EXPECT_EQ(EntityId({"IpAddress", {{"Address", "203.0.113.7"}}}, "h"), id(da, 1));
+  EXPECT_NE(EntityId({"IpAddress", {{"Address", "203.0.113.8"}}}, "h"), id(da, 1));
+}
+
 TEST(SerializeEvent, EscapesControlCharacters) {
   Event e;
   e.message = std::string_view("a\0b\x01\"", 5);
