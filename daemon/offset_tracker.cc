@@ -6,7 +6,10 @@ namespace loghunt {
 
 void OffsetTracker::Processed(int64_t offset) {
   std::lock_guard lock(mu_);
-  next_ = std::max(next_, offset + 1);
+  // The last message processed, not the highest: when earlier offsets come
+  // again (fetched anew after messages of an older assignment of the
+  // partition were still processed), the commit must go back with them.
+  next_ = offset + 1;
 }
 
 void OffsetTracker::AddPending(int64_t offset) {

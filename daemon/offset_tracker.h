@@ -31,7 +31,7 @@ class OffsetTracker {
 
  private:
   mutable std::mutex mu_;
-  int64_t next_ = -1;               // last processed offset + 1
+  int64_t next_ = -1;               // last processed offset + 1 (goes back on a rewind)
   std::map<int64_t, int> pending_;  // offset -> deliveries outstanding
 };
 

@@ -19,6 +19,18 @@ TEST(OffsetTracker, CommitsPastProcessedMessages) {
   EXPECT_EQ(t.CommitOffset(-1), 15);
 }
 
+TEST(OffsetTracker, ARewindMovesTheCommitBack) {
+  // Messages 50..59 of an older assignment were still processed after the
+  // partition came back; fetching restarts at the committed offset 40.
+  OffsetTracker t;
+  for (int64_t o = 50; o < 60; ++o) t.Processed(o);
+  EXPECT_EQ(t.CommitOffset(-1), 60);
+  t.Processed(40);
+  EXPECT_EQ(t.CommitOffset(-1), 41) << "40..59 are not all processed in this pass";
+  for (int64_t o = 41; o < 60; ++o) t.Processed(o);
+  EXPECT_EQ(t.CommitOffset(-1), 60);
+}
+
 TEST(OffsetTracker, PendingDeliveryHoldsTheWatermark) {
   OffsetTracker t;
   t.Processed(10);
