@@ -13,6 +13,7 @@
 // Thread-safety: none; an Event belongs to the worker that parses it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -75,6 +76,11 @@ struct ProcessInfo {
   std::string_view parent_command_line;
   std::string_view user;
   std::string_view logon_id;
+  // The image's file hashes (Sysmon `Hashes`: MD5, SHA1, SHA256), in the
+  // order the source lists them; unused slots are empty. The same values are
+  // in `extras` as process.hash.*: these slots spare the intel detector a walk
+  // over every extra.
+  std::array<std::string_view, 3> hashes;
 };
 
 struct NetworkInfo {
@@ -109,6 +115,7 @@ struct Event {
   LogonInfo logon;
   LazyText message;      // decoded on first read (see core/lazy_text.h)
   std::string_view raw;  // the whole input message (or, for assembled events, the first record)
+  std::string_view dns_query;  // the name a DNS query asked for; also extras dns.question.name
   SourcePosition position;
   std::vector<ExtraField> extras;
 

@@ -1,8 +1,6 @@
 #include "detectors/intel/intel_detector.h"
 
 #include <algorithm>
-#include <bit>
-#include <cstring>
 
 #include "core/time.h"
 
@@ -18,14 +16,6 @@ Entity ObservableEntity(std::string_view type, std::string_view value) {
   std::string alg(type);
   for (char& c : alg) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
   return {"FileHash", {{"Algorithm", alg}, {"Value", v}}};
-}
-
-// The first 8 bytes of `s` as memcpy loads them.
-static_assert(std::endian::native == std::endian::little);
-constexpr uint64_t Head8(std::string_view s) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(s[i])) << (8 * i);
-  return v;
 }
 
 std::string_view HashTypeOfLength(size_t n) {
@@ -51,7 +41,6 @@ IntelDetector::IntelDetector(std::shared_ptr<const IndicatorStore> store,
       extractor_(std::move(patterns), IocOptions{.defanged = false, .paths = false}) {
   iocs_.reserve(64);
   seen_.reserve(8);
-  fields_.reserve(8);
   hash_values_.reserve(8);
   hash_hits_.reserve(8);
 }
@@ -170,36 +159,20 @@ void IntelDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
        {event.network.source_ip, event.network.destination_ip, event.logon.source_ip}) {
     if (!ip.empty()) Check(event, ip_type(ip), ip, alerts);
   }
-  fields_.clear();
   hash_values_.clear();
-  // A Windows event has some 40 extras: one 8-byte compare rules most out.
-  constexpr uint64_t kDnsHead = Head8("dns.ques"), kProcessHead = Head8("process.");
-  for (const ExtraField& f : event.extras) {
-    if (f.key.size() < 13) continue;
-    uint64_t head;
-    std::memcpy(&head, f.key.data(), 8);
-    if (head == kDnsHead && f.key == "dns.question.name") {
-      fields_.push_back(&f);
-    } else if (head == kProcessHead && f.key.starts_with("process.hash.")) {
-      fields_.push_back(&f);
-      hash_values_.push_back(f.value);
-    }
+  for (std::string_view h : event.process.hashes) {
+    if (!h.empty()) hash_values_.push_back(h);
   }
   hash_hits_.assign(hash_values_.size(), nullptr);
   if (store_ != nullptr && !hash_values_.empty()) {
     const int64_t now = event.timestamp_ns != 0 ? event.timestamp_ns : NowNanos();
     store_->MatchHashes(hash_values_, now, hash_hits_.data());
   }
-  size_t next_hash = 0;
-  for (const ExtraField* f : fields_) {
-    if (f->key.front() == 'd') {
-      Check(event, "dns", f->value, alerts);
-    } else {
-      const Indicator* const* stored = store_ != nullptr ? &hash_hits_[next_hash] : nullptr;
-      ++next_hash;
-      Check(event, HashTypeOfLength(f->value.size()), f->value, alerts, stored);
-    }
+  for (size_t i = 0; i < hash_values_.size(); ++i) {
+    const Indicator* const* stored = store_ != nullptr ? &hash_hits_[i] : nullptr;
+    Check(event, HashTypeOfLength(hash_values_[i].size()), hash_values_[i], alerts, stored);
   }
+  Check(event, "dns", event.dns_query, alerts);
   if (!options_.scan_text) return;
   arena_.Reset();
   iocs_.clear();

@@ -4,7 +4,7 @@
 // the entity of the observable (IpAddress, Dns, Url, FileHash).
 //
 // What is looked up: network source/destination IPs, the logon source IP,
-// DNS query names, process hashes (extras process.hash.*), and, when
+// DNS query names (Event::dns_query), process hashes (ProcessInfo::hashes), and, when
 // `scan_text` is set, the IoCs the IocExtractor finds in the command line and
 // the message (ipv4/ipv6, dns, url, md5/sha1/sha256/sha512; not in Windows
 // messages, which only render the event's fields). Expiry is judged
@@ -74,9 +74,8 @@ class IntelDetector : public Detector {
   IocExtractor extractor_;
   Arena arena_;
   std::vector<Ioc> iocs_;
-  // The event's extras to look up, in order, and its file hashes' store hits
-  // (looked up together: IndicatorStore::MatchHashes).
-  std::vector<const ExtraField*> fields_;
+  // The event's file hashes and their store hits (looked up together:
+  // IndicatorStore::MatchHashes).
   std::vector<std::string_view> hash_values_;
   std::vector<const Indicator*> hash_hits_;
   Indicator live_hit_;

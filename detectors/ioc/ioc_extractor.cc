@@ -718,6 +718,24 @@ bool IocExtractor::IsPublicTld(std::string_view tld) {
   return slot.is_public;
 }
 
+size_t IocExtractor::PlainDottedNameWithoutTld(std::string_view text, size_t dot) {
+  // "powershell.exe", "kernel32.dll": one dot between two labels, the last
+  // alphabetic and no public TLD, and no '@' before. parse_dotted would find
+  // no ipv4 (a letter), no dns (the TLD) and no email (no '@'), so the token
+  // is skipped without it; anything else takes the full parse.
+  const size_t n = text.size();
+  size_t r = dot + 1;
+  while (r < n && Is(text[r], kAlpha)) ++r;
+  if (r == dot + 1 || (r < n && (Is(text[r], kLabel) || text[r] == '.'))) return 0;
+  size_t st = dot;
+  while (st > 0 && dot - st < kMaxLeftScan && Is(text[st - 1], kLabel)) --st;
+  if (st == dot || dot - st >= kMaxLeftScan) return 0;
+  if (st > 0 && (text[st - 1] == '.' || text[st - 1] == '@')) return 0;
+  const std::string_view tld = text.substr(dot + 1, r - dot - 1);
+  if (tld.size() >= 2 && IsPublicTld(tld)) return 0;
+  return r;
+}
+
 void IocExtractor::ScanPlainNetwork(std::string_view text) {
   const char* s = text.data();
   const size_t n = text.size();
@@ -974,7 +992,12 @@ void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* ou
     };
     bool all_numeric = true;
     for (size_t k = 0; k < count && all_numeric; ++k) {
-      for (char c : label(k)) all_numeric = all_numeric && Is(c, kDigit);
+      for (char c : label(k)) {
+        if (!Is(c, kDigit)) {
+          all_numeric = false;
+          break;
+        }
+      }
     }
     // "words1.1.1.1words": an address glued to letters (not to digits or
     // dots) is still an address.
@@ -1078,6 +1101,13 @@ void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* ou
       case kTDot:
       case kTDefDot: {
         if (e <= dotted_end) break;
+        if (t.id == kTDot && !def_mode) {
+          const size_t end = PlainDottedNameWithoutTld(text, e - 2);
+          if (end != 0) {
+            dotted_end = std::max(dotted_end, end);
+            break;
+          }
+        }
         size_t p = t.id == kTDot ? e - 2 : e - 1;
         size_t s = p;
         while (s > 0 && p - s < kMaxLeftScan &&

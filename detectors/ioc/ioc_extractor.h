@@ -133,6 +133,10 @@ class IocExtractor {
   // IocPatterns::IsPublicTld through a small cache: the same few endings
   // (".exe", ".dll", ".com") recur in every command line.
   bool IsPublicTld(std::string_view tld);
+  // In plain mode, for the '.' at `dot`: the end of the token when it is
+  // "label.word" whose last label is no public TLD and no '@' precedes (the
+  // parse would report nothing: "powershell.exe"), else 0.
+  size_t PlainDottedNameWithoutTld(std::string_view text, size_t dot);
 
   std::shared_ptr<const IocPatterns> patterns_;
   IocOptions options_;

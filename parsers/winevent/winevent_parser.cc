@@ -876,27 +876,30 @@ void WineventParser::OnEnvelope(WinField field, const Scalar& value) {
   AddExtra(key, value.text);
 }
 
-bool WineventParser::HasExtraKey(std::string_view key) const {
+const ExtraField* WineventParser::FindExtra(std::string_view key) const {
   for (const auto& f : event_.extras) {
-    if (f.key == key) return true;
+    if (f.key == key) return &f;
   }
-  return false;
+  return nullptr;
 }
 
-[[gnu::always_inline]] inline void WineventParser::AddExtra(std::string_view key,
-                                                            std::string_view value) {
+[[gnu::always_inline]] inline std::string_view WineventParser::AddExtra(std::string_view key,
+                                                                        std::string_view value) {
   // Keys are unique per event (first wins); the filter makes the check free
   // for the common case of a key not seen before.
   size_t bit = KeyBit(key);
   uint64_t& word = key_bloom_[bit >> 6];
   uint64_t mask = uint64_t{1} << (bit & 63);
-  if ((word & mask) && HasExtraKey(key)) return;
+  if (word & mask) {
+    if (const ExtraField* kept = FindExtra(key)) return kept->value;
+  }
   word |= mask;
   // Filled in place: pushing a temporary ExtraField made the compiler reload
   // it with wide loads right after narrow stores (a store-forwarding stall).
   ExtraField& field = event_.extras.emplace_back();
   field.key = key;
   field.value = value;
+  return value;
 }
 
 std::string_view WineventParser::JoinUser(std::string_view domain, std::string_view user) {
@@ -957,6 +960,8 @@ void WineventParser::Normalize(int64_t id) {
         }
         // "SHA1=..,MD5=..,SHA256=..,IMPHASH=.."
         std::string_view hashes = Data(F::kHashes);
+        unsigned algs_seen = 0;  // bit per slot of `p.hashes` filled: once per algorithm
+        size_t slots = 0;
         while (!hashes.empty()) {
           size_t comma = hashes.find(',');
           std::string_view item = hashes.substr(0, comma);
@@ -965,14 +970,23 @@ void WineventParser::Normalize(int64_t id) {
           if (eq == std::string_view::npos) continue;
           std::string_view alg = Trim(item.substr(0, eq)), value = Trim(item.substr(eq + 1));
           if (value.empty()) continue;
+          unsigned bit = 0;
+          std::string_view kept;
           if (EqualsNoCase(alg, "MD5")) {
-            AddExtra("process.hash.md5", value);
+            bit = 1;
+            kept = AddExtra("process.hash.md5", value);
           } else if (EqualsNoCase(alg, "SHA1")) {
-            AddExtra("process.hash.sha1", value);
+            bit = 2;
+            kept = AddExtra("process.hash.sha1", value);
           } else if (EqualsNoCase(alg, "SHA256")) {
-            AddExtra("process.hash.sha256", value);
+            bit = 4;
+            kept = AddExtra("process.hash.sha256", value);
           } else if (EqualsNoCase(alg, "IMPHASH")) {
             AddExtra("process.pe.imphash", value);
+          }
+          if (bit != 0 && !(algs_seen & bit)) {
+            algs_seen |= bit;
+            p.hashes[slots++] = kept;
           }
         }
         break;
@@ -989,7 +1003,9 @@ void WineventParser::Normalize(int64_t id) {
       }
       case 22:
         e.kind = EventKind::kDnsQuery;
-        if (!Data(F::kQueryName).empty()) AddExtra("dns.question.name", Data(F::kQueryName));
+        if (!Data(F::kQueryName).empty()) {
+          e.dns_query = AddExtra("dns.question.name", Data(F::kQueryName));
+        }
         break;
       default:
         break;

@@ -113,8 +113,11 @@ class WineventParser : public StreamParser {
   void OnEnvelope(WinField field, const Scalar& value);
   // `f` is LookupWinField(key).
   void OnData(std::string_view key, WinField f, const Scalar& value);
-  void AddExtra(std::string_view key, std::string_view value);
-  bool HasExtraKey(std::string_view key) const;
+  // Adds `key` unless the event has it already; returns the value it keeps
+  // under `key` (the first added wins).
+  std::string_view AddExtra(std::string_view key, std::string_view value);
+  // The event's extra `key`, or nullptr.
+  const ExtraField* FindExtra(std::string_view key) const;
 
   std::string_view Data(WinField f) const {
     int i = static_cast<int>(f) - static_cast<int>(WinField::kFirstData);

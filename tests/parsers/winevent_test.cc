@@ -85,6 +85,8 @@ TEST_F(WineventParserTest, FlatSysmonProcessStartFillsSlotsAndKeepsOriginalField
   EXPECT_EQ(e.extras["process.hash.md5"], "49D5");
   EXPECT_EQ(e.extras["process.hash.sha256"], "AA09");
   EXPECT_EQ(e.extras["process.pe.imphash"], "4157");
+  // The same hashes in their slots, in the order of `Hashes`.
+  EXPECT_EQ(e.hashes, (std::vector<std::string>{"C89B", "49D5", "AA09"}));
   EXPECT_EQ(e.extras["winlog.event_id"], "1");
   // Envelope fields fill slots only; arrays and nulls are skipped.
   EXPECT_EQ(e.extras.count("EventID"), 0u);
@@ -258,6 +260,7 @@ TEST_F(WineventParserTest, EvtxDumpShapeReadsSystemAndEventData) {
   EXPECT_EQ(e.extras["OriginalFileName"], "Cmd.Exe");
   EXPECT_EQ(e.extras["process.hash.md5"], "352B");
   EXPECT_EQ(e.extras.count("process.hash.sha1"), 0u);
+  EXPECT_EQ(e.hashes, (std::vector<std::string>{"352B", "1F1D"}));
   EXPECT_EQ(e.extras["winlog.provider_name"], "Microsoft-Windows-Sysmon");
   EXPECT_EQ(e.extras.count("ThreadID"), 0u);  // System/Execution is envelope, not data
 }
@@ -348,6 +351,7 @@ TEST_F(WineventParserTest, SysmonNetworkAndDns) {
       R"({"EventID":22,"Channel":"Microsoft-Windows-Sysmon/Operational","QueryName":"evil.example","QueryResults":"::1;","Image":"C:\\a.exe"})");
   EXPECT_EQ(e.kind, EventKind::kDnsQuery);
   EXPECT_EQ(e.extras["dns.question.name"], "evil.example");
+  EXPECT_EQ(e.dns_query, "evil.example");
   EXPECT_EQ(e.extras["QueryResults"], "::1;");
 }
 

@@ -22,6 +22,8 @@ struct CapturedEvent {
   std::string logon_user, logon_source_ip, logon_method;
   LogonResult logon_result = LogonResult::kUnknown;
   std::map<std::string, std::string> extras;
+  std::vector<std::string> hashes;  // ProcessInfo::hashes up to the first empty slot
+  std::string dns_query;
   size_t extra_count = 0;  // to detect duplicate keys, which the map would hide
   // Views of the event that point into the parsed message (not the arena).
   std::vector<std::string> views_in_message;
@@ -75,6 +77,11 @@ class CapturingHandler : public EventHandler {
       };
       if (inside(f.value)) c.views_in_message.emplace_back(f.value);
     }
+    for (std::string_view h : e.process.hashes) {
+      if (h.empty()) break;
+      c.hashes.emplace_back(h);
+    }
+    c.dns_query = e.dns_query;
     c.extra_count = e.extras.size();
     events.push_back(std::move(c));
   }
