@@ -7,7 +7,13 @@
 // IntelDetector with scan_text off (structured fields only); the ratio of
 // items_per_second to /0 is the pipeline's throughput with intel on.
 //
-//   build-intel/bench/intel_bench --benchmark_repetitions=3
+// BM_IntelOnly runs the intel detector alone on the parsed corpus (/0 parse
+// only), for its own cost per event. Compare with random interleaving, so
+// that order and drift do not enter the ratios:
+//
+//   taskset -c 1 build-intel/bench/intel_bench --benchmark_filter=BM_Pipeline
+//     --benchmark_repetitions=9 --benchmark_min_time=0.5
+//     --benchmark_enable_random_interleaving=true
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
@@ -191,11 +197,49 @@ void BM_Pipeline(benchmark::State& state) {
   Report(state);
 }
 
+// The intel detector alone on parsed events: /0 parses only, /1 parses and
+// runs IntelDetector (scan_text on), /2 with scan_text off. The difference of
+// the per-event times is the detector's own cost, without the other
+// detectors' noise around it.
+class IntelOnly : public EventHandler {
+ public:
+  explicit IntelOnly(Detector* intel) : intel_(intel) {}
+  void OnEvent(const Event& e) override {
+    if (intel_ == nullptr) {
+      benchmark::DoNotOptimize(e.process.command_line.data());
+      return;
+    }
+    alerts_.clear();
+    intel_->Inspect(e, alerts_);
+  }
+  void OnError(ParseError, std::string_view, const SourcePosition&) override {}
+
+ private:
+  Detector* intel_;
+  std::vector<Alert> alerts_;
+};
+
+void BM_IntelOnly(benchmark::State& state) {
+  static const std::vector<std::string> lines = CorpusLines();
+  const auto& f = Get();
+  IntelDetectorOptions options;
+  options.scan_text = state.range(0) == 1;
+  IntelDetector intel(f.store, options);
+  IntelOnly handler(state.range(0) ? &intel : nullptr);
+  auto parser = MakeParser(Stream::kWinevent, ParserOptions{});
+  int64_t n = 0;
+  for (auto _ : state) {
+    for (const auto& l : lines) parser->Parse(l, {"bench", -1, ++n}, handler);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(lines.size()));
+}
+
 BENCHMARK(BM_MatchIp_Hit);
 BENCHMARK(BM_MatchIp_Miss);
 BENCHMARK(BM_MatchDomain_ParentWalk);
 BENCHMARK(BM_MatchHash_Hit);
 BENCHMARK(BM_Pipeline)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_IntelOnly)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace loghunt

@@ -11,8 +11,18 @@
 
 namespace loghunt {
 
-std::string_view Trim(std::string_view s);
-std::string_view TrimRight(std::string_view s);
+// ASCII whitespace: space, \t, \r, \n, \v, \f.
+inline bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// Inline: called per field and per indicator lookup.
+inline std::string_view TrimRight(std::string_view s) {
+  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+inline std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
+  return TrimRight(s);
+}
 
 // Parses a whole decimal integer (optional leading '-'); nullopt on anything else.
 std::optional<int64_t> ParseInt(std::string_view s);

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "core/text.h"
 
@@ -47,6 +50,27 @@ std::string NormalizeUrl(std::string_view u) {
 }
 
 bool IsHashLength(size_t n) { return n == 32 || n == 40 || n == 64 || n == 128; }
+
+// Copies `n` bytes of `src` to `dst` with A-Z lowered (Sysmon writes hashes
+// in upper case, the store keeps them in lower case): 16 bytes per step.
+void LowerAscii(const char* src, size_t n, char* dst) {
+  size_t k = 0;
+#if defined(__SSE2__)
+  const __m128i before_a = _mm_set1_epi8('A' - 1), after_z = _mm_set1_epi8('Z' + 1);
+  const __m128i bit = _mm_set1_epi8(0x20);
+  for (; k + 16 <= n; k += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + k));
+    // Signed compares: bytes >= 0x80 are negative, so never upper case.
+    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, before_a), _mm_cmplt_epi8(v, after_z));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + k),
+                     _mm_or_si128(v, _mm_and_si128(upper, bit)));
+  }
+#endif
+  for (; k < n; ++k) {
+    const char c = src[k];
+    dst[k] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+}
 
 }  // namespace
 
@@ -367,10 +391,7 @@ void IndicatorStore::MatchHashes(std::span<const std::string_view> hexes, int64_
       out[b + i] = nullptr;
       const std::string_view hex = Trim(hexes[b + i]);
       sizes[i] = hashes_.empty() || !IsHashLength(hex.size()) ? 0 : hex.size();
-      for (size_t k = 0; k < sizes[i]; ++k) {
-        char c = hex[k];
-        keys[i][k] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-      }
+      LowerAscii(hex.data(), sizes[i], keys[i]);
       hashes[i] = KeyHash(keys[i], sizes[i]);
     }
     for (size_t i = 0; i < m; ++i) {

@@ -169,6 +169,8 @@ void IntelDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
     store_->MatchHashes(hash_values_, now, hash_hits_.data());
   }
   for (size_t i = 0; i < hash_values_.size(); ++i) {
+    // A miss of the store needs no Check unless a streamed feed may list it.
+    if (store_ != nullptr && hash_hits_[i] == nullptr && options_.live_feeds.empty()) continue;
     const Indicator* const* stored = store_ != nullptr ? &hash_hits_[i] : nullptr;
     Check(event, HashTypeOfLength(hash_values_[i].size()), hash_values_[i], alerts, stored);
   }

@@ -150,11 +150,13 @@ class IocExtractor {
   std::vector<uint32_t> fang_map_;  // fanged offset -> text offset (+ rewritten bit)
   const uint32_t* map_ = nullptr;   // fang_map_ while parsing the fanged copy
   size_t map_size_ = 0;
+  static constexpr size_t kTldCacheKey = 31;  // longer TLD candidates go to libpsl every time
   struct TldCacheEntry {
-    uint64_t key = 0;  // the lowercase TLD's bytes, little-endian; 0: empty
+    char tld[kTldCacheKey];  // lowercase
+    uint8_t size = 0;        // 0: empty
     bool is_public = false;
   };
-  std::array<TldCacheEntry, 64> tld_cache_{};
+  std::array<TldCacheEntry, 256> tld_cache_{};
 };
 
 // Replaces defanged spellings ("hxxp", "[.]", "(dot)", "[at]", "[:]//",

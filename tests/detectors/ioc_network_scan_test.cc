@@ -101,5 +101,56 @@ TEST(IocNetworkScan, GeneratedLinesMatchTheHyperscanTriggers) {
   }
 }
 
+// The extractor caches the TLD answers of libpsl in 256 slots (TLDs of up to
+// 31 letters). One extractor reused over 600 candidates, public and not, short
+// and long, twice, so that slots collide and are overwritten, must say what
+// a fresh extractor says for each.
+TEST(IocNetworkScan, TldCacheAgreesWithFreshExtractors) {
+  std::vector<std::string> tlds = {"com",
+                                   "exe",
+                                   "dll",
+                                   "museum",
+                                   "travel",
+                                   "org",
+                                   "windows",
+                                   "windowscalculator",
+                                   "webaccountprovider",
+                                   "photography",
+                                   "international",
+                                   "xn--p1ai",
+                                   "appxmtcan",
+                                   "ps1",
+                                   "io",
+                                   "net"};
+  std::mt19937 rng(7);
+  while (tlds.size() < 600) {
+    std::string t;
+    const size_t len = 2 + rng() % 34;  // also past the cached 31 letters
+    for (size_t i = 0; i < len; ++i) t += static_cast<char>('a' + rng() % 26);
+    tlds.push_back(t);
+  }
+  IocOptions options;
+  options.paths = false;
+  IocExtractor reused(IocPatterns::Default(), options);
+  size_t domains = 0;
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string& tld : tlds) {
+      const std::string text = "ping host." + tld + " and HOST." + tld;
+      Arena arena;
+      std::vector<Ioc> iocs;
+      reused.Extract(text, arena, &iocs);
+      std::vector<std::string> got;
+      for (const Ioc& i : iocs) got.push_back(std::string(i.value));
+      std::vector<std::string> fresh;
+      for (const std::string& v : Network(text, false))
+        fresh.push_back(v.substr(4, v.find(" @") - 4));
+      EXPECT_EQ(got, fresh) << text;
+      domains += got.size();
+    }
+  }
+  // The public ones among the named TLDs are found (both spellings, both rounds).
+  EXPECT_GE(domains, 2u * 2u * 7u);
+}
+
 }  // namespace
 }  // namespace loghunt
