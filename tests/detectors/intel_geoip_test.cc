@@ -19,9 +19,16 @@ namespace {
 
 // MMDB data values: string, double, uint32, map (ordered pairs).
 struct Value;
-using Map = std::vector<std::pair<std::string, Value>>;
+// A struct, not std::pair: the pair of an incomplete Value does not compile
+// with clang and libstdc++; a vector of an incomplete struct does.
+struct Entry;
+using Map = std::vector<Entry>;
 struct Value {
   std::variant<std::string, double, uint32_t, uint16_t, uint64_t, Map, std::vector<Value>> v;
+};
+struct Entry {
+  std::string key;
+  Value value;
 };
 
 void Encode(const Value& value, std::string* out) {
@@ -62,9 +69,9 @@ void Encode(const Value& value, std::string* out) {
   } else {
     const Map& m = std::get<Map>(value.v);
     ctrl(7, m.size());
-    for (const auto& [k, v] : m) {
-      Encode(Value{k}, out);
-      Encode(v, out);
+    for (const Entry& e : m) {
+      Encode(Value{e.key}, out);
+      Encode(e.value, out);
     }
   }
 }
