@@ -93,6 +93,9 @@ class SigmaRuleSet {
   const SigmaRuleInfo& rule(size_t index) const;
 
   struct Impl;
+  // The compiled form, for diagnostics and benchmarks that include
+  // sigma_ruleset_impl.h (e.g. the per-field scan costs of bench/rules_bench).
+  const Impl& impl() const { return *impl_; }
 
  private:
   friend class SigmaMatcher;
