@@ -166,20 +166,33 @@ TEST(KafkaSourceRevoke, UndeliveredAlertsOfAPartitionTakenAwayAreNotCommittedNor
       << "the source never committed winevent[0] up to its first held alert " << lowest
       << " (committed " << committed_winevent() << ")";
 
-  rd_kafka_topic_partition_list_t* sub = rd_kafka_topic_partition_list_new(1);
-  for (const char* t : {"auditd", "syslog", "winevent"})
-    rd_kafka_topic_partition_list_add(sub, t, RD_KAFKA_PARTITION_UA);
-  ASSERT_EQ(rd_kafka_subscribe(other, sub), RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_topic_partition_list_destroy(sub);
-  bool moved = WaitFor([&] {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(other, 100);
-    if (m != nullptr) rd_kafka_message_destroy(m);
-    rd_kafka_topic_partition_list_t* mine = nullptr;
-    bool owns = rd_kafka_assignment(other, &mine) == RD_KAFKA_RESP_ERR_NO_ERROR && mine->cnt >= 1;
-    if (mine != nullptr) rd_kafka_topic_partition_list_destroy(mine);
-    return owns;
-  });
-  ASSERT_TRUE(moved) << "the second member got no partition";
+  // The second member subscribes and waits for a partition. The mock
+  // coordinator sometimes never gives it one (seen in 1 of some 20 CI runs:
+  // three generations in 25 s, each assigning only the first member, the
+  // second member's assignment empty); a new second member is then tried,
+  // up to three in all. What the test checks comes after the hand-over.
+  bool moved = false;
+  for (int attempt = 0; attempt < 3 && !moved; ++attempt) {
+    if (attempt > 0) {
+      rd_kafka_consumer_close(other);
+      rd_kafka_destroy(other);
+      other = Consumer(config.kafka.brokers, config.kafka.group_id);
+    }
+    rd_kafka_topic_partition_list_t* sub = rd_kafka_topic_partition_list_new(1);
+    for (const char* t : {"auditd", "syslog", "winevent"})
+      rd_kafka_topic_partition_list_add(sub, t, RD_KAFKA_PARTITION_UA);
+    ASSERT_EQ(rd_kafka_subscribe(other, sub), RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_topic_partition_list_destroy(sub);
+    moved = WaitFor([&] {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(other, 100);
+      if (m != nullptr) rd_kafka_message_destroy(m);
+      rd_kafka_topic_partition_list_t* mine = nullptr;
+      bool owns = rd_kafka_assignment(other, &mine) == RD_KAFKA_RESP_ERR_NO_ERROR && mine->cnt >= 1;
+      if (mine != nullptr) rd_kafka_topic_partition_list_destroy(mine);
+      return owns;
+    });
+  }
+  ASSERT_TRUE(moved) << "no second member got a partition (three tried)";
 
   // Taking the partition away did not commit past the first held alert.
   EXPECT_EQ(committed_winevent(), lowest) << "the commit must stop at the first undelivered alert";
