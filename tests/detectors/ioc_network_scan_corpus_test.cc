@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "detectors/ioc/ioc_extractor.h"
+#include "tests/detectors/ioc_scan_util.h"
 
 namespace loghunt {
 namespace {
@@ -39,14 +40,7 @@ class Both {
     arena_.Reset();
     iocs_.clear();
     extractor.Extract(text, arena_, &iocs_);
-    std::vector<std::string> out;
-    for (const Ioc& i : iocs_) {
-      if (i.type == IocType::kWindowsPath || i.type == IocType::kLinuxPath) continue;
-      out.push_back(std::string(IocTypeName(i.type)) + " " + std::string(i.value) + " @" +
-                    std::to_string(i.offset) + " " + std::string(IpClassName(i.ip_class)) +
-                    (i.defanged ? " defanged" : ""));
-    }
-    return out;
+    return DescribeNonPath(iocs_);
   }
 
   IocExtractor with_paths_, without_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "detectors/ioc/ioc_extractor.h"
+#include "tests/detectors/ioc_scan_util.h"
 
 namespace loghunt {
 namespace {
@@ -23,14 +24,7 @@ std::vector<std::string> Network(std::string_view text, bool paths, bool defange
   Arena arena;
   std::vector<Ioc> iocs;
   extractor.Extract(text, arena, &iocs);
-  std::vector<std::string> out;
-  for (const Ioc& i : iocs) {
-    if (i.type == IocType::kWindowsPath || i.type == IocType::kLinuxPath) continue;
-    out.push_back(std::string(IocTypeName(i.type)) + " " + std::string(i.value) + " @" +
-                  std::to_string(i.offset) + " " + std::string(IpClassName(i.ip_class)) +
-                  (i.defanged ? " defanged" : ""));
-  }
-  return out;
+  return DescribeNonPath(iocs);
 }
 
 void ExpectSameAsHyperscan(std::string_view text) {
@@ -129,7 +123,8 @@ TEST(IocNetworkScan, TldCacheAgreesWithFreshExtractors) {
     for (size_t i = 0; i < len; ++i) t += static_cast<char>('a' + rng() % 26);
     tlds.push_back(t);
   }
-  IocOptions options;
+  IocOptions options;  // the intel detector's: plain mode, no paths
+  options.defanged = false;
   options.paths = false;
   IocExtractor reused(IocPatterns::Default(), options);
   size_t domains = 0;
@@ -139,12 +134,8 @@ TEST(IocNetworkScan, TldCacheAgreesWithFreshExtractors) {
       Arena arena;
       std::vector<Ioc> iocs;
       reused.Extract(text, arena, &iocs);
-      std::vector<std::string> got;
-      for (const Ioc& i : iocs) got.push_back(std::string(i.value));
-      std::vector<std::string> fresh;
-      for (const std::string& v : Network(text, false))
-        fresh.push_back(v.substr(4, v.find(" @") - 4));
-      EXPECT_EQ(got, fresh) << text;
+      const std::vector<std::string> got = DescribeNonPath(iocs);
+      EXPECT_EQ(got, Network(text, false)) << text;
       domains += got.size();
     }
   }
