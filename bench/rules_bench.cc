@@ -59,6 +59,10 @@ class Collector : public EventHandler {
                                             &o.event.process.parent_command_line,
                                             &o.event.process.user,
                                             &o.event.process.logon_id,
+                                            &o.event.process.hashes[0],
+                                            &o.event.process.hashes[1],
+                                            &o.event.process.hashes[2],
+                                            &o.event.dns_query,
                                             &o.event.position.topic};
     for (auto& x : o.event.extras) {
       views.push_back(&x.key);
