@@ -440,8 +440,8 @@ void ReadKafka(ConfigReader& r, const YAML::Node& n, Config* c) {
   r.String(n, "kafka", "dead_letter_topic", &k.dead_letter_topic);
   r.Integer(n, "kafka", "commit_interval_ms", &k.commit_interval_ms, 100, 3'600'000);
   r.Integer(n, "kafka", "workers", &k.workers, 1, 256);
-  r.Integer(n, "kafka", "worker_queue_max_messages", &k.worker_queue_max_messages, 100,
-            100'000'000);
+  // Also librdkafka's queued.min.messages (kafka_source.cc), whose maximum is 10,000,000.
+  r.Integer(n, "kafka", "worker_queue_max_messages", &k.worker_queue_max_messages, 100, 10'000'000);
   if (YAML::Node t = n["topics"]) {
     if (r.Map(t, "kafka.topics", {"auditd", "syslog", "winevent"})) {
       for (const auto& kv : t) {

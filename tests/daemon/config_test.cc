@@ -38,12 +38,17 @@ TEST(Config, KafkaSectionIsValidated) {
   EXPECT_FALSE(
       LoadConfigText("kafka:\n  topics:\n    netflow: [x]\n  workers: 0\n"
                      "  properties:\n    sasl.password: ${env:LOGHUNT_UNSET_VAR_X}\n"
+                     "  worker_queue_max_messages: 20000000\n"
                      "sinks:\n  - type: kafka\n",
                      "k.yaml", &c, &errors));
   std::string all;
   for (const auto& e : errors) all += e + "\n";
   EXPECT_NE(all.find("k.yaml:3: kafka.topics.netflow: unknown key"), std::string::npos) << all;
   EXPECT_NE(all.find("k.yaml:4: kafka.workers: must be between 1 and 256"), std::string::npos)
+      << all;
+  // Passed on as librdkafka's queued.min.messages, which stops at 10,000,000.
+  EXPECT_NE(all.find("k.yaml:7: kafka.worker_queue_max_messages: must be between 100 and 10000000"),
+            std::string::npos)
       << all;
   EXPECT_NE(
       all.find(
