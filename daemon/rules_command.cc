@@ -24,9 +24,9 @@ int RunRulesCheck(const RulesCheckOptions& options) {
   double percent = report.files == 0 ? 100.0 : 100.0 * double(report.loaded) / double(report.files);
   std::printf(
       "loaded %zu of %zu rules (%.2f%%), %zu rejected; %zu Hyperscan patterns, %zu of them "
-      "confirmed by PCRE2\n",
+      "confirmed by PCRE2; %zu literals compared only for candidate rules\n",
       report.loaded, report.files, percent, report.rejected.size(), report.hyperscan_patterns,
-      report.pcre_confirmed_patterns);
+      report.pcre_confirmed_patterns, report.deferred_patterns);
   return report.rejected.empty() ? 0 : 1;
 }
 

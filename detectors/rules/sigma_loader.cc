@@ -20,6 +20,17 @@ struct Reject : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+Pattern MakePattern(std::string expression, unsigned flags, uint32_t slot, int32_t confirm,
+                    bool folded) {
+  Pattern p;
+  p.expression = std::move(expression);
+  p.flags = flags;
+  p.slot = slot;
+  p.confirm = confirm;
+  p.folded = folded;
+  return p;
+}
+
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -435,8 +446,10 @@ class RuleCompiler {
       bool can_be_empty = true;
       for (const auto& p : pieces) can_be_empty = can_be_empty && p.kind == SigmaPiece::kStar;
       if (can_be_empty) flags |= HS_FLAG_ALLOWEMPTY;
-      group_.fields[field].patterns.push_back(
-          {ToHyperscanExpression(pieces, type, windash), flags, slot, -1, !cased});
+      Pattern pattern =
+          MakePattern(ToHyperscanExpression(pieces, type, windash), flags, slot, -1, !cased);
+      pattern.direct = !windash && DirectLiteral(pieces, type, &pattern.literal, &pattern.type);
+      group_.fields[field].patterns.push_back(std::move(pattern));
       return;
     }
     // Encodings work on bytes: wildcards are taken literally, as pySigma does.
@@ -468,8 +481,11 @@ class RuleCompiler {
     for (std::string& v : variants) {
       if (v.empty()) continue;
       if (folded) std::transform(v.begin(), v.end(), v.begin(), FoldAscii);
-      group_.fields[field].patterns.push_back(
-          {LiteralExpression(v, type), flags, slot, -1, folded});
+      Pattern pattern = MakePattern(LiteralExpression(v, type), flags, slot, -1, folded);
+      pattern.direct = true;
+      pattern.type = type;
+      pattern.literal = std::move(v);
+      group_.fields[field].patterns.push_back(std::move(pattern));
     }
   }
 
@@ -485,7 +501,7 @@ class RuleCompiler {
       hs_free_database(db);
       atom->kind = Atom::kSlot;
       atom->slot = NewSlot();
-      group_.fields[field].patterns.push_back({regex, flags, atom->slot, -1, i});
+      group_.fields[field].patterns.push_back(MakePattern(regex, flags, atom->slot, -1, i));
       return;
     }
     hs_free_compile_error(err);
@@ -507,7 +523,7 @@ class RuleCompiler {
       atom->kind = Atom::kSlot;
       atom->slot = NewSlot();
       group_.fields[field].patterns.push_back(
-          {regex, flags | HS_FLAG_PREFILTER, atom->slot, static_cast<int32_t>(pcre), i});
+          MakePattern(regex, flags | HS_FLAG_PREFILTER, atom->slot, static_cast<int32_t>(pcre), i));
       return;
     }
     hs_free_compile_error(err);

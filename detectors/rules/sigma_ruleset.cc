@@ -105,49 +105,104 @@ bool CompileDatabase(const std::vector<const char*>& expressions,
   return false;
 }
 
+// Groups each field's patterns into unique expressions (GroupField::unique):
+// identical patterns of different rules become one Hyperscan expression.
+void BuildUniques(SigmaRuleSet::Impl* impl) {
+  for (Group& g : impl->groups) {
+    for (GroupField& f : g.fields) {
+      using Key = std::tuple<std::string_view, unsigned, bool, bool>;
+      std::map<Key, uint32_t> unique_of;
+      std::vector<std::vector<uint32_t>> slots;
+      for (size_t i = 0; i < f.patterns.size(); ++i) {
+        const sigma::Pattern& p = f.patterns[i];
+        // Confirmed regexes compare by text: the same text compiles to the
+        // same PCRE2 program, so one confirmation serves all.
+        Key key{p.expression, p.flags, p.confirm >= 0, p.folded};
+        auto [it, inserted] = unique_of.try_emplace(key, static_cast<uint32_t>(f.unique.size()));
+        if (inserted) {
+          GroupField::Unique unique;
+          unique.confirm = p.confirm;
+          unique.pattern = static_cast<uint32_t>(i);
+          f.unique.push_back(unique);
+          slots.emplace_back();
+        }
+        slots[it->second].push_back(p.slot);
+      }
+      for (size_t u = 0; u < f.unique.size(); ++u) {
+        f.unique[u].slot_begin = static_cast<uint32_t>(f.unique_slots.size());
+        f.unique_slots.insert(f.unique_slots.end(), slots[u].begin(), slots[u].end());
+        f.unique[u].slot_end = static_cast<uint32_t>(f.unique_slots.size());
+      }
+    }
+  }
+}
+
+// Defers (Impl::slot_deferred) every slot that is no trigger and whose
+// patterns are all direct literals; a unique expression whose slots are all
+// deferred leaves the databases. A deferred slot that shares an expression
+// with a slot that stays is still marked by that expression's hits, and its
+// literals are checked only when it was not.
+void ChooseDeferred(SigmaRuleSet::Impl* impl) {
+  const size_t slots = impl->slot_rule.size();
+  std::vector<uint8_t> deferred(slots, 0), has_pattern(slots, 0);
+  for (uint32_t s = 0; s < slots; ++s) deferred[s] = !impl->slot_triggers[s];
+  std::vector<std::vector<sigma::Direct>> directs(slots);
+  for (const Group& g : impl->groups) {
+    for (const GroupField& f : g.fields) {
+      for (const sigma::Pattern& p : f.patterns) {
+        has_pattern[p.slot] = 1;
+        if (!p.direct) deferred[p.slot] = 0;
+        if (deferred[p.slot]) directs[p.slot].push_back({p.literal, p.type, p.folded});
+      }
+    }
+  }
+  impl->slot_deferred.assign(slots, 0);
+  impl->slot_direct_begin.assign(slots + 1, 0);
+  impl->directs.clear();
+  for (uint32_t s = 0; s < slots; ++s) {
+    impl->slot_direct_begin[s] = static_cast<uint32_t>(impl->directs.size());
+    if (!deferred[s] || !has_pattern[s]) continue;
+    impl->slot_deferred[s] = 1;
+    for (sigma::Direct& d : directs[s]) impl->directs.push_back(std::move(d));
+  }
+  impl->slot_direct_begin[slots] = static_cast<uint32_t>(impl->directs.size());
+  for (Group& g : impl->groups) {
+    for (GroupField& f : g.fields) {
+      for (GroupField::Unique& u : f.unique) {
+        u.deferred = true;
+        for (uint32_t i = u.slot_begin; i < u.slot_end; ++i) {
+          u.deferred = u.deferred && impl->slot_deferred[f.unique_slots[i]];
+        }
+      }
+    }
+  }
+}
+
 // Below this many case-insensitive patterns a field is not folded.
 constexpr size_t kMinFoldedPatterns = 64;
 
 bool CompileDatabases(SigmaRuleSet::Impl* impl, SigmaLoadReport* report, std::string* error) {
   for (Group& g : impl->groups) {
     for (GroupField& f : g.fields) {
-      if (f.patterns.empty()) continue;
       // [folded] -> expressions, flags, ids of that database.
       std::vector<const char*> expressions[2];
       std::vector<unsigned> flags[2], ids[2];
-      using Key = std::tuple<std::string_view, unsigned, bool, bool>;
-      std::map<Key, std::vector<uint32_t>> slots_of;
-      std::vector<Key> order;
-      std::vector<uint32_t> first_of;  // unique -> index of its first pattern
-      for (size_t i = 0; i < f.patterns.size(); ++i) {
-        const sigma::Pattern& p = f.patterns[i];
-        // Confirmed regexes compare by text: the same text compiles to the
-        // same PCRE2 program, so one confirmation serves all.
-        Key key{p.expression, p.flags, p.confirm >= 0, p.folded};
-        auto [it, inserted] = slots_of.try_emplace(key);
-        if (inserted) {
-          order.push_back(key);
-          first_of.push_back(static_cast<uint32_t>(i));
-        }
-        it->second.push_back(p.slot);
-      }
       // Folding costs a pass over the text; for a few patterns Hyperscan's
       // caseless mode is cheaper, and one scan of the original text serves
       // all (a caseless match of folded patterns is the same match).
       size_t folded_count = 0;
-      for (uint32_t first : first_of) folded_count += f.patterns[first].folded;
+      for (const GroupField::Unique& u : f.unique) {
+        folded_count += !u.deferred && f.patterns[u.pattern].folded;
+      }
       bool fold_text = folded_count >= kMinFoldedPatterns;
-      for (size_t u = 0; u < order.size(); ++u) {
-        const sigma::Pattern& p = f.patterns[first_of[u]];
+      for (size_t u = 0; u < f.unique.size(); ++u) {
+        if (f.unique[u].deferred) {
+          ++report->deferred_patterns;
+          continue;
+        }
+        const sigma::Pattern& p = f.patterns[f.unique[u].pattern];
         bool folded = p.folded && fold_text;
         unsigned pattern_flags = p.flags | (p.folded && !fold_text ? HS_FLAG_CASELESS : 0u);
-        GroupField::Unique unique;
-        unique.slot_begin = static_cast<uint32_t>(f.unique_slots.size());
-        const auto& slots = slots_of[order[u]];
-        f.unique_slots.insert(f.unique_slots.end(), slots.begin(), slots.end());
-        unique.slot_end = static_cast<uint32_t>(f.unique_slots.size());
-        unique.confirm = p.confirm;
-        f.unique.push_back(unique);
         expressions[folded].push_back(p.expression.c_str());
         flags[folded].push_back(pattern_flags);
         ids[folded].push_back(static_cast<unsigned>(u));
@@ -272,8 +327,10 @@ std::shared_ptr<const SigmaRuleSet> Finish(std::unique_ptr<SigmaRuleSet::Impl> i
     rule.always = StaticValue(*impl, rule.root) != Tri::kFalse;
     if (rule.always) impl->groups[rule.group].always_rules.push_back(r);
   }
-  if (!CompileDatabases(impl.get(), report, error)) return nullptr;
+  BuildUniques(impl.get());
   ChooseTriggers(impl.get());
+  ChooseDeferred(impl.get());
+  if (!CompileDatabases(impl.get(), report, error)) return nullptr;
   for (Group& g : impl->groups) {
     g.source_keys.resize(g.fields.size());
     for (size_t f = 0; f < g.fields.size(); ++f) {
@@ -388,6 +445,26 @@ std::shared_ptr<const SigmaRuleSet> SigmaRuleSet::Load(const SigmaLoadOptions& o
 // ---------------------------------------------------------------------------
 // Matching
 
+namespace {
+
+// ASCII lower-case of `in` into `out` (in.size() bytes), eight bytes at a time.
+void FoldAsciiInto(std::string_view in, char* out) {
+  size_t i = 0;
+  for (; i + 8 <= in.size(); i += 8) {
+    uint64_t x;
+    std::memcpy(&x, in.data() + i, 8);
+    uint64_t low7 = x & 0x7f7f7f7f7f7f7f7full;
+    uint64_t above_z = low7 + 0x2525252525252525ull;  // high bit set when > 'Z'
+    uint64_t from_a = low7 + 0x3f3f3f3f3f3f3f3full;   // high bit set when >= 'A'
+    uint64_t upper = ~x & (from_a ^ above_z) & 0x8080808080808080ull;
+    x |= upper >> 2;
+    std::memcpy(out + i, &x, 8);
+  }
+  for (; i < in.size(); ++i) out[i] = sigma::FoldAscii(in[i]);
+}
+
+}  // namespace
+
 struct SigmaMatcher::State {
   hs_scratch_t* scratch = nullptr;
   pcre2_match_data* match_data = nullptr;
@@ -400,7 +477,9 @@ struct SigmaMatcher::State {
     std::string_view text;
   };
   std::vector<Value> values;
-  std::string folded;                 // the field being scanned, lower-cased; reused
+  // [field] its value lower-cased, valid when folded_epoch[field] == epoch.
+  std::vector<std::string> folded;
+  std::vector<uint32_t> folded_epoch;
   std::vector<uint32_t> extra_epoch;  // [extra key] set when the event has it
   std::vector<std::string_view> extra_values;
   // Set for the duration of one hs_scan.
@@ -442,10 +521,35 @@ struct SigmaMatcher::State {
     return 0;
   }
 
-  bool AtomTrue(const Atom& atom, const Value& v) {
+  // The value of group field `field` lower-cased, folded once per event.
+  std::string_view Folded(uint32_t field) {
+    const Value& v = values[field];
+    std::string& out = folded[field];
+    if (folded_epoch[field] != epoch) {
+      folded_epoch[field] = epoch;
+      if (out.size() < v.text.size()) out.resize(v.text.size());
+      FoldAsciiInto(v.text, out.data());
+    }
+    return std::string_view(out.data(), v.text.size());
+  }
+
+  // A deferred slot: one of its literals compared with the field value.
+  bool DirectHolds(uint32_t slot, uint32_t field) {
+    if (!values[field].present) return false;
+    for (uint32_t d = impl->slot_direct_begin[slot]; d < impl->slot_direct_begin[slot + 1]; ++d) {
+      const sigma::Direct& direct = impl->directs[d];
+      std::string_view text = direct.folded ? Folded(field) : values[field].text;
+      if (sigma::DirectMatch(text, direct.literal, direct.type)) return true;
+    }
+    return false;
+  }
+
+  bool AtomTrue(const Atom& atom, uint32_t field) {
+    const Value& v = values[field];
     switch (atom.kind) {
       case Atom::kSlot:
-        return slot_epoch[atom.slot] == epoch;
+        return slot_epoch[atom.slot] == epoch ||
+               (impl->slot_deferred[atom.slot] && DirectHolds(atom.slot, field));
       case Atom::kNull:
         return !v.present || v.text.empty();
       case Atom::kExists:
@@ -511,9 +615,8 @@ struct SigmaMatcher::State {
     switch (node.op) {
       case Node::kLeaf: {
         const Leaf& leaf = impl->leaves[node.leaf];
-        const Value& v = values[leaf.field];
         for (uint32_t a = leaf.atom_begin; a < leaf.atom_end; ++a) {
-          bool t = AtomTrue(impl->atoms[a], v);
+          bool t = AtomTrue(impl->atoms[a], leaf.field);
           if (leaf.all && !t) return false;
           if (!leaf.all && t) return true;
         }
@@ -543,26 +646,6 @@ struct SigmaMatcher::State {
   }
 };
 
-namespace {
-
-// ASCII lower-case of `in` into `out` (in.size() bytes), eight bytes at a time.
-void FoldAsciiInto(std::string_view in, char* out) {
-  size_t i = 0;
-  for (; i + 8 <= in.size(); i += 8) {
-    uint64_t x;
-    std::memcpy(&x, in.data() + i, 8);
-    uint64_t low7 = x & 0x7f7f7f7f7f7f7f7full;
-    uint64_t above_z = low7 + 0x2525252525252525ull;  // high bit set when > 'Z'
-    uint64_t from_a = low7 + 0x3f3f3f3f3f3f3f3full;   // high bit set when >= 'A'
-    uint64_t upper = ~x & (from_a ^ above_z) & 0x8080808080808080ull;
-    x |= upper >> 2;
-    std::memcpy(out + i, &x, 8);
-  }
-  for (; i < in.size(); ++i) out[i] = sigma::FoldAscii(in[i]);
-}
-
-}  // namespace
-
 SigmaMatcher::SigmaMatcher(std::shared_ptr<const SigmaRuleSet> rules)
     : rules_(std::move(rules)), state_(std::make_unique<State>()) {
   const SigmaRuleSet::Impl& impl = *rules_->impl_;
@@ -577,6 +660,8 @@ SigmaMatcher::SigmaMatcher(std::shared_ptr<const SigmaRuleSet> rules)
     }
   }
   state_->values.resize(max_fields);
+  state_->folded.resize(max_fields);
+  state_->folded_epoch.assign(max_fields, 0);
   size_t max_keys = 0;
   for (const Group& g : impl.groups) max_keys = std::max(max_keys, g.extra_keys.size());
   state_->extra_epoch.assign(max_keys, 0);
@@ -600,6 +685,7 @@ void SigmaMatcher::Match(const Event& event, std::vector<uint32_t>* matched,
       std::fill(s.slot_epoch.begin(), s.slot_epoch.end(), 0);
       std::fill(s.rule_epoch.begin(), s.rule_epoch.end(), 0);
       std::fill(s.extra_epoch.begin(), s.extra_epoch.end(), 0);
+      std::fill(s.folded_epoch.begin(), s.folded_epoch.end(), 0);
       s.epoch = 1;
     }
     s.candidates.clear();
@@ -637,12 +723,9 @@ void SigmaMatcher::Match(const Event& event, std::vector<uint32_t>* matched,
       if (!v.present) continue;
       s.field = &field;
       if (field.folded_database != nullptr) {
-        if (s.folded.size() < v.text.size()) s.folded.resize(v.text.size());
-        char* out = s.folded.data();
-        FoldAsciiInto(v.text, out);
-        s.text = std::string_view(out, v.text.size());
-        hs_scan(field.folded_database, out, static_cast<unsigned>(v.text.size()), 0, s.scratch,
-                &State::OnHit, &s);
+        s.text = s.Folded(static_cast<uint32_t>(f));
+        hs_scan(field.folded_database, s.text.data(), static_cast<unsigned>(s.text.size()), 0,
+                s.scratch, &State::OnHit, &s);
       }
       if (field.exact_database != nullptr) {
         s.text = v.text;

@@ -5,7 +5,10 @@
 // equality, wildcards, windash, base64/base64offset/utf16/wide, and `re`) is
 // compiled into one Hyperscan database per (logsource, field), so an event
 // costs one scan per mapped field whatever the number of rules; only rules
-// with a hit in that scan ("candidates") have their condition evaluated.
+// with a hit on their trigger (the clause of the rule whose patterns fewest
+// rules share) are "candidates" and have their condition evaluated. A clause
+// that is no trigger and whose values are plain literals stays out of the
+// databases: a candidate's evaluation compares those literals directly.
 // Rules whose condition can hold with no string hit at all (`not`, null,
 // exists, numeric, cidr, fieldref) are evaluated on every covered event.
 // Regexes Hyperscan cannot compile exactly are compiled with HS_FLAG_PREFILTER
@@ -60,6 +63,9 @@ struct SigmaLoadReport {
   // Regexes that run as Hyperscan prefilter + PCRE2 (not exact in Hyperscan).
   size_t pcre_confirmed_patterns = 0;
   size_t hyperscan_patterns = 0;
+  // String patterns of non-trigger slots checked only for candidate rules
+  // (SigmaRuleSet::Impl::slot_deferred), outside the Hyperscan databases.
+  size_t deferred_patterns = 0;
 };
 
 struct SigmaLoadOptions {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "detectors/rules/sigma_ruleset.h"
+#include "detectors/rules/sigma_values.h"
 
 namespace loghunt {
 
@@ -59,6 +60,20 @@ struct Pattern {
   // scanned over the original text. A field with few case-insensitive patterns
   // is not folded: they join the original-text database with HS_FLAG_CASELESS.
   bool folded = false;
+  // Set when the pattern is one literal compared whole (`literal` as `type`,
+  // lower-case when folded): it can then be checked without Hyperscan, which
+  // lets a slot that is no trigger leave the databases (Impl::slot_deferred).
+  bool direct = false;
+  MatchType type = MatchType::kContains;
+  std::string literal;
+};
+
+// A literal comparison that stands in for a Hyperscan pattern of a deferred
+// slot: `folded` ones compare with the lower-cased field value.
+struct Direct {
+  std::string literal;
+  MatchType type = MatchType::kContains;
+  bool folded = false;
 };
 
 struct GroupField {
@@ -71,6 +86,8 @@ struct GroupField {
   struct Unique {
     uint32_t slot_begin = 0, slot_end = 0;  // into unique_slots
     int32_t confirm = -1;
+    uint32_t pattern = 0;   // its first pattern
+    bool deferred = false;  // every slot deferred: not in a database
   };
   std::vector<Unique> unique;
   std::vector<uint32_t> unique_slots;
@@ -131,6 +148,15 @@ struct SigmaRuleSet::Impl {
   // gets the set expected to hit least often (its rarest required clause),
   // which keeps candidates close to the rules that actually match.
   std::vector<uint8_t> slot_triggers;
+  // Deferred slots: a slot that is no trigger can only matter once its rule is
+  // a candidate, so when each of its patterns is a direct literal it is left
+  // out of the Hyperscan databases and checked, when a candidate's condition
+  // reaches it, by comparing its literals with the field value. Short, common
+  // literals (`.exe`, ` -e `) of rules triggered by a rarer clause then cost
+  // nothing on the events that never make their rule a candidate.
+  std::vector<uint8_t> slot_deferred;
+  std::vector<uint32_t> slot_direct_begin;  // [slot] -> range in `directs` (size slots + 1)
+  std::vector<sigma::Direct> directs;
   std::vector<sigma::Pcre> pcres;
   pcre2_match_context* match_context = nullptr;
 

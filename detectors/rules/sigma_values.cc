@@ -142,21 +142,35 @@ std::string ToUtf16(std::string_view s, bool big_endian) {
   return out;
 }
 
+namespace {
+
+// The pieces of a value compared as `type` between a leading and a trailing
+// `*`, and which sides are anchored: a star on a side makes it unanchored
+// (scanning for it would only cost time).
+struct Span {
+  size_t begin = 0, end = 0;
+  bool anchor_start = false, anchor_end = false;
+};
+
+Span StripStars(const std::vector<SigmaPiece>& pieces, MatchType type) {
+  Span s{0, pieces.size(), type == MatchType::kEquals || type == MatchType::kStartsWith,
+         type == MatchType::kEquals || type == MatchType::kEndsWith};
+  if (s.begin < s.end && pieces[s.begin].kind == SigmaPiece::kStar) {
+    s.anchor_start = false;
+    ++s.begin;
+  }
+  if (s.end > s.begin && pieces[s.end - 1].kind == SigmaPiece::kStar) {
+    s.anchor_end = false;
+    --s.end;
+  }
+  return s;
+}
+
+}  // namespace
+
 std::string ToHyperscanExpression(const std::vector<SigmaPiece>& pieces, MatchType type,
                                   bool windash) {
-  size_t begin = 0, end = pieces.size();
-  bool anchor_start = type == MatchType::kEquals || type == MatchType::kStartsWith;
-  bool anchor_end = type == MatchType::kEquals || type == MatchType::kEndsWith;
-  // A leading or trailing `*` makes that side unanchored; scanning for it would
-  // only cost time.
-  if (begin < end && pieces[begin].kind == SigmaPiece::kStar) {
-    anchor_start = false;
-    ++begin;
-  }
-  if (end > begin && pieces[end - 1].kind == SigmaPiece::kStar) {
-    anchor_end = false;
-    --end;
-  }
+  const auto [begin, end, anchor_start, anchor_end] = StripStars(pieces, type);
   std::string expr;
   if (anchor_start) expr += "\\A";
   for (size_t i = begin; i < end; ++i) {
@@ -189,6 +203,33 @@ std::string LiteralExpression(std::string_view bytes, MatchType type) {
   for (char c : bytes) AppendEscaped(&expr, static_cast<unsigned char>(c));
   if (type == MatchType::kEquals || type == MatchType::kEndsWith) expr += "\\z";
   return expr;
+}
+
+bool DirectLiteral(const std::vector<SigmaPiece>& pieces, MatchType type, std::string* literal,
+                   MatchType* direct_type) {
+  const auto [begin, end, anchor_start, anchor_end] = StripStars(pieces, type);
+  if (end != begin + 1 || pieces[begin].kind != SigmaPiece::kLiteral ||
+      pieces[begin].text.empty()) {
+    return false;
+  }
+  *literal = pieces[begin].text;
+  *direct_type = anchor_start ? (anchor_end ? MatchType::kEquals : MatchType::kStartsWith)
+                              : (anchor_end ? MatchType::kEndsWith : MatchType::kContains);
+  return true;
+}
+
+bool DirectMatch(std::string_view text, std::string_view literal, MatchType type) {
+  switch (type) {
+    case MatchType::kEquals:
+      return text == literal;
+    case MatchType::kStartsWith:
+      return text.substr(0, literal.size()) == literal;
+    case MatchType::kEndsWith:
+      return text.size() >= literal.size() && text.substr(text.size() - literal.size()) == literal;
+    case MatchType::kContains:
+      return text.find(literal) != std::string_view::npos;
+  }
+  return false;
 }
 
 }  // namespace loghunt::sigma

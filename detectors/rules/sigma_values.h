@@ -34,4 +34,13 @@ std::string ToHyperscanExpression(const std::vector<SigmaPiece>& pieces, MatchTy
 // Same for raw bytes matched literally.
 std::string LiteralExpression(std::string_view bytes, MatchType type);
 
+// When `pieces` compared with `type` is one literal compared whole (after a
+// leading or trailing `*` has turned equality into startswith, endswith or
+// contains), sets `literal` and `direct_type` to that comparison and returns
+// true; false for values with inner wildcards, `?`, or nothing to match.
+bool DirectLiteral(const std::vector<SigmaPiece>& pieces, MatchType type, std::string* literal,
+                   MatchType* direct_type);
+// `text` compared with `literal` as `type`, byte for byte.
+bool DirectMatch(std::string_view text, std::string_view literal, MatchType type);
+
 }  // namespace loghunt::sigma

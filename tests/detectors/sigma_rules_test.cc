@@ -58,6 +58,11 @@ bool Fires(const std::string& detection, const Event& event) {
   return hits.size() == 1;
 }
 
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return s;
+}
+
 std::string Rejection(const std::string& text) {
   Loaded l = Load({text});
   return l.report.rejected.empty() ? "" : l.report.rejected[0].reason;
@@ -226,6 +231,64 @@ TEST(SigmaRules, LargeRuleSetsMatchLikeSmallOnes) {
   hits.clear();
   m.Match(filler, &hits);
   EXPECT_NE(std::find(hits.begin(), hits.end(), 7u), hits.end());
+}
+
+// A clause that is not its rule's trigger leaves the Hyperscan databases when
+// its values are plain literals, and is compared directly once the trigger
+// made the rule a candidate: every modifier that yields such literals must
+// give the verdict a scan gives. Each case is one rule; its trigger is a
+// CommandLine literal no other rule has (a rule's trigger is its clause whose
+// patterns fewest rules share; on a tie, the first), the clause under test is
+// on another field or the same.
+TEST(SigmaRules, DeferredClausesMatchLikeScannedOnes) {
+  const std::string command_line = "cmd.exe /c whoami /all";
+  const std::vector<std::pair<std::string, bool>> cases = {
+      {"  d: {Image|endswith: '\\CMD.exe'}\n", true},
+      {"  d: {Image|endswith: '\\cmd.ex'}\n", false},
+      {"  d: {Image|startswith: 'C:\\WINDOWS\\'}\n", true},
+      {"  d: {Image|startswith: 'D:\\'}\n", false},
+      {"  d: {Image: 'c:\\windows\\system32\\cmd.exe'}\n", true},
+      {"  d: {Image: 'c:\\windows\\system32\\cmd.ex'}\n", false},
+      {"  d: {Image: '*System32*'}\n", true},  // stars make it contains
+      {"  d: {Image: '*SysWOW64*'}\n", false},
+      {"  d: {Image: 'c:*'}\n", true},    // startswith
+      {"  d: {Image: '*.EXE'}\n", true},  // endswith
+      {"  d: {Image|contains|cased: 'System32'}\n", true},
+      {"  d: {Image|contains|cased: 'system32'}\n", false},
+      {"  d: {ParentImage|endswith: [nope.exe, '\\explorer.exe']}\n", true},
+      {"  d: {ParentImage|endswith|all: [nope.exe, '\\explorer.exe']}\n", false},
+      {"  d: {OriginalFileName|endswith: 'cmd.exe'}\n", false},  // field absent
+      {"  d: {CommandLine|contains: '/C WHO'}\n", true},         // same field as the trigger
+      {"  d: {CommandLine|startswith: 'CMD.EXE'}\n", true},
+      {"  d: {CommandLine|endswith: '/ALL'}\n", true},
+      {"  d: {CommandLine|wide|base64offset|contains: 'whoami'}\n", false},
+  };
+  std::vector<std::string> texts;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    texts.push_back(Rule("  t: {CommandLine|contains: '" + command_line.substr(i) + "'}\n" +
+                         cases[i].first + "  condition: t and d\n"));
+  }
+  Loaded l = Load(texts);
+  ASSERT_EQ(l.report.rejected.size(), 0u);
+  EXPECT_GE(l.report.deferred_patterns, cases.size() - 1) << "clauses were not deferred";
+  SigmaMatcher m(l.rules);
+  std::vector<uint32_t> hits;
+  m.Match(kCmd, &hits);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    bool fired = std::find(hits.begin(), hits.end(), i) != hits.end();
+    EXPECT_EQ(fired, cases[i].second) << cases[i].first;
+  }
+  // An encoded command line: the deferred base64offset literals compare with
+  // the original (unfolded) text, case-sensitively.
+  std::string b64 = sigma::Base64Encode(sigma::ToUtf16("x whoami /all", false));
+  Event encoded = Sysmon({{"CommandLine", command_line + "; powershell -enc " + b64}});
+  hits.clear();
+  m.Match(encoded, &hits);
+  EXPECT_NE(std::find(hits.begin(), hits.end(), cases.size() - 1), hits.end());
+  Event lowered = Sysmon({{"CommandLine", command_line + "; powershell -enc " + Lower(b64)}});
+  hits.clear();
+  m.Match(lowered, &hits);
+  EXPECT_EQ(std::find(hits.begin(), hits.end(), cases.size() - 1), hits.end());
 }
 
 // Extras are gathered in one pass per event; as a lookup would, the first
