@@ -280,12 +280,15 @@ TEST(SigmaRules, DeferredClausesMatchLikeScannedOnes) {
   }
   // An encoded command line: the deferred base64offset literals compare with
   // the original (unfolded) text, case-sensitively.
-  std::string b64 = sigma::Base64Encode(sigma::ToUtf16("x whoami /all", false));
-  Event encoded = Sysmon({{"CommandLine", command_line + "; powershell -enc " + b64}});
+  // (Extras are views: the texts must outlive the events.)
+  const std::string b64 = sigma::Base64Encode(sigma::ToUtf16("x whoami /all", false));
+  const std::string encoded_text = command_line + "; powershell -enc " + b64;
+  const std::string lowered_text = command_line + "; powershell -enc " + Lower(b64);
+  Event encoded = Sysmon({{"CommandLine", encoded_text}});
   hits.clear();
   m.Match(encoded, &hits);
   EXPECT_NE(std::find(hits.begin(), hits.end(), cases.size() - 1), hits.end());
-  Event lowered = Sysmon({{"CommandLine", command_line + "; powershell -enc " + Lower(b64)}});
+  Event lowered = Sysmon({{"CommandLine", lowered_text}});
   hits.clear();
   m.Match(lowered, &hits);
   EXPECT_EQ(std::find(hits.begin(), hits.end(), cases.size() - 1), hits.end());
