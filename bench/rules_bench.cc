@@ -12,6 +12,9 @@
 // marking slots or evaluating rules. Its counters give each field's share
 // (us per event, measured in a separate pass).
 //
+// BM_JoinedCommandLines matches one hostile event, a process creation whose
+// CommandLine joins every corpus command line, with all rules.
+//
 //   build-rules/bench/rules_bench --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -253,6 +256,37 @@ void BM_ScansOnly(benchmark::State& state) {
       static_cast<double>(events.size()) * static_cast<double>(state.iterations()),
       benchmark::Counter::kIsRate);
 }
+
+// A hostile event: one process creation whose CommandLine joins every
+// corpus command line (about 220 KB), so it holds the triggers of many rules
+// at once and each of their deferred literals would search the whole value;
+// the per-field budget (sigma::kDirectBudgetBytes) turns those into one scan.
+void BM_JoinedCommandLines(benchmark::State& state) {
+  const auto& events = Events(true);
+  auto rules = Rules(true);
+  std::string joined;
+  for (const OwnedEvent& e : events) {
+    joined.append(e.event.process.command_line);
+    joined.push_back(' ');
+  }
+  Event event = events.front().event;
+  event.process.command_line = joined;
+  for (ExtraField& extra : event.extras) {
+    if (extra.key == "CommandLine") extra.value = joined;
+  }
+  SigmaMatcher matcher(rules);
+  std::vector<uint32_t> matched;
+  for (auto _ : state) {
+    matched.clear();
+    matcher.Match(event, &matched);
+  }
+  state.counters["matches"] = static_cast<double>(matched.size());
+  state.counters["bytes"] = static_cast<double>(joined.size());
+  state.SetBytesProcessed(static_cast<int64_t>(joined.size()) * state.iterations());
+  state.SetLabel("all " + std::to_string(rules->rule_count()) + " rules, one joined command line");
+}
+
+BENCHMARK(BM_JoinedCommandLines)->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_ScansOnly)
     ->ArgNames({"rules_all"})

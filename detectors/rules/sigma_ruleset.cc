@@ -29,6 +29,8 @@ SigmaRuleSet::Impl::~Impl() {
     for (GroupField& f : g.fields) {
       hs_free_database(f.folded_database);
       hs_free_database(f.exact_database);
+      hs_free_database(f.deferred_folded_database);
+      hs_free_database(f.deferred_exact_database);
     }
   }
   for (sigma::Pcre& p : pcres) pcre2_code_free(p.code);
@@ -184,9 +186,10 @@ constexpr size_t kMinFoldedPatterns = 64;
 bool CompileDatabases(SigmaRuleSet::Impl* impl, SigmaLoadReport* report, std::string* error) {
   for (Group& g : impl->groups) {
     for (GroupField& f : g.fields) {
-      // [folded] -> expressions, flags, ids of that database.
-      std::vector<const char*> expressions[2];
-      std::vector<unsigned> flags[2], ids[2];
+      // [folded] -> expressions, flags, ids of that database; the deferred
+      // uniques' databases are always over folded text for folded patterns.
+      std::vector<const char*> expressions[2], deferred_expressions[2];
+      std::vector<unsigned> flags[2], ids[2], deferred_flags[2], deferred_ids[2];
       // Folding costs a pass over the text; for a few patterns Hyperscan's
       // caseless mode is cheaper, and one scan of the original text serves
       // all (a caseless match of folded patterns is the same match).
@@ -196,11 +199,14 @@ bool CompileDatabases(SigmaRuleSet::Impl* impl, SigmaLoadReport* report, std::st
       }
       bool fold_text = folded_count >= kMinFoldedPatterns;
       for (size_t u = 0; u < f.unique.size(); ++u) {
+        const sigma::Pattern& p = f.patterns[f.unique[u].pattern];
         if (f.unique[u].deferred) {
+          deferred_expressions[p.folded].push_back(p.expression.c_str());
+          deferred_flags[p.folded].push_back(p.flags);
+          deferred_ids[p.folded].push_back(static_cast<unsigned>(u));
           ++report->deferred_patterns;
           continue;
         }
-        const sigma::Pattern& p = f.patterns[f.unique[u].pattern];
         bool folded = p.folded && fold_text;
         unsigned pattern_flags = p.flags | (p.folded && !fold_text ? HS_FLAG_CASELESS : 0u);
         expressions[folded].push_back(p.expression.c_str());
@@ -211,7 +217,11 @@ bool CompileDatabases(SigmaRuleSet::Impl* impl, SigmaLoadReport* report, std::st
       }
       *error = "Hyperscan cannot compile the patterns of " + g.mapping.name + "." + f.name;
       if (!CompileDatabase(expressions[1], flags[1], ids[1], &f.folded_database, error) ||
-          !CompileDatabase(expressions[0], flags[0], ids[0], &f.exact_database, error)) {
+          !CompileDatabase(expressions[0], flags[0], ids[0], &f.exact_database, error) ||
+          !CompileDatabase(deferred_expressions[1], deferred_flags[1], deferred_ids[1],
+                           &f.deferred_folded_database, error) ||
+          !CompileDatabase(deferred_expressions[0], deferred_flags[0], deferred_ids[0],
+                           &f.deferred_exact_database, error)) {
         return false;
       }
       error->clear();
@@ -485,6 +495,11 @@ struct SigmaMatcher::State {
   // Set for the duration of one hs_scan.
   const SigmaRuleSet::Impl* impl = nullptr;
   const GroupField* field = nullptr;
+  const Group* group = nullptr;  // the group being matched
+  // [field] bytes compared for deferred slots in this event, and whether the
+  // field's deferred databases were scanned (both valid when *_epoch == epoch).
+  std::vector<uint32_t> compared_epoch, deferred_scan_epoch;
+  std::vector<size_t> compared;
   std::string_view text;
 
   ~State() {
@@ -533,9 +548,40 @@ struct SigmaMatcher::State {
     return std::string_view(out.data(), v.text.size());
   }
 
-  // A deferred slot: one of its literals compared with the field value.
+  // Scans field `field` with its deferred databases: every deferred slot of
+  // the field then has its mark. Their uniques hold deferred slots only, which
+  // are no triggers, so no candidate is added while candidates are evaluated.
+  void ScanDeferred(uint32_t field) {
+    deferred_scan_epoch[field] = epoch;
+    const GroupField& f = group->fields[field];
+    const Value& v = values[field];
+    this->field = &f;
+    if (f.deferred_folded_database != nullptr) {
+      text = Folded(field);
+      hs_scan(f.deferred_folded_database, text.data(), static_cast<unsigned>(text.size()), 0,
+              scratch, &State::OnHit, this);
+    }
+    if (f.deferred_exact_database != nullptr) {
+      text = v.text;
+      hs_scan(f.deferred_exact_database, text.data(), static_cast<unsigned>(text.size()), 0,
+              scratch, &State::OnHit, this);
+    }
+  }
+
+  // A deferred slot (its mark not set): one of its literals compared with the
+  // field value, or, past the field's budget, the field's deferred scan.
   bool DirectHolds(uint32_t slot, uint32_t field) {
-    if (!values[field].present) return false;
+    if (!values[field].present || deferred_scan_epoch[field] == epoch) return false;
+    if (compared_epoch[field] != epoch) {
+      compared_epoch[field] = epoch;
+      compared[field] = 0;
+    }
+    const uint32_t count = impl->slot_direct_begin[slot + 1] - impl->slot_direct_begin[slot];
+    compared[field] += count * values[field].text.size();
+    if (compared[field] > sigma::kDirectBudgetBytes) {
+      ScanDeferred(field);
+      return slot_epoch[slot] == epoch;
+    }
     for (uint32_t d = impl->slot_direct_begin[slot]; d < impl->slot_direct_begin[slot + 1]; ++d) {
       const sigma::Direct& direct = impl->directs[d];
       std::string_view text = direct.folded ? Folded(field) : values[field].text;
@@ -657,11 +703,20 @@ SigmaMatcher::SigmaMatcher(std::shared_ptr<const SigmaRuleSet> rules)
       // makes hs_scan fail, which Match() treats as no hit.
       if (f.folded_database != nullptr) hs_alloc_scratch(f.folded_database, &state_->scratch);
       if (f.exact_database != nullptr) hs_alloc_scratch(f.exact_database, &state_->scratch);
+      if (f.deferred_folded_database != nullptr) {
+        hs_alloc_scratch(f.deferred_folded_database, &state_->scratch);
+      }
+      if (f.deferred_exact_database != nullptr) {
+        hs_alloc_scratch(f.deferred_exact_database, &state_->scratch);
+      }
     }
   }
   state_->values.resize(max_fields);
   state_->folded.resize(max_fields);
   state_->folded_epoch.assign(max_fields, 0);
+  state_->compared_epoch.assign(max_fields, 0);
+  state_->deferred_scan_epoch.assign(max_fields, 0);
+  state_->compared.assign(max_fields, 0);
   size_t max_keys = 0;
   for (const Group& g : impl.groups) max_keys = std::max(max_keys, g.extra_keys.size());
   state_->extra_epoch.assign(max_keys, 0);
@@ -686,9 +741,12 @@ void SigmaMatcher::Match(const Event& event, std::vector<uint32_t>* matched,
       std::fill(s.rule_epoch.begin(), s.rule_epoch.end(), 0);
       std::fill(s.extra_epoch.begin(), s.extra_epoch.end(), 0);
       std::fill(s.folded_epoch.begin(), s.folded_epoch.end(), 0);
+      std::fill(s.compared_epoch.begin(), s.compared_epoch.end(), 0);
+      std::fill(s.deferred_scan_epoch.begin(), s.deferred_scan_epoch.end(), 0);
       s.epoch = 1;
     }
     s.candidates.clear();
+    s.group = &g;
     // The first extra of each key the group reads, as EventFieldSource::Read
     // finds it, in one pass over the event's extras.
     for (const ExtraField& extra : event.extras) {

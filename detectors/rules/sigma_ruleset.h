@@ -8,7 +8,8 @@
 // with a hit on their trigger (the clause of the rule whose patterns fewest
 // rules share) are "candidates" and have their condition evaluated. A clause
 // that is no trigger and whose values are plain literals stays out of the
-// databases: a candidate's evaluation compares those literals directly.
+// databases: a candidate's evaluation compares those literals directly, or,
+// past a per-field byte budget in one event, scans them once.
 // Rules whose condition can hold with no string hit at all (`not`, null,
 // exists, numeric, cidr, fieldref) are evaluated on every covered event.
 // Regexes Hyperscan cannot compile exactly are compiled with HS_FLAG_PREFILTER

@@ -93,6 +93,10 @@ struct GroupField {
   std::vector<uint32_t> unique_slots;
   hs_database_t* folded_database = nullptr;  // over the lower-cased text
   hs_database_t* exact_database = nullptr;   // over the text as it is
+  // The deferred uniques, scanned instead of comparing their literals once an
+  // event's comparisons on this field pass kDirectBudgetBytes.
+  hs_database_t* deferred_folded_database = nullptr;  // over the lower-cased text
+  hs_database_t* deferred_exact_database = nullptr;   // over the text as it is
 };
 
 struct Group {
@@ -167,6 +171,11 @@ namespace sigma {
 // Limits that bound every PCRE2 run (backtracking steps and nesting).
 constexpr uint32_t kPcreMatchLimit = 100'000;
 constexpr uint32_t kPcreDepthLimit = 2'000;
+// Bytes of one field's value that the literal comparisons of deferred slots
+// may read per event; past it the field's deferred database is scanned once
+// instead, so a long value (or an event that makes every rule a candidate)
+// costs one more scan, not a comparison per deferred literal.
+constexpr size_t kDirectBudgetBytes = 16384;
 
 // Parses the YAML text of one rule into `impl` (nodes, atoms, patterns).
 // Returns false with `rejection` filled when the rule cannot be used; then

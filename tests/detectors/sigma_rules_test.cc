@@ -8,6 +8,7 @@
 
 #include "detectors/rules/sigma_detector.h"
 #include "detectors/rules/sigma_ruleset.h"
+#include "detectors/rules/sigma_ruleset_impl.h"
 #include "detectors/rules/sigma_values.h"
 
 namespace loghunt {
@@ -235,13 +236,13 @@ TEST(SigmaRules, LargeRuleSetsMatchLikeSmallOnes) {
 
 // A clause that is not its rule's trigger leaves the Hyperscan databases when
 // its values are plain literals, and is compared directly once the trigger
-// made the rule a candidate: every modifier that yields such literals must
-// give the verdict a scan gives. Each case is one rule; its trigger is a
-// CommandLine literal no other rule has (a rule's trigger is its clause whose
-// patterns fewest rules share; on a tie, the first), the clause under test is
-// on another field or the same.
+// made the rule a candidate; past sigma::kDirectBudgetBytes of comparisons on
+// a field in one event, the field's deferred database is scanned instead.
+// Every modifier that yields such literals must give the verdict a scan
+// gives, both ways. Each case is one rule; its trigger is a Product literal
+// no other rule has (a rule's trigger is its clause whose patterns fewest
+// rules share; on a tie, the first).
 TEST(SigmaRules, DeferredClausesMatchLikeScannedOnes) {
-  const std::string command_line = "cmd.exe /c whoami /all";
   const std::vector<std::pair<std::string, bool>> cases = {
       {"  d: {Image|endswith: '\\CMD.exe'}\n", true},
       {"  d: {Image|endswith: '\\cmd.ex'}\n", false},
@@ -258,40 +259,54 @@ TEST(SigmaRules, DeferredClausesMatchLikeScannedOnes) {
       {"  d: {ParentImage|endswith: [nope.exe, '\\explorer.exe']}\n", true},
       {"  d: {ParentImage|endswith|all: [nope.exe, '\\explorer.exe']}\n", false},
       {"  d: {OriginalFileName|endswith: 'cmd.exe'}\n", false},  // field absent
-      {"  d: {CommandLine|contains: '/C WHO'}\n", true},         // same field as the trigger
+      {"  d: {CommandLine|contains: 'EXE /C'}\n", true},
+      {"  d: {CommandLine|contains: '/C WHOAMI /ALL /X'}\n", false},
       {"  d: {CommandLine|startswith: 'CMD.EXE'}\n", true},
       {"  d: {CommandLine|endswith: '/ALL'}\n", true},
+      {"  d: {CommandLine|endswith: 'WHOAMI'}\n", false},
       {"  d: {CommandLine|wide|base64offset|contains: 'whoami'}\n", false},
   };
   std::vector<std::string> texts;
+  std::string products;
   for (size_t i = 0; i < cases.size(); ++i) {
-    texts.push_back(Rule("  t: {CommandLine|contains: '" + command_line.substr(i) + "'}\n" +
-                         cases[i].first + "  condition: t and d\n"));
+    std::string product = "product" + std::to_string(100 + i);
+    products += product + " ";
+    texts.push_back(Rule("  t: {Product|contains: '" + product + "'}\n" + cases[i].first +
+                         "  condition: t and d\n"));
   }
   Loaded l = Load(texts);
   ASSERT_EQ(l.report.rejected.size(), 0u);
   EXPECT_GE(l.report.deferred_patterns, cases.size() - 1) << "clauses were not deferred";
   SigmaMatcher m(l.rules);
-  std::vector<uint32_t> hits;
-  m.Match(kCmd, &hits);
-  for (size_t i = 0; i < cases.size(); ++i) {
-    bool fired = std::find(hits.begin(), hits.end(), i) != hits.end();
-    EXPECT_EQ(fired, cases[i].second) << cases[i].first;
-  }
-  // An encoded command line: the deferred base64offset literals compare with
-  // the original (unfolded) text, case-sensitively.
-  // (Extras are views: the texts must outlive the events.)
+  // Extras are views: the texts outlive the events.
   const std::string b64 = sigma::Base64Encode(sigma::ToUtf16("x whoami /all", false));
-  const std::string encoded_text = command_line + "; powershell -enc " + b64;
-  const std::string lowered_text = command_line + "; powershell -enc " + Lower(b64);
-  Event encoded = Sysmon({{"CommandLine", encoded_text}});
-  hits.clear();
-  m.Match(encoded, &hits);
-  EXPECT_NE(std::find(hits.begin(), hits.end(), cases.size() - 1), hits.end());
-  Event lowered = Sysmon({{"CommandLine", lowered_text}});
-  hits.clear();
-  m.Match(lowered, &hits);
-  EXPECT_EQ(std::find(hits.begin(), hits.end(), cases.size() - 1), hits.end());
+  const std::string padding(sigma::kDirectBudgetBytes, ' ');
+  for (const std::string& middle : {std::string(" "), padding}) {
+    const std::string command_line = "cmd.exe /c" + middle + "whoami /all";
+    Event event = Sysmon({{"Image", "C:\\Windows\\System32\\cmd.exe"},
+                          {"CommandLine", command_line},
+                          {"ParentImage", "C:\\Windows\\explorer.exe"},
+                          {"Product", products}});
+    std::vector<uint32_t> hits;
+    m.Match(event, &hits);
+    for (size_t i = 0; i < cases.size(); ++i) {
+      bool fired = std::find(hits.begin(), hits.end(), i) != hits.end();
+      EXPECT_EQ(fired, cases[i].second)
+          << cases[i].first << " command line of " << command_line.size() << " bytes";
+    }
+    // An encoded command line: the deferred base64offset literals compare
+    // with the original (unfolded) text, case-sensitively.
+    const std::string encoded_text = command_line + "; powershell -enc " + b64;
+    const std::string lowered_text = command_line + "; powershell -enc " + Lower(b64);
+    for (const auto& [text, fires] : {std::pair{&encoded_text, true}, {&lowered_text, false}}) {
+      Event encoded = event;
+      encoded.extras[1].value = *text;
+      hits.clear();
+      m.Match(encoded, &hits);
+      EXPECT_EQ(std::find(hits.begin(), hits.end(), cases.size() - 1) != hits.end(), fires)
+          << "base64offset, command line of " << text->size() << " bytes";
+    }
+  }
 }
 
 // Extras are gathered in one pass per event; as a lookup would, the first
