@@ -144,10 +144,10 @@ void BuildUniques(SigmaRuleSet::Impl* impl) {
 // deferred leaves the databases. A deferred slot that shares an expression
 // with a slot that stays is still marked by that expression's hits, and its
 // literals are checked only when it was not.
-void ChooseDeferred(SigmaRuleSet::Impl* impl) {
+void ChooseDeferred(SigmaRuleSet::Impl* impl, bool defer_clauses) {
   const size_t slots = impl->slot_rule.size();
   std::vector<uint8_t> deferred(slots, 0), has_pattern(slots, 0);
-  for (uint32_t s = 0; s < slots; ++s) deferred[s] = !impl->slot_triggers[s];
+  for (uint32_t s = 0; s < slots; ++s) deferred[s] = defer_clauses && !impl->slot_triggers[s];
   std::vector<std::vector<sigma::Direct>> directs(slots);
   for (const Group& g : impl->groups) {
     for (const GroupField& f : g.fields) {
@@ -328,7 +328,8 @@ void ChooseTriggers(SigmaRuleSet::Impl* impl) {
 }
 
 std::shared_ptr<const SigmaRuleSet> Finish(std::unique_ptr<SigmaRuleSet::Impl> impl,
-                                           SigmaLoadReport* report, std::string* error) {
+                                           SigmaLoadReport* report, std::string* error,
+                                           bool defer_clauses) {
   impl->match_context = pcre2_match_context_create(nullptr);
   pcre2_set_match_limit(impl->match_context, sigma::kPcreMatchLimit);
   pcre2_set_depth_limit(impl->match_context, sigma::kPcreDepthLimit);
@@ -339,7 +340,7 @@ std::shared_ptr<const SigmaRuleSet> Finish(std::unique_ptr<SigmaRuleSet::Impl> i
   }
   BuildUniques(impl.get());
   ChooseTriggers(impl.get());
-  ChooseDeferred(impl.get());
+  ChooseDeferred(impl.get(), defer_clauses);
   if (!CompileDatabases(impl.get(), report, error)) return nullptr;
   for (Group& g : impl->groups) {
     g.source_keys.resize(g.fields.size());
@@ -383,7 +384,8 @@ std::shared_ptr<const SigmaRuleSet> SigmaRuleSet::FromTexts(const std::vector<st
                                                             const std::vector<std::string>& names,
                                                             const SigmaFieldMapping& mapping,
                                                             SigmaLoadReport* report,
-                                                            std::string* error) {
+                                                            std::string* error,
+                                                            bool defer_clauses) {
   *report = SigmaLoadReport{};
   auto impl = std::make_unique<Impl>();
   for (size_t i = 0; i < texts.size(); ++i) {
@@ -394,7 +396,7 @@ std::shared_ptr<const SigmaRuleSet> SigmaRuleSet::FromTexts(const std::vector<st
       report->rejected.push_back(std::move(rejection));
     }
   }
-  return Finish(std::move(impl), report, error);
+  return Finish(std::move(impl), report, error, defer_clauses);
 }
 
 std::shared_ptr<const SigmaRuleSet> SigmaRuleSet::Load(const SigmaLoadOptions& options,
@@ -449,7 +451,7 @@ std::shared_ptr<const SigmaRuleSet> SigmaRuleSet::Load(const SigmaLoadOptions& o
       report->rejected.push_back(std::move(rejection));
     }
   }
-  return Finish(std::move(impl), report, error);
+  return Finish(std::move(impl), report, error, options.defer_clauses);
 }
 
 // ---------------------------------------------------------------------------

@@ -77,6 +77,9 @@ struct SigmaLoadOptions {
   std::string mapping_file;
   // Stop after this many rule files (0 = all); benchmarks use it.
   size_t max_files = 0;
+  // false: every string pattern is scanned, none is deferred to literal
+  // comparisons; matches are the same (tests compare the two).
+  bool defer_clauses = true;
 };
 
 class SigmaRuleSet {
@@ -94,7 +97,8 @@ class SigmaRuleSet {
   static std::shared_ptr<const SigmaRuleSet> FromTexts(const std::vector<std::string>& texts,
                                                        const std::vector<std::string>& names,
                                                        const SigmaFieldMapping& mapping,
-                                                       SigmaLoadReport* report, std::string* error);
+                                                       SigmaLoadReport* report, std::string* error,
+                                                       bool defer_clauses = true);
 
   size_t rule_count() const;
   const SigmaRuleInfo& rule(size_t index) const;
