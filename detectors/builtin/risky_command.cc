@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/hs_scan.h"
+
 namespace loghunt {
 
 const std::vector<RiskyCommandRule>& MsticpySyslogRiskyCommandRules() {
@@ -67,13 +69,12 @@ void RiskyCommandDetector::Inspect(const Event& event, std::vector<Alert>& alert
     static_cast<std::vector<unsigned>*>(ctx)->push_back(id);
     return 0;
   };
-  hs_scan(database_, command.data(), static_cast<unsigned>(command.size()), 0, scratch_, on_match,
-          &matched_);
+  ScanPadded(database_, command, scratch_, on_match, &matched_, &scan_copy_);
   std::sort(matched_.begin(), matched_.end());
   for (unsigned id : matched_) {
     const RiskyCommandRule& rule = rules_[id];
-    Alert alert = MakeAlert(event, {rule.id, rule.title, rule.severity, {"msticpy", "cmd_line"}},
-                            "");
+    Alert alert =
+        MakeAlert(event, {rule.id, rule.title, rule.severity, {"msticpy", "cmd_line"}}, "");
     alert.summary = std::string(rule.title) + ": " + std::string(command);
     Entity process{"Process", {{"CommandLine", std::string(command)}}};
     if (!event.process.executable.empty()) {

@@ -37,7 +37,8 @@ class RiskyCommandDetector : public Detector {
  public:
   // Compiles `rules`. Throws std::runtime_error naming the rule when one does
   // not compile (built-in rules are fixed, so this is a programming error).
-  explicit RiskyCommandDetector(std::vector<RiskyCommandRule> rules = MsticpySyslogRiskyCommandRules());
+  explicit RiskyCommandDetector(
+      std::vector<RiskyCommandRule> rules = MsticpySyslogRiskyCommandRules());
   ~RiskyCommandDetector() override;
   std::string_view name() const override { return "risky_command"; }
   void Inspect(const Event& event, std::vector<Alert>& alerts) override;
@@ -46,6 +47,7 @@ class RiskyCommandDetector : public Detector {
   std::vector<RiskyCommandRule> rules_;
   hs_database* database_ = nullptr;
   hs_scratch* scratch_ = nullptr;
+  std::string scan_copy_;          // ScanPadded's copy (core/hs_scan.h)
   std::vector<unsigned> matched_;  // rule ids matched in the current scan
 };
 

@@ -15,6 +15,8 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "core/hs_scan.h"
+
 namespace loghunt {
 namespace {
 
@@ -834,8 +836,8 @@ void IocExtractor::Scan(std::string_view text, bool defanged) {
   if (!defanged && !options_.paths) {
     ScanPlainNetwork(text);
   } else {
-    hs_scan(patterns_->database(defanged, options_.paths), text.data(),
-            static_cast<unsigned>(text.size()), 0, scratch_, &IocExtractor::OnMatch, this);
+    ScanPadded(patterns_->database(defanged, options_.paths), text, scratch_,
+               &IocExtractor::OnMatch, this, &scan_copy_);
   }
   StableSortFew(triggers_.begin(), triggers_.end(),
                 [](const Trigger& a, const Trigger& b) { return a.end < b.end; });

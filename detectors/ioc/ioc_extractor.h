@@ -141,6 +141,7 @@ class IocExtractor {
   std::shared_ptr<const IocPatterns> patterns_;
   IocOptions options_;
   hs_scratch* scratch_ = nullptr;
+  std::string scan_copy_;  // ScanPadded's copy (core/hs_scan.h)
   std::vector<Trigger> triggers_;
   size_t first_new_ = 0;  // index in `out` where the current call's results start
   // Defanged text is fanged first (FangInto); the network types (ipv4, dns,

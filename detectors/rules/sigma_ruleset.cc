@@ -12,6 +12,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "core/hs_scan.h"
 #include "core/text.h"
 #include "detectors/rules/sigma_ruleset_impl.h"
 #include "detectors/rules/sigma_values.h"
@@ -491,6 +492,7 @@ struct SigmaMatcher::State {
   std::vector<Value> values;
   // [field] its value lower-cased, valid when folded_epoch[field] == epoch.
   std::vector<std::string> folded;
+  std::string scan_copy;  // ScanPadded's copy of a value that ends near a page end
   std::vector<uint32_t> folded_epoch;
   std::vector<uint32_t> extra_epoch;  // [extra key] set when the event has it
   std::vector<std::string_view> extra_values;
@@ -544,7 +546,8 @@ struct SigmaMatcher::State {
     std::string& out = folded[field];
     if (folded_epoch[field] != epoch) {
       folded_epoch[field] = epoch;
-      if (out.size() < v.text.size()) out.resize(v.text.size());
+      // Room after the text, so Hyperscan may scan it in place (core/hs_scan.h).
+      if (out.size() < v.text.size() + kHsScanSlack) out.resize(v.text.size() + kHsScanSlack);
       FoldAsciiInto(v.text, out.data());
     }
     return std::string_view(out.data(), v.text.size());
@@ -559,14 +562,13 @@ struct SigmaMatcher::State {
     const Value& v = values[field];
     this->field = &f;
     if (f.deferred_folded_database != nullptr) {
-      text = Folded(field);
+      text = Folded(field);  // has kHsScanSlack bytes after it
       hs_scan(f.deferred_folded_database, text.data(), static_cast<unsigned>(text.size()), 0,
               scratch, &State::OnHit, this);
     }
     if (f.deferred_exact_database != nullptr) {
       text = v.text;
-      hs_scan(f.deferred_exact_database, text.data(), static_cast<unsigned>(text.size()), 0,
-              scratch, &State::OnHit, this);
+      ScanPadded(f.deferred_exact_database, text, scratch, &State::OnHit, this, &scan_copy);
     }
   }
 
@@ -783,14 +785,13 @@ void SigmaMatcher::Match(const Event& event, std::vector<uint32_t>* matched,
       if (!v.present) continue;
       s.field = &field;
       if (field.folded_database != nullptr) {
-        s.text = s.Folded(static_cast<uint32_t>(f));
+        s.text = s.Folded(static_cast<uint32_t>(f));  // has kHsScanSlack bytes after it
         hs_scan(field.folded_database, s.text.data(), static_cast<unsigned>(s.text.size()), 0,
                 s.scratch, &State::OnHit, &s);
       }
       if (field.exact_database != nullptr) {
         s.text = v.text;
-        hs_scan(field.exact_database, v.text.data(), static_cast<unsigned>(v.text.size()), 0,
-                s.scratch, &State::OnHit, &s);
+        ScanPadded(field.exact_database, v.text, s.scratch, &State::OnHit, &s, &s.scan_copy);
       }
     }
     for (uint32_t r : g.always_rules) {
