@@ -147,13 +147,12 @@ void BuildUniques(SigmaRuleSet::Impl* impl) {
 // literals are checked only when it was not.
 void ChooseDeferred(SigmaRuleSet::Impl* impl, bool defer_clauses) {
   const size_t slots = impl->slot_rule.size();
-  std::vector<uint8_t> deferred(slots, 0), has_pattern(slots, 0);
+  std::vector<uint8_t> deferred(slots, 0);
   for (uint32_t s = 0; s < slots; ++s) deferred[s] = defer_clauses && !impl->slot_triggers[s];
   std::vector<std::vector<sigma::Direct>> directs(slots);
   for (const Group& g : impl->groups) {
     for (const GroupField& f : g.fields) {
       for (const sigma::Pattern& p : f.patterns) {
-        has_pattern[p.slot] = 1;
         if (!p.direct) deferred[p.slot] = 0;
         if (deferred[p.slot]) directs[p.slot].push_back({p.literal, p.type, p.folded});
       }
@@ -164,7 +163,7 @@ void ChooseDeferred(SigmaRuleSet::Impl* impl, bool defer_clauses) {
   impl->directs.clear();
   for (uint32_t s = 0; s < slots; ++s) {
     impl->slot_direct_begin[s] = static_cast<uint32_t>(impl->directs.size());
-    if (!deferred[s] || !has_pattern[s]) continue;
+    if (!deferred[s]) continue;
     impl->slot_deferred[s] = 1;
     for (sigma::Direct& d : directs[s]) impl->directs.push_back(std::move(d));
   }
@@ -490,8 +489,12 @@ struct SigmaMatcher::State {
     std::string_view text;
   };
   std::vector<Value> values;
-  // [field] its value lower-cased, valid when folded_epoch[field] == epoch.
-  std::vector<std::string> folded;
+  // The lower-cased values of the event's fields, one after the other with
+  // kHsScanSlack bytes of room at the end; it grows to the largest event's.
+  // [field] its value's offset, valid when folded_epoch[field] == epoch.
+  std::string folded;
+  size_t folded_used = 0;
+  std::vector<size_t> folded_offset;
   std::string scan_copy;  // ScanPadded's copy of a value that ends near a page end
   std::vector<uint32_t> folded_epoch;
   std::vector<uint32_t> extra_epoch;  // [extra key] set when the event has it
@@ -541,16 +544,18 @@ struct SigmaMatcher::State {
   }
 
   // The value of group field `field` lower-cased, folded once per event.
+  // The view is valid until the next call.
   std::string_view Folded(uint32_t field) {
     const Value& v = values[field];
-    std::string& out = folded[field];
     if (folded_epoch[field] != epoch) {
       folded_epoch[field] = epoch;
+      folded_offset[field] = folded_used;
+      folded_used += v.text.size();
       // Room after the text, so Hyperscan may scan it in place (core/hs_scan.h).
-      if (out.size() < v.text.size() + kHsScanSlack) out.resize(v.text.size() + kHsScanSlack);
-      FoldAsciiInto(v.text, out.data());
+      if (folded.size() < folded_used + kHsScanSlack) folded.resize(folded_used + kHsScanSlack);
+      FoldAsciiInto(v.text, folded.data() + folded_offset[field]);
     }
-    return std::string_view(out.data(), v.text.size());
+    return std::string_view(folded.data() + folded_offset[field], v.text.size());
   }
 
   // Scans field `field` with its deferred databases: every deferred slot of
@@ -716,7 +721,7 @@ SigmaMatcher::SigmaMatcher(std::shared_ptr<const SigmaRuleSet> rules)
     }
   }
   state_->values.resize(max_fields);
-  state_->folded.resize(max_fields);
+  state_->folded_offset.assign(max_fields, 0);
   state_->folded_epoch.assign(max_fields, 0);
   state_->compared_epoch.assign(max_fields, 0);
   state_->deferred_scan_epoch.assign(max_fields, 0);
@@ -751,6 +756,7 @@ void SigmaMatcher::Match(const Event& event, std::vector<uint32_t>* matched,
     }
     s.candidates.clear();
     s.group = &g;
+    s.folded_used = 0;
     // The first extra of each key the group reads, as EventFieldSource::Read
     // finds it, in one pass over the event's extras.
     for (const ExtraField& extra : event.extras) {
