@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "core/hs_scan.h"
 #include "detectors/rules/sigma_ruleset.h"
 #include "detectors/rules/sigma_ruleset_impl.h"
 #include "parsers/parser.h"
@@ -209,15 +210,14 @@ void BM_ScansOnly(benchmark::State& state) {
       work.emplace_back(&g, std::move(v));
     }
   }
+  std::string copy;  // ScanPadded's, as the matcher's
   auto scan = [&](const sigma::GroupField& f, const FieldValues& v, size_t i, size_t* hits) {
     if (!v.present[i]) return;
     if (f.folded_database != nullptr) {
-      hs_scan(f.folded_database, v.folded[i].data(), static_cast<unsigned>(v.folded[i].size()), 0,
-              scratch, CountHit, hits);
+      ScanPadded(f.folded_database, v.folded[i], scratch, CountHit, hits, &copy);
     }
     if (f.exact_database != nullptr) {
-      hs_scan(f.exact_database, v.exact[i].data(), static_cast<unsigned>(v.exact[i].size()), 0,
-              scratch, CountHit, hits);
+      ScanPadded(f.exact_database, v.exact[i], scratch, CountHit, hits, &copy);
     }
   };
   size_t hits = 0;

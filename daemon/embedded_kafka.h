@@ -27,6 +27,9 @@ class EmbeddedKafka {
 
   const std::string& bootstrap_servers() const { return bootstraps_; }
   uint64_t loaded_messages() const { return loaded_; }
+  // For tests that make the cluster fail requests
+  // (rd_kafka_mock_push_request_errors and the like).
+  rd_kafka_mock_cluster_s* mock_cluster() const { return cluster_; }
 
  private:
   EmbeddedKafka() = default;
