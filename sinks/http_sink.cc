@@ -308,7 +308,17 @@ bool HttpSink::WriteAsync(const Alert& alert, DeliveryCallback done) {
                          [&] { return stopping_ || queue_.size() < options_.queue_max_alerts; }) ||
       stopping_) {
     ++stats_.refused;
+    if (!refusing_ && !stopping_) {
+      spdlog::error("sink http: {}: queue full for {} ms, refusing alerts until it has room",
+                    options_.url, options_.enqueue_timeout_ms);
+    }
+    refusing_ = true;
     return false;
+  }
+  if (refusing_) {
+    spdlog::info("sink http: {}: queue has room again ({} alert(s) refused so far)", options_.url,
+                 stats_.refused);
+    refusing_ = false;
   }
   queue_.push_back(std::move(item));
   if (queue_.size() >= options_.batch_max_alerts || queue_.size() == 1) cv_.notify_all();

@@ -8,7 +8,7 @@
 //
 // Delivery: asynchronous. WriteAsync() serializes the alert on the caller's
 // thread and queues it (bounded: when full it waits up to enqueue_timeout_ms,
-// then refuses). One sender thread batches (up to batch_max_alerts /
+// then refuses; counted, and logged once until the queue has room). One sender thread batches (up to batch_max_alerts /
 // batch_max_bytes, waiting at most linger_ms for a batch to fill) and POSTs.
 // An alert's callback says delivered only after a 2xx response (for _bulk:
 // after its own item succeeded). Connection errors, timeouts, 408, 429 and
@@ -123,6 +123,7 @@ class HttpSink : public AlertSink {
   bool stopping_ = false;
   std::atomic<bool> reconnect_{false};
   HttpSinkStats stats_;
+  bool refusing_ = false;  // the last WriteAsync was refused (logged once per episode)
   uint64_t failed_at_last_flush_ = 0;
   std::thread sender_;
 };

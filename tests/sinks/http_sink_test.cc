@@ -2,11 +2,14 @@
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <chrono>
 #include <mutex>
 #include <set>
+#include <sstream>
 
 #include "tests/sinks/http_peer.h"
 
@@ -227,11 +230,24 @@ TEST(HttpSink, FullQueueRefusesAfterTheEnqueueTimeout) {
   auto sink = HttpSink::Create(o, &error);
   ASSERT_TRUE(sink) << error;
   Results results;
+  // Refusals are logged once per episode, not once per alert.
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
   int accepted = 0;
   for (int i = 0; i < 6; ++i) accepted += sink->WriteAsync(MakeTestAlert(i), results.Callback());
+  spdlog::set_default_logger(previous);
   // One in flight plus two queued; the rest refused and counted.
   EXPECT_EQ(accepted, 3);
   EXPECT_EQ(sink->stats().refused, 3u);
+  const std::string logged = log.str();
+  size_t lines = 0;
+  for (size_t at = logged.find("queue full"); at != std::string::npos;
+       at = logged.find("queue full", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 1u) << logged;
   EXPECT_LE(sink->queue_depth(), 3u);
   sink.reset();  // shutdown resolves what is left as not delivered
   EXPECT_EQ(results.failed, 3);
