@@ -6,10 +6,13 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -61,6 +64,40 @@ bool LoadOrDefault(const std::string& path, Config* config) {
   for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
   return false;
 }
+
+// Calls `interrupt` once g_stop is set (the signal handler cannot: sinks take
+// locks), so that a writer waiting for room in a full sink queue lets the
+// daemon stop (AlertSink::Interrupt). Declare it after what it interrupts.
+class InterruptOnStop {
+ public:
+  explicit InterruptOnStop(std::function<void()> interrupt)
+      : thread_([this, interrupt = std::move(interrupt)] {
+          std::unique_lock lock(mu_);
+          while (!done_) {
+            if (g_stop) {
+              interrupt();
+              return;
+            }
+            cv_.wait_for(lock, std::chrono::milliseconds(50));
+          }
+        }) {}
+  ~InterruptOnStop() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  InterruptOnStop(const InterruptOnStop&) = delete;
+  InterruptOnStop& operator=(const InterruptOnStop&) = delete;
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
 
 // Owns the sinks a config names (stdout JSON when it names none).
 class SinkSet {
@@ -127,6 +164,9 @@ class SinkSet {
   }
   void Reopen() {
     for (auto& s : sinks_) s->Reopen();
+  }
+  void Interrupt() {
+    for (auto& s : sinks_) s->Interrupt();
   }
 
  private:
@@ -291,6 +331,7 @@ namespace {
 int RunFiles(const Config& config) {
   SinkSet sinks;
   if (!sinks.Open(config)) return 1;
+  InterruptOnStop interrupt_on_stop([&sinks] { sinks.Interrupt(); });
   std::unique_ptr<Metrics> metrics;
   if (!config.metrics_listen.empty()) {
     std::string error;
@@ -440,6 +481,10 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
     dead_letters = std::make_unique<KafkaDeadLetterWriter>(dead_letter_producer.get(),
                                                            config.kafka.dead_letter_topic);
   }
+  InterruptOnStop interrupt_on_stop([&] {
+    sinks.Interrupt();
+    if (dead_letter_producer) dead_letter_producer->Interrupt();
+  });
   source =
       std::make_unique<KafkaSource>(config, sinks.pointers(), dead_letters.get(), metrics.get());
   if (!source->Open(&error)) {

@@ -565,7 +565,7 @@ void ReadHttpSink(ConfigReader& r, const YAML::Node& s, const std::string& path,
   r.Integer(s, path, "batch_max_bytes", &h.batch_max_bytes, 1024, 256LL << 20);
   r.Integer(s, path, "linger_ms", &h.linger_ms, 0, 60'000);
   r.Integer(s, path, "queue_max_alerts", &h.queue_max_alerts, 1, 10'000'000);
-  r.Integer(s, path, "enqueue_timeout_ms", &h.enqueue_timeout_ms, 0, 3'600'000);
+  r.Integer(s, path, "enqueue_timeout_ms", &h.enqueue_timeout_ms, -1, 3'600'000);
   r.Integer(s, path, "timeout_ms", &h.timeout_ms, 100, 600'000);
   r.Integer(s, path, "retry_initial_ms", &h.retry_initial_ms, 1, 600'000);
   r.Integer(s, path, "retry_max_ms", &h.retry_max_ms, 1, 3'600'000);

@@ -294,7 +294,12 @@ void KafkaSource::Run(const std::atomic<bool>& stop, int64_t idle_exit_ms) {
   }
   // Shutdown: stop the workers after their batch, deliver, commit, leave.
   // Half-assembled events are not flushed: their first offsets are not
-  // committed, so after a restart they are read again, whole.
+  // committed, so after a restart they are read again, whole. When asked to
+  // stop, a worker waiting for room in a full sink queue must not hold that
+  // up: the sinks stop making writers wait (AlertSink::Interrupt).
+  if (stop) {
+    for (AlertSink* sink : sinks_) sink->Interrupt();
+  }
   for (auto& w : workers_) w->Stop();
   for (AlertSink* sink : sinks_) sink->Flush();
   {

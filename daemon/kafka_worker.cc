@@ -139,6 +139,13 @@ void KafkaWorker::FlushIdle(std::chrono::steady_clock::time_point now) {
 void KafkaWorker::Run() {
   std::vector<rd_kafka_message_t*> batch(kBatchSize);
   while (!stop_) {
+    // A sink that cannot take alerts (its endpoint away, its queue full) is
+    // waited for here, before the batch and outside the lock: the source's
+    // commits, statistics and rebalances, which take the lock, go on, and the
+    // messages wait in Kafka (this worker's queue fills, fetching stops).
+    bool room = true;
+    for (AlertSink* sink : sinks_) room = sink->WaitForRoom(kBatchTimeoutMs) && room;
+    if (!room) continue;
     // One message at a time, not rd_kafka_consume_batch_queue: in librdkafka
     // before 2.1.0 (Debian 12 has 2.0.2) the batch call advances a
     // partition's application offset past messages that a pause or a

@@ -304,9 +304,24 @@ bool HttpSink::WriteAsync(const Alert& alert, DeliveryCallback done) {
   item.id = alert.id;
   item.done = std::move(done);
   std::unique_lock lock(mu_);
-  if (!idle_cv_.wait_for(lock, std::chrono::milliseconds(options_.enqueue_timeout_ms),
-                         [&] { return stopping_ || queue_.size() < options_.queue_max_alerts; }) ||
-      stopping_) {
+  bool timed_out = false;
+  if (options_.enqueue_timeout_ms < 0) {
+    // The writer waited for room before its batch (WaitForRoom); the alerts
+    // of the batch are taken past the bound, up to kOverflowAlerts.
+    idle_cv_.wait(lock, [&] {
+      return stopping_ || interrupted_ ||
+             queue_.size() < options_.queue_max_alerts + kOverflowAlerts;
+    });
+  } else {
+    auto ready = [&] {
+      return stopping_ || interrupted_ || queue_.size() < options_.queue_max_alerts;
+    };
+    timed_out =
+        !idle_cv_.wait_for(lock, std::chrono::milliseconds(options_.enqueue_timeout_ms), ready);
+  }
+  // Interrupted with the queue still full: accepted past the bound (see
+  // AlertSink::Interrupt).
+  if (timed_out || stopping_) {
     ++stats_.refused;
     if (!refusing_ && !stopping_) {
       spdlog::error("sink http: {}: queue full for {} ms, refusing alerts until it has room",
@@ -326,16 +341,26 @@ bool HttpSink::WriteAsync(const Alert& alert, DeliveryCallback done) {
 }
 
 bool HttpSink::Write(const Alert& alert) {
-  std::promise<bool> result;
-  auto future = result.get_future();
-  if (!WriteAsync(alert, [&result](bool ok) { result.set_value(ok); })) return false;
+  // Shared with the callback: after Interrupt() this returns before the
+  // alert is resolved (it is given up when the sink is destroyed).
+  auto result = std::make_shared<std::promise<bool>>();
+  auto future = result->get_future();
+  if (!WriteAsync(alert, [result](bool ok) { result->set_value(ok); })) return false;
   {
     // A synchronous caller should not wait for the batch to fill.
     std::lock_guard lock(mu_);
     ++flush_requests_;
   }
   cv_.notify_all();
-  bool ok = future.get();
+  bool ok = false;
+  while (true) {
+    if (future.wait_for(std::chrono::milliseconds(100)) == std::future_status::ready) {
+      ok = future.get();
+      break;
+    }
+    std::lock_guard lock(mu_);
+    if (interrupted_) break;  // not delivered (yet): a failed write
+  }
   std::lock_guard lock(mu_);
   --flush_requests_;
   return ok;
@@ -345,8 +370,14 @@ bool HttpSink::Flush() {
   std::unique_lock lock(mu_);
   ++flush_requests_;
   cv_.notify_all();
-  bool drained = idle_cv_.wait_for(lock, std::chrono::milliseconds(options_.flush_timeout_ms),
-                                   [&] { return queue_.empty() && in_flight_ == 0; });
+  // After Interrupt() every flush ends by the same deadline, flush_timeout_ms
+  // after the interruption: a stop flushes each pipeline in turn, and an
+  // endpoint that is away must not cost the timeout once per pipeline.
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(options_.flush_timeout_ms);
+  if (interrupted_) deadline = std::min(deadline, interrupt_deadline_);
+  bool drained =
+      idle_cv_.wait_until(lock, deadline, [&] { return queue_.empty() && in_flight_ == 0; });
   --flush_requests_;
   bool clean = stats_.failed == failed_at_last_flush_;
   failed_at_last_flush_ = stats_.failed;
@@ -369,6 +400,26 @@ HttpSinkStats HttpSink::stats() const {
 }
 
 void HttpSink::Reopen() { reconnect_ = true; }
+
+bool HttpSink::WaitForRoom(int timeout_ms) {
+  if (options_.enqueue_timeout_ms >= 0) return true;  // WriteAsync waits, then refuses
+  std::unique_lock lock(mu_);
+  return idle_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+    return stopping_ || interrupted_ || queue_.size() < options_.queue_max_alerts;
+  });
+}
+
+void HttpSink::Interrupt() {
+  {
+    std::lock_guard lock(mu_);
+    if (!interrupted_) {
+      interrupt_deadline_ =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.flush_timeout_ms);
+    }
+    interrupted_ = true;
+  }
+  idle_cv_.notify_all();
+}
 
 void HttpSink::SenderLoop() {
   std::vector<Item> batch;

@@ -7,8 +7,15 @@
 //   splunk_hec     HTTP Event Collector events (Authorization: Splunk TOKEN)
 //
 // Delivery: asynchronous. WriteAsync() serializes the alert on the caller's
-// thread and queues it (bounded: when full it waits up to enqueue_timeout_ms,
-// then refuses; counted, and logged once until the queue has room). One sender thread batches (up to batch_max_alerts /
+// thread and queues it. The queue is bounded (queue_max_alerts). By default
+// (enqueue_timeout_ms < 0) nothing is refused for want of room: the writer
+// waits in WaitForRoom() before it produces (a Kafka worker before each
+// batch, outside its lock), which holds the source back and loses nothing;
+// WriteAsync() accepts the alerts of the batch under way past the bound and
+// waits only beyond kOverflowAlerts more. With enqueue_timeout_ms >= 0 a full
+// queue makes WriteAsync() wait that long, then refuse the alert: counted,
+// logged once until the queue has room, and its offset committed.
+// Interrupt() ends every wait at shutdown. One sender thread batches (up to batch_max_alerts /
 // batch_max_bytes, waiting at most linger_ms for a batch to fill) and POSTs.
 // An alert's callback says delivered only after a 2xx response (for _bulk:
 // after its own item succeeded). Connection errors, timeouts, 408, 429 and
@@ -22,6 +29,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -52,7 +60,7 @@ struct HttpSinkOptions {
   size_t batch_max_bytes = 4 << 20;
   int linger_ms = 200;
   size_t queue_max_alerts = 10000;
-  int enqueue_timeout_ms = 30000;
+  int enqueue_timeout_ms = -1;  // < 0: wait for room (WaitForRoom) as long as the sink runs
   int timeout_ms = 10000;  // connect, TLS handshake, write and read, each
   int retry_initial_ms = 200;
   int retry_max_ms = 30000;
@@ -74,6 +82,11 @@ struct HttpSinkStats {
 
 class HttpSink : public AlertSink {
  public:
+  // How far past queue_max_alerts WriteAsync() takes alerts when it does not
+  // refuse (enqueue_timeout_ms < 0): a batch's worth, the bound proper being
+  // kept by WaitForRoom() before the batch.
+  static constexpr size_t kOverflowAlerts = 10000;
+
   // nullptr + *error for a bad URL or TLS setup.
   static std::unique_ptr<HttpSink> Create(HttpSinkOptions options, std::string* error);
   ~HttpSink() override;
@@ -91,6 +104,8 @@ class HttpSink : public AlertSink {
   uint64_t delivery_failures() const override;
   // Drops the kept-alive connection so the next batch reconnects.
   void Reopen() override;
+  void Interrupt() override;
+  bool WaitForRoom(int timeout_ms) override;
 
   HttpSinkStats stats() const;
 
@@ -123,7 +138,9 @@ class HttpSink : public AlertSink {
   bool stopping_ = false;
   std::atomic<bool> reconnect_{false};
   HttpSinkStats stats_;
-  bool refusing_ = false;  // the last WriteAsync was refused (logged once per episode)
+  bool refusing_ = false;     // the last WriteAsync was refused (logged once per episode)
+  bool interrupted_ = false;  // Interrupt(): accept without waiting for room
+  std::chrono::steady_clock::time_point interrupt_deadline_;  // for every Flush() after it
   uint64_t failed_at_last_flush_ = 0;
   std::thread sender_;
 };

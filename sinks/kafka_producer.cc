@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace loghunt {
@@ -49,13 +50,20 @@ std::unique_ptr<KafkaProducer> KafkaProducer::Create(const KafkaProperties& prop
 
 KafkaProducer::~KafkaProducer() {
   if (rk_ == nullptr) return;
-  Flush(10'000);
+  // After Interrupt() the daemon has flushed already, within its deadline.
+  if (!interrupted_) Flush(10'000);
   closing_ = true;
   if (poller_.joinable()) poller_.join();
   // Messages still queued are given up: their callbacks report done(false).
   rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_poll(rk_, 0);
   rd_kafka_destroy(rk_);
+  for (Pending* p : parked_) {
+    ++failed_;
+    if (p->done) p->done(false);
+    --outstanding_;
+    delete p;
+  }
 }
 
 bool KafkaProducer::Send(Pending* p) {
@@ -70,12 +78,20 @@ bool KafkaProducer::Send(Pending* p) {
         RD_KAFKA_V_VALUE(p->value.data(), p->value.size()), RD_KAFKA_V_HEADERS(hdrs),
         RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;  // headers now owned by librdkafka
-    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !closing_) {
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !closing_ && !interrupted_) {
       // Backpressure: the local queue is bounded (queue.buffering.max.*); wait for room.
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       continue;
     }
     rd_kafka_headers_destroy(hdrs);
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !closing_) {
+      // Shutting down: not sent, not refused either (its offset must stay
+      // uncommitted); given up when the producer is destroyed.
+      std::lock_guard lock(parked_mu_);
+      parked_.push_back(p);
+      ++parked_count_;
+      return true;
+    }
     return false;
   }
 }
@@ -127,9 +143,21 @@ void KafkaProducer::OnDelivery(rd_kafka_s* rk, const void* message, void*) {
   delete p;
 }
 
+void KafkaProducer::Interrupt() {
+  if (interrupted_.exchange(true)) return;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kInterruptFlushMs);
+  interrupt_deadline_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               deadline.time_since_epoch())
+                               .count();
+}
+
 bool KafkaProducer::Flush(int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (outstanding_ > 0 && std::chrono::steady_clock::now() < deadline) {
+  if (interrupted_) {
+    deadline = std::min(deadline, std::chrono::steady_clock::time_point(
+                                      std::chrono::nanoseconds(interrupt_deadline_ns_.load())));
+  }
+  while (outstanding_ > parked_count_ && std::chrono::steady_clock::now() < deadline) {
     rd_kafka_flush(rk_, 100);
   }
   return outstanding_ == 0;

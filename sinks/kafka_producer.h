@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -48,9 +49,15 @@ class KafkaProducer {
   // outright (e.g. larger than message.max.bytes); `done` is then not called.
   bool Produce(std::string_view topic, std::string_view key, std::string_view value,
                const Headers& headers, DeliveryCallback done);
-  // Waits until every produced message is resolved, up to timeout_ms.
-  // Returns true when none is outstanding.
+  // Waits until every produced message is resolved, up to timeout_ms (not
+  // for those parked after Interrupt()). Returns true when none is outstanding.
+  // After Interrupt() every flush ends by kInterruptFlushMs after it.
   bool Flush(int timeout_ms);
+  // Shutdown begins: Produce() no longer waits for room in a full local
+  // queue; such messages are parked and given up (done(false)) when the
+  // producer is destroyed. See AlertSink::Interrupt.
+  void Interrupt();
+  static constexpr int kInterruptFlushMs = 30'000;
 
   uint64_t delivered() const { return delivered_; }
   uint64_t retries() const { return retries_; }
@@ -66,6 +73,11 @@ class KafkaProducer {
   rd_kafka_s* rk_ = nullptr;
   std::thread poller_;
   std::atomic<bool> closing_{false};
+  std::atomic<bool> interrupted_{false};
+  std::atomic<int64_t> interrupt_deadline_ns_{0};  // steady_clock
+  std::mutex parked_mu_;
+  std::vector<Pending*> parked_;  // full queue after Interrupt(): given up at destruction
+  std::atomic<uint64_t> parked_count_{0};
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> retries_{0};
   std::atomic<uint64_t> failed_{0};

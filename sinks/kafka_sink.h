@@ -27,6 +27,7 @@ class KafkaSink : public AlertSink {
   bool Write(const Alert& alert) override;
   bool WriteAsync(const Alert& alert, DeliveryCallback done) override;
   bool Flush() override;
+  void Interrupt() override { producer_->Interrupt(); }
   size_t queue_depth() const override { return producer_->outstanding(); }
   uint64_t delivery_failures() const override { return producer_->failed(); }
 

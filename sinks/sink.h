@@ -50,6 +50,23 @@ class AlertSink {
   virtual uint64_t delivery_failures() const { return 0; }
   // Called on SIGHUP: reopen files (logrotate), reconnect.
   virtual void Reopen() {}
+  // Called when the daemon begins to stop (SIGTERM), from any thread: a
+  // writer waiting for room in a full queue stops waiting, and later writes
+  // do not wait either. Such alerts are accepted past the bound (at most what
+  // the writers still produce before they stop: their current batch) and, if
+  // still undelivered when the sink is destroyed, given up then with
+  // done(false), after the last commit, so their messages are read again
+  // after a restart rather than committed.
+  virtual void Interrupt() {}
+  // Waits up to `timeout_ms` until the sink can take alerts without making
+  // the writer wait; false when it still cannot. A Kafka worker calls it
+  // before each batch, so that it waits for a sink whose endpoint is away
+  // outside its lock, where commits, statistics and rebalances are not held
+  // up, rather than inside WriteAsync.
+  virtual bool WaitForRoom(int timeout_ms) {
+    (void)timeout_ms;
+    return true;
+  }
 };
 
 }  // namespace loghunt

@@ -116,6 +116,8 @@ class SuppressingSink : public AlertSink {
   size_t queue_depth() const override { return inner_->queue_depth(); }
   uint64_t delivery_failures() const override { return inner_->delivery_failures(); }
   void Reopen() override { inner_->Reopen(); }
+  void Interrupt() override { inner_->Interrupt(); }
+  bool WaitForRoom(int timeout_ms) override { return inner_->WaitForRoom(timeout_ms); }
 
   SuppressionStats stats() const;
   AlertSink& inner() { return *inner_; }

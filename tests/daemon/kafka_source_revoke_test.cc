@@ -18,11 +18,16 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
-
 #include <atomic>
 #include <chrono>
+#include <fstream>
+#include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,6 +37,7 @@
 #include "daemon/config.h"
 #include "daemon/embedded_kafka.h"
 #include "daemon/kafka_source.h"
+#include "sinks/http_sink.h"
 
 namespace loghunt {
 namespace {
@@ -148,13 +154,14 @@ int64_t CommittedOffset(rd_kafka_t* admin, const std::string& group, const char*
   return offset;
 }
 
-TEST(KafkaSourceRevoke, UndeliveredAlertsOfAPartitionTakenAwayAreNotCommittedNorFreedEarly) {
-  // One partition per topic; the two demo winevent alerts and the auditd
-  // ones are held undelivered.
+// An embedded cluster with one partition per topic, loaded with the demo's
+// winevent and auditd samples, and a config of two workers for `group`.
+void StartDemoCluster(const std::string& group, Config* config,
+                      std::unique_ptr<EmbeddedKafka>* cluster) {
   const std::string demo = std::string(LOGHUNT_SOURCE_DIR) + "/conf/demo/";
   const std::string yaml =
       "kafka:\n"
-      "  group_id: revoke-test\n"
+      "  group_id: " + group + "\n"
       "  topics: {auditd: [auditd], syslog: [syslog], winevent: [winevent]}\n"
       "  commit_interval_ms: 200\n"
       "  workers: 2\n"
@@ -165,14 +172,22 @@ TEST(KafkaSourceRevoke, UndeliveredAlertsOfAPartitionTakenAwayAreNotCommittedNor
       "    load:\n"
       "      - {stream: winevent, path: " +
       demo + "winevent.jsonl}\n      - {stream: auditd, path: " + demo + "auditd.log}\n";
-  Config config;
   std::vector<std::string> errors;
-  ASSERT_TRUE(LoadConfigText(yaml, "revoke-test.yaml", &config, &errors))
+  ASSERT_TRUE(LoadConfigText(yaml, group + ".yaml", config, &errors))
       << (errors.empty() ? "" : errors.front());
   std::string error;
-  auto cluster = EmbeddedKafka::Start(config, &error);
-  ASSERT_NE(cluster, nullptr) << error;
-  config.kafka.brokers = cluster->bootstrap_servers();
+  *cluster = EmbeddedKafka::Start(*config, &error);
+  ASSERT_NE(*cluster, nullptr) << error;
+  config->kafka.brokers = (*cluster)->bootstrap_servers();
+}
+
+TEST(KafkaSourceRevoke, UndeliveredAlertsOfAPartitionTakenAwayAreNotCommittedNorFreedEarly) {
+  // One partition per topic; the two demo winevent alerts and the auditd
+  // ones are held undelivered.
+  Config config;
+  std::unique_ptr<EmbeddedKafka> cluster;
+  ASSERT_NO_FATAL_FAILURE(StartDemoCluster("revoke-test", &config, &cluster));
+  std::string error;
 
   HoldingSink sink;
   KafkaSource source(config, {&sink}, nullptr, nullptr);
@@ -237,6 +252,122 @@ TEST(KafkaSourceRevoke, UndeliveredAlertsOfAPartitionTakenAwayAreNotCommittedNor
   stop = true;
   runner.join();
   sink.Release();  // what its own partitions still held
+}
+
+// Passes alerts on to `inner`, noting the lowest offset of each topic.
+class RecordingSink : public AlertSink {
+ public:
+  explicit RecordingSink(AlertSink* inner) : inner_(inner) {}
+  std::string_view name() const override { return inner_->name(); }
+  bool async() const override { return true; }
+  bool Write(const Alert& alert) override { return inner_->Write(alert); }
+  bool WriteAsync(const Alert& alert, DeliveryCallback done) override {
+    {
+      std::lock_guard lock(mu_);
+      auto [it, fresh] = lowest_.emplace(alert.position.topic, alert.position.offset);
+      if (!fresh) it->second = std::min(it->second, alert.position.offset);
+    }
+    return inner_->WriteAsync(alert, std::move(done));
+  }
+  bool Flush() override { return inner_->Flush(); }
+  size_t queue_depth() const override { return inner_->queue_depth(); }
+  void Interrupt() override { inner_->Interrupt(); }
+  bool WaitForRoom(int timeout_ms) override { return inner_->WaitForRoom(timeout_ms); }
+  std::map<std::string, int64_t> lowest() const {
+    std::lock_guard lock(mu_);
+    return lowest_;
+  }
+
+ private:
+  AlertSink* inner_;
+  mutable std::mutex mu_;
+  std::map<std::string, int64_t> lowest_;
+};
+
+// An HTTP sink whose endpoint is away and whose queue is full: the workers
+// wait for room outside their locks, so the source keeps committing and
+// answering; a stop (SIGTERM) then ends within the flush timeout instead of
+// waiting for the endpoint, and commits nothing at or past an alert it never
+// delivered.
+TEST(KafkaSourceStop, StopsWhileASinkQueueStaysFullAndCommitsNoUndeliveredAlert) {
+  Config config;
+  std::unique_ptr<EmbeddedKafka> cluster;
+  ASSERT_NO_FATAL_FAILURE(StartDemoCluster("stop-test", &config, &cluster));
+  std::string error;
+
+  // An endpoint that is away (a port nobody listens on), a queue of one.
+  HttpSinkOptions options;
+  {
+    int probe = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    options.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+    close(probe);  // bound, never listened on, closed: connections are refused
+  }
+  options.queue_max_alerts = 1;
+  options.batch_max_alerts = 1;
+  options.retry_initial_ms = 5;
+  options.retry_max_ms = 50;
+  options.flush_timeout_ms = 500;
+  auto http = HttpSink::Create(options, &error);
+  ASSERT_NE(http, nullptr) << error;
+  auto sink = std::make_unique<RecordingSink>(http.get());
+
+  KafkaSource source(config, {sink.get()}, nullptr, nullptr);
+  ASSERT_TRUE(source.Open(&error)) << error;
+  std::atomic<bool> stop{false};
+  auto run = std::async(std::launch::async, [&] { source.Run(stop, 0); });
+  // In flight and queued; once the batch under way is done, the workers
+  // wait for room and alerts stop coming, while the source goes on
+  // committing (what was processed before the first alert) and answering.
+  ASSERT_TRUE(WaitFor([&] { return sink->queue_depth() >= 2; })) << "the queue never filled";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  KafkaSourceStats before = source.Stats();
+  {
+    // More messages arrive: a waiting worker leaves them in Kafka.
+    std::ifstream demo_events(std::string(LOGHUNT_SOURCE_DIR) + "/conf/demo/winevent.jsonl");
+    std::string line;
+    ASSERT_TRUE(std::getline(demo_events, line));
+    Handle producer(Admin(config.kafka.brokers));  // a plain producer
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_EQ(rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC("winevent"),
+                                  RD_KAFKA_V_VALUE(line.data(), line.size()),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+                RD_KAFKA_RESP_ERR_NO_ERROR);
+    }
+    ASSERT_EQ(rd_kafka_flush(producer.get(), 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  KafkaSourceStats after = source.Stats();
+  EXPECT_EQ(after.pipeline.messages, before.pipeline.messages) << "a worker did not wait for room";
+  EXPECT_EQ(after.pipeline.alerts, before.pipeline.alerts);
+  EXPECT_GT(after.commits, before.commits) << "the source stopped while a worker waited";
+
+  auto stopping = std::chrono::steady_clock::now();
+  stop = true;
+  if (run.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    ADD_FAILURE() << "the source did not stop while a sink queue stayed full";
+    http->Interrupt();  // let it finish, then fail
+    run.wait();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, std::chrono::seconds(10));
+
+  // Nothing was delivered: no topic is committed past its first alert.
+  Handle admin(Admin(config.kafka.brokers));
+  for (const auto& [topic, first] : sink->lowest()) {
+    int64_t committed = CommittedOffset(admin.get(), config.kafka.group_id, topic.c_str(), 0);
+    EXPECT_NE(committed, -2) << topic << ": the coordinator did not answer";
+    EXPECT_LE(committed, first) << topic << ": committed past an undelivered alert";
+  }
+  EXPECT_FALSE(sink->lowest().empty());
+  // The sink gives up what it still holds (done(false)) while the source,
+  // which keeps the bookkeeping, still exists.
+  sink.reset();
+  http.reset();
 }
 
 }  // namespace

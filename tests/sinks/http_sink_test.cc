@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "tests/sinks/http_peer.h"
 
@@ -53,6 +54,43 @@ struct Results {
   }
 };
 
+// A URL whose port nobody listens on (a peer that was there and is gone).
+std::string ClosedPortUrl() {
+  uint16_t port;
+  {
+    HttpPeer closed([](const PeerRequest&, int) { return PeerResponse{}; });
+    port = closed.port();
+  }
+  return "http://127.0.0.1:" + std::to_string(port) + "/";
+}
+
+// Writes `count` alerts on a thread of its own, each once the sink has room
+// (WaitForRoom), as a Kafka worker does before a batch.
+struct WaitingWriter {
+  WaitingWriter(HttpSink* sink, Results* results, int count)
+      : thread([=, this] {
+          for (int i = 0; i < count; ++i) {
+            while (!sink->WaitForRoom(50)) {
+            }
+            accepted += sink->WriteAsync(MakeTestAlert(i), results->Callback());
+          }
+          finished = true;
+        }) {}
+  ~WaitingWriter() {
+    if (thread.joinable()) thread.join();
+  }
+  // Waits until `n` alerts are accepted, then 300 ms more.
+  void SettleAt(int n) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (accepted < n && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  std::atomic<int> accepted{0};
+  std::atomic<bool> finished{false};
+  std::thread thread;
+};
+
 HttpSinkOptions FastOptions(const std::string& url) {
   HttpSinkOptions o;
   o.url = url;
@@ -60,6 +98,14 @@ HttpSinkOptions FastOptions(const std::string& url) {
   o.retry_initial_ms = 5;
   o.retry_max_ms = 50;
   o.timeout_ms = 2000;
+  return o;
+}
+
+// Full after three alerts: one in flight, two queued.
+HttpSinkOptions SmallQueueOptions(const std::string& url) {
+  HttpSinkOptions o = FastOptions(url);
+  o.queue_max_alerts = 2;
+  o.batch_max_alerts = 1;
   return o;
 }
 
@@ -215,14 +261,7 @@ TEST(HttpSink, UnreachablePeerGivesUpAfterMaxRetries) {
 }
 
 TEST(HttpSink, FullQueueRefusesAfterTheEnqueueTimeout) {
-  uint16_t port;
-  {
-    HttpPeer closed([](const PeerRequest&, int) { return PeerResponse{}; });
-    port = closed.port();
-  }
-  HttpSinkOptions o = FastOptions("http://127.0.0.1:" + std::to_string(port) + "/");
-  o.queue_max_alerts = 2;
-  o.batch_max_alerts = 1;
+  HttpSinkOptions o = SmallQueueOptions(ClosedPortUrl());
   o.enqueue_timeout_ms = 50;
   o.flush_timeout_ms = 100;
   o.max_retries = 1000;
@@ -251,6 +290,83 @@ TEST(HttpSink, FullQueueRefusesAfterTheEnqueueTimeout) {
   EXPECT_LE(sink->queue_depth(), 3u);
   sink.reset();  // shutdown resolves what is left as not delivered
   EXPECT_EQ(results.failed, 3);
+}
+
+// By default nothing is refused for want of room: a writer waits in
+// WaitForRoom() (a Kafka worker before each batch) however long the endpoint
+// is away, and everything arrives once it is back.
+TEST(HttpSink, FullQueueWaitsForRoomByDefault) {
+  std::atomic<bool> up{false};
+  HttpPeer peer([&up](const PeerRequest&, int) {
+    return up ? PeerResponse{200, "{}"} : PeerResponse{503, "away"};
+  });
+  HttpSinkOptions o = SmallQueueOptions(peer.url("/hook"));
+  ASSERT_LT(o.enqueue_timeout_ms, 0) << "the default is to wait";
+  std::string error;
+  auto sink = HttpSink::Create(o, &error);
+  ASSERT_TRUE(sink) << error;
+  Results results;
+  WaitingWriter writer(sink.get(), &results, 6);
+  // One in flight plus two queued, then the writer waits (well past the
+  // enqueue timeout the refusing test uses).
+  writer.SettleAt(3);
+  EXPECT_EQ(writer.accepted, 3);
+  up = true;
+  writer.thread.join();
+  EXPECT_EQ(writer.accepted, 6);
+  EXPECT_TRUE(sink->Flush());
+  EXPECT_EQ(results.ok, 6);
+  EXPECT_EQ(sink->stats().refused, 0u);
+
+  // The alerts of a batch under way are taken past the bound, not refused.
+  up = false;
+  for (int i = 0; i < 20; ++i) EXPECT_TRUE(sink->WriteAsync(MakeTestAlert(i), results.Callback()));
+  EXPECT_GE(sink->queue_depth(), 19u);
+  EXPECT_FALSE(sink->WaitForRoom(50));
+  up = true;
+  EXPECT_TRUE(sink->Flush());
+  EXPECT_EQ(results.ok, 26);
+}
+
+// Interrupt() (SIGTERM) ends the wait: the writer goes on, its alerts are
+// accepted without room and, the endpoint still away, given up when the sink
+// is destroyed, so the source never committed them.
+TEST(HttpSink, InterruptEndsTheWaitWithoutRefusing) {
+  HttpSinkOptions o = SmallQueueOptions(ClosedPortUrl());
+  o.flush_timeout_ms = 100;
+  std::string error;
+  auto sink = HttpSink::Create(o, &error);
+  ASSERT_TRUE(sink) << error;
+  Results results;
+  WaitingWriter writer(sink.get(), &results, 6);
+  writer.SettleAt(3);
+  EXPECT_FALSE(writer.finished) << "the writer did not wait for room";
+  sink->Interrupt();
+  writer.thread.join();
+  EXPECT_EQ(writer.accepted, 6);
+  EXPECT_EQ(sink->stats().refused, 0u);
+  EXPECT_FALSE(sink->Flush());
+  EXPECT_EQ(results.ok + results.failed, 0) << "nothing resolved while the sink lives";
+  sink.reset();
+  EXPECT_EQ(results.failed, 6);
+}
+
+// A synchronous write to an endpoint that is away waits for it, until
+// Interrupt() (SIGTERM): then it is a failed write, not a hang.
+TEST(HttpSink, InterruptEndsASynchronousWrite) {
+  HttpSinkOptions o = FastOptions(ClosedPortUrl());
+  o.flush_timeout_ms = 100;
+  std::string error;
+  auto sink = HttpSink::Create(o, &error);
+  ASSERT_TRUE(sink) << error;
+  std::atomic<int> result{-1};
+  std::thread writer([&] { result = sink->Write(MakeTestAlert(1)) ? 1 : 0; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(result, -1) << "the write did not wait for the endpoint";
+  sink->Interrupt();
+  writer.join();
+  EXPECT_EQ(result, 0);
+  EXPECT_EQ(sink->queue_depth(), 1u) << "given up only when the sink is destroyed";
 }
 
 TEST(HttpSink, BadUrlIsAnError) {
