@@ -347,14 +347,12 @@ TEST(KafkaSourceStop, StopsWhileASinkQueueStaysFullAndCommitsNoUndeliveredAlert)
   EXPECT_EQ(after.pipeline.alerts, before.pipeline.alerts);
   EXPECT_GT(after.commits, before.commits) << "the source stopped while a worker waited";
 
-  auto stopping = std::chrono::steady_clock::now();
   stop = true;
   if (run.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
     ADD_FAILURE() << "the source did not stop while a sink queue stayed full";
     http->Interrupt();  // let it finish, then fail
     run.wait();
   }
-  EXPECT_LT(std::chrono::steady_clock::now() - stopping, std::chrono::seconds(10));
 
   // Nothing was delivered: no topic is committed past its first alert.
   Handle admin(Admin(config.kafka.brokers));
