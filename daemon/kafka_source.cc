@@ -120,7 +120,7 @@ bool KafkaSource::Open(std::string* error) {
 void KafkaSource::OnRebalance(rd_kafka_s* rk, int err, void* partitions, void* opaque) {
   (void)rk;
   auto* self = static_cast<KafkaSource*>(opaque);
-  ++self->stats_.rebalances;
+  ++self->rebalances_;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     self->Assign(partitions);
   } else {
@@ -209,9 +209,9 @@ void KafkaSource::Commit(bool sync, const void* only_ptr) {
   if (offsets->cnt > 0) {
     rd_kafka_resp_err_t err = rd_kafka_commit(rk_, offsets, sync ? 0 : 1);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET) {
-      ++stats_.commits;
+      ++commits_;
     } else {
-      ++stats_.commit_errors;
+      ++commit_errors_;
       spdlog::warn("commit: {}", rd_kafka_err2str(err));
     }
   }
@@ -227,7 +227,7 @@ void KafkaSource::ApplyBackpressure() {
     size_t depth = rd_kafka_queue_length(workers_[i]->queue());
     if (!paused_[i] && depth >= high) {
       paused_[i] = true;
-      ++stats_.pauses;
+      ++pauses_;
     } else if (paused_[i] && depth < high / 2) {
       paused_[i] = false;
     }
@@ -386,7 +386,7 @@ void KafkaSource::Publish() {
     metrics_->SetSinkQueueDepth(sink->name(), static_cast<double>(sink->queue_depth()));
     delivery_errors += sink->delivery_failures();
   }
-  metrics_->PublishKafka(stats_.commits, stats_.commit_errors, stats_.pauses, stats_.rebalances,
+  metrics_->PublishKafka(commits_, commit_errors_, pauses_, rebalances_,
                          dead_letters, delivery_errors);
 }
 
@@ -410,7 +410,11 @@ bool KafkaSource::ReloadDetectors(const Config& config, std::string* error) {
 }
 
 KafkaSourceStats KafkaSource::Stats() {
-  KafkaSourceStats s = stats_;
+  KafkaSourceStats s;
+  s.commits = commits_;
+  s.commit_errors = commit_errors_;
+  s.pauses = pauses_;
+  s.rebalances = rebalances_;
   int64_t first = 0, last = 0;
   for (auto& w : workers_) {
     std::lock_guard lock(w->mutex());

@@ -91,7 +91,11 @@ class KafkaSource {
   rd_kafka_s* rk_ = nullptr;
   std::vector<std::unique_ptr<KafkaWorker>> workers_;
   std::vector<bool> paused_;
-  KafkaSourceStats stats_;
+  // Written by the loop in Run(), read by Stats() from any thread.
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> commit_errors_{0};
+  std::atomic<uint64_t> pauses_{0};
+  std::atomic<uint64_t> rebalances_{0};
 };
 
 // Sends unparsable messages to kafka.dead_letter_topic with the reason and the
