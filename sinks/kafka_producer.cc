@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 namespace loghunt {
 
@@ -33,6 +34,12 @@ std::unique_ptr<KafkaProducer> KafkaProducer::Create(const KafkaProperties& prop
     }
   }
   std::unique_ptr<KafkaProducer> p(new KafkaProducer());
+  char max_queued[32];
+  size_t max_queued_size = sizeof max_queued;
+  if (rd_kafka_conf_get(conf, "queue.buffering.max.messages", max_queued, &max_queued_size) ==
+      RD_KAFKA_CONF_OK) {
+    p->max_queued_ = std::max<int64_t>(1, std::strtoll(max_queued, nullptr, 10));
+  }
   rd_kafka_conf_set_dr_msg_cb(
       conf, [](rd_kafka_t* rk, const rd_kafka_message_t* m, void* op) { OnDelivery(rk, m, op); });
   rd_kafka_conf_set_opaque(conf, p.get());
@@ -141,6 +148,15 @@ void KafkaProducer::OnDelivery(rd_kafka_s* rk, const void* message, void*) {
   if (p->done) p->done(m->err == RD_KAFKA_RESP_ERR_NO_ERROR);
   --self->outstanding_;
   delete p;
+}
+
+bool KafkaProducer::WaitForRoom(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (rd_kafka_outq_len(rk_) >= max_queued_ && !interrupted_ && !closing_) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
 }
 
 void KafkaProducer::Interrupt() {

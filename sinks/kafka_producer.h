@@ -58,6 +58,10 @@ class KafkaProducer {
   // producer is destroyed. See AlertSink::Interrupt.
   void Interrupt();
   static constexpr int kInterruptFlushMs = 30'000;
+  // Waits up to timeout_ms until the local queue holds fewer messages than
+  // queue.buffering.max.messages (or Interrupt()); false when it still does.
+  // See AlertSink::WaitForRoom.
+  bool WaitForRoom(int timeout_ms);
 
   uint64_t delivered() const { return delivered_; }
   uint64_t retries() const { return retries_; }
@@ -71,6 +75,7 @@ class KafkaProducer {
   static void OnDelivery(rd_kafka_s* rk, const void* message, void* opaque);
 
   rd_kafka_s* rk_ = nullptr;
+  int64_t max_queued_ = 100000;  // queue.buffering.max.messages
   std::thread poller_;
   std::atomic<bool> closing_{false};
   std::atomic<bool> interrupted_{false};

@@ -28,6 +28,7 @@ class KafkaSink : public AlertSink {
   bool WriteAsync(const Alert& alert, DeliveryCallback done) override;
   bool Flush() override;
   void Interrupt() override { producer_->Interrupt(); }
+  bool WaitForRoom(int timeout_ms) override { return producer_->WaitForRoom(timeout_ms); }
   size_t queue_depth() const override { return producer_->outstanding(); }
   uint64_t delivery_failures() const override { return producer_->failed(); }
 

@@ -1,5 +1,6 @@
-// KafkaProducer without a reachable broker: its local queue full, Produce()
-// waits for room until Interrupt() (SIGTERM); then the message is parked, not
+// KafkaProducer without a reachable broker: its local queue full,
+// WaitForRoom() says so and Produce() waits for room until Interrupt()
+// (SIGTERM); then the message is parked, not
 // refused, and given up (done(false)) only when the producer is destroyed, so
 // a source never commits its offset. The (integration) tests against a real
 // broker cover delivery.
@@ -23,7 +24,9 @@ TEST(KafkaProducer, InterruptParksWhatAFullQueueHoldsBack) {
   ASSERT_NE(producer, nullptr) << error;
   std::atomic<int> delivered{0}, given_up{0};
   auto done = [&](bool ok) { ++(ok ? delivered : given_up); };
+  EXPECT_TRUE(producer->WaitForRoom(0));
   ASSERT_TRUE(producer->Produce("alerts", "", "first", {}, done));  // queued
+  EXPECT_FALSE(producer->WaitForRoom(100)) << "a queue of one holding one has no room";
 
   std::atomic<int> second{-1};
   std::thread writer([&] { second = producer->Produce("alerts", "", "second", {}, done); });
@@ -32,6 +35,7 @@ TEST(KafkaProducer, InterruptParksWhatAFullQueueHoldsBack) {
   producer->Interrupt();
   writer.join();
   EXPECT_EQ(second, 1) << "parked, not refused";
+  EXPECT_TRUE(producer->WaitForRoom(100)) << "no waiting after Interrupt";
   EXPECT_EQ(producer->outstanding(), 2u);
 
   // Flush waits for the queued message only, not for the parked one.
