@@ -96,7 +96,6 @@ bool KafkaProducer::Send(Pending* p) {
       // uncommitted); given up when the producer is destroyed.
       std::lock_guard lock(parked_mu_);
       parked_.push_back(p);
-      ++parked_count_;
       return true;
     }
     return false;
@@ -150,9 +149,18 @@ void KafkaProducer::OnDelivery(rd_kafka_s* rk, const void* message, void*) {
   delete p;
 }
 
+uint64_t KafkaProducer::parked() {
+  std::lock_guard lock(parked_mu_);
+  return parked_.size();
+}
+
 bool KafkaProducer::WaitForRoom(int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (rd_kafka_outq_len(rk_) >= max_queued_ && !interrupted_ && !closing_) {
+  // Messages produced and not yet reported, as librdkafka counts them against
+  // queue.buffering.max.messages (rd_kafka_outq_len also counts events not
+  // yet served, such as connection errors).
+  while (outstanding_ - parked() >= static_cast<uint64_t>(max_queued_) && !interrupted_ &&
+         !closing_) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -173,7 +181,7 @@ bool KafkaProducer::Flush(int timeout_ms) {
     deadline = std::min(deadline, std::chrono::steady_clock::time_point(
                                       std::chrono::nanoseconds(interrupt_deadline_ns_.load())));
   }
-  while (outstanding_ > parked_count_ && std::chrono::steady_clock::now() < deadline) {
+  while (outstanding_ > parked() && std::chrono::steady_clock::now() < deadline) {
     rd_kafka_flush(rk_, 100);
   }
   return outstanding_ == 0;

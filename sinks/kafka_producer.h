@@ -72,6 +72,7 @@ class KafkaProducer {
   struct Pending;
   KafkaProducer() = default;
   bool Send(Pending* pending);
+  uint64_t parked();
   static void OnDelivery(rd_kafka_s* rk, const void* message, void* opaque);
 
   rd_kafka_s* rk_ = nullptr;
@@ -82,7 +83,6 @@ class KafkaProducer {
   std::atomic<int64_t> interrupt_deadline_ns_{0};  // steady_clock
   std::mutex parked_mu_;
   std::vector<Pending*> parked_;  // full queue after Interrupt(): given up at destruction
-  std::atomic<uint64_t> parked_count_{0};
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> retries_{0};
   std::atomic<uint64_t> failed_{0};
