@@ -45,6 +45,7 @@ suppression:
   EXPECT_EQ(h.batch_max_alerts, 100u);
   EXPECT_EQ(h.linger_ms, 50);
   EXPECT_EQ(h.max_retries, 7);
+  EXPECT_EQ(h.enqueue_timeout_ms, -1) << "by default a full queue is waited for, not refused";
   ASSERT_EQ(h.headers.size(), 1u);
   EXPECT_EQ(h.headers[0].second, "blue");
   const SyslogSinkOptions& s = c.sinks[1].syslog;
@@ -72,6 +73,7 @@ TEST(SinkConfig, MistakesAreReportedWithLines) {
   - type: http
     url: http://x/
     preset: splunk_hec
+    enqueue_timeout_ms: -2
 suppression:
   window_seconds: 0
 )",
@@ -86,7 +88,10 @@ suppression:
       << all;
   EXPECT_NE(all.find("sinks[3].token: required for the splunk_hec preset"), std::string::npos)
       << all;
-  EXPECT_NE(all.find("t.yaml:14: suppression.window_seconds: must be between"), std::string::npos)
+  EXPECT_NE(all.find("t.yaml:13: sinks[3].enqueue_timeout_ms: must be between -1 and"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("t.yaml:15: suppression.window_seconds: must be between"), std::string::npos)
       << all;
 }
 
