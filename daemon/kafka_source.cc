@@ -386,8 +386,8 @@ void KafkaSource::Publish() {
     metrics_->SetSinkQueueDepth(sink->name(), static_cast<double>(sink->queue_depth()));
     delivery_errors += sink->delivery_failures();
   }
-  metrics_->PublishKafka(commits_, commit_errors_, pauses_, rebalances_,
-                         dead_letters, delivery_errors);
+  metrics_->PublishKafka(commits_, commit_errors_, pauses_, rebalances_, dead_letters,
+                         delivery_errors);
 }
 
 bool KafkaSource::ReloadDetectors(const Config& config, std::string* error) {

@@ -373,8 +373,8 @@ bool HttpSink::Flush() {
   // After Interrupt() every flush ends by the same deadline, flush_timeout_ms
   // after the interruption: a stop flushes each pipeline in turn, and an
   // endpoint that is away must not cost the timeout once per pipeline.
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::milliseconds(options_.flush_timeout_ms);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.flush_timeout_ms);
   if (interrupted_) deadline = std::min(deadline, interrupt_deadline_);
   bool drained =
       idle_cv_.wait_until(lock, deadline, [&] { return queue_.empty() && in_flight_ == 0; });

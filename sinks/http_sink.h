@@ -61,7 +61,7 @@ struct HttpSinkOptions {
   int linger_ms = 200;
   size_t queue_max_alerts = 10000;
   int enqueue_timeout_ms = -1;  // < 0: wait for room (WaitForRoom) as long as the sink runs
-  int timeout_ms = 10000;  // connect, TLS handshake, write and read, each
+  int timeout_ms = 10000;       // connect, TLS handshake, write and read, each
   int retry_initial_ms = 200;
   int retry_max_ms = 30000;
   int max_retries = 0;  // 0 = retry for as long as the sink lives

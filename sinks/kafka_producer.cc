@@ -170,9 +170,8 @@ bool KafkaProducer::WaitForRoom(int timeout_ms) {
 void KafkaProducer::Interrupt() {
   if (interrupted_.exchange(true)) return;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kInterruptFlushMs);
-  interrupt_deadline_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                               deadline.time_since_epoch())
-                               .count();
+  interrupt_deadline_ns_ =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count();
 }
 
 bool KafkaProducer::Flush(int timeout_ms) {

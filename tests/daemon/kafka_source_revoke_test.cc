@@ -161,7 +161,9 @@ void StartDemoCluster(const std::string& group, Config* config,
   const std::string demo = std::string(LOGHUNT_SOURCE_DIR) + "/conf/demo/";
   const std::string yaml =
       "kafka:\n"
-      "  group_id: " + group + "\n"
+      "  group_id: " +
+      group +
+      "\n"
       "  topics: {auditd: [auditd], syslog: [syslog], winevent: [winevent]}\n"
       "  commit_interval_ms: 200\n"
       "  workers: 2\n"
