@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/arena.h"
 
@@ -39,5 +41,9 @@ bool EqualsNoCase(std::string_view a, std::string_view b);
 
 // True when `s` is valid UTF-8.
 bool IsValidUtf8(std::string_view s);
+
+// The fields of one CSV row (RFC 4180 quoting within the line; "" in a quoted
+// field is a quote, a CR outside quotes is dropped). Allocates.
+std::vector<std::string> SplitCsvRow(std::string_view line);
 
 }  // namespace loghunt

@@ -16,32 +16,6 @@ using json = nlohmann::json;
 
 uint8_t ClampConfidence(int64_t c) { return static_cast<uint8_t>(c < 0 ? 0 : c > 100 ? 100 : c); }
 
-// Splits one CSV row (RFC 4180 quoting within the line).
-std::vector<std::string> SplitCsv(std::string_view line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back().push_back('"');
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back().push_back(c);
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else if (c != '\r') {
-      out.back().push_back(c);
-    }
-  }
-  return out;
-}
-
 template <typename F>
 void ForEachLine(std::string_view text, F&& f) {
   while (!text.empty()) {
@@ -99,7 +73,7 @@ bool LoadCsv(const FeedConfig& c, std::string_view text, IndicatorStore* store, 
   bool ok = true;
   ForEachLine(text, [&](std::string_view line) {
     if (!ok || Trim(line).empty() || Trim(line)[0] == '#') return;
-    std::vector<std::string> f = SplitCsv(line);
+    std::vector<std::string> f = SplitCsvRow(line);
     if (first) {
       first = false;
       if (c.csv_header) header = f;

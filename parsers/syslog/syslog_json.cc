@@ -2,6 +2,7 @@
 
 #include "core/text.h"
 #include "core/time.h"
+#include "parsers/json_error.h"
 
 namespace loghunt {
 namespace {
@@ -90,24 +91,6 @@ const KeySpec* FindKey(sv key) {
   return nullptr;
 }
 
-ParseError ReasonFor(simdjson::error_code error) {
-  switch (error) {
-    case simdjson::UTF8_ERROR:
-    case simdjson::STRING_ERROR:
-    case simdjson::UNESCAPED_CHARS:
-      return ParseError::kBadEncoding;
-    case simdjson::UNCLOSED_STRING:
-    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
-      return ParseError::kTruncated;
-    case simdjson::CAPACITY:
-      return ParseError::kTooLong;
-    case simdjson::INCORRECT_TYPE:
-      return ParseError::kWrongType;
-    default:
-      return ParseError::kBadJson;
-  }
-}
-
 int SeverityFromText(sv s) {
   static constexpr sv kNames[] = {"emerg",   "alert",  "crit", "err",
                                   "warning", "notice", "info", "debug"};
@@ -169,11 +152,11 @@ ParseError SyslogJsonDecoder::Decode(sv message, const SyslogClock& clock, Syslo
   padded_.append(simdjson::SIMDJSON_PADDING, '\0');
   od::document doc;
   if (auto err = parser_.iterate(padded_.data(), message.size(), padded_.size()).get(doc)) {
-    return ReasonFor(err);
+    return JsonParseError(err);
   }
   od::object obj;
   if (auto err = doc.get_object().get(obj)) {
-    return err == simdjson::INCORRECT_TYPE ? ParseError::kUnsupported : ReasonFor(err);
+    return err == simdjson::INCORRECT_TYPE ? ParseError::kUnsupported : JsonParseError(err);
   }
   sv values[kSlotCount];
   uint8_t ranks[kSlotCount];
@@ -237,7 +220,7 @@ ParseError SyslogJsonDecoder::Decode(sv message, const SyslogClock& clock, Syslo
 
   for (auto field : obj) {
     sv key;
-    if (auto err = field.unescaped_key().get(key)) return ReasonFor(err);
+    if (auto err = field.unescaped_key().get(key)) return JsonParseError(err);
     const KeySpec* spec = FindKey(key);
     if (spec == nullptr) {
       if (key == "process") {
@@ -246,21 +229,21 @@ ParseError SyslogJsonDecoder::Decode(sv message, const SyslogClock& clock, Syslo
         if (field.value().get_object().get(inner)) continue;
         for (auto pf : inner) {
           sv pk;
-          if (auto err = pf.unescaped_key().get(pk)) return ReasonFor(err);
+          if (auto err = pf.unescaped_key().get(pk)) return JsonParseError(err);
           od::value pv;
-          if (auto err = pf.value().get(pv)) return ReasonFor(err);
+          if (auto err = pf.value().get(pv)) return JsonParseError(err);
           if (pk == "name") {
-            if (auto err = take(kProgram, 3, pv)) return ReasonFor(err);
+            if (auto err = take(kProgram, 3, pv)) return JsonParseError(err);
           } else if (pk == "pid") {
-            if (auto err = take(kPid, 3, pv)) return ReasonFor(err);
+            if (auto err = take(kPid, 3, pv)) return JsonParseError(err);
           }
         }
       }
       continue;  // On-Demand skips the value
     }
     od::value value;
-    if (auto err = field.value().get(value)) return ReasonFor(err);
-    if (auto err = take(spec->slot, spec->rank, value)) return ReasonFor(err);
+    if (auto err = field.value().get(value)) return JsonParseError(err);
+    if (auto err = take(spec->slot, spec->rank, value)) return JsonParseError(err);
   }
   // simdjson 3.0 On-Demand has no document::at_end(): text after the closing
   // brace ("{...}x") is not detected and is ignored.

@@ -10,6 +10,7 @@
 
 #include "core/text.h"
 #include "core/time.h"
+#include "parsers/json_error.h"
 #include "parsers/winevent/json_object_splitter.h"
 
 namespace loghunt {
@@ -56,22 +57,6 @@ bool IsNumberToken(std::string_view t) {
     }
   }
   return true;
-}
-
-ParseError ReasonFor(error_code error) {
-  switch (error) {
-    case simdjson::UTF8_ERROR:
-    case simdjson::STRING_ERROR:
-    case simdjson::UNESCAPED_CHARS:
-      return ParseError::kBadEncoding;
-    case simdjson::UNCLOSED_STRING:
-    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
-      return ParseError::kTruncated;
-    case simdjson::CAPACITY:
-      return ParseError::kTooLong;
-    default:
-      return ParseError::kBadJson;
-  }
 }
 
 // A top-level value that is valid JSON but not an object (kUnsupported), as
@@ -434,7 +419,7 @@ void WineventParser::Parse(std::string_view message, const SourcePosition& posit
       error = simdjson::TRAILING_CONTENT;
   }
   if (error) {
-    ParseError reason = ReasonFor(error);
+    ParseError reason = JsonParseError(error);
     // simdjson reports "ended early" whenever the last structural character
     // does not close the document; tell real truncation from trailing text.
     if (reason == ParseError::kTruncated) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "core/arena.h"
 #include "core/hash.h"
@@ -35,6 +36,15 @@ TEST(Text, ValidatesUtf8) {
   EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));      // overlong
   EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));  // surrogate
   EXPECT_FALSE(IsValidUtf8("\xE2\x82"));      // truncated
+}
+
+TEST(Text, SplitsCsvRowsWithQuoting) {
+  using Row = std::vector<std::string>;
+  EXPECT_EQ(SplitCsvRow("a,b,,c"), (Row{"a", "b", "", "c"}));
+  EXPECT_EQ(SplitCsvRow(R"("x,y","say ""hi""",z)"), (Row{"x,y", R"(say "hi")", "z"}));
+  EXPECT_EQ(SplitCsvRow("1.2.3.4,ipv4\r"), (Row{"1.2.3.4", "ipv4"}));
+  EXPECT_EQ(SplitCsvRow(R"("open,quote)"), (Row{"open,quote"}));
+  EXPECT_EQ(SplitCsvRow(""), (Row{""}));
 }
 
 TEST(Arena, ViewsSurviveGrowthAndResetReusesBlocks) {

@@ -17,6 +17,7 @@
 #include <map>
 #include <string>
 
+#include "core/text.h"
 #include "core/time.h"
 #include "parsers/syslog/syslog_frame.h"
 #include "tests/parsers/syslog_test_util.h"
@@ -222,32 +223,6 @@ TEST_F(GoSyslogCases, EveryInvalidCaseIsRejectedWithAReasonAndItsPartialFields) 
   EXPECT_LE(lenient, 2);  // only the two "<PRI> text" cases; a new one needs a look
 }
 
-// A minimal RFC 4180 reader for Loghub's structured CSV files.
-std::vector<std::string> CsvFields(const std::string& line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back().push_back('"');
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back().push_back(c);
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else {
-      out.back().push_back(c);
-    }
-  }
-  return out;
-}
-
 std::string TrimmedCopy(std::string_view s) {
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -269,7 +244,7 @@ void CheckLoghub(const char* log, const char* csv, int host_col, int component_c
     parser.Parse(lines[i], {log, -1, static_cast<int64_t>(i + 1)}, h);
     ASSERT_EQ(h.errors, 0) << ParseErrorName(h.error);
     ASSERT_EQ(h.events, 1);
-    auto row = CsvFields(rows[i + 1]);
+    auto row = SplitCsvRow(rows[i + 1]);
     ASSERT_GT(row.size(), static_cast<size_t>(content_col));
     EXPECT_EQ(h.event.host, row[host_col]);
     if (component_col >= 0) {
