@@ -106,6 +106,7 @@ class KafkaDeadLetterWriter : public DeadLetterWriter {
       : producer_(producer), topic_(std::move(topic)) {}
   bool Write(std::string_view message, ParseError reason, const SourcePosition& position,
              DeliveryCallback done) override;
+  bool WaitForRoom(int timeout_ms) override { return producer_->WaitForRoom(timeout_ms); }
 
  private:
   KafkaProducer* producer_;

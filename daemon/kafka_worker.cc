@@ -143,8 +143,10 @@ void KafkaWorker::Run() {
     // waited for here, before the batch and outside the lock: the source's
     // commits, statistics and rebalances, which take the lock, go on, and the
     // messages wait in Kafka (this worker's queue fills, fetching stops).
+    // The dead-letter topic's producer likewise.
     bool room = true;
     for (AlertSink* sink : sinks_) room = sink->WaitForRoom(kBatchTimeoutMs) && room;
+    if (dead_letters_ != nullptr) room = dead_letters_->WaitForRoom(kBatchTimeoutMs) && room;
     if (!room) continue;
     // One message at a time, not rd_kafka_consume_batch_queue: in librdkafka
     // before 2.1.0 (Debian 12 has 2.0.2) the batch call advances a

@@ -72,6 +72,11 @@ class DeadLetterWriter {
   // Hands `message` over with its reason; `done` as for AlertSink::WriteAsync.
   virtual bool Write(std::string_view message, ParseError reason, const SourcePosition& position,
                      DeliveryCallback done) = 0;
+  // As AlertSink::WaitForRoom: a Kafka worker waits here before each batch.
+  virtual bool WaitForRoom(int timeout_ms) {
+    (void)timeout_ms;
+    return true;
+  }
 };
 
 class Pipeline : public EventHandler {

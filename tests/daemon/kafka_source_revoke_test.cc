@@ -15,6 +15,9 @@
 // test closed that member to try another. The revoke path (a real broker, members coming and
 // going) is tested by tests/integration/kafka_scaleout_test; both paths end
 // in KafkaWorker::RemovePartition.
+//
+// Also here: stopping while a sink's queue stays full (KafkaSourceStop) and
+// waiting for room in the dead-letter queue (KafkaSourceDeadLetters).
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -368,6 +371,84 @@ TEST(KafkaSourceStop, StopsWhileASinkQueueStaysFullAndCommitsNoUndeliveredAlert)
   // which keeps the bookkeeping, still exists.
   sink.reset();
   http.reset();
+}
+
+// A dead-letter writer whose room the test opens, recording what it gets.
+class GatedDeadLetters : public DeadLetterWriter {
+ public:
+  bool Write(std::string_view message, ParseError, const SourcePosition&,
+             DeliveryCallback done) override {
+    {
+      std::lock_guard lock(mu_);
+      written_.emplace_back(message);
+    }
+    done(true);
+    return true;
+  }
+  bool WaitForRoom(int timeout_ms) override {
+    if (!room_) std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
+    return room_;
+  }
+  void Open() { room_ = true; }
+  std::vector<std::string> written() const {
+    std::lock_guard lock(mu_);
+    return written_;
+  }
+
+ private:
+  std::atomic<bool> room_{false};
+  mutable std::mutex mu_;
+  std::vector<std::string> written_;
+};
+
+// Counts alerts.
+class CountingSink : public AlertSink {
+ public:
+  std::string_view name() const override { return "counting"; }
+  bool Write(const Alert&) override {
+    ++alerts;
+    return true;
+  }
+  std::atomic<uint64_t> alerts{0};
+};
+
+// A full dead-letter queue holds the workers back like a full sink: they
+// wait for its room before each batch instead of producing into it (where
+// the wait would hold the worker's lock), and read on once there is room.
+TEST(KafkaSourceDeadLetters, WorkersWaitForRoomInTheDeadLetterQueue) {
+  Config config;
+  std::unique_ptr<EmbeddedKafka> cluster;
+  ASSERT_NO_FATAL_FAILURE(StartDemoCluster("dead-letter-test", &config, &cluster));
+  {
+    Handle producer(Admin(config.kafka.brokers));
+    const std::string bad = "{\"EventID\": 1, \"broken";
+    ASSERT_EQ(rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC("winevent"),
+                                RD_KAFKA_V_VALUE(const_cast<char*>(bad.data()), bad.size()),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+    ASSERT_EQ(rd_kafka_flush(producer.get(), 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  GatedDeadLetters dead_letters;
+  CountingSink sink;
+  KafkaSource source(config, {&sink}, &dead_letters, nullptr);
+  std::string error;
+  ASSERT_TRUE(source.Open(&error)) << error;
+  std::atomic<bool> stop{false};
+  auto run = std::async(std::launch::async, [&] { source.Run(stop, 0); });
+
+  // Long enough for the group to form and the workers to try many batches.
+  ASSERT_TRUE(WaitFor([&] { return source.Stats().rebalances > 0; })) << "no partition assigned";
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(source.Stats().pipeline.messages, 0u) << "a worker read on with no dead-letter room";
+  EXPECT_TRUE(dead_letters.written().empty());
+
+  dead_letters.Open();
+  EXPECT_TRUE(WaitFor([&] { return !dead_letters.written().empty() && sink.alerts > 0; }))
+      << "nothing was read once there was room";
+  stop = true;
+  run.wait();
+  ASSERT_EQ(dead_letters.written().size(), 1u);
+  EXPECT_EQ(dead_letters.written()[0], "{\"EventID\": 1, \"broken");
 }
 
 }  // namespace
