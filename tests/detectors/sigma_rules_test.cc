@@ -332,6 +332,21 @@ TEST(SigmaRules, SecurityEventNamesMapToSysmonNames) {
             e));
 }
 
+// EventID, Channel and Provider_Name come from the event's System part, which
+// the winevent parser reads into winlog.event_id, the channel (program) and
+// winlog.provider_name rather than keeping them as EventData extras.
+TEST(SigmaRules, SystemFieldsMapToTheParsedEnvelope) {
+  Event e = Sysmon({{"Image", "C:\\Windows\\System32\\cmd.exe"},
+                    {"winlog.event_id", "1"},
+                    {"winlog.provider_name", "Microsoft-Windows-Sysmon"}});
+  e.program = "Microsoft-Windows-Sysmon/Operational";
+  EXPECT_TRUE(Fires("  s: {EventID: 1, Image|endswith: '\\cmd.exe'}\n  condition: s\n", e));
+  EXPECT_TRUE(Fires("  s: {EventID: [4688, 1]}\n  condition: s\n", e));
+  EXPECT_FALSE(Fires("  s: {EventID: 4688}\n  condition: s\n", e));
+  EXPECT_TRUE(Fires("  s: {Channel: 'Microsoft-Windows-Sysmon/Operational'}\n  condition: s\n", e));
+  EXPECT_TRUE(Fires("  s: {Provider_Name: 'Microsoft-Windows-Sysmon'}\n  condition: s\n", e));
+}
+
 TEST(SigmaRules, LinuxRulesRunOnAuditdProcessStarts) {
   Event e;
   e.stream = Stream::kAuditd;
