@@ -488,7 +488,10 @@ struct SigmaMatcher::State {
     bool present = false;
     std::string_view text;
   };
+  // [group field] its value; the last entry (alt()) is a second value of
+  // field alt_of, a decoded command line, when alt_of >= 0.
   std::vector<Value> values;
+  int alt_of = -1;
   // The lower-cased values of the event's fields, one after the other with
   // kHsScanSlack bytes of room at the end; it grows to the largest event's.
   // [field] its value's offset, valid when folded_epoch[field] == epoch.
@@ -543,19 +546,41 @@ struct SigmaMatcher::State {
     return 0;
   }
 
-  // The value of group field `field` lower-cased, folded once per event.
+  uint32_t alt() const { return static_cast<uint32_t>(values.size() - 1); }
+  // The value indexes of group field `field`: itself, and alt() for alt_of.
+  uint32_t ValueCount(uint32_t field) const { return static_cast<int>(field) == alt_of ? 2 : 1; }
+  uint32_t ValueIndex(uint32_t field, uint32_t i) const { return i == 0 ? field : alt(); }
+
+  // Value `vi` (an index into values) lower-cased, folded once per event.
   // The view is valid until the next call.
-  std::string_view Folded(uint32_t field) {
-    const Value& v = values[field];
-    if (folded_epoch[field] != epoch) {
-      folded_epoch[field] = epoch;
-      folded_offset[field] = folded_used;
+  std::string_view Folded(uint32_t vi) {
+    const Value& v = values[vi];
+    if (folded_epoch[vi] != epoch) {
+      folded_epoch[vi] = epoch;
+      folded_offset[vi] = folded_used;
       folded_used += v.text.size();
       // Room after the text, so Hyperscan may scan it in place (core/hs_scan.h).
       if (folded.size() < folded_used + kHsScanSlack) folded.resize(folded_used + kHsScanSlack);
-      FoldAsciiInto(v.text, folded.data() + folded_offset[field]);
+      FoldAsciiInto(v.text, folded.data() + folded_offset[vi]);
     }
-    return std::string_view(folded.data() + folded_offset[field], v.text.size());
+    return std::string_view(folded.data() + folded_offset[vi], v.text.size());
+  }
+
+  // Scans value `vi` with `folded_db` (on its lower-cased copy) and `exact_db`
+  // (either may be null); hits mark slots of group field `field`.
+  void ScanValue(const GroupField& f, uint32_t vi, const hs_database_t* folded_db,
+                 const hs_database_t* exact_db) {
+    if (!values[vi].present) return;
+    field = &f;
+    if (folded_db != nullptr) {
+      text = Folded(vi);  // has kHsScanSlack bytes after it
+      hs_scan(folded_db, text.data(), static_cast<unsigned>(text.size()), 0, scratch, &State::OnHit,
+              this);
+    }
+    if (exact_db != nullptr) {
+      text = values[vi].text;
+      ScanPadded(exact_db, text, scratch, &State::OnHit, this, &scan_copy);
+    }
   }
 
   // Scans field `field` with its deferred databases: every deferred slot of
@@ -564,47 +589,58 @@ struct SigmaMatcher::State {
   void ScanDeferred(uint32_t field) {
     deferred_scan_epoch[field] = epoch;
     const GroupField& f = group->fields[field];
-    const Value& v = values[field];
-    this->field = &f;
-    if (f.deferred_folded_database != nullptr) {
-      text = Folded(field);  // has kHsScanSlack bytes after it
-      hs_scan(f.deferred_folded_database, text.data(), static_cast<unsigned>(text.size()), 0,
-              scratch, &State::OnHit, this);
-    }
-    if (f.deferred_exact_database != nullptr) {
-      text = v.text;
-      ScanPadded(f.deferred_exact_database, text, scratch, &State::OnHit, this, &scan_copy);
+    for (uint32_t i = 0; i < ValueCount(field); ++i) {
+      ScanValue(f, ValueIndex(field, i), f.deferred_folded_database, f.deferred_exact_database);
     }
   }
 
   // A deferred slot (its mark not set): one of its literals compared with the
   // field value, or, past the field's budget, the field's deferred scan.
   bool DirectHolds(uint32_t slot, uint32_t field) {
-    if (!values[field].present || deferred_scan_epoch[field] == epoch) return false;
+    if (deferred_scan_epoch[field] == epoch) return false;
     if (compared_epoch[field] != epoch) {
       compared_epoch[field] = epoch;
       compared[field] = 0;
     }
     const uint32_t count = impl->slot_direct_begin[slot + 1] - impl->slot_direct_begin[slot];
-    compared[field] += count * values[field].text.size();
+    for (uint32_t i = 0; i < ValueCount(field); ++i) {
+      compared[field] += count * values[ValueIndex(field, i)].text.size();
+    }
     if (compared[field] > sigma::kDirectBudgetBytes) {
       ScanDeferred(field);
       return slot_epoch[slot] == epoch;
     }
-    for (uint32_t d = impl->slot_direct_begin[slot]; d < impl->slot_direct_begin[slot + 1]; ++d) {
-      const sigma::Direct& direct = impl->directs[d];
-      std::string_view text = direct.folded ? Folded(field) : values[field].text;
-      if (sigma::DirectMatch(text, direct.literal, direct.type)) return true;
+    for (uint32_t i = 0; i < ValueCount(field); ++i) {
+      const uint32_t vi = ValueIndex(field, i);
+      if (!values[vi].present) continue;
+      for (uint32_t d = impl->slot_direct_begin[slot]; d < impl->slot_direct_begin[slot + 1]; ++d) {
+        const sigma::Direct& direct = impl->directs[d];
+        std::string_view text = direct.folded ? Folded(vi) : values[vi].text;
+        if (sigma::DirectMatch(text, direct.literal, direct.type)) return true;
+      }
     }
     return false;
   }
 
   bool AtomTrue(const Atom& atom, uint32_t field) {
-    const Value& v = values[field];
+    if (atom.kind == Atom::kSlot) {
+      return slot_epoch[atom.slot] == epoch ||
+             (impl->slot_deferred[atom.slot] && DirectHolds(atom.slot, field));
+    }
+    const bool first = AtomHoldsFor(atom, values[field]);
+    if (static_cast<int>(field) != alt_of) return first;
+    // A field with two values: null and exists: false hold when they hold for
+    // both, everything else when it holds for either.
+    const bool second = AtomHoldsFor(atom, values[alt()]);
+    const bool for_both = atom.kind == Atom::kNull || (atom.kind == Atom::kExists && !atom.exists);
+    return for_both ? first && second : first || second;
+  }
+
+  // A non-slot atom on one value `v` of its field.
+  bool AtomHoldsFor(const Atom& atom, const Value& v) {
     switch (atom.kind) {
       case Atom::kSlot:
-        return slot_epoch[atom.slot] == epoch ||
-               (impl->slot_deferred[atom.slot] && DirectHolds(atom.slot, field));
+        return false;  // marks are per field: AtomTrue
       case Atom::kNull:
         return !v.present || v.text.empty();
       case Atom::kExists:
@@ -720,9 +756,9 @@ SigmaMatcher::SigmaMatcher(std::shared_ptr<const SigmaRuleSet> rules)
       }
     }
   }
-  state_->values.resize(max_fields);
-  state_->folded_offset.assign(max_fields, 0);
-  state_->folded_epoch.assign(max_fields, 0);
+  state_->values.resize(max_fields + 1);  // + the second value of a decoded command line
+  state_->folded_offset.assign(max_fields + 1, 0);
+  state_->folded_epoch.assign(max_fields + 1, 0);
   state_->compared_epoch.assign(max_fields, 0);
   state_->deferred_scan_epoch.assign(max_fields, 0);
   state_->compared.assign(max_fields, 0);
@@ -755,6 +791,8 @@ void SigmaMatcher::Match(const Event& event, std::vector<uint32_t>* matched,
       s.epoch = 1;
     }
     s.candidates.clear();
+    s.alt_of = command_line != nullptr ? g.command_line_field : -1;
+    if (s.alt_of >= 0) s.values[s.alt()] = {true, *command_line};
     s.group = &g;
     s.folded_used = 0;
     // The first extra of each key the group reads, as EventFieldSource::Read
@@ -772,32 +810,20 @@ void SigmaMatcher::Match(const Event& event, std::vector<uint32_t>* matched,
     for (size_t f = 0; f < g.fields.size(); ++f) {
       State::Value& v = s.values[f];
       v = State::Value{};
-      if (command_line != nullptr && static_cast<int>(f) == g.command_line_field) {
-        v.present = true;
-        v.text = *command_line;
-      } else {
-        const auto& sources = g.fields[f].sources;
-        for (size_t i = 0; i < sources.size() && !v.present; ++i) {
-          int32_t key = g.source_keys[f][i];
-          if (key < 0) {
-            v.present = sources[i].Read(event, &v.text);
-          } else if (s.extra_epoch[static_cast<size_t>(key)] == s.epoch) {
-            v.present = true;
-            v.text = s.extra_values[static_cast<size_t>(key)];
-          }
+      const auto& sources = g.fields[f].sources;
+      for (size_t i = 0; i < sources.size() && !v.present; ++i) {
+        int32_t key = g.source_keys[f][i];
+        if (key < 0) {
+          v.present = sources[i].Read(event, &v.text);
+        } else if (s.extra_epoch[static_cast<size_t>(key)] == s.epoch) {
+          v.present = true;
+          v.text = s.extra_values[static_cast<size_t>(key)];
         }
       }
       const GroupField& field = g.fields[f];
-      if (!v.present) continue;
-      s.field = &field;
-      if (field.folded_database != nullptr) {
-        s.text = s.Folded(static_cast<uint32_t>(f));  // has kHsScanSlack bytes after it
-        hs_scan(field.folded_database, s.text.data(), static_cast<unsigned>(s.text.size()), 0,
-                s.scratch, &State::OnHit, &s);
-      }
-      if (field.exact_database != nullptr) {
-        s.text = v.text;
-        ScanPadded(field.exact_database, v.text, s.scratch, &State::OnHit, &s, &s.scan_copy);
+      for (uint32_t i = 0; i < s.ValueCount(static_cast<uint32_t>(f)); ++i) {
+        s.ScanValue(field, s.ValueIndex(static_cast<uint32_t>(f), i), field.folded_database,
+                    field.exact_database);
       }
     }
     for (uint32_t r : g.always_rules) {

@@ -125,8 +125,11 @@ class SigmaMatcher {
   SigmaMatcher& operator=(const SigmaMatcher&) = delete;
 
   // Appends to `matched` the indexes (ascending) of the rules whose condition
-  // holds for `event`. When `command_line` is given it replaces the value of
-  // the Sigma field CommandLine (used to run rules on decoded layers).
+  // holds for `event`. When `command_line` is given it is a second value of
+  // the Sigma field CommandLine (a decoded layer of the command line): a
+  // selection on CommandLine holds when it holds for either value (null and
+  // exists: false for both), so a filter that excludes the plain command line
+  // still excludes the event.
   void Match(const Event& event, std::vector<uint32_t>* matched,
              const std::string_view* command_line = nullptr);
 

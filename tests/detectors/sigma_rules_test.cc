@@ -476,5 +476,52 @@ TEST(SigmaRules, RulesRunOnDecodedCommandLineLayers) {
       << alerts[0].summary;
 }
 
+// A decoded layer is a second value of CommandLine, not a replacement: a
+// filter that excludes the plain command line still excludes the event.
+TEST(SigmaRules, DecodedLayersKeepFiltersOnThePlainCommandLine) {
+  std::string b64 = sigma::Base64Encode(sigma::ToUtf16("Get-Date", false));
+  std::string cmd = "powershell.exe -enc " + b64;
+  Event e = Sysmon({{"Image", "C:\\x\\powershell.exe"}, {"CommandLine", cmd}});
+  e.process.command_line = cmd;
+  auto alerts_of = [&](const std::string& detection) {
+    Loaded l = Load({Rule(detection)});
+    auto handle = std::make_shared<SigmaRuleSetHandle>(l.rules);
+    SigmaDetector detector(handle);
+    std::vector<Alert> alerts;
+    detector.Inspect(e, alerts);
+    return alerts.size();
+  };
+  // Holds on the plain event already: one alert, not repeated for the layer.
+  EXPECT_EQ(alerts_of("  sel: {Image|endswith: '\\powershell.exe'}\n  condition: sel\n"), 1u);
+  // The filter holds for the plain value: no alert from the decoded layer
+  // either (it fired when the layer replaced the command line).
+  EXPECT_EQ(alerts_of("  sel: {Image|endswith: '\\powershell.exe'}\n"
+                      "  filter: {CommandLine|contains: ' -enc'}\n"
+                      "  condition: sel and not filter\n"),
+            0u);
+  // A selection on the decoded text and a filter the plain value passes.
+  EXPECT_EQ(alerts_of("  sel: {CommandLine|contains: 'get-date'}\n"
+                      "  filter: {CommandLine|contains: 'invoke-'}\n"
+                      "  condition: sel and not filter\n"),
+            1u);
+  // Equality with the decoded text.
+  EXPECT_EQ(alerts_of("  sel: {CommandLine: 'get-date'}\n  condition: sel\n"), 1u);
+
+  // null and exists: false hold only when they hold for both values: an
+  // event without a command line given a decoded one has a command line.
+  Event bare = Sysmon({{"Image", "C:\\x\\powershell.exe"}});
+  const std::string_view layer = "Get-Date";
+  for (const char* absent : {"{CommandLine: null}", "{CommandLine|exists: false}"}) {
+    Loaded l = Load({Rule(std::string("  sel: {Image|endswith: '\\powershell.exe'}\n  absent: ") +
+                          absent + "\n  condition: sel and absent\n")});
+    SigmaMatcher m(l.rules);
+    std::vector<uint32_t> plain, decoded;
+    m.Match(bare, &plain);
+    m.Match(bare, &decoded, &layer);
+    EXPECT_EQ(plain.size(), 1u) << absent;
+    EXPECT_TRUE(decoded.empty()) << absent;
+  }
+}
+
 }  // namespace
 }  // namespace loghunt

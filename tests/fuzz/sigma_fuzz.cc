@@ -126,8 +126,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                   {"CommandLine", text},
                   {"ParentImage", parent},
                   {"User", text.substr(0, 24)}};
-  // The decoded-layer path: the second half replaces the command line.
+  // The decoded-layer path: the second half is a second command-line value.
   const std::string_view layer = text.substr(size / 2);
+  // A second value equal to the first changes nothing.
+  if (Run(all, event, &text) != Run(all, event, nullptr)) std::abort();
   for (const std::string_view* command_line :
        {static_cast<const std::string_view*>(nullptr), &layer}) {
     std::vector<uint32_t> together = Run(all, event, command_line);
