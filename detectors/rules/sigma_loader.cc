@@ -283,8 +283,18 @@ class RuleCompiler {
       std::string field = split[0];
       split.erase(split.begin());
       if (field.empty()) {
-        // '|contains': [...] without a field is a keyword search with modifiers.
+        // '|contains': [...] without a field is a keyword search with
+        // modifiers; a keyword is searched for (contains) unless a modifier
+        // says how to compare ('|all', '|wide' alone are contains too).
         field = "keywords";
+        static constexpr std::string_view kHow[] = {"contains", "startswith", "endswith", "re",
+                                                    "cidr",     "exists",     "lt",       "lte",
+                                                    "gt",       "gte",        "fieldref"};
+        bool how = false;
+        for (const std::string& m : split) {
+          for (std::string_view h : kHow) how = how || m == h;
+        }
+        if (!how) split.push_back("contains");
       }
       parts.push_back(CompileField(field, split, kv.second));
     }

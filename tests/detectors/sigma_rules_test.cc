@@ -335,6 +335,21 @@ TEST(SigmaRules, SecurityEventNamesMapToSysmonNames) {
 // EventID, Channel and Provider_Name come from the event's System part, which
 // the winevent parser reads into winlog.event_id, the channel (program) and
 // winlog.provider_name rather than keeping them as EventData extras.
+// Field-less selections (keywords) search the keywords field: plain values
+// and '|all' lists are searched for, as are modifiers without a comparison.
+TEST(SigmaRules, KeywordListsAreSearchedForEvenWithModifiers) {
+  Event e = kCmd;
+  e.raw =
+      "Image=C:\\Windows\\System32\\cmd.exe CommandLine=cmd.exe /c whoami /all "
+      "ParentImage=C:\\Windows\\explorer.exe";
+  EXPECT_TRUE(Fires("  k: [whoami]\n  condition: k\n", e));
+  EXPECT_TRUE(Fires("  k: {'|all': [whoami, explorer]}\n  condition: k\n", e));
+  EXPECT_FALSE(Fires("  k: {'|all': [whoami, notepad]}\n  condition: k\n", e));
+  EXPECT_TRUE(Fires("  k: {'|contains|all': [whoami, explorer]}\n  condition: k\n", e));
+  EXPECT_TRUE(Fires("  k: {'|startswith': ['Image=C:']}\n  condition: k\n", e));
+  EXPECT_FALSE(Fires("  k: {'|startswith': [whoami]}\n  condition: k\n", e));
+}
+
 TEST(SigmaRules, SystemFieldsMapToTheParsedEnvelope) {
   Event e = Sysmon({{"Image", "C:\\Windows\\System32\\cmd.exe"},
                     {"winlog.event_id", "1"},
