@@ -26,6 +26,7 @@
 #include "daemon/metrics.h"
 #include "daemon/pipeline.h"
 #include "daemon/syslog_listener.h"
+#include "detectors/rules/sigma_detector.h"
 #include "sinks/http_sink.h"
 #include "sinks/kafka_producer.h"
 #include "sinks/kafka_sink.h"
@@ -100,6 +101,26 @@ class InterruptOnStop {
 };
 
 // Owns the sinks a config names (stdout JSON when it names none).
+// SIGHUP: reads every Sigma rule set in use again from disk; detectors switch
+// to the new rules with their next event, and a set that fails to load (a
+// rule broken while editing) keeps the running rules.
+void ReloadSigmaRules() {
+  for (const SigmaReloadResult& r : ReloadSharedSigmaRuleSets()) {
+    std::string paths;
+    for (const std::string& p : r.options.paths) paths += (paths.empty() ? "" : " ") + p;
+    for (const SigmaRejection& rejected : r.report.rejected) {
+      spdlog::warn("reload: detectors.sigma: rejected {}: {}: {}", rejected.file, rejected.id,
+                   rejected.reason);
+    }
+    if (r.published) {
+      spdlog::info("reload: detectors.sigma: {} of {} rules loaded from {}", r.report.loaded,
+                   r.report.files, paths);
+    } else {
+      spdlog::error("reload: detectors.sigma: {}: {}; keeping the running rules", paths, r.error);
+    }
+  }
+}
+
 class SinkSet {
  public:
   bool Open(const Config& config) {
@@ -165,6 +186,12 @@ class SinkSet {
   void Reopen() {
     for (auto& s : sinks_) s->Reopen();
   }
+  // SIGHUP outside Kafka mode: Sigma rules read again, sinks reopened (the
+  // other detectors' settings need a restart there).
+  void Hangup() {
+    ReloadSigmaRules();
+    Reopen();
+  }
   void Interrupt() {
     for (auto& s : sinks_) s->Interrupt();
   }
@@ -205,7 +232,7 @@ void FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pi
     }
     if (g_reopen && sinks != nullptr) {
       g_reopen = false;
-      sinks->Reopen();
+      sinks->Hangup();
     }
   }
   if (reader.error()) spdlog::error("{}: read error: {}", name, std::strerror(errno));
@@ -418,7 +445,7 @@ int RunFiles(const Config& config) {
       pipeline.Process(line, SourcePosition{"journald", -1, ++seq});
       if (g_reopen) {
         g_reopen = false;
-        sinks.Reopen();
+        sinks.Hangup();
       }
     });
     pipeline.Finish();
@@ -430,7 +457,7 @@ int RunFiles(const Config& config) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (g_reopen) {
       g_reopen = false;
-      sinks.Reopen();
+      sinks.Hangup();
     }
   }
   for (size_t i = 0; i < listeners.size(); ++i) {
@@ -509,11 +536,15 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
       if (config_path.empty() || !LoadConfig(config_path, fresh.get(), &errors)) {
         for (const auto& e : errors) spdlog::error("reload: {}", e);
         spdlog::error("reload: config rejected, keeping the running one");
-      } else if (!source->ReloadDetectors(*fresh, &reload_error)) {
-        spdlog::error("reload: detectors rejected ({}), keeping the running ones", reload_error);
       } else {
-        detector_config = std::move(fresh);
-        spdlog::info("reload: detectors rebuilt from {}", config_path);
+        // Rule files are read again even when the config names the same ones.
+        ReloadSigmaRules();
+        if (!source->ReloadDetectors(*fresh, &reload_error)) {
+          spdlog::error("reload: detectors rejected ({}), keeping the running ones", reload_error);
+        } else {
+          detector_config = std::move(fresh);
+          spdlog::info("reload: detectors rebuilt from {}", config_path);
+        }
       }
       sinks.Reopen();
       sd_notify(0, "READY=1");

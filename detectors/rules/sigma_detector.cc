@@ -19,13 +19,31 @@ bool SigmaRuleSetHandle::Reload(const SigmaLoadOptions& options, SigmaLoadReport
                                 std::string* error) {
   auto rules = SigmaRuleSet::Load(options, report, error);
   if (rules == nullptr) return false;
-  if (!report->rejected.empty()) {
-    *error =
-        std::to_string(report->rejected.size()) + " rule(s) rejected; keeping the old rule set";
-    return false;
+  std::vector<std::string> rejected;
+  for (const SigmaRejection& r : report->rejected) rejected.push_back(r.file);
+  std::sort(rejected.begin(), rejected.end());
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    size_t fresh = 0;
+    for (const std::string& file : rejected) {
+      fresh += !std::binary_search(tolerated_.begin(), tolerated_.end(), file);
+    }
+    if (fresh > 0) {
+      *error = std::to_string(fresh) +
+               " rule(s) rejected that the running set loaded or did "
+               "not have; keeping the old rule set";
+      return false;
+    }
+    tolerated_ = std::move(rejected);
   }
   Publish(std::move(rules));
   return true;
+}
+
+void SigmaRuleSetHandle::Tolerate(std::vector<std::string> files) {
+  std::sort(files.begin(), files.end());
+  std::lock_guard<std::mutex> lock(mutex_);
+  tolerated_ = std::move(files);
 }
 
 std::shared_ptr<const SigmaRuleSet> SigmaRuleSetHandle::Get() const {
@@ -118,24 +136,54 @@ void SigmaDetector::InspectDecoded(const Event& event, std::string_view command_
 
 namespace loghunt {
 
+namespace {
+
+struct SharedSet {
+  std::string key;
+  SigmaLoadOptions options;
+  std::shared_ptr<SigmaRuleSetHandle> handle;
+};
+
+std::mutex g_shared_mutex;
+std::vector<SharedSet> g_shared;
+
+}  // namespace
+
 std::shared_ptr<SigmaRuleSetHandle> SharedSigmaRuleSet(const SigmaLoadOptions& options,
                                                        SigmaLoadReport* report, std::string* error,
                                                        bool* first) {
-  static std::mutex mutex;
-  static std::vector<std::pair<std::string, std::shared_ptr<SigmaRuleSetHandle>>> cache;
   std::string key = options.mapping_file + '\n' + std::to_string(options.max_files);
   for (const auto& p : options.paths) key += '\n' + p;
-  std::lock_guard<std::mutex> lock(mutex);
+  std::lock_guard<std::mutex> lock(g_shared_mutex);
   *first = false;
-  for (const auto& [k, handle] : cache) {
-    if (k == key) return handle;
+  for (const SharedSet& s : g_shared) {
+    if (s.key == key) return s.handle;
   }
   auto rules = SigmaRuleSet::Load(options, report, error);
   if (rules == nullptr) return nullptr;
   *first = true;
   auto handle = std::make_shared<SigmaRuleSetHandle>(std::move(rules));
-  cache.push_back({key, handle});
+  std::vector<std::string> rejected;
+  for (const SigmaRejection& r : report->rejected) rejected.push_back(r.file);
+  handle->Tolerate(std::move(rejected));
+  g_shared.push_back({key, options, handle});
   return handle;
+}
+
+std::vector<SigmaReloadResult> ReloadSharedSigmaRuleSets() {
+  std::vector<SharedSet> sets;
+  {
+    std::lock_guard<std::mutex> lock(g_shared_mutex);
+    sets = g_shared;
+  }
+  std::vector<SigmaReloadResult> results;
+  for (const SharedSet& s : sets) {
+    SigmaReloadResult r;
+    r.options = s.options;
+    r.published = s.handle->Reload(s.options, &r.report, &r.error);
+    results.push_back(std::move(r));
+  }
+  return results;
 }
 
 }  // namespace loghunt

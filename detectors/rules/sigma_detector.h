@@ -28,9 +28,13 @@ class SigmaRuleSetHandle {
   // the last detector using it has moved on.
   void Publish(std::shared_ptr<const SigmaRuleSet> rules);
   // Loads `options`; publishes only when loading succeeded and rejected no
-  // rule, so a bad rule set keeps the old one. Returns false with `error`
-  // (and the report) otherwise.
+  // rule but those of Tolerate(), so a rule broken while editing keeps the
+  // whole old set. Returns false with `error` (and the report) otherwise.
   bool Reload(const SigmaLoadOptions& options, SigmaLoadReport* report, std::string* error);
+  // Rule files whose rejection does not stop a Reload (those the running set
+  // was loaded without: rules of an unsupported feature, say). A published
+  // reload replaces them with its own rejected files.
+  void Tolerate(std::vector<std::string> files);
 
   std::shared_ptr<const SigmaRuleSet> Get() const;
   // Increases with every Publish(); cheap to poll per event.
@@ -39,6 +43,7 @@ class SigmaRuleSetHandle {
  private:
   mutable std::mutex mutex_;
   std::shared_ptr<const SigmaRuleSet> rules_;
+  std::vector<std::string> tolerated_;  // sorted
   std::atomic<uint64_t> generation_{0};
 };
 
@@ -83,9 +88,21 @@ namespace loghunt {
 // their own. Returns nullptr with `error` when nothing could be loaded. On the
 // call that loaded the set, `*first` is true and `report` is filled (so the
 // caller reports rejected rules once); later calls return the same handle.
-// The handle is also what a SIGHUP handler passes to Reload(). Thread-safe.
+// Files rejected by the first load are tolerated by later reloads. Thread-safe.
 std::shared_ptr<SigmaRuleSetHandle> SharedSigmaRuleSet(const SigmaLoadOptions& options,
                                                        SigmaLoadReport* report, std::string* error,
                                                        bool* first);
+
+// What ReloadSharedSigmaRuleSets() did with one shared rule set.
+struct SigmaReloadResult {
+  SigmaLoadOptions options;
+  bool published = false;
+  SigmaLoadReport report;
+  std::string error;  // why the old set was kept
+};
+// Reads the rules of every shared rule set again from disk and publishes each
+// through its handle's Reload() (SIGHUP): running detectors switch to the new
+// rules with their next event; a set that fails keeps its old rules.
+std::vector<SigmaReloadResult> ReloadSharedSigmaRuleSets();
 
 }  // namespace loghunt

@@ -1,8 +1,11 @@
 // Sigma engine semantics on minimal rules and events written for each case:
 // modifiers, wildcards, conditions, field mapping, and rejection reasons.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -462,6 +465,69 @@ TEST(SigmaRules, DetectorAlertsCarryRuleMetadataAndReloadSwapsAtomically) {
   std::string error;
   EXPECT_FALSE(handle->Reload(bad, &report, &error));
   EXPECT_EQ(handle->Get(), l2.rules);
+}
+
+// SIGHUP: the shared rule sets are read again from disk, and detectors switch
+// with their next event; a rule broken while editing keeps the running set,
+// while a rule the first load already rejected (unsupported) does not block.
+TEST(SigmaRules, SharedRuleSetsAreReadAgainOnReload) {
+  const std::string dir = testing::TempDir() + "sigma-reload-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir + "/" + name) << text;
+  };
+  auto rule = [](const std::string& id) {
+    return "title: t\nid: " + id +
+           "\nlogsource: {product: windows, category: process_creation}\n"
+           "detection:\n  s: {Image|endswith: cmd.exe}\n  condition: s\n";
+  };
+  write("a.yml", rule("first"));
+  write("unsupported.yml",
+        "title: u\nid: u\nlogsource: {product: windows, category: "
+        "process_creation}\ndetection:\n  s: {Image|nosuchmodifier: x}\n"
+        "  condition: s\n");
+  SigmaLoadOptions options;
+  options.paths = {dir};
+  SigmaLoadReport report;
+  std::string error;
+  bool first = false;
+  auto handle = SharedSigmaRuleSet(options, &report, &error, &first);
+  ASSERT_NE(handle, nullptr) << error;
+  EXPECT_TRUE(first);
+  ASSERT_EQ(report.rejected.size(), 1u);
+  SigmaDetector detector(handle);
+  auto fired = [&] {
+    std::vector<Alert> alerts;
+    detector.Inspect(kCmd, alerts);
+    return alerts.size() == 1 ? alerts[0].rule.id : std::string("(none)");
+  };
+  EXPECT_EQ(fired(), "first");
+
+  auto reload = [&] {
+    for (const SigmaReloadResult& r : ReloadSharedSigmaRuleSets()) {
+      if (r.options.paths == options.paths) return r;
+    }
+    ADD_FAILURE() << "the shared set was not reloaded";
+    return SigmaReloadResult{};
+  };
+  write("a.yml", rule("second"));
+  SigmaReloadResult r = reload();
+  EXPECT_TRUE(r.published) << r.error;
+  EXPECT_EQ(r.report.rejected.size(), 1u);  // the unsupported rule, tolerated
+  EXPECT_EQ(fired(), "second");
+
+  write("a.yml", "title: t\nid: third\ndetection: [\n");  // broken while editing
+  r = reload();
+  EXPECT_FALSE(r.published);
+  EXPECT_NE(r.error.find("keeping the old rule set"), std::string::npos) << r.error;
+  EXPECT_EQ(fired(), "second");
+
+  std::filesystem::remove(dir + "/unsupported.yml");
+  write("a.yml", rule("fourth"));
+  r = reload();
+  EXPECT_TRUE(r.published) << r.error;
+  EXPECT_EQ(fired(), "fourth");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
