@@ -1,7 +1,8 @@
 // StreamSink: alerts as lines on stdout or appended to a file.
 //
 // JSON lines (one alert per line) or the one-line text form for people.
-// For a file sink, `fsync` makes every Write() durable before it returns;
+// Every Write() hands its line to the kernel (fflush) before it returns; for
+// a file sink, `fsync` also makes it durable;
 // Reopen() closes and reopens the path (for logrotate, on SIGHUP).
 // Thread-safety: all methods may be called from several workers at once.
 #pragma once

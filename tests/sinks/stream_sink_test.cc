@@ -47,6 +47,23 @@ TEST(StreamSink, FileAppendsJsonLinesAndReopensAfterRotation) {
   std::filesystem::remove_all(dir);
 }
 
+// Without fsync an alert is still in the file (the kernel's) once Write()
+// returns, not in a stdio buffer until a flush; a full disk fails the Write.
+TEST(StreamSink, EveryWriteReachesTheFile) {
+  std::string dir = ::testing::TempDir() + "/sink_w_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  std::string path = dir + "/alerts.jsonl";
+  StreamSink sink(path, AlertFormat::kJson, false);
+  ASSERT_TRUE(sink.ok()) << sink.error();
+  EXPECT_TRUE(sink.Write(SampleAlert("w1")));
+  EXPECT_NE(ReadFile(path).find("\"id\":\"w1\""), std::string::npos);
+  std::filesystem::remove_all(dir);
+
+  StreamSink full("/dev/full", AlertFormat::kJson, false);
+  ASSERT_TRUE(full.ok()) << full.error();
+  EXPECT_FALSE(full.Write(SampleAlert("lost")));
+}
+
 TEST(StreamSink, UnwritablePathIsAnErrorNotACrash) {
   StreamSink sink("/nonexistent-dir/x/alerts.jsonl", AlertFormat::kJson, false);
   EXPECT_FALSE(sink.ok());
