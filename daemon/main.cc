@@ -113,7 +113,13 @@ int main(int argc, char** argv) {
   tree->add_option("input", tree_options.input, "Input file, or - for stdin")
       ->capture_default_str();
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // app.exit prints the help asked for (code 0) or the usage error; usage
+    // errors exit 2 like configuration errors, not with CLI11's own codes.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   if (*tree) return loghunt::RunTree(tree_options);
   if (*ioc) return loghunt::RunIoc(ioc_options);
   if (*decode) return loghunt::RunDecode(ioc_options);

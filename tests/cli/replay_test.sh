@@ -49,4 +49,12 @@ grep -q "bad.yaml:6: detectors.risky_command.enabled: expected true or false" "$
 
 "$bin" --version | grep -q '^loghuntd ' || fail "--version"
 for sub in run replay check-config; do "$bin" $sub --help > /dev/null || fail "$sub --help"; done
+# Usage errors exit 2, as configuration errors do (not CLI11's own 105-109).
+for args in "" "bogus" "replay" "replay --stream syslog a b" "run --config /nonexistent" \
+  "replay --stream syslog --no-such-flag" "ioc --max-depth 0"; do
+  rc=0
+  "$bin" $args < /dev/null > /dev/null 2> "$tmp/usage" || rc=$?
+  [ "$rc" -eq 2 ] || fail "'$args' exited $rc, not 2: $(head -2 "$tmp/usage")"
+  [ -s "$tmp/usage" ] || fail "'$args': no message"
+done
 echo "replay/check-config CLI: ok"
