@@ -301,11 +301,16 @@ int RunReplay(const ReplayOptions& options) {
   }
   Config config;
   if (!LoadOrDefault(options.config_path, &config)) return 2;
+  std::string error;
+  if (!options.events && !LoadSharedDetectorData(config, &error)) {
+    std::fprintf(stderr, "loghuntd replay: %s\n", error.c_str());
+    return 2;
+  }
   FILE* in = OpenInput(options.input);
   if (in == nullptr) return 1;
 
   // Replay writes only to stdout: alerts (or events) as JSON lines.
-  StreamSink stdout_sink(AlertFormat::kJson);
+  StreamSink stdout_sink(AlertFormat::kJson, /*flush_each_alert=*/false);
   std::vector<AlertSink*> sinks;
   if (!options.events) sinks.push_back(&stdout_sink);
   static char out_buffer[1 << 16];
@@ -347,6 +352,17 @@ int RunCheckConfig(const std::string& path) {
   std::vector<std::string> errors;
   if (!LoadConfig(path, &config, &errors)) {
     for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.c_str());
+    return 2;
+  }
+  // What `run` would refuse to start without: the rules, the GeoIP files.
+  std::string error;
+  if (!LoadSharedDetectorData(config, &error)) {
+    std::fprintf(stderr, "%s:0: %s\n", path.c_str(), error.c_str());
+    return 2;
+  }
+  if (!config.kafka.enabled && config.inputs.empty()) {
+    std::fprintf(stderr, "%s:0: inputs: no input configured (and no kafka section)\n",
+                 path.c_str());
     return 2;
   }
   std::printf("%s: ok\n", path.c_str());
@@ -587,13 +603,18 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
 int RunDaemon(const RunOptions& options) {
   Config config;
   if (!LoadOrDefault(options.config_path, &config)) return 2;
-  InstallSignalHandlers();
-  if (config.kafka.enabled) return RunKafka(config, options.config_path, options.idle_exit_ms);
-  if (config.inputs.empty()) {
+  if (!config.kafka.enabled && config.inputs.empty()) {
     std::fprintf(stderr, "%s:0: inputs: no input configured (and no kafka section)\n",
                  options.config_path.c_str());
     return 2;
   }
+  std::string error;
+  if (!LoadSharedDetectorData(config, &error)) {
+    spdlog::error("{}", error);
+    return 2;
+  }
+  InstallSignalHandlers();
+  if (config.kafka.enabled) return RunKafka(config, options.config_path, options.idle_exit_ms);
   return RunFiles(config);
 }
 

@@ -391,6 +391,7 @@ void KafkaSource::Publish() {
 }
 
 bool KafkaSource::ReloadDetectors(const Config& config, std::string* error) {
+  if (!LoadSharedDetectorData(config, error)) return false;
   std::vector<std::unique_ptr<DetectorSet>> fresh;
   try {
     for (size_t i = 0; i < workers_.size(); ++i) {

@@ -57,10 +57,11 @@ std::string PipelineStats::Summary() const {
   return s;
 }
 
-// The Sigma detector over the process-wide shared rule set; nullptr (logged)
-// when no rule could be loaded, so the other detectors still run.
-static std::unique_ptr<Detector> MakeSigmaDetector(const SigmaConfig& sigma,
-                                                   const std::string& config_source) {
+// The process-wide shared rule set of `sigma`, loaded on the first call
+// (rejected rules logged then); nullptr with `error` when none could be loaded.
+static std::shared_ptr<SigmaRuleSetHandle> SharedSigma(const SigmaConfig& sigma,
+                                                       const std::string& config_source,
+                                                       std::string* error) {
   std::filesystem::path dir = config_source.empty()
                                   ? std::filesystem::path()
                                   : std::filesystem::path(config_source).parent_path();
@@ -71,11 +72,10 @@ static std::unique_ptr<Detector> MakeSigmaDetector(const SigmaConfig& sigma,
   for (const std::string& p : sigma.rules) options.paths.push_back(resolve(p));
   if (!sigma.mappings.empty()) options.mapping_file = resolve(sigma.mappings);
   SigmaLoadReport report;
-  std::string error;
   bool first = false;
-  auto handle = SharedSigmaRuleSet(options, &report, &error, &first);
+  auto handle = SharedSigmaRuleSet(options, &report, error, &first);
   if (handle == nullptr) {
-    spdlog::error("detectors.sigma: no rules loaded: {}", error);
+    *error = "detectors.sigma: no rules loaded: " + *error;
     return nullptr;
   }
   if (first) {
@@ -84,7 +84,7 @@ static std::unique_ptr<Detector> MakeSigmaDetector(const SigmaConfig& sigma,
     }
     spdlog::info("detectors.sigma: {} of {} rules loaded", report.loaded, report.files);
   }
-  return std::make_unique<SigmaDetector>(std::move(handle));
+  return handle;
 }
 
 // The indicator store of `intel`, shared read-only by the workers and loaded
@@ -129,10 +129,11 @@ static std::shared_ptr<const IndicatorStore> SharedIntelStore(const IntelConfig&
   return loaded;
 }
 
-// The GeoIP databases, opened once per process; nullptr (logged) when a
-// file cannot be opened, so the other detectors still run.
+// The GeoIP databases, opened once per process; nullptr with `error` when a
+// file cannot be opened.
 static std::shared_ptr<const GeoIpDatabases> SharedGeoIp(const GeoIpConfig& geoip,
-                                                         const std::string& config_source) {
+                                                         const std::string& config_source,
+                                                         std::string* error) {
   static std::mutex mu;
   static std::string opened_key;
   static std::shared_ptr<const GeoIpDatabases> opened;
@@ -145,10 +146,9 @@ static std::shared_ptr<const GeoIpDatabases> SharedGeoIp(const GeoIpConfig& geoi
   const std::string city = resolve(geoip.city_db), asn = resolve(geoip.asn_db);
   std::lock_guard<std::mutex> lock(mu);
   if (opened != nullptr && opened_key == city + "\n" + asn) return opened;
-  std::string error;
-  opened = GeoIpDatabases::Open(city, asn, &error);
+  opened = GeoIpDatabases::Open(city, asn, error);
   if (opened == nullptr) {
-    spdlog::error("detectors.geoip: {}", error);
+    *error = "detectors.geoip: " + *error;
     return nullptr;
   }
   opened_key = city + "\n" + asn;
@@ -176,8 +176,12 @@ std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
         CommandBurstOptions{config.risky_sudo_session.events, config.risky_sudo_session.seconds}));
   }
   if (config.sigma.enabled) {
-    if (auto sigma = MakeSigmaDetector(config.sigma, config.source))
-      detectors.push_back(std::move(sigma));
+    std::string error;
+    if (auto handle = SharedSigma(config.sigma, config.source, &error)) {
+      detectors.push_back(std::make_unique<SigmaDetector>(std::move(handle)));
+    } else {
+      spdlog::error("{}", error);  // LoadSharedDetectorData() stops this before a start or reload
+    }
   }
   if (config.cluster.enabled) {
     auto cluster = std::make_unique<RarePatternDetector>(config.cluster);
@@ -200,14 +204,27 @@ std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
   }
   // Last: these annotate the alerts the detectors before them raised.
   if (config.geoip.enabled) {
-    if (auto db = SharedGeoIp(config.geoip, config.source)) {
+    std::string error;
+    if (auto db = SharedGeoIp(config.geoip, config.source, &error)) {
       detectors.push_back(std::make_unique<GeoIpEnricher>(std::move(db)));
+    } else {
+      spdlog::error("{}", error);
     }
   }
   if (config.ancestry.enabled) {
     detectors.push_back(std::make_unique<ProcessAncestryDetector>(config.ancestry.table));
   }
   return detectors;
+}
+
+bool LoadSharedDetectorData(const Config& config, std::string* error) {
+  if (config.sigma.enabled && SharedSigma(config.sigma, config.source, error) == nullptr) {
+    return false;
+  }
+  if (config.geoip.enabled && SharedGeoIp(config.geoip, config.source, error) == nullptr) {
+    return false;
+  }
+  return true;
 }
 
 DetectorSet::DetectorSet(const Config& config)

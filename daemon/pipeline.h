@@ -47,6 +47,14 @@ struct PipelineStats {
 // Builds the detectors enabled in `config` (one set per pipeline/worker).
 std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config);
 
+// Loads what enabled detectors share and cannot work without (the Sigma rule
+// set, the GeoIP databases), once per process: false with `error` (e.g.
+// "detectors.sigma: no rules loaded: ...: no such file") when one cannot be
+// loaded. Called before a start (the daemon then exits 2 rather than run
+// without the detector) and before a SIGHUP reload (the running detectors are
+// kept), so MakeDetectors() does not silently leave a detector out.
+bool LoadSharedDetectorData(const Config& config, std::string* error);
+
 // The detectors of one worker, run in order on each event. One event in
 // kTimingSample is timed per detector, for loghunt_detector_seconds_total.
 class DetectorSet {

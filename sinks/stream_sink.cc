@@ -23,7 +23,8 @@ bool ParseAlertFormat(std::string_view name, AlertFormat* format) {
   return true;
 }
 
-StreamSink::StreamSink(AlertFormat format) : format_(format), file_(stdout) {}
+StreamSink::StreamSink(AlertFormat format, bool flush_each_alert)
+    : format_(format), flush_each_(flush_each_alert), file_(stdout) {}
 
 StreamSink::StreamSink(std::string path, AlertFormat format, bool fsync)
     : path_(std::move(path)), format_(format), fsync_(fsync) {
@@ -58,7 +59,7 @@ bool StreamSink::Write(const Alert& alert) {
   // Kafka offset is not committed past an alert that a crash would lose, and
   // a full disk fails this alert rather than a later flush.
   if (std::fwrite(line_.data(), 1, line_.size(), file_) != line_.size()) return false;
-  if (std::fflush(file_) != 0) return false;
+  if (flush_each_ && std::fflush(file_) != 0) return false;
   if (fsync_ && ::fsync(fileno(file_)) != 0) return false;
   return true;
 }

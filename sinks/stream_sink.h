@@ -17,8 +17,9 @@ namespace loghunt {
 
 class StreamSink : public AlertSink {
  public:
-  // Writes to stdout.
-  explicit StreamSink(AlertFormat format);
+  // Writes to stdout; `flush_each_alert` false leaves lines in stdio's buffer
+  // until Flush() (replay, a batch job that flushes at its end).
+  explicit StreamSink(AlertFormat format, bool flush_each_alert = true);
   // Appends to `path`; check ok() / error() after construction.
   StreamSink(std::string path, AlertFormat format, bool fsync);
   ~StreamSink() override;
@@ -38,6 +39,7 @@ class StreamSink : public AlertSink {
   std::string path_;
   AlertFormat format_;
   bool fsync_ = false;
+  bool flush_each_ = true;
   FILE* file_ = nullptr;
   std::string line_;
   std::string error_;

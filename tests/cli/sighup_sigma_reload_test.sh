@@ -23,6 +23,7 @@ EOF
 }
 rule first
 cat > "$tmp/loghunt.yaml" <<EOF
+metrics: {listen: ""}  # the default port may be taken by a test running beside this one
 inputs:
   - type: syslog_udp
     listen: 127.0.0.1:$udp

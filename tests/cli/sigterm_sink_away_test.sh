@@ -14,6 +14,7 @@ free_port() {
 away=$(free_port SOCK_STREAM)  # bound and closed again: nobody listens there
 udp=$(free_port SOCK_DGRAM)
 cat > "$tmp/loghunt.yaml" <<EOF
+metrics: {listen: ""}  # the default port may be taken by a test running beside this one
 inputs:
   - stream: auditd
     path: $PWD/conf/demo/auditd.log

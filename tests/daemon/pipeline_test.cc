@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 namespace loghunt {
@@ -63,6 +64,24 @@ TEST(Pipeline, DisabledDetectorRaisesNothing) {
             {"t", -1, 1});
   EXPECT_EQ(p.stats().events, 1u);
   EXPECT_TRUE(sink.alerts.empty());
+}
+
+// A Sigma rule path or GeoIP database that cannot be loaded is an error
+// before a start or a reload, not a detector silently left out.
+TEST(Pipeline, SharedDetectorDataThatCannotLoadIsAnError) {
+  Config config;
+  std::string error;
+  EXPECT_TRUE(LoadSharedDetectorData(config, &error)) << error;
+  config.sigma.enabled = true;
+  config.sigma.rules = {"/nonexistent/rules"};
+  EXPECT_FALSE(LoadSharedDetectorData(config, &error));
+  EXPECT_NE(error.find("detectors.sigma: no rules loaded: /nonexistent/rules"), std::string::npos)
+      << error;
+  config.sigma.enabled = false;
+  config.geoip.enabled = true;
+  config.geoip.city_db = "/nonexistent/city.mmdb";
+  EXPECT_FALSE(LoadSharedDetectorData(config, &error));
+  EXPECT_NE(error.find("detectors.geoip: "), std::string::npos) << error;
 }
 
 }  // namespace
