@@ -142,6 +142,7 @@ class RuleCompiler {
       }
     }
     if (tokens_.empty()) throw Reject("empty condition");
+    depth_ = 0;
     uint32_t root = ParseOr();
     if (pos_ != tokens_.size()) throw Reject("condition: unexpected '" + tokens_[pos_] + "'");
     return root;
@@ -169,9 +170,25 @@ class RuleCompiler {
     return parts.size() == 1 ? parts[0] : AddNode(Node::kAnd, parts);
   }
 
+  // Parentheses and `not`s nest at most kMaxConditionDepth deep: the parser
+  // and the evaluation recurse once per level (20,000 levels overflowed the
+  // stack).
+  static constexpr int kMaxConditionDepth = 100;
+  struct Nested {
+    explicit Nested(int* depth) : depth_(depth) {
+      if (++*depth_ > kMaxConditionDepth) {
+        throw Reject("condition nests deeper than " + std::to_string(kMaxConditionDepth) +
+                     " levels");
+      }
+    }
+    ~Nested() { --*depth_; }
+    int* depth_;
+  };
+
   uint32_t ParseNot() {
     if (Peek("not")) {
       ++pos_;
+      Nested nested(&depth_);
       return AddNode(Node::kNot, {ParseNot()});
     }
     return ParsePrimary();
@@ -181,6 +198,7 @@ class RuleCompiler {
     if (pos_ >= tokens_.size()) throw Reject("condition ends unexpectedly");
     std::string tok = tokens_[pos_++];
     if (tok == "(") {
+      Nested nested(&depth_);
       uint32_t inner = ParseOr();
       if (pos_ >= tokens_.size() || tokens_[pos_] != ")") throw Reject("condition: missing ')'");
       ++pos_;
@@ -550,6 +568,7 @@ class RuleCompiler {
   std::map<std::string, uint32_t> compiled_;
   std::vector<std::string> tokens_;
   size_t pos_ = 0;
+  int depth_ = 0;  // condition nesting while parsing
 };
 
 // Sizes of every table, to undo a rule that turns out to be rejected.

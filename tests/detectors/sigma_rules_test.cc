@@ -404,6 +404,20 @@ TEST(SigmaRules, UnsupportedOrMalformedRulesAreRejectedWithAReason) {
   EXPECT_NE(Rejection("just text").find("not a Sigma rule"), std::string::npos);
   EXPECT_NE(Rejection(Rule("  s: {Image: x}\n")).find("no condition"), std::string::npos)
       << Rejection(Rule("  s: {Image: x}\n"));
+  // Nesting is bounded (20,000 levels overflowed the stack); 100 is allowed.
+  auto nested = [](int levels, const std::string& open, const std::string& close) {
+    std::string c;
+    for (int i = 0; i < levels; ++i) c += open;
+    c += "s";
+    for (int i = 0; i < levels; ++i) c += close;
+    return "  s: {Image|endswith: cmd.exe}\n  condition: " + c + "\n";
+  };
+  EXPECT_EQ(Rejection(Rule(nested(100, "(", ")"))), "");
+  EXPECT_NE(Rejection(Rule(nested(20000, "(", ")"))).find("nests deeper than 100"),
+            std::string::npos);
+  EXPECT_NE(Rejection(Rule(nested(200000, "not ", ""))).find("nests deeper than 100"),
+            std::string::npos);
+  EXPECT_TRUE(Fires(nested(100, "(", ")"), kCmd));
   // A rejected rule leaves the others intact.
   Loaded l = Load({Rule("  s: {Image|bogus: x}\n  condition: s\n"),
                    Rule("  s: {Image|endswith: cmd.exe}\n  condition: s\n")});
