@@ -460,8 +460,33 @@ class RuleCompiler {
     return static_cast<uint32_t>(impl_->nodes.size() - 1);
   }
 
+  // The longest value in the SigmaHQ corpus has 542 characters. A longer one
+  // is rejected with its rule, as is a long pattern Hyperscan cannot compile
+  // (checked alone, so the shared databases, which fail whole, never see it).
+  static constexpr size_t kMaxValueBytes = 4096;
+  static constexpr size_t kCheckAloneBytes = 1024;
+
+  void AddPattern(uint32_t field, Pattern pattern) {
+    if (pattern.expression.size() > kCheckAloneBytes) {
+      hs_database_t* db = nullptr;
+      hs_compile_error_t* err = nullptr;
+      if (hs_compile(pattern.expression.c_str(), pattern.flags, HS_MODE_BLOCK, nullptr, &db,
+                     &err) != HS_SUCCESS) {
+        std::string why = err != nullptr ? err->message : "unknown error";
+        hs_free_compile_error(err);
+        throw Reject("value Hyperscan cannot compile (" + why + ")");
+      }
+      hs_free_database(db);
+    }
+    group_.fields[field].patterns.push_back(std::move(pattern));
+  }
+
   void AddStringPatterns(uint32_t field, const std::string& value, MatchType type, bool windash,
                          bool cased, const std::vector<std::string>& encodings, uint32_t slot) {
+    if (value.size() > kMaxValueBytes) {
+      throw Reject("value of " + std::to_string(value.size()) + " bytes (at most " +
+                   std::to_string(kMaxValueBytes) + ")");
+    }
     unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_DOTALL;
     auto pieces = ParseSigmaString(value);
     if (encodings.empty()) {
@@ -477,7 +502,7 @@ class RuleCompiler {
       Pattern pattern =
           MakePattern(ToHyperscanExpression(pieces, type, windash), flags, slot, -1, !cased);
       pattern.direct = !windash && DirectLiteral(pieces, type, &pattern.literal, &pattern.type);
-      group_.fields[field].patterns.push_back(std::move(pattern));
+      AddPattern(field, std::move(pattern));
       return;
     }
     // Encodings work on bytes: wildcards are taken literally, as pySigma does.
@@ -513,7 +538,7 @@ class RuleCompiler {
       pattern.direct = true;
       pattern.type = type;
       pattern.literal = std::move(v);
-      group_.fields[field].patterns.push_back(std::move(pattern));
+      AddPattern(field, std::move(pattern));
     }
   }
 

@@ -100,7 +100,8 @@ bool CompileDatabase(const std::vector<const char*>& expressions,
   }
   if (err != nullptr) {
     if (err->expression >= 0) {
-      *error += " ('" + std::string(expressions[static_cast<size_t>(err->expression)]) + "')";
+      std::string_view e = expressions[static_cast<size_t>(err->expression)];
+      *error += " ('" + std::string(e.substr(0, 200)) + (e.size() > 200 ? "...')" : "')");
     }
     *error += std::string(": ") + err->message;
     hs_free_compile_error(err);

@@ -418,6 +418,24 @@ TEST(SigmaRules, UnsupportedOrMalformedRulesAreRejectedWithAReason) {
   EXPECT_NE(Rejection(Rule(nested(200000, "not ", ""))).find("nests deeper than 100"),
             std::string::npos);
   EXPECT_TRUE(Fires(nested(100, "(", ")"), kCmd));
+  // A value too long for Hyperscan rejects its rule, not the whole rule set
+  // (one 17,000-character value made every rule fail to compile).
+  EXPECT_NE(Rejection(Rule("  s: {CommandLine|contains: '" + std::string(17000, 'x') +
+                           "'}\n  condition: s\n"))
+                .find("value of 17000 bytes (at most 4096)"),
+            std::string::npos);
+  std::string stars;
+  for (int i = 0; i < 2000; ++i) stars += "*a";
+  EXPECT_EQ(Rejection(Rule("  s: {CommandLine: '" + stars + "'}\n  condition: s\n")), "");
+  std::string dashes(2000, '-');
+  std::string why =
+      Rejection(Rule("  s: {CommandLine|windash|contains: '" + dashes + "'}\n  condition: s\n"));
+  EXPECT_TRUE(why.empty() || why.find("Hyperscan cannot compile") != std::string::npos) << why;
+  Loaded both =
+      Load({Rule("  s: {CommandLine|contains: '" + std::string(5000, 'x') + "'}\n  condition: s\n"),
+            Rule("  s: {Image|endswith: cmd.exe}\n  condition: s\n")});
+  EXPECT_EQ(both.report.loaded, 1u);
+  EXPECT_EQ(both.report.rejected.size(), 1u);
   // A rejected rule leaves the others intact.
   Loaded l = Load({Rule("  s: {Image|bogus: x}\n  condition: s\n"),
                    Rule("  s: {Image|endswith: cmd.exe}\n  condition: s\n")});
