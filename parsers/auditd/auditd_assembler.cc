@@ -201,6 +201,14 @@ void AuditdAssembler::Add(std::string_view line, const AuditRecordHeader& header
   current_ = position;
   int64_t time_ns = header.timestamp_ns();
   size_t index = FindOpen(header.node, header.seconds, header.millis, header.serial);
+  if (index != kNoSlot && slots_[open_[index]].fed >= kMaxRecordsPerEvent) {
+    // Records that never end (no EOE, one timestamp, so no timeout either):
+    // the event is delivered as it is and the record starts another.
+    errors.OnError(ParseError::kTooLong, line, position);
+    ForceComplete(index);
+    Deliver(sink);
+    index = kNoSlot;
+  }
   if (index == kNoSlot) {
     if (open_.size() >= max_open_) {
       errors.OnError(ParseError::kTooManyOpen, line, position);

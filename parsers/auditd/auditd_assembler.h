@@ -20,8 +20,14 @@
 // when there is one). It does not depend on when or why the event completed, so
 // a replay yields the same positions and therefore the same alert ids.
 //
-// Memory is bounded by max_open_events events in auparse plus the same number
-// of pending copies; the buffers keep their capacity between events.
+// An event holds at most kMaxRecordsPerEvent records: the one after that is
+// reported as kTooLong and starts a new event, the full one being delivered
+// (a stream of records with one id and no EOE grew without bound, and auparse
+// takes time quadratic in an event's records).
+//
+// Memory is bounded by max_open_events events of at most kMaxRecordsPerEvent
+// records in auparse plus the same number of pending copies; the buffers keep
+// their capacity between events.
 //
 // Thread-safety: an instance belongs to one thread; instances on different
 // threads are safe (see the mutex above).
@@ -56,6 +62,11 @@ class AssembledAuditEventSink {
 
 class AuditdAssembler {
  public:
+  // The kernel splits an execve's arguments into EXECVE records of at most
+  // 7,500 bytes, so even a 2 MB argument list takes about 300; the corpora's
+  // largest event has 9 records.
+  static constexpr size_t kMaxRecordsPerEvent = 1000;
+
   AuditdAssembler(int64_t timeout_ms, size_t max_open_events);
   ~AuditdAssembler();
   AuditdAssembler(const AuditdAssembler&) = delete;

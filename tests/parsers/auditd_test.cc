@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "parsers/auditd/auditd_assembler.h"
 #include "parsers/auditd/auditd_parser.h"
 
 namespace loghunt {
@@ -137,6 +138,27 @@ TEST_F(AuditdParserTest, OldestOpenEventIsCompletedBeyondTheCap) {
   ASSERT_EQ(out_.events.size(), 1u);
   EXPECT_EQ(out_.events[0].pid, 1);
   EXPECT_EQ(parser_->open_events(), 2u);
+}
+
+// Records of one id that never end (no EOE, one timestamp so no timeout):
+// an event is delivered once it holds kMaxRecordsPerEvent records, and the
+// next record, counted too_long, starts another event.
+TEST_F(AuditdParserTest, AnEventHoldsABoundedNumberOfRecords) {
+  const size_t cap = AuditdAssembler::kMaxRecordsPerEvent;
+  std::vector<std::string> lines;
+  lines.push_back("type=SYSCALL msg=audit(1.000:7): arch=c000003e syscall=59 pid=9 ppid=1");
+  for (size_t i = 1; i < 2 * cap + 5; ++i) {
+    lines.push_back("type=EXECVE msg=audit(1.000:7): argc=2 a0=\"sh\" a1=\"-c" + std::to_string(i) +
+                    "\"");
+  }
+  for (const std::string& line : lines) Feed({line});
+  EXPECT_EQ(out_.events.size(), 2u);
+  EXPECT_EQ(out_.errors, std::vector<ParseError>(2, ParseError::kTooLong));
+  EXPECT_EQ(parser_->open_events(), 1u);
+  ASSERT_FALSE(out_.events.empty());
+  EXPECT_EQ(out_.events[0].pid, 9);  // the first event keeps its SYSCALL
+  Flush();
+  EXPECT_EQ(out_.events.size(), 3u);
 }
 
 TEST_F(AuditdParserTest, DecodesHexAndChunkedArguments) {
