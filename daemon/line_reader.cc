@@ -35,6 +35,17 @@ bool LineReader::Fill() {
 }
 
 bool LineReader::Next(std::string_view* line, bool* too_long) {
+  if (!ReadLine(line, too_long)) return false;
+  // A UTF-8 byte-order mark (Windows tools write one) is not part of the
+  // first message: left there, it made that message unparsable.
+  if (first_line_) {
+    first_line_ = false;
+    if (line->starts_with("\xEF\xBB\xBF")) line->remove_prefix(3);
+  }
+  return true;
+}
+
+bool LineReader::ReadLine(std::string_view* line, bool* too_long) {
   *too_long = false;
   size_t scanned = begin_;  // where the newline search resumes
   for (;;) {

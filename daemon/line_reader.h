@@ -27,6 +27,7 @@ class LineReader {
 
  private:
   bool Fill();
+  bool ReadLine(std::string_view* line, bool* too_long);
 
   int fd_;
   std::function<bool()> should_stop_;
@@ -37,6 +38,7 @@ class LineReader {
   bool eof_ = false;
   bool error_ = false;
   bool skipping_ = false;  // inside the tail of an overlong line
+  bool first_line_ = true;
 };
 
 }  // namespace loghunt

@@ -37,6 +37,19 @@ TEST(LineReader, SplitsLinesStripsCrAndKeepsLastUnterminated) {
   EXPECT_EQ(lines[3].text, "last");
 }
 
+TEST(LineReader, DropsAByteOrderMarkAtTheStartOnly) {
+  auto lines = ReadAll(
+      "\xEF\xBB\xBF"
+      "first\n\xEF\xBB\xBF"
+      "second\n",
+      100);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].text, "first");
+  EXPECT_EQ(lines[1].text,
+            "\xEF\xBB\xBF"
+            "second");  // inside the stream: data
+}
+
 TEST(LineReader, OverlongLineIsReportedOnceAndSkipped) {
   std::string huge(5000000, 'x');  // larger than the reader's buffer
   auto lines = ReadAll("ok\n" + huge + "\nafter\n", 1024);
