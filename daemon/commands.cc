@@ -209,8 +209,9 @@ void PublishFileMetrics(Metrics* metrics, const Pipeline& pipeline) {
 }
 
 // Feeds every line of `file` to `pipeline`; positions are (name, -1, line number).
-// Publishes to `metrics` (optional) about every second.
-void FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pipeline& pipeline,
+// Publishes to `metrics` (optional) about every second. False on a read error
+// (logged).
+bool FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pipeline& pipeline,
                SinkSet* sinks, Metrics* metrics = nullptr) {
   LineReader reader(file, max_message_bytes, [] { return g_stop.load(); });
   std::string_view line;
@@ -237,6 +238,7 @@ void FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pi
   }
   if (reader.error()) spdlog::error("{}: read error: {}", name, std::strerror(errno));
   PublishFileMetrics(metrics, pipeline);
+  return !reader.error();
 }
 
 // Replays "TOPIC\tPARTITION\tOFFSET\tMESSAGE" lines with one pipeline per
@@ -329,22 +331,27 @@ int RunReplay(const ReplayOptions& options) {
   auto start = std::chrono::steady_clock::now();
   InstallSignalHandlers();
   PipelineStats st;
+  bool read = true;
   if (options.positioned) {
     st = ReplayPositioned(in, config, stream, sinks, options.events ? stdout : nullptr);
+    read = !std::ferror(in);
   } else {
     Pipeline pipeline(config, stream, sinks, options.events ? stdout : nullptr);
     pipeline.SetMetrics(metrics.get());
-    FeedLines(in, options.input == "-" ? "stdin" : options.input, config.max_message_bytes,
-              pipeline, nullptr, metrics.get());
+    read = FeedLines(in, options.input == "-" ? "stdin" : options.input, config.max_message_bytes,
+                     pipeline, nullptr, metrics.get());
     pipeline.Finish();
     st = pipeline.stats();
   }
   if (in != stdin) std::fclose(in);
+  // Events (--events) go to stdout directly: a failed write is an error too.
+  bool written = std::fflush(stdout) == 0 && !std::ferror(stdout);
+  if (!written) std::fprintf(stderr, "loghuntd replay: stdout: %s\n", std::strerror(errno));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr, "loghuntd replay: stream=%s %s elapsed=%.3fs events/s=%.0f\n",
                options.stream.c_str(), st.Summary().c_str(), seconds,
                seconds > 0 ? static_cast<double>(st.events) / seconds : 0.0);
-  return st.sink_errors > 0 ? 1 : 0;
+  return st.sink_errors > 0 || !read || !written ? 1 : 0;
 }
 
 int RunCheckConfig(const std::string& path) {
@@ -434,7 +441,8 @@ int RunFiles(const Config& config) {
     }
     Pipeline pipeline(config, input.stream, sinks.pointers());
     pipeline.SetMetrics(metrics.get());
-    FeedLines(in, input.path, config.max_message_bytes, pipeline, &sinks, metrics.get());
+    if (!FeedLines(in, input.path, config.max_message_bytes, pipeline, &sinks, metrics.get()))
+      rc = 1;
     pipeline.Finish();
     if (in != stdin) std::fclose(in);
     spdlog::info("input {} ({}): {}", input.path, StreamName(input.stream),

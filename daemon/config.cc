@@ -710,13 +710,20 @@ bool LoadConfigText(const std::string& text, const std::string& name, Config* co
 
 bool LoadConfig(const std::string& path, Config* config, std::vector<std::string>* errors) {
   std::ifstream in(path);
-  if (!in) {
+  std::error_code ec;
+  if (!in || std::filesystem::is_directory(path, ec)) {
     errors->clear();
-    errors->push_back(path + ":0: (file): cannot be read");
+    errors->push_back(path + ":0: (file): cannot be read" +
+                      (in ? std::string(" (a directory)") : std::string()));
     return false;
   }
   std::stringstream text;
   text << in.rdbuf();
+  if (in.bad()) {
+    errors->clear();
+    errors->push_back(path + ":0: (file): read error");
+    return false;
+  }
   if (!LoadConfigText(text.str(), path, config, errors)) return false;
   // Relative input paths are relative to the config file, not to the cwd.
   std::filesystem::path dir = std::filesystem::path(path).parent_path();

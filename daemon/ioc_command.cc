@@ -25,7 +25,10 @@ void String(Writer& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
-// Opens `path` ("-" = stdin) and calls `fn` per line; returns the exit code.
+// Opens `path` ("-" = stdin) and calls `fn` per line; returns the exit code:
+// 1 when the input could not be read whole (a read error, or a line, or with
+// --whole the input, longer than max_line: only its first max_line bytes are
+// read, and that is said on stderr) or stdout could not be written.
 int ForEachLine(const IocCommandOptions& options,
                 const std::function<void(size_t, std::string_view)>& fn) {
   FILE* in = stdin;
@@ -36,37 +39,51 @@ int ForEachLine(const IocCommandOptions& options,
       return 1;
     }
   }
+  bool error = false, cut = false;
   if (options.whole) {
     std::string all;
     char chunk[65536];
     size_t n;
-    while ((n = std::fread(chunk, 1, sizeof(chunk), in)) > 0 && all.size() < options.max_line) {
-      all.append(chunk, std::min(n, options.max_line - all.size()));
+    while ((n = std::fread(chunk, 1, sizeof(chunk), in)) > 0) {
+      size_t room = options.max_line - all.size();
+      all.append(chunk, std::min(n, room));
+      if (n > room) {
+        cut = true;
+        break;
+      }
     }
-    bool error = std::ferror(in) != 0;
-    if (in != stdin) std::fclose(in);
-    if (error) {
-      spdlog::error("{}: read error", options.input);
-      return 1;
+    error = std::ferror(in) != 0;
+    if (!error) {
+      if (cut) {
+        spdlog::error("{}: longer than {} bytes: only the first {} were read", options.input,
+                      options.max_line, options.max_line);
+      }
+      fn(1, all);
     }
-    fn(1, all);
-    return 0;
+  } else {
+    LineReader reader(in, options.max_line);
+    std::string_view line;
+    bool too_long = false;
+    size_t number = 0;
+    while (reader.Next(&line, &too_long)) {
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      ++number;
+      if (too_long) {
+        cut = true;
+        spdlog::error("{}: line {}: longer than {} bytes: only the first {} were read",
+                      options.input, number, options.max_line, options.max_line);
+      }
+      fn(number, line);
+    }
+    error = reader.error();
   }
-  LineReader reader(in, options.max_line);
-  std::string_view line;
-  bool too_long = false;
-  size_t number = 0;
-  while (reader.Next(&line, &too_long)) {
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    fn(++number, line);
-  }
-  bool error = reader.error();
   if (in != stdin) std::fclose(in);
-  if (error) {
-    spdlog::error("{}: read error", options.input);
-    return 1;
+  if (error) spdlog::error("{}: read error", options.input);
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    spdlog::error("stdout: {}", std::strerror(errno));
+    error = true;
   }
-  return 0;
+  return error || cut ? 1 : 0;
 }
 
 // The text of `parent` (-1 = the line) with each child layer's fragment

@@ -23,7 +23,8 @@ struct IocCommandOptions {
   size_t byte_budget = 1 << 20;
   size_t max_line = 16 << 20;
   // Treat the whole input as one text (base64 wrapped over lines, mail
-  // bodies); it is then "line" 1. Input beyond max_line bytes is cut.
+  // bodies); it is then "line" 1. Input beyond max_line bytes is cut,
+  // said on stderr, and the exit status is 1.
   bool whole = false;
 };
 

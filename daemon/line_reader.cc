@@ -61,6 +61,11 @@ bool LineReader::ReadLine(std::string_view* line, bool* too_long) {
         continue;
       }
       if (len > 0 && start[len - 1] == '\r') --len;  // CRLF files
+      if (len > max_line_) {  // whole in the buffer, yet too long all the same
+        *line = std::string_view(start, max_line_);
+        *too_long = true;
+        return true;
+      }
       *line = std::string_view(start, len);
       return true;
     }

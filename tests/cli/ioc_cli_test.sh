@@ -32,4 +32,13 @@ grep -q '"chain":"base64 > zip > base64 > utf16le"' <<<"$dec" || fail "nested ut
 
 # Unreadable input: exit 1.
 if "$bin" ioc /nonexistent/file 2>/dev/null; then fail "missing file accepted"; fi
+# Output that cannot be written, and a line cut at --max-line: exit 1, said.
+if echo "http://x.example.com/a" | "$bin" ioc > /dev/full 2>/dev/null; then
+  fail "a failed write to stdout exited 0"
+fi
+rc=0
+cut=$( (head -c 17000000 /dev/zero | tr '\0' .; echo " http://evil.example.com/x") |
+  "$bin" ioc 2>&1 >/dev/null) || rc=$?
+[ "$rc" -eq 1 ] || fail "a cut line exited $rc"
+grep -q "line 1: longer than 16777216 bytes" <<<"$cut" || fail "the cut was not said: $cut"
 echo "ioc cli: ok"

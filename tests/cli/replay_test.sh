@@ -49,6 +49,18 @@ grep -q "bad.yaml:6: detectors.risky_command.enabled: expected true or false" "$
 
 "$bin" --version | grep -q '^loghuntd ' || fail "--version"
 for sub in run replay check-config; do "$bin" $sub --help > /dev/null || fail "$sub --help"; done
+# An input that cannot be read or output that cannot be written: exit 1; a
+# config that is a directory: exit 2.
+rc=0; "$bin" replay --stream syslog "$tmp" > /dev/null 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "a directory as input exited $rc"
+rc=0; echo x | "$bin" replay --stream syslog --config "$tmp" > /dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "a directory as config exited $rc"
+rc=0; "$bin" check-config "$tmp" > /dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "check-config of a directory exited $rc"
+rc=0
+"$bin" replay --stream syslog --events "$corpora/syslog/loghub/Linux/Linux_2k.log" > /dev/full 2>/dev/null || rc=$?
+[ "$rc" -eq 1 ] || fail "events written to a full device exited $rc"
+
 # Usage errors exit 2, as configuration errors do (not CLI11's own 105-109).
 for args in "" "bogus" "replay" "replay --stream syslog a b" "run --config /nonexistent" \
   "replay --stream syslog --no-such-flag" "ioc --max-depth 0"; do

@@ -37,6 +37,18 @@ TEST(LineReader, SplitsLinesStripsCrAndKeepsLastUnterminated) {
   EXPECT_EQ(lines[3].text, "last");
 }
 
+// A line a little over the limit arrives whole in the buffer: too long all
+// the same (it was returned whole, so the limit depended on the buffer).
+TEST(LineReader, ALineJustOverTheLimitIsTooLong) {
+  auto lines = ReadAll("12345\n123456\n1234\n", 5);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_FALSE(lines[0].too_long);
+  EXPECT_TRUE(lines[1].too_long);
+  EXPECT_EQ(lines[1].text, "12345");
+  EXPECT_EQ(lines[2].text, "1234");
+  EXPECT_FALSE(lines[2].too_long);
+}
+
 TEST(LineReader, DropsAByteOrderMarkAtTheStartOnly) {
   auto lines = ReadAll(
       "\xEF\xBB\xBF"
