@@ -686,7 +686,13 @@ bool LoadConfigText(const std::string& text, const std::string& name, Config* co
   ConfigReader r(name, errors);
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      // Only the first would be read: the rest would go unchecked and unused.
+      r.Error(documents[1], "(document)", "a second YAML document ('---'); a config is one");
+      return false;
+    }
+    if (!documents.empty()) root = documents[0];
   } catch (const YAML::ParserException& e) {
     errors->push_back(name + ":" + std::to_string(e.mark.line + 1) + ": (document): " + e.msg);
     return false;

@@ -69,6 +69,16 @@ TEST(Config, EmptyDocumentGivesDefaults) {
   EXPECT_EQ(c.max_message_bytes, 1u << 20);
 }
 
+TEST(Config, ASecondDocumentIsAnError) {
+  Config c;
+  std::vector<std::string> errors;
+  EXPECT_FALSE(
+      LoadConfigText("parsers: {year: 2020}\n---\nparsers: {year: [x]}\n", "t.yaml", &c, &errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "t.yaml:3: (document): a second YAML document ('---'); a config is one");
+  EXPECT_TRUE(LoadConfigText("---\nparsers: {year: 2020}\n", "t.yaml", &c, &errors));
+}
+
 TEST(Config, ReadsValues) {
   Config c;
   std::vector<std::string> errors;
