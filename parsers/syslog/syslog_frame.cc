@@ -89,6 +89,9 @@ bool ParseBsdTimestamp(std::string_view* s, const SyslogClock& clock, int64_t* n
     *ns = ToNanos(year, month, day, h, m, sec, frac, clock.utc_offset_seconds);
     used += 5;
   } else {
+    // Feb 30 or Apr 31 exists in no year (it became Mar 2, May 1); Feb 29
+    // may belong to the year the receipt time suggests or not, and is kept.
+    if (day > DaysInMonth(2000, month)) return false;
     *ns = ResolveYearlessTime(month, day, h, m, sec, frac, clock);
   }
   s->remove_prefix(used);

@@ -320,6 +320,9 @@ TEST_F(SyslogSemantics, MalformedFramesAreErrorsWithReasons) {
       // Years outside int64 nanoseconds (1678..2261) are unreadable, not overflowed.
       {"<13>1 9999-01-01T00:00:00Z h a - - -", ParseError::kBadTimestamp},
       {"Jan  1 00:00:00 9999 h a: x", ParseError::kBadTimestamp},
+      // Days no month has, without a year (they became Mar 2 and May 1).
+      {"Feb 30 16:08:00 h a: x", ParseError::kBadTimestamp},
+      {"Apr 31 16:08:00 h a: x", ParseError::kBadTimestamp},
   };
   for (const auto& c : cases) {
     CapturingHandler h;
