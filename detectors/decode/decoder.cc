@@ -168,7 +168,7 @@ void Decoder::DecodeBytes(std::string_view bytes, int parent, uint32_t offset, u
 
   // Compressed streams: zlib, bounded by what is left of the budget.
   auto inflate_with = [&](int window_bits, std::string_view step, bool need_end) -> bool {
-    if (depth + 1 > options_.max_depth + 1) return false;
+    if (depth + 1 > options_.max_depth) return false;  // the layer would be one step too deep
     size_t cap = budget_ - used_;
     if (cap == 0) {
       exhausted_ = true;
@@ -187,7 +187,9 @@ void Decoder::DecodeBytes(std::string_view bytes, int parent, uint32_t offset, u
     used_ += produced;
     bool cut = rc != Z_STREAM_END && zs.avail_out == 0;
     if (cut) exhausted_ = true;
-    if (produced == 0 || (need_end && rc != Z_STREAM_END && !cut)) return false;
+    // Raw deflate has no header: only a stream that ends is taken, even when
+    // the budget cut it (0xAA... hex noise inflated to "zzzz" until the budget).
+    if (produced == 0 || (need_end && rc != Z_STREAM_END)) return false;
     if (rc != Z_STREAM_END && rc != Z_BUF_ERROR && rc != Z_OK) {
       // Corrupt stream: keep what came out before the error only for the
       // self-identifying formats (gzip, zlib).
@@ -198,7 +200,8 @@ void Decoder::DecodeBytes(std::string_view bytes, int parent, uint32_t offset, u
     return true;
   };
 
-  if (depth <= options_.max_depth) {
+  // Each of these adds a step: its layer is at depth + 1.
+  if (depth < options_.max_depth) {
     if (IsGzip(bytes) && inflate_with(16 + MAX_WBITS, "gzip", false)) return;
     if (IsZlib(bytes) && inflate_with(MAX_WBITS, "zlib", false)) return;
     if (const char* kind = ArchiveKind(bytes)) {
@@ -255,7 +258,7 @@ void Decoder::DecodeBytes(std::string_view bytes, int parent, uint32_t offset, u
   }
 
   // UTF-16: a BOM, or (PowerShell -EncodedCommand) mostly-zero high bytes.
-  if (bytes.size() >= 4 && bytes.size() % 2 == 0 && depth <= options_.max_depth) {
+  if (bytes.size() >= 4 && bytes.size() % 2 == 0 && depth < options_.max_depth) {
     size_t units = bytes.size() / 2;
     size_t zero_odd = 0, zero_even = 0;
     for (size_t i = 0; i < bytes.size(); i += 2) {
@@ -357,7 +360,7 @@ void Decoder::DecodeBytes(std::string_view bytes, int parent, uint32_t offset, u
 
   // PowerShell's [IO.Compression.DeflateStream] payloads are raw deflate
   // with no header; only a complete stream counts.
-  if (depth <= options_.max_depth && bytes.size() >= 8) inflate_with(-MAX_WBITS, "deflate", true);
+  if (depth < options_.max_depth && bytes.size() >= 8) inflate_with(-MAX_WBITS, "deflate", true);
 }
 
 void Decoder::ScanText(std::string_view text, int parent, int depth, std::string_view chain) {

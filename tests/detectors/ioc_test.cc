@@ -367,6 +367,42 @@ TEST(Decoder, DepthIsBounded) {
   EXPECT_EQ(layers.size(), 20u);
 }
 
+// Every step counts toward max_depth, compression and UTF-16 as well as
+// base64: no layer is deeper (base64 > gzip came out at depth 2 with max 1).
+TEST(Decoder, EveryStepCountsTowardTheDepth) {
+  const std::string text = "echo a payload for http://deep.example.com and more words";
+  for (const std::string& encoded : {Base64(Gzip(text)), Base64(Utf16le(text)),
+                                     Base64(Zip("x.txt", text)), Base64(Gzip(Gzip(text)))}) {
+    for (int max_depth : {1, 2, 3}) {
+      DecoderOptions options;
+      options.max_depth = max_depth;
+      Decoder decoder(options);
+      for (const auto& l : decoder.Decode(encoded)) {
+        EXPECT_LE(l.depth, max_depth) << l.chain;
+        EXPECT_EQ(static_cast<size_t>(l.depth),
+                  static_cast<size_t>(std::count(l.chain.begin(), l.chain.end(), '>')) + 1)
+            << l.chain;
+      }
+    }
+  }
+  DecoderOptions two;
+  two.max_depth = 2;
+  Decoder decoder(two);
+  const auto& layers = decoder.Decode(Base64(Gzip(text)));
+  ASSERT_EQ(layers.size(), 1u);
+  EXPECT_EQ(layers[0].chain, "base64 > gzip");
+  EXPECT_EQ(layers[0].text, text);
+}
+
+TEST(Decoder, HexNoiseIsNoDeflateStream) {
+  DecoderOptions options;
+  options.byte_budget = 1024;
+  Decoder decoder(options);
+  for (const auto& l : decoder.Decode(std::string(8192, 'A'))) {
+    EXPECT_EQ(l.chain.find("deflate"), std::string_view::npos) << l.chain;
+  }
+}
+
 TEST(Decoder, WordsAndGarbageDoNotDecode) {
   Decoder decoder;
   EXPECT_TRUE(decoder.Decode("C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -nop")
