@@ -83,7 +83,7 @@ std::unique_ptr<Metrics> Metrics::Create(const std::string& listen, std::string*
                              .Register(r);
   m->latency_histogram_ = &m->latency_->Add(
       {}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-                                                  1, 2.5, 5, 10, 30});
+                                                  1, 2.5, 5, 10, 30, 60, 300, 900});
   // Series without labels exist from the start (at 0), so dashboards and
   // alerting rules see them before anything happened.
   for (auto* family : {m->suppressed_, m->kafka_commits_, m->kafka_commit_errors_, m->kafka_pauses_,
