@@ -178,6 +178,7 @@ class SinkSet {
     auto* s = sinks_.empty() ? nullptr : dynamic_cast<const SuppressingSink*>(sinks_.front().get());
     return s == nullptr ? 0 : s->stats().suppressed;
   }
+  void Adopt(std::unique_ptr<AlertSink> sink) { sinks_.push_back(std::move(sink)); }
   std::vector<AlertSink*> pointers() const {
     std::vector<AlertSink*> out;
     for (const auto& s : sinks_) out.push_back(s.get());
@@ -195,15 +196,32 @@ class SinkSet {
   void Interrupt() {
     for (auto& s : sinks_) s->Interrupt();
   }
+  // Alerts given up after they were accepted (asynchronous sinks).
+  uint64_t delivery_failures() const {
+    uint64_t n = 0;
+    for (const auto& s : sinks_) n += s->delivery_failures();
+    return n;
+  }
+  // Per-sink errors and queue depths, and the repeats suppressed since the
+  // last call. From one thread at a time.
+  void Publish(Metrics* metrics) {
+    if (metrics == nullptr) return;
+    metrics->PublishSinks(pointers());
+    uint64_t now = suppressed();
+    if (now > published_suppressed_) metrics->CountSuppressed(now - published_suppressed_);
+    published_suppressed_ = now;
+  }
 
  private:
   std::vector<std::unique_ptr<AlertSink>> sinks_;
+  uint64_t published_suppressed_ = 0;
 };
 
-void PublishFileMetrics(Metrics* metrics, const Pipeline& pipeline) {
+// `sinks` may be null (replay).
+void PublishFileMetrics(Metrics* metrics, const Pipeline& pipeline, SinkSet* sinks) {
   if (metrics == nullptr) return;
   metrics->PublishPipeline(pipeline.stream(), pipeline.stats());
-  metrics->PublishSinkErrors("all", pipeline.stats().sink_errors);
+  if (sinks != nullptr) sinks->Publish(metrics);
   if (pipeline.detectors() != nullptr)
     metrics->PublishDetectorSeconds(pipeline.detectors()->Seconds());
 }
@@ -222,7 +240,7 @@ bool FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pi
     ++number;
     if (metrics != nullptr && number % 4096 == 0 &&
         std::chrono::steady_clock::now() - last_publish > std::chrono::seconds(1)) {
-      PublishFileMetrics(metrics, pipeline);
+      PublishFileMetrics(metrics, pipeline, sinks);
       last_publish = std::chrono::steady_clock::now();
     }
     SourcePosition pos{name, -1, number};
@@ -237,7 +255,7 @@ bool FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pi
     }
   }
   if (reader.error()) spdlog::error("{}: read error: {}", name, std::strerror(errno));
-  PublishFileMetrics(metrics, pipeline);
+  PublishFileMetrics(metrics, pipeline, sinks);
   return !reader.error();
 }
 
@@ -312,9 +330,10 @@ int RunReplay(const ReplayOptions& options) {
   if (in == nullptr) return 1;
 
   // Replay writes only to stdout: alerts (or events) as JSON lines.
-  StreamSink stdout_sink(AlertFormat::kJson, /*flush_each_alert=*/false);
+  SinkSet replay_sinks;
+  replay_sinks.Adopt(std::make_unique<StreamSink>(AlertFormat::kJson, /*flush_each_alert=*/false));
   std::vector<AlertSink*> sinks;
-  if (!options.events) sinks.push_back(&stdout_sink);
+  if (!options.events) sinks = replay_sinks.pointers();
   static char out_buffer[1 << 16];
   std::setvbuf(stdout, out_buffer, _IOFBF, sizeof out_buffer);
 
@@ -339,7 +358,7 @@ int RunReplay(const ReplayOptions& options) {
     Pipeline pipeline(config, stream, sinks, options.events ? stdout : nullptr);
     pipeline.SetMetrics(metrics.get());
     read = FeedLines(in, options.input == "-" ? "stdin" : options.input, config.max_message_bytes,
-                     pipeline, nullptr, metrics.get());
+                     pipeline, &replay_sinks, metrics.get());
     pipeline.Finish();
     st = pipeline.stats();
   }
@@ -406,15 +425,24 @@ int RunFiles(const Config& config) {
     Pipeline* p = pipeline.get();
     const std::string* name = &input.type;
     auto seq = std::make_shared<int64_t>(0);
+    auto published = std::make_shared<std::chrono::steady_clock::time_point>();
+    Metrics* m = metrics.get();
     std::string error;
     auto listener = SyslogListener::Start(
         lo,
-        [p, name, seq](std::string_view message, bool too_long, std::string_view) {
+        [p, name, seq, published, m](std::string_view message, bool too_long, std::string_view) {
           SourcePosition pos{*name, -1, ++*seq};
           if (too_long) {
             p->CountTooLong(message, pos);
           } else {
             p->Process(message, pos);
+          }
+          // The pipeline's counts, from the listener's thread (which owns
+          // the pipeline) about every second.
+          auto now = std::chrono::steady_clock::now();
+          if (m != nullptr && now - *published > std::chrono::seconds(1)) {
+            *published = now;
+            m->PublishPipeline(p->stream(), p->stats());
           }
         },
         &error);
@@ -465,23 +493,34 @@ int RunFiles(const Config& config) {
     Pipeline pipeline(config, input.stream, sinks.pointers());
     pipeline.SetMetrics(metrics.get());
     int64_t seq = 0;
+    auto journal_published = std::chrono::steady_clock::now();
     journal->Run(g_stop, /*follow=*/true, [&](std::string_view line) {
       pipeline.Process(line, SourcePosition{"journald", -1, ++seq});
       if (g_reopen) {
         g_reopen = false;
         sinks.Hangup();
       }
+      if (std::chrono::steady_clock::now() - journal_published > std::chrono::seconds(1)) {
+        journal_published = std::chrono::steady_clock::now();
+        PublishFileMetrics(metrics.get(), pipeline, &sinks);
+      }
     });
     pipeline.Finish();
+    PublishFileMetrics(metrics.get(), pipeline, &sinks);
     spdlog::info("input journald: {}", pipeline.stats().Summary());
     if (pipeline.stats().sink_errors > 0) rc = 1;
     break;
   }
+  auto published = std::chrono::steady_clock::now();
   while (!listeners.empty() && !g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (g_reopen) {
       g_reopen = false;
       sinks.Hangup();
+    }
+    if (std::chrono::steady_clock::now() - published > std::chrono::seconds(1)) {
+      published = std::chrono::steady_clock::now();
+      sinks.Publish(metrics.get());
     }
   }
   for (size_t i = 0; i < listeners.size(); ++i) {
@@ -549,7 +588,6 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
   bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
   auto last_status = std::chrono::steady_clock::now();
   uint64_t last_events = 0;
-  uint64_t last_suppressed = 0;
   source->tick = [&] {
     if (g_reopen) {
       g_reopen = false;
@@ -582,10 +620,7 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
           " events/s, lag " + std::to_string(source->TotalLag());
       sd_notify(0, status.c_str());
       if (watchdog) sd_notify(0, "WATCHDOG=1");
-      uint64_t suppressed = sinks.suppressed();
-      if (metrics && suppressed > last_suppressed)
-        metrics->CountSuppressed(suppressed - last_suppressed);
-      last_suppressed = suppressed;
+      sinks.Publish(metrics.get());
       last_events = events;
       last_status = now;
     }
@@ -603,7 +638,9 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
     spdlog::info("throughput: {} messages in {:.2f} s of consumption = {:.0f} messages/s",
                  st.pipeline.messages, st.active_seconds, st.pipeline.messages / st.active_seconds);
   }
-  return st.pipeline.sink_errors > 0 ? 1 : 0;
+  // Alerts a sink refused or gave up after accepting them (an http endpoint
+  // answering 400, say) make a failed run, as in file mode.
+  return st.pipeline.sink_errors > 0 || sinks.delivery_failures() > 0 ? 1 : 0;
 }
 
 }  // namespace

@@ -373,19 +373,14 @@ void KafkaSource::Publish() {
       metrics_->PublishPartition(p.topic, p.partition, p.messages, lag);
     }
   }
-  uint64_t sink_errors = 0;
   for (size_t i = 0; i < by_stream.size(); ++i) {
     metrics_->PublishPipeline(static_cast<Stream>(i), by_stream[i]);
     dead_letters += by_stream[i].dead_letters;
-    sink_errors += by_stream[i].sink_errors;
   }
   metrics_->PublishDetectorSeconds(seconds);
-  metrics_->PublishSinkErrors("all", sink_errors);
+  metrics_->PublishSinks(sinks_);
   uint64_t delivery_errors = 0;
-  for (AlertSink* sink : sinks_) {
-    metrics_->SetSinkQueueDepth(sink->name(), static_cast<double>(sink->queue_depth()));
-    delivery_errors += sink->delivery_failures();
-  }
+  for (AlertSink* sink : sinks_) delivery_errors += sink->delivery_failures();
   metrics_->PublishKafka(commits_, commit_errors_, pauses_, rebalances_, dead_letters,
                          delivery_errors);
 }

@@ -140,12 +140,15 @@ void Metrics::PublishDetectorSeconds(const std::vector<std::pair<std::string, do
     Mirror(detector_seconds_, {{"detector", name}}, seconds);
 }
 
-void Metrics::PublishSinkErrors(std::string_view sink, uint64_t total) {
-  Mirror(sink_errors_, {{"sink", std::string(sink)}}, static_cast<double>(total));
-}
-
-void Metrics::SetSinkQueueDepth(std::string_view sink, double depth) {
-  sink_queue_depth_->Add({{"sink", std::string(sink)}}).Set(depth);
+void Metrics::PublishSinks(const std::vector<AlertSink*>& sinks) {
+  std::map<std::string, int, std::less<>> seen;
+  for (AlertSink* sink : sinks) {
+    std::string label(sink->name());
+    if (int n = ++seen[label]; n > 1) label += "-" + std::to_string(n);
+    Mirror(sink_errors_, {{"sink", label}},
+           static_cast<double>(sink->refused() + sink->delivery_failures()));
+    sink_queue_depth_->Add({{"sink", label}}).Set(static_cast<double>(sink->queue_depth()));
+  }
 }
 
 void Metrics::PublishPartition(const std::string& topic, int32_t partition, uint64_t messages,

@@ -46,8 +46,9 @@ class Metrics {
   void PublishPipeline(Stream stream, const PipelineStats& totals);
   // Per-detector CPU time estimates (seconds, totals).
   void PublishDetectorSeconds(const std::vector<std::pair<std::string, double>>& totals);
-  void PublishSinkErrors(std::string_view sink, uint64_t total);
-  void SetSinkQueueDepth(std::string_view sink, double depth);
+  // loghunt_sink_errors_total and loghunt_sink_queue_depth per sink, labelled
+  // with the sink's name ("http", "file", ...; "http-2" for a second one).
+  void PublishSinks(const std::vector<AlertSink*>& sinks);
   // Kafka source.
   void PublishPartition(const std::string& topic, int32_t partition, uint64_t messages,
                         int64_t lag);

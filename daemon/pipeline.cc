@@ -290,7 +290,10 @@ void Pipeline::CountTooLong(std::string_view message, const SourcePosition& posi
 void Pipeline::Finish() {
   parser_->Flush(*this);
   for (AlertSink* sink : sinks_) {
-    if (!sink->Flush()) ++stats_.sink_errors;
+    if (!sink->Flush()) {
+      ++stats_.sink_errors;
+      sink->CountRefused();
+    }
   }
   if (events_out_ != nullptr) std::fflush(events_out_);
 }
@@ -324,7 +327,10 @@ void Pipeline::OnEvent(const Event& event) {
       } else {
         ok = sink->Write(alert);
       }
-      if (!ok) ++stats_.sink_errors;
+      if (!ok) {
+        ++stats_.sink_errors;
+        sink->CountRefused();
+      }
     }
   }
 }

@@ -17,6 +17,7 @@
 // Sinks know nothing of detectors. Thread-safety: one thread writes to a sink.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -67,6 +68,15 @@ class AlertSink {
     (void)timeout_ms;
     return true;
   }
+
+  // Alerts the daemon found refused by this sink (Write or WriteAsync
+  // returned false) and failed flushes, counted by the writer; with
+  // delivery_failures() they make loghunt_sink_errors_total{sink}.
+  void CountRefused() { refused_.fetch_add(1, std::memory_order_relaxed); }
+  uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> refused_{0};
 };
 
 }  // namespace loghunt
