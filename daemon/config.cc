@@ -1,13 +1,16 @@
 #include "daemon/config.h"
 
+#include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "core/text.h"
@@ -15,6 +18,22 @@
 
 namespace loghunt {
 namespace {
+
+// "IP:PORT" as the listeners and the metrics endpoint take it: an IPv4
+// address, an IPv6 one in brackets, or nothing (all addresses), and a port.
+bool IsListenAddress(std::string_view s) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  std::string host(s.substr(0, colon));
+  auto port = ParseInt(s.substr(colon + 1));
+  if (!port || *port < 0 || *port > 65535) return false;
+  if (host.empty()) return true;
+  unsigned char addr[16];
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    return inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), addr) == 1;
+  }
+  return inet_pton(AF_INET, host.c_str(), addr) == 1;
+}
 
 // Collects "FILE:LINE: path: problem" lines while walking the YAML tree.
 class ConfigReader {
@@ -191,10 +210,10 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
       r.Error(in["path"], path + ".path", "only used by a file input");
     }
     if (listener) {
-      if (!r.String(in, path, "listen", &input.listen) ||
-          input.listen.rfind(':') == std::string::npos) {
+      if (!r.String(in, path, "listen", &input.listen) || !IsListenAddress(input.listen)) {
         r.Error(in["listen"] ? in["listen"] : in, path + ".listen",
-                "required for a syslog listener (IP:PORT, e.g. 127.0.0.1:5514)");
+                "required for a syslog listener: IP:PORT (e.g. 127.0.0.1:5514, [::1]:5514, "
+                ":5514 for every address)");
       }
     } else if (in["listen"]) {
       r.Error(in["listen"], path + ".listen", "only used by syslog_udp / syslog_tcp inputs");
@@ -469,10 +488,13 @@ void ReadKafka(ConfigReader& r, const YAML::Node& n, Config* c) {
     if (!p.IsMap()) {
       r.Error(p, "kafka.properties", "expected a map of librdkafka properties");
     } else {
+      std::set<std::string> seen;
       for (const auto& kv : p) {
         std::string key = kv.first.Scalar();
         std::string value, problem;
-        if (!kv.second.IsScalar()) {
+        if (!seen.insert(key).second) {
+          r.Error(kv.first, "kafka.properties." + key, "duplicate key");
+        } else if (!kv.second.IsScalar()) {
           r.Error(kv.second, "kafka.properties." + key, "expected a scalar value");
         } else if (!ResolveSecret(kv.second.Scalar(), &value, &problem)) {
           r.Error(kv.second, "kafka.properties." + key, problem);
@@ -548,9 +570,15 @@ void ReadHttpSink(ConfigReader& r, const YAML::Node& s, const std::string& path,
     if (!hd.IsMap()) {
       r.Error(hd, path + ".headers", "expected a map of header names to values");
     } else {
+      std::set<std::string> seen;
       for (const auto& kv : hd) {
         std::string key = kv.first.Scalar(), value;
-        if (!kv.second.IsScalar()) {
+        std::string lower = key;
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (!seen.insert(lower).second) {  // header names are case-insensitive
+          r.Error(kv.first, path + ".headers." + key, "duplicate header");
+        } else if (!kv.second.IsScalar()) {
           r.Error(kv.second, path + ".headers." + key, "expected a string");
         } else if (!ResolveSecret(kv.second.Scalar(), &value, &problem)) {
           r.Error(kv.second, path + ".headers." + key, problem);
@@ -703,7 +731,11 @@ bool LoadConfigText(const std::string& text, const std::string& name, Config* co
     return false;
   }
   if (YAML::Node m = root["metrics"]) {
-    if (r.Map(m, "metrics", {"listen"})) r.String(m, "metrics", "listen", &config->metrics_listen);
+    if (r.Map(m, "metrics", {"listen"}) &&
+        r.String(m, "metrics", "listen", &config->metrics_listen) &&
+        !config->metrics_listen.empty() && !IsListenAddress(config->metrics_listen)) {
+      r.Error(m["listen"], "metrics.listen", "expected IP:PORT (e.g. 127.0.0.1:9464) or \"\"");
+    }
   }
   if (YAML::Node n = root["parsers"]) ReadParsers(r, n, config);
   if (YAML::Node n = root["inputs"]) ReadInputList(r, n, "inputs", &config->inputs);

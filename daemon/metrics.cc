@@ -93,8 +93,10 @@ std::unique_ptr<Metrics> Metrics::Create(const std::string& listen, std::string*
   if (!listen.empty()) {
     try {
       m->exposer_ = std::make_unique<prometheus::Exposer>(listen);
-    } catch (const std::exception& e) {
-      *error = "metrics.listen " + listen + ": " + e.what();
+    } catch (const std::exception&) {
+      // civetweb says "null context when constructing CivetServer".
+      *error = "metrics.listen " + listen +
+               ": cannot listen there (port in use, or not an address of this machine)";
       return nullptr;
     }
     m->exposer_->RegisterCollectable(m->registry_);

@@ -69,6 +69,30 @@ TEST(Config, EmptyDocumentGivesDefaults) {
   EXPECT_EQ(c.max_message_bytes, 1u << 20);
 }
 
+TEST(Config, DuplicatePropertiesAndHeadersAndBadAddressesAreErrors) {
+  Config c;
+  std::vector<std::string> errors;
+  EXPECT_FALSE(LoadConfigText(
+      "kafka:\n  brokers: b:9092\n  topics: {syslog: s}\n  properties: {acks: all, acks: 1}\n"
+      "sinks:\n  - {type: http, url: 'http://h/', headers: {X-A: 1, x-a: 2}}\n"
+      "metrics: {listen: garbage}\n"
+      "inputs:\n  - {type: syslog_udp, listen: 'nonsense:port'}\n",
+      "t.yaml", &c, &errors));
+  std::string all;
+  for (const auto& e : errors) all += e + "\n";
+  EXPECT_NE(all.find("t.yaml:4: kafka.properties.acks: duplicate key"), std::string::npos) << all;
+  EXPECT_NE(all.find("t.yaml:6: sinks[0].headers.x-a: duplicate header"), std::string::npos) << all;
+  EXPECT_NE(all.find("t.yaml:7: metrics.listen: expected IP:PORT"), std::string::npos) << all;
+  EXPECT_NE(all.find("t.yaml:9: inputs[0].listen: required for a syslog listener: IP:PORT"),
+            std::string::npos)
+      << all;
+  EXPECT_TRUE(
+      LoadConfigText("inputs:\n  - {type: syslog_tcp, listen: '[::1]:5514'}\n"
+                     "metrics: {listen: ''}\n",
+                     "t.yaml", &c, &errors))
+      << (errors.empty() ? "" : errors[0]);
+}
+
 TEST(Config, ASecondDocumentIsAnError) {
   Config c;
   std::vector<std::string> errors;
