@@ -1,8 +1,10 @@
 // JSON output on rapidjson, written straight into an std::string (no
 // intermediate buffer). Shared by the alert/event serializers and the sinks.
 //
-// Invalid UTF-8 is written as-is (rapidjson's default, unvalidated flags), so
-// raw bytes from logs survive.
+// Strings are written as valid UTF-8: each byte of a log that starts no valid
+// UTF-8 sequence becomes U+FFFD. Written as-is, such bytes made lines that
+// strict readers (Python's json, Elasticsearch's _bulk, which then refused the
+// alert) cannot read.
 #pragma once
 
 #include <rapidjson/writer.h>
@@ -10,6 +12,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "core/text.h"
 
 namespace loghunt::json {
 
@@ -28,11 +32,21 @@ class StringOut {
 using Writer = rapidjson::Writer<StringOut>;
 
 inline void Key(Writer& w, std::string_view key) {
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  if (IsValidUtf8(key)) {
+    w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+    return;
+  }
+  std::string valid = ReplaceInvalidUtf8(key);
+  w.Key(valid.data(), static_cast<rapidjson::SizeType>(valid.size()));
 }
 
 inline void String(Writer& w, std::string_view value) {
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  if (IsValidUtf8(value)) {
+    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    return;
+  }
+  std::string valid = ReplaceInvalidUtf8(value);
+  w.String(valid.data(), static_cast<rapidjson::SizeType>(valid.size()));
 }
 
 // "key": "value", left out when the value is empty.

@@ -41,6 +41,8 @@ bool EqualsNoCase(std::string_view a, std::string_view b);
 
 // True when `s` is valid UTF-8.
 bool IsValidUtf8(std::string_view s);
+// `s` with every byte that starts no valid UTF-8 sequence replaced by U+FFFD.
+std::string ReplaceInvalidUtf8(std::string_view s);
 
 // The fields of one CSV row (RFC 4180 quoting within the line; "" in a quoted
 // field is a quote, a CR outside quotes is dropped). Allocates.

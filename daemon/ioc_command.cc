@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/text.h"
 #include "daemon/line_reader.h"
 #include "detectors/decode/decoder.h"
 #include "detectors/ioc/ioc_extractor.h"
@@ -21,8 +22,14 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// Valid UTF-8 only (decoded layers are often not): see core/json_out.h.
 void String(Writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  if (IsValidUtf8(s)) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    return;
+  }
+  std::string valid = ReplaceInvalidUtf8(s);
+  w.String(valid.data(), static_cast<rapidjson::SizeType>(valid.size()));
 }
 
 // Opens `path` ("-" = stdin) and calls `fn` per line; returns the exit code:

@@ -94,5 +94,19 @@ TEST(SerializeEvent, EscapesControlCharacters) {
             std::string("a\0b\x01\"", 5));
 }
 
+// Log bytes that are not UTF-8 come out as U+FFFD, so every line is JSON a
+// strict reader (validating the encoding) accepts.
+TEST(SerializeEvent, InvalidUtf8BecomesReplacementCharacters) {
+  Event e = ProcessEvent();
+  e.process.user = "b\xffob";
+  e.extras.push_back({"key\xfe", "v\xc3"});
+  std::string json = SerializeEvent(e);
+  rapidjson::Document doc;
+  ASSERT_FALSE(doc.Parse<rapidjson::kParseValidateEncodingFlag>(json.c_str()).HasParseError())
+      << json;
+  EXPECT_STREQ(doc["process.user.name"].GetString(), "b\xef\xbf\xbdob");
+  EXPECT_STREQ(doc["extra"]["key\xef\xbf\xbd"].GetString(), "v\xef\xbf\xbd");
+}
+
 }  // namespace
 }  // namespace loghunt

@@ -38,6 +38,15 @@ TEST(Text, ValidatesUtf8) {
   EXPECT_FALSE(IsValidUtf8("\xE2\x82"));      // truncated
 }
 
+TEST(Text, ReplacesInvalidUtf8ByteByByte) {
+  EXPECT_EQ(ReplaceInvalidUtf8("caf\xc3\xa9"), "caf\xc3\xa9");
+  EXPECT_EQ(ReplaceInvalidUtf8("b\xffob"), "b\xef\xbf\xbdob");
+  EXPECT_EQ(ReplaceInvalidUtf8("\xc3"), "\xef\xbf\xbd");                  // cut short
+  EXPECT_EQ(ReplaceInvalidUtf8("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd");  // overlong
+  EXPECT_EQ(ReplaceInvalidUtf8("\xed\xa0\x80x"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx");
+  EXPECT_TRUE(IsValidUtf8(ReplaceInvalidUtf8("\x80\x81\xfe ok \xf4\x90\x80\x80")));
+}
+
 TEST(Text, SplitsCsvRowsWithQuoting) {
   using Row = std::vector<std::string>;
   EXPECT_EQ(SplitCsvRow("a,b,,c"), (Row{"a", "b", "", "c"}));
