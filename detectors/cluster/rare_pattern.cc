@@ -43,15 +43,14 @@ RarePatternDetector::HostState& RarePatternDetector::StateFor(Stream stream,
   uint64_t key = Fnv1a64(host, kFnvOffsetBasis ^ static_cast<uint64_t>(stream));
   auto it = hosts_.find(key);
   if (it != hosts_.end()) {
-    it->second->last_touch = ++touches_;
+    lru_.splice(lru_.end(), lru_, it->second->lru);
     return *it->second;
   }
-  if (hosts_.size() >= config_.max_hosts) {
-    auto oldest = std::min_element(hosts_.begin(), hosts_.end(), [](const auto& a, const auto& b) {
-      return a.second->last_touch < b.second->last_touch;
-    });
+  if (hosts_.size() >= config_.max_hosts && !lru_.empty()) {
+    auto oldest = hosts_.find(lru_.front());
     stats_.pattern_evictions += oldest->second->miner.evictions();
     hosts_.erase(oldest);
+    lru_.pop_front();
     ++stats_.host_evictions;
   }
   auto state = std::make_unique<HostState>(stream, std::string(host), miner_options_);
@@ -64,7 +63,7 @@ RarePatternDetector::HostState& RarePatternDetector::StateFor(Stream stream,
     dst.previous_count += src.previous_count;
     dst.last_seen_ns = std::max(dst.last_seen_ns, src.last_seen_ns);
   });
-  raw->last_touch = ++touches_;
+  raw->lru = lru_.insert(lru_.end(), key);
   hosts_.emplace(key, std::move(state));
   return *raw;
 }
@@ -177,12 +176,9 @@ void RarePatternDetector::Inspect(const Event& event, std::vector<Alert>& alerts
 
 ClusterSnapshot RarePatternDetector::Snapshot() const {
   ClusterSnapshot snapshot;
-  std::vector<const HostState*> order;
-  for (const auto& [key, h] : hosts_) order.push_back(h.get());
   // Least recently seen first, so a restore keeps the LRU order.
-  std::sort(order.begin(), order.end(),
-            [](const HostState* a, const HostState* b) { return a->last_touch < b->last_touch; });
-  for (const HostState* h : order) {
+  for (uint64_t key : lru_) {
+    const HostState* h = hosts_.at(key).get();
     HostSnapshot hs;
     hs.stream = static_cast<uint8_t>(h->stream);
     hs.host = h->host;
@@ -201,6 +197,7 @@ ClusterSnapshot RarePatternDetector::Snapshot() const {
 
 void RarePatternDetector::Restore(const ClusterSnapshot& snapshot) {
   hosts_.clear();
+  lru_.clear();
   for (const HostSnapshot& hs : snapshot.hosts) {
     if (hs.stream >= kStreamCount) continue;
     HostState& h = StateFor(static_cast<Stream>(hs.stream), hs.host);

@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -95,7 +96,7 @@ class RarePatternDetector : public Detector {
     uint64_t events = 0;
     int64_t first_ns = 0;
     int64_t last_ns = 0;
-    uint64_t last_touch = 0;
+    std::list<uint64_t>::iterator lru;  // its key's place in lru_
   };
 
   HostState& StateFor(Stream stream, std::string_view host);
@@ -105,7 +106,10 @@ class RarePatternDetector : public Detector {
   ClusterDetectorConfig config_;
   MinerOptions miner_options_;
   std::unordered_map<uint64_t, std::unique_ptr<HostState>> hosts_;
-  uint64_t touches_ = 0;
+  // Keys of hosts_, least recently seen first: a touch moves one to the back,
+  // eviction takes the front, both O(1) (a scan of every host per new host,
+  // as before, made 100k spoofed host names 55 times slower).
+  std::list<uint64_t> lru_;
   ClusterDetectorStats stats_;
   std::string snapshot_error_;
   std::chrono::steady_clock::time_point last_snapshot_;

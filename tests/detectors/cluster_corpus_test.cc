@@ -204,6 +204,41 @@ TEST(ClusterRestart, RestoredSnapshotDoesNotReAlertOnKnownPatterns) {
   std::filesystem::remove_all(dir);
 }
 
+// Beyond max_hosts the least recently seen host is dropped, and a snapshot
+// lists hosts least recently seen first.
+TEST(ClusterHosts, TheLeastRecentlySeenHostIsEvicted) {
+  ClusterDetectorConfig config;
+  config.enabled = true;
+  config.max_hosts = 2;
+  RarePatternDetector detector(config);
+  std::vector<Alert> alerts;
+  auto see = [&](const char* host) {
+    Event e;
+    e.stream = Stream::kAuditd;
+    e.kind = EventKind::kProcessStart;
+    e.host = host;
+    e.timestamp_ns = 1'000'000'000;
+    e.process.command_line = "ls -l /tmp";
+    detector.Inspect(e, alerts);
+  };
+  auto hosts = [&] {
+    std::vector<std::string> out;
+    for (const auto& h : detector.Snapshot().hosts) out.push_back(h.host);
+    return out;
+  };
+  see("a");
+  see("b");
+  see("a");
+  EXPECT_EQ(hosts(), (std::vector<std::string>{"b", "a"}));
+  see("c");  // b is the least recently seen
+  EXPECT_EQ(hosts(), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(detector.stats().host_evictions, 1u);
+  see("a");
+  see("d");
+  EXPECT_EQ(hosts(), (std::vector<std::string>{"a", "d"}));
+  EXPECT_EQ(detector.stats().host_evictions, 2u);
+}
+
 TEST(ClusterRestart, AlertsCarryPatternParentAndFeatures) {
   auto lines =
       ReadLines(std::string(LOGHUNT_CORPORA) + "/windows/security_datasets_process_creation.jsonl");
