@@ -261,6 +261,9 @@ bool FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pi
 
 // Replays "TOPIC\tPARTITION\tOFFSET\tMESSAGE" lines with one pipeline per
 // partition, in the order given (a partition's lines must be in offset order).
+// Lines of a partition beyond the first kMaxReplayPartitions, or with a
+// partition or offset Kafka cannot have, count as bad_frame.
+constexpr size_t kMaxReplayPartitions = 4096;
 PipelineStats ReplayPositioned(FILE* in, const Config& config, Stream stream,
                                const std::vector<AlertSink*>& sinks, FILE* events_out) {
   // Map keys own the topic text that positions point to (map nodes never move).
@@ -278,7 +281,11 @@ PipelineStats ReplayPositioned(FILE* in, const Config& config, Stream stream,
         t2 == std::string_view::npos ? std::nullopt : ParseInt(line.substr(t1 + 1, t2 - t1 - 1));
     auto offset =
         t3 == std::string_view::npos ? std::nullopt : ParseInt(line.substr(t2 + 1, t3 - t2 - 1));
-    if (!partition || !offset) {
+    // Kafka partitions are int32 and offsets not negative; a dump holds a
+    // bounded number of partitions (each has a pipeline of its own).
+    if (!partition || !offset || *partition < 0 || *partition > INT32_MAX || *offset < 0 ||
+        (pipelines.size() >= kMaxReplayPartitions &&
+         !pipelines.count({std::string(line.substr(0, t1)), static_cast<int32_t>(*partition)}))) {
       ++bad.messages;
       ++bad.errors_by_reason[static_cast<size_t>(ParseError::kBadFrame)];
       continue;

@@ -61,6 +61,12 @@ rc=0
 "$bin" replay --stream syslog --events "$corpora/syslog/loghub/Linux/Linux_2k.log" > /dev/full 2>/dev/null || rc=$?
 [ "$rc" -eq 1 ] || fail "events written to a full device exited $rc"
 
+# --positioned: a partition beyond int32 (it wrapped to another partition) or
+# a negative offset is a bad frame.
+printf 't\t99999999999\t1\tx\nt\t1\t-5\tx\n' |
+  "$bin" replay --stream syslog --positioned > /dev/null 2> "$tmp/summary"
+grep -q "errors=2 (bad_frame=2)" "$tmp/summary" || fail "positioned bounds: $(cat "$tmp/summary")"
+
 # Usage errors exit 2, as configuration errors do (not CLI11's own 105-109).
 for args in "" "bogus" "replay" "replay --stream syslog a b" "run --config /nonexistent" \
   "replay --stream syslog --no-such-flag" "ioc --max-depth 0"; do
