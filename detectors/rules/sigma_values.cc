@@ -178,7 +178,9 @@ std::string ToHyperscanExpression(const std::vector<SigmaPiece>& pieces, MatchTy
     if (p.kind == SigmaPiece::kStar) {
       expr += ".*";
     } else if (p.kind == SigmaPiece::kQuestion) {
-      expr += ".";
+      // One character, not one byte: a UTF-8 lead byte with its continuation
+      // bytes (or a stray continuation byte). `DOM\J?rg` matches DOM\Jörg.
+      expr += "(?:[\\x00-\\x7f\\xc0-\\xff][\\x80-\\xbf]{0,3}|[\\x80-\\xbf])";
     } else {
       const std::string& t = p.text;
       for (size_t j = 0; j < t.size(); ++j) {

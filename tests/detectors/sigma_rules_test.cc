@@ -95,6 +95,15 @@ TEST(SigmaRules, WildcardsAndEscapes) {
   EXPECT_FALSE(Fires("  s: {CommandLine: 'cmd.exe \\* /all'}\n  condition: s\n", kCmd));
   EXPECT_TRUE(
       Fires("  s: {CommandLine: 'a\\*b'}\n  condition: s\n", Sysmon({{"CommandLine", "a*b"}})));
+  // ? is one character, also one of several UTF-8 bytes, and not two.
+  EXPECT_TRUE(
+      Fires("  s: {User: 'DOM\\J?rg'}\n  condition: s\n", Sysmon({{"User", "DOM\\J\xc3\xb6rg"}})));
+  EXPECT_TRUE(Fires("  s: {User: 'DOM\\J?rg'}\n  condition: s\n", Sysmon({{"User", "DOM\\Jorg"}})));
+  EXPECT_TRUE(Fires("  s: {CommandLine|endswith: ' ? EUR'}\n  condition: s\n",
+                    Sysmon({{"CommandLine", "pay \xe2\x82\xac EUR"}})));
+  EXPECT_FALSE(Fires("  s: {User: 'DOM\\J?rg'}\n  condition: s\n", Sysmon({{"User", "DOM\\Jrg"}})));
+  EXPECT_FALSE(
+      Fires("  s: {User: 'DOM\\J?rg'}\n  condition: s\n", Sysmon({{"User", "DOM\\Jo\xc3\xb6rg"}})));
 }
 
 TEST(SigmaRules, ListsAreAnyUnlessAll) {
