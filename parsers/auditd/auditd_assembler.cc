@@ -55,10 +55,9 @@ void AuditdAssembler::OnAuparseEvent(auparse_state_t* au, auparse_cb_event_t typ
 void AuditdAssembler::Collect(auparse_state_t* au) {
   const au_event_t* stamp = auparse_get_timestamp(au);
   if (stamp == nullptr) return;
-  size_t index =
+  size_t slot =
       FindOpen(stamp->host != nullptr ? std::string_view(stamp->host) : std::string_view(),
                stamp->sec, stamp->milli, stamp->serial);
-  size_t slot = index == kNoSlot ? kNoSlot : open_[index];
   OpenEvent* e = slot == kNoSlot ? nullptr : &slots_[slot];
   // Before its EOE an event's records are only carried (see OpenEvent::carry);
   // otherwise they go, after what was carried, straight to the pending queue.
@@ -90,10 +89,63 @@ void AuditdAssembler::Collect(auparse_state_t* au) {
   } else if (pending_ranges_.size() > first) {
     pending_.push_back({first, pending_ranges_.size() - first, slot, current_});
   }
-  if (e != nullptr) {
-    released_slots_.push_back(slot);
-    open_.erase(open_.begin() + static_cast<ptrdiff_t>(index));
+  if (e != nullptr) Close(slot);
+}
+
+uint64_t AuditdAssembler::KeyHash(std::string_view node, int64_t seconds, uint32_t millis,
+                                  uint64_t serial) {
+  uint64_t h = 1469598103934665603ULL;
+  for (char c : node) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  for (uint64_t v : {static_cast<uint64_t>(seconds), uint64_t{millis}, serial}) {
+    h = (h ^ v) * 1099511628211ULL;
+    h ^= h >> 29;
   }
+  return h;
+}
+
+void AuditdAssembler::TableInsert(size_t slot) {
+  if ((open_count_ + 1) * 2 > table_.size()) {
+    std::vector<uint32_t> old(std::max<size_t>(64, table_.size() * 2), 0);
+    old.swap(table_);
+    const size_t mask = table_.size() - 1;
+    for (uint32_t v : old) {
+      if (v == 0) continue;
+      size_t i = slots_[v - 1].key_hash & mask;
+      while (table_[i] != 0) i = (i + 1) & mask;
+      table_[i] = v;
+    }
+  }
+  const size_t mask = table_.size() - 1;
+  size_t i = slots_[slot].key_hash & mask;
+  while (table_[i] != 0) i = (i + 1) & mask;
+  table_[i] = static_cast<uint32_t>(slot + 1);
+}
+
+void AuditdAssembler::TableErase(size_t slot) {
+  const size_t mask = table_.size() - 1;
+  size_t i = slots_[slot].key_hash & mask;
+  while (table_[i] != slot + 1) i = (i + 1) & mask;
+  // Backward-shift deletion: later entries of the probe run move up unless
+  // their home position lies cyclically in (i, j].
+  for (size_t j = (i + 1) & mask; table_[j] != 0; j = (j + 1) & mask) {
+    size_t home = slots_[table_[j] - 1].key_hash & mask;
+    bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+    if (!stays) {
+      table_[i] = table_[j];
+      i = j;
+    }
+  }
+  table_[i] = 0;
+}
+
+void AuditdAssembler::Close(size_t slot) {
+  OpenEvent& e = slots_[slot];
+  TableErase(slot);
+  (e.prev == kNoSlot ? open_head_ : slots_[e.prev].next) = e.next;
+  (e.next == kNoSlot ? open_tail_ : slots_[e.next].prev) = e.prev;
+  --open_count_;
+  e.open = false;
+  released_slots_.push_back(slot);
 }
 
 // Moves `slot`'s carried records (if any) to the pending queue as one event.
@@ -114,7 +166,7 @@ void AuditdAssembler::QueuePending(size_t slot, const SourcePosition& fallback) 
 
 int64_t AuditdAssembler::OldestOpenOffset() const {
   int64_t oldest = -1;
-  for (size_t slot : open_) {
+  for (size_t slot = open_head_; slot != kNoSlot; slot = slots_[slot].next) {
     int64_t o = slots_[slot].first_offset;
     if (o >= 0 && (oldest < 0 || o < oldest)) oldest = o;
   }
@@ -123,11 +175,16 @@ int64_t AuditdAssembler::OldestOpenOffset() const {
 
 size_t AuditdAssembler::FindOpen(std::string_view node, int64_t seconds, uint32_t millis,
                                  uint64_t serial) const {
-  // Newest first: the records of an event arrive together, so this is short.
-  for (size_t i = open_.size(); i-- > 0;) {
-    const OpenEvent& e = slots_[open_[i]];
-    if (e.serial == serial && e.seconds == seconds && e.millis == millis && e.node == node)
-      return i;
+  if (open_count_ == 0) return kNoSlot;
+  const size_t mask = table_.size() - 1;
+  const uint64_t h = KeyHash(node, seconds, millis, serial);
+  for (size_t i = h & mask; table_[i] != 0; i = (i + 1) & mask) {
+    const size_t slot = table_[i] - 1;
+    const OpenEvent& e = slots_[slot];
+    if (e.key_hash == h && e.serial == serial && e.seconds == seconds && e.millis == millis &&
+        e.node == node) {
+      return slot;
+    }
   }
   return kNoSlot;
 }
@@ -142,14 +199,12 @@ void AuditdAssembler::Feed(std::string_view text, bool completes) {
   if (completes) auparse_feed(au_, "", 0);
 }
 
-void AuditdAssembler::ForceComplete(size_t open_index) {
-  size_t slot = open_[open_index];
+void AuditdAssembler::ForceComplete(size_t slot) {
   OpenEvent& e = slots_[slot];
   e.eoe_fed = true;
   if (e.returned == e.fed) {  // auparse holds none of its records: nothing to feed
     QueuePending(slot, current_);
-    released_slots_.push_back(slot);
-    open_.erase(open_.begin() + static_cast<ptrdiff_t>(open_index));
+    Close(slot);
     return;
   }
   feed_.clear();
@@ -170,27 +225,27 @@ void AuditdAssembler::ForceComplete(size_t open_index) {
   // auparse emits the event during that feed. If it had nothing left (records
   // it dropped, or all already carried), deliver what we carry and stop
   // tracking the event.
-  for (size_t i = open_.size(); i-- > 0;) {
-    if (open_[i] == slot) {
-      QueuePending(slot, current_);
-      released_slots_.push_back(slot);
-      open_.erase(open_.begin() + static_cast<ptrdiff_t>(i));
-      break;
-    }
+  if (slots_[slot].open) {
+    QueuePending(slot, current_);
+    Close(slot);
   }
 }
 
 void AuditdAssembler::ExpireOld() {
+  // Completing one event may complete others (auparse hands out what the
+  // synthetic EOE releases), so the expired ones are listed first.
+  expired_.clear();
   int64_t next = INT64_MAX;
-  // Oldest first; ForceComplete removes the entry, so the index stays put.
-  for (size_t i = 0; i < open_.size();) {
-    int64_t deadline = slots_[open_[i]].time_ns + timeout_ns_;
+  for (size_t slot = open_head_; slot != kNoSlot; slot = slots_[slot].next) {
+    int64_t deadline = slots_[slot].time_ns + timeout_ns_;
     if (deadline < stream_time_ns_) {
-      ForceComplete(i);
-      continue;
+      expired_.push_back(slot);
+    } else {
+      next = std::min(next, deadline);
     }
-    next = std::min(next, deadline);
-    ++i;
+  }
+  for (size_t slot : expired_) {
+    if (slots_[slot].open) ForceComplete(slot);
   }
   next_deadline_ns_ = next;
 }
@@ -200,22 +255,21 @@ void AuditdAssembler::Add(std::string_view line, const AuditRecordHeader& header
                           EventHandler& errors) {
   current_ = position;
   int64_t time_ns = header.timestamp_ns();
-  size_t index = FindOpen(header.node, header.seconds, header.millis, header.serial);
-  if (index != kNoSlot && slots_[open_[index]].fed >= kMaxRecordsPerEvent) {
+  size_t slot = FindOpen(header.node, header.seconds, header.millis, header.serial);
+  if (slot != kNoSlot && slots_[slot].fed >= kMaxRecordsPerEvent) {
     // Records that never end (no EOE, one timestamp, so no timeout either):
     // the event is delivered as it is and the record starts another.
     errors.OnError(ParseError::kTooLong, line, position);
-    ForceComplete(index);
+    ForceComplete(slot);
     Deliver(sink);
-    index = kNoSlot;
+    slot = kNoSlot;
   }
-  if (index == kNoSlot) {
-    if (open_.size() >= max_open_) {
+  if (slot == kNoSlot) {
+    if (open_count_ >= max_open_) {
       errors.OnError(ParseError::kTooManyOpen, line, position);
-      ForceComplete(0);
+      ForceComplete(open_head_);
       Deliver(sink);
     }
-    size_t slot;
     if (!free_slots_.empty()) {
       slot = free_slots_.back();
       free_slots_.pop_back();
@@ -235,11 +289,17 @@ void AuditdAssembler::Add(std::string_view line, const AuditRecordHeader& header
     e.returned = 0;
     e.carry.clear();
     e.carry_ranges.clear();
-    open_.push_back(slot);
-    index = open_.size() - 1;
+    e.open = true;
+    e.key_hash = KeyHash(e.node, e.seconds, e.millis, e.serial);
+    e.prev = open_tail_;
+    e.next = kNoSlot;
+    (open_tail_ == kNoSlot ? open_head_ : slots_[open_tail_].next) = slot;
+    open_tail_ = slot;
+    TableInsert(slot);  // before counting it: the load check counts the new one
+    ++open_count_;
     next_deadline_ns_ = std::min(next_deadline_ns_, time_ns + timeout_ns_);
   }
-  OpenEvent& e = slots_[open_[index]];
+  OpenEvent& e = slots_[slot];
   if (e.topic != position.topic) e.topic.assign(position.topic);
   e.partition = position.partition;
   e.offset = position.offset;
@@ -268,11 +328,14 @@ void AuditdAssembler::Flush(AssembledAuditEventSink& sink) {
     auparse_flush_feed(au_);
   }
   // Whatever is still tracked was carried or dropped by auparse.
-  for (size_t slot : open_) {
+  for (size_t slot = open_head_; slot != kNoSlot; slot = slots_[slot].next) {
     QueuePending(slot, current_);
     released_slots_.push_back(slot);
+    slots_[slot].open = false;
   }
-  open_.clear();
+  open_head_ = open_tail_ = kNoSlot;
+  open_count_ = 0;
+  std::fill(table_.begin(), table_.end(), 0);
   Deliver(sink);
   next_deadline_ns_ = INT64_MAX;
 }
