@@ -50,7 +50,10 @@ std::unique_ptr<KafkaProducer> KafkaProducer::Create(const KafkaProperties& prop
   }
   KafkaProducer* raw = p.get();
   p->poller_ = std::thread([raw] {
-    while (!raw->closing_) rd_kafka_poll(raw->rk_, 100);
+    while (!raw->closing_) {
+      rd_kafka_poll(raw->rk_, 100);
+      if (!raw->interrupted_) raw->RetryParked();
+    }
   });
   return p;
 }
@@ -73,33 +76,76 @@ KafkaProducer::~KafkaProducer() {
   }
 }
 
-bool KafkaProducer::Send(Pending* p) {
+KafkaProducer::SendResult KafkaProducer::TrySend(Pending* p) {
   rd_kafka_headers_t* hdrs = rd_kafka_headers_new(p->headers.size());
   for (const auto& [k, v] : p->headers) {
     rd_kafka_header_add(hdrs, k.data(), static_cast<ssize_t>(k.size()), v.data(),
                         static_cast<ssize_t>(v.size()));
   }
-  for (;;) {
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        rk_, RD_KAFKA_V_TOPIC(p->topic.c_str()), RD_KAFKA_V_KEY(p->key.data(), p->key.size()),
-        RD_KAFKA_V_VALUE(p->value.data(), p->value.size()), RD_KAFKA_V_HEADERS(hdrs),
-        RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_END);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;  // headers now owned by librdkafka
-    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !closing_ && !interrupted_) {
-      // Backpressure: the local queue is bounded (queue.buffering.max.*); wait for room.
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      continue;
+  rd_kafka_resp_err_t err = rd_kafka_producev(
+      rk_, RD_KAFKA_V_TOPIC(p->topic.c_str()), RD_KAFKA_V_KEY(p->key.data(), p->key.size()),
+      RD_KAFKA_V_VALUE(p->value.data(), p->value.size()), RD_KAFKA_V_HEADERS(hdrs),
+      RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_END);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return SendResult::kSent;  // headers owned by librdkafka
+  rd_kafka_headers_destroy(hdrs);
+  return err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? SendResult::kFull : SendResult::kError;
+}
+
+bool KafkaProducer::Send(Pending* p) {
+  {
+    // Behind messages already parked, to keep their order (not after
+    // Interrupt(): parked ones are no longer retried then).
+    std::lock_guard lock(parked_mu_);
+    if (!parked_.empty() && !interrupted_ && !closing_) {
+      parked_.push_back(p);
+      return true;
     }
-    rd_kafka_headers_destroy(hdrs);
-    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !closing_) {
-      // Shutting down: not sent, not refused either (its offset must stay
-      // uncommitted); given up when the producer is destroyed.
+  }
+  switch (TrySend(p)) {
+    case SendResult::kSent:
+      return true;
+    case SendResult::kFull: {
+      if (closing_) return false;
+      // The local queue is full (queue.buffering.max.*): parked, never waited
+      // for here, where a worker holds its lock or librdkafka runs a delivery
+      // callback. The poller sends it once there is room; writers wait in
+      // WaitForRoom(), which counts it. After Interrupt() it stays parked and
+      // is given up when the producer is destroyed (its offset uncommitted).
       std::lock_guard lock(parked_mu_);
       parked_.push_back(p);
       return true;
     }
-    return false;
+    case SendResult::kError:
+      break;
   }
+  return false;
+}
+
+void KafkaProducer::RetryParked() {
+  std::vector<Pending*> batch;
+  {
+    std::lock_guard lock(parked_mu_);
+    if (parked_.empty()) return;
+    batch.swap(parked_);
+  }
+  size_t i = 0;
+  for (; i < batch.size(); ++i) {
+    SendResult r = TrySend(batch[i]);
+    if (r == SendResult::kFull) break;
+    if (r == SendResult::kError) Fail(batch[i], "refused by librdkafka");
+  }
+  if (i < batch.size()) {
+    std::lock_guard lock(parked_mu_);
+    parked_.insert(parked_.begin(), batch.begin() + static_cast<std::ptrdiff_t>(i), batch.end());
+  }
+}
+
+void KafkaProducer::Fail(Pending* p, const char* why) {
+  ++failed_;
+  if (!closing_) spdlog::error("kafka producer: message to {} given up: {}", p->topic, why);
+  if (p->done) p->done(false);
+  --outstanding_;
+  delete p;
 }
 
 bool KafkaProducer::Produce(std::string_view topic, std::string_view key, std::string_view value,
@@ -158,9 +204,9 @@ bool KafkaProducer::WaitForRoom(int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   // Messages produced and not yet reported, as librdkafka counts them against
   // queue.buffering.max.messages (rd_kafka_outq_len also counts events not
-  // yet served, such as connection errors).
-  while (outstanding_ - parked() >= static_cast<uint64_t>(max_queued_) && !interrupted_ &&
-         !closing_) {
+  // yet served, such as connection errors), and parked ones.
+  // Parked messages count: they are sent before room opens for new ones.
+  while (outstanding_ >= static_cast<uint64_t>(max_queued_) && !interrupted_ && !closing_) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
@@ -180,8 +226,11 @@ bool KafkaProducer::Flush(int timeout_ms) {
     deadline = std::min(deadline, std::chrono::steady_clock::time_point(
                                       std::chrono::nanoseconds(interrupt_deadline_ns_.load())));
   }
-  while (outstanding_ > parked() && std::chrono::steady_clock::now() < deadline) {
+  // Parked messages are sent by the poller meanwhile, except after Interrupt().
+  while (outstanding_ > (interrupted_ ? parked() : 0) &&
+         std::chrono::steady_clock::now() < deadline) {
     rd_kafka_flush(rk_, 100);
+    if (rd_kafka_outq_len(rk_) == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return outstanding_ == 0;
 }

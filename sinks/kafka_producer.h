@@ -1,8 +1,10 @@
 // KafkaProducer: an idempotent librdkafka producer with per-message delivery
 // callbacks, shared by the Kafka alert sink and the dead-letter writer.
 //
-// Produce() copies the message and returns at once (blocking only while the
-// local queue is full, which is the backpressure). Its `done` callback runs
+// Produce() copies the message and returns at once, never waiting: a message
+// that finds the local queue full is parked and sent by the poll thread once
+// there is room (writers wait for room in WaitForRoom(), outside their locks,
+// which is the backpressure). Its `done` callback runs
 // exactly once on the producer's poll thread: done(true) when the broker has
 // acknowledged the message (acks=all), done(false) when it is given up: the
 // broker refused it for good (e.g. too large; logged and counted in failed())
@@ -49,13 +51,13 @@ class KafkaProducer {
   // outright (e.g. larger than message.max.bytes); `done` is then not called.
   bool Produce(std::string_view topic, std::string_view key, std::string_view value,
                const Headers& headers, DeliveryCallback done);
-  // Waits until every produced message is resolved, up to timeout_ms (not
-  // for those parked after Interrupt()). Returns true when none is outstanding.
+  // Waits until every produced message is resolved, up to timeout_ms (after
+  // Interrupt() not for parked ones). Returns true when none is outstanding.
   // After Interrupt() every flush ends by kInterruptFlushMs after it.
   bool Flush(int timeout_ms);
-  // Shutdown begins: Produce() no longer waits for room in a full local
-  // queue; such messages are parked and given up (done(false)) when the
-  // producer is destroyed. See AlertSink::Interrupt.
+  // Shutdown begins: parked messages (those that found the local queue full)
+  // are no longer sent but given up (done(false)) when the producer is
+  // destroyed; WaitForRoom() no longer waits. See AlertSink::Interrupt.
   void Interrupt();
   static constexpr int kInterruptFlushMs = 30'000;
   // Waits up to timeout_ms until the local queue holds fewer messages than
@@ -71,7 +73,14 @@ class KafkaProducer {
  private:
   struct Pending;
   KafkaProducer() = default;
+  enum class SendResult { kSent, kFull, kError };
+  SendResult TrySend(Pending* pending);
+  // Sends or parks `pending`; false when librdkafka refuses it outright.
   bool Send(Pending* pending);
+  // Sends parked messages, in order, while there is room (the poller thread).
+  void RetryParked();
+  // Gives `pending` up: done(false), counted as failed.
+  void Fail(Pending* pending, const char* why);
   uint64_t parked();
   static void OnDelivery(rd_kafka_s* rk, const void* message, void* opaque);
 
@@ -82,7 +91,9 @@ class KafkaProducer {
   std::atomic<bool> interrupted_{false};
   std::atomic<int64_t> interrupt_deadline_ns_{0};  // steady_clock
   std::mutex parked_mu_;
-  std::vector<Pending*> parked_;  // full queue after Interrupt(): given up at destruction
+  // Messages that found the local queue full: sent again by the poller, or
+  // after Interrupt() given up at destruction.
+  std::vector<Pending*> parked_;
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> retries_{0};
   std::atomic<uint64_t> failed_{0};
