@@ -38,7 +38,13 @@ void Suppressor::AddDistinct(std::set<std::string>& set, bool& more, const std::
 bool Suppressor::Offer(const Alert& alert, int64_t wall_ns, std::vector<Alert>* due) {
   const int64_t t = alert.time_ns > 0 ? alert.time_ns : wall_ns;
   const int64_t window_ns = static_cast<int64_t>(options_.window_seconds) * kNanosPerSecond;
-  if (t > watermark_ns_) watermark_ns_ = t;
+  // Windows follow event time, but not past the wall clock by more than a
+  // window: one alert dated years ahead (a host with a wrong clock) moved the
+  // shared watermark there, and every window after it closed at once, so
+  // nothing was suppressed for the rest of the run (and t + window could
+  // overflow near 2262).
+  const int64_t clock = std::min(t, wall_ns + window_ns);
+  if (clock > watermark_ns_) watermark_ns_ = clock;
   while (!by_event_close_.empty() && by_event_close_.begin()->first <= watermark_ns_) {
     Close(index_.at(by_event_close_.begin()->second->key), due);
   }
@@ -74,7 +80,7 @@ bool Suppressor::Offer(const Alert& alert, int64_t wall_ns, std::vector<Alert>* 
   w.host = alert.host;
   w.last_position = alert.position;
   w.first_ns = w.last_ns = t;
-  w.close_event_ns = t + window_ns;
+  w.close_event_ns = clock + window_ns;
   w.close_wall_ns = wall_ns + window_ns;
   w.count = 1;
   AddDistinct(w.hosts, w.more_hosts, alert.host);

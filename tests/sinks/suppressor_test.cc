@@ -127,6 +127,25 @@ TEST(Suppression, WindowClosesByEventTimeAndANewOneStarts) {
   EXPECT_TRUE(due.empty());
 }
 
+// An alert dated years ahead (a host with a wrong clock) does not close every
+// later window at once: windows follow event time only up to a window past
+// the wall clock.
+TEST(Suppression, AFutureDatedAlertDoesNotTurnSuppressionOff) {
+  SuppressionOptions o;
+  o.window_seconds = 60;
+  Suppressor s(o);
+  std::vector<Alert> due;
+  const int64_t year = 365LL * 24 * 3600 * kNanosPerSecond;
+  EXPECT_TRUE(s.Offer(MakeTestAlert(kT0 + 5 * year, "other", "bad-clock"), kT0, &due));
+  EXPECT_TRUE(s.Offer(MakeTestAlert(kT0 + kNanosPerSecond), kT0, &due));
+  for (int i = 2; i < 6; ++i) {
+    EXPECT_FALSE(s.Offer(MakeTestAlert(kT0 + i * 10 * kNanosPerSecond), kT0, &due)) << i;
+  }
+  EXPECT_TRUE(due.empty());
+  // Near the end of int64 nanoseconds (year 2262) nothing overflows.
+  EXPECT_TRUE(s.Offer(MakeTestAlert(INT64_MAX - 1, "last"), kT0, &due));
+}
+
 TEST(Suppression, DifferentKeysAndRulesAreSeparateWindows) {
   SuppressionOptions o;
   Suppressor s(o);
