@@ -331,7 +331,11 @@ const Indicator* IndicatorStore::MatchIp(std::string_view ip, int64_t now_ns) co
   const bool v4 = (*k)[10] == 0xFF && (*k)[11] == 0xFF &&
                   std::all_of(k->begin(), k->begin() + 10, [](uint8_t b) { return b == 0; });
   for (uint8_t len : net_lengths_) {
-    if (v4 != (len >= 96)) continue;  // an IPv4 address only meets IPv4 networks (and ::/96+)
+    // IPv4 networks are kept IPv4-mapped (length + 96): an IPv4 address meets
+    // no shorter network. An IPv6 address may be in a network of any length
+    // (it skipped /96 to /128, which never matched); mapped ones differ from
+    // it in their ::ffff bytes.
+    if (v4 && len < 96) continue;
     Key16 masked = *k;
     MaskIpBytes(&masked, len);
     if (!net_filter_.MayContain(NetHash(masked, len))) continue;

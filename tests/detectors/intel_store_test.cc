@@ -33,6 +33,14 @@ TEST(IndicatorStore, NestedNetworksResolveToTheMostSpecific) {
   EXPECT_EQ(s.MatchIp("2001:db8:1::5", 0)->description, "v6");
   EXPECT_EQ(s.MatchIp("11.0.0.1", 0), nullptr);
   EXPECT_EQ(s.MatchIp("::a01:203", 0), nullptr);  // not the mapped form
+  // IPv6 networks of /96 to /128 (they never matched).
+  ASSERT_TRUE(s.Add(IndicatorType::kNetwork, "2001:db9::/112", f, 50, "v6/112", 0));
+  ASSERT_TRUE(s.Add(IndicatorType::kNetwork, "2001:db9:1::5/128", f, 50, "v6/128", 0));
+  ASSERT_NE(s.MatchIp("2001:db9::5", 0), nullptr);
+  EXPECT_EQ(s.MatchIp("2001:db9::5", 0)->description, "v6/112");
+  ASSERT_NE(s.MatchIp("2001:db9:1::5", 0), nullptr);
+  EXPECT_EQ(s.MatchIp("2001:db9:1::5", 0)->description, "v6/128");
+  EXPECT_EQ(s.MatchIp("2001:db9::1:5", 0), nullptr);
 }
 
 TEST(IndicatorStore, DomainsMatchTheirSubdomainsNotTheirParents) {
