@@ -97,8 +97,18 @@ bool LoadCsv(const FeedConfig& c, std::string_view text, IndicatorStore* store, 
     int64_t conf = c.confidence;
     if (auto n = ParseInt(at(conf_col))) conf = *n;
     int64_t expires = 0;
-    if (!at(exp_col).empty()) {
-      if (auto t = ParseRfc3339(at(exp_col))) expires = *t;
+    if (std::string_view e = at(exp_col); !e.empty()) {
+      // RFC 3339, or a date (valid through that day). An expiry that cannot
+      // be read skips the row: taken as "never", it made the row permanent.
+      if (auto t = ParseRfc3339(e)) {
+        expires = *t;
+      } else if (auto d =
+                     e.size() == 10 ? ParseRfc3339(std::string(e) + "T00:00:00Z") : std::nullopt) {
+        expires = *d + 86'400 * kNanosPerSecond;
+      } else {
+        ++r->skipped;
+        return;
+      }
     }
     if (type && store->Add(*type, value, feed, ClampConfidence(conf), at(desc_col), expires)) {
       ++r->loaded;
@@ -152,6 +162,9 @@ bool SplitStixPattern(std::string_view p, std::vector<std::string_view>* out) {
       rest.remove_prefix(3);
       continue;
     }
+    // Observations joined by AND or FOLLOWEDBY hold only together: matching
+    // one part alone would be a false positive, so the pattern is not used.
+    if (rest.starts_with("AND ") || rest.starts_with("FOLLOWEDBY ")) return false;
     // A comparison runs to the end of its quoted value, the first quote after
     // the operator (the path may quote too: file:hashes.'SHA-256').
     size_t op = rest.find('=');
@@ -210,6 +223,15 @@ bool LoadStix(const FeedConfig& c, const json& doc, IndicatorStore* store, uint1
     std::string desc = o.value("description", o.value("name", ""));
     int64_t expires = 0;
     if (auto t = ParseRfc3339(o.value("valid_until", ""))) expires = *t;
+    // Revoked indicators, and those not valid yet (loaded by a later reload
+    // once they are), are not used.
+    auto revoked = o.find("revoked");
+    auto from = ParseRfc3339(o.value("valid_from", ""));
+    if ((revoked != o.end() && revoked->is_boolean() && revoked->get<bool>()) ||
+        (from && *from > NowNanos())) {
+      ++r->skipped;
+      continue;
+    }
     found.clear();
     size_t unsupported = 0;
     if (!ParseStixPattern(pattern, &found, &unsupported)) {
@@ -308,6 +330,9 @@ bool LoadFeedText(const FeedConfig& config, std::string_view text, IndicatorStor
                   FeedLoadReport* report, std::string* error) {
   FeedLoadReport local;
   if (report == nullptr) report = &local;
+  // A UTF-8 byte-order mark (feeds saved by Windows tools) is not data: it
+  // hid a CSV header's first column and a list's first value.
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   const uint16_t feed = store->AddFeed(config.name);
   switch (config.format) {
     case FeedFormat::kList:

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/time.h"
 #include "detectors/intel/indicator_store.h"
 #include "detectors/intel/intel_detector.h"
 #include "detectors/intel/intel_feeds.h"
@@ -174,6 +175,68 @@ TEST(IntelFeeds, StixHashPatternWithQuotedAlgorithmLoads) {
   EXPECT_EQ(r.loaded, 2u);
   EXPECT_EQ(r.skipped, 0u);
   EXPECT_NE(s.MatchHash(sha, 0), nullptr);
+}
+
+// STIX patterns whose parts hold only together (AND, FOLLOWEDBY) are not
+// half-loaded (a false positive on one part); revoked indicators and those
+// not valid yet are not used.
+TEST(IntelFeeds, StixConjunctionsRevokedAndNotYetValidAreSkipped) {
+  IndicatorStore s;
+  FeedLoadReport r;
+  std::string error;
+  ASSERT_TRUE(LoadFeedText(Feed("cti", FeedFormat::kStix),
+                           R"({"type":"bundle","objects":[
+        {"type":"indicator","pattern_type":"stix",
+         "pattern":"[ipv4-addr:value = '203.0.113.7'] AND [domain-name:value = 'a.example']"},
+        {"type":"indicator","pattern_type":"stix",
+         "pattern":"[ipv4-addr:value = '203.0.113.8'] FOLLOWEDBY [ipv4-addr:value = '203.0.113.9']"},
+        {"type":"indicator","pattern_type":"stix","revoked":true,
+         "pattern":"[ipv4-addr:value = '203.0.113.10']"},
+        {"type":"indicator","pattern_type":"stix","valid_from":"2200-01-01T00:00:00Z",
+         "pattern":"[ipv4-addr:value = '203.0.113.11']"},
+        {"type":"indicator","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z",
+         "pattern":"[ipv4-addr:value = '203.0.113.12']"}]})",
+                           &s, &r, &error))
+      << error;
+  EXPECT_EQ(r.loaded, 1u);
+  EXPECT_EQ(r.skipped, 4u);
+  for (const char* ip :
+       {"203.0.113.7", "203.0.113.8", "203.0.113.9", "203.0.113.10", "203.0.113.11"}) {
+    EXPECT_EQ(s.MatchIp(ip, 0), nullptr) << ip;
+  }
+  EXPECT_NE(s.MatchIp("203.0.113.12", 0), nullptr);
+}
+
+// A byte-order mark does not hide the first column or value; an expiry that
+// cannot be read skips its row, a date is valid through that day.
+TEST(IntelFeeds, ByteOrderMarkAndUnreadableExpiry) {
+  IndicatorStore s;
+  FeedLoadReport r;
+  std::string error;
+  ASSERT_TRUE(LoadFeedText(Feed("list", FeedFormat::kList),
+                           "\xEF\xBB\xBF"
+                           "198.51.100.1\n",
+                           &s, &r, &error));
+  EXPECT_EQ(r.loaded, 1u);
+  EXPECT_NE(s.MatchIp("198.51.100.1", 0), nullptr);
+  FeedConfig csv = Feed("csv", FeedFormat::kCsv);
+  csv.csv_header = true;
+  csv.columns.value = "indicator";
+  csv.columns.expires = "expires";
+  FeedLoadReport rc;
+  ASSERT_TRUE(LoadFeedText(csv,
+                           "\xEF\xBB\xBF"
+                           "indicator,expires\n198.51.100.2,not-a-date\n"
+                           "198.51.100.3,2020-01-01\n198.51.100.4,\n",
+                           &s, &rc, &error))
+      << error;
+  EXPECT_EQ(rc.loaded, 2u);
+  EXPECT_EQ(rc.skipped, 1u);
+  EXPECT_EQ(s.MatchIp("198.51.100.2", 0), nullptr);
+  const int64_t day_2020_01_01 = 1'577'836'800LL * kNanosPerSecond;
+  EXPECT_NE(s.MatchIp("198.51.100.3", day_2020_01_01 + 3600 * kNanosPerSecond), nullptr);
+  EXPECT_EQ(s.MatchIp("198.51.100.3", day_2020_01_01 + 86'401LL * kNanosPerSecond), nullptr);
+  EXPECT_NE(s.MatchIp("198.51.100.4", 0), nullptr);
 }
 
 TEST(IntelFeeds, MalformedJsonFailsTheLoad) {
