@@ -262,11 +262,24 @@ bool SyslogSink::Write(const Alert& alert) {
   std::string message = Format(alert);
   std::lock_guard lock(mu_);
   if (options_.transport == SyslogTransport::kUdp && message.size() > options_.max_message_bytes) {
-    message.resize(options_.max_message_bytes);
+    // Cut before the character the limit falls in, not inside it.
+    size_t n = options_.max_message_bytes;
+    while (n > 0 && (static_cast<unsigned char>(message[n]) & 0xC0) == 0x80) --n;
+    message.resize(n);
     ++stats_.truncated;
   }
   const std::string& frame = message;
   auto framed = [&]() { return stream_ ? std::to_string(frame.size()) + " " + frame : frame; };
+  // A receiver that closed the connection (restarted, say) is noticed only by
+  // the second send after it: the first succeeds locally and is lost. So a
+  // stream connection is checked for the peer's end first.
+  if (stream_ && fd_ >= 0) {
+    char c;
+    if (::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
+      Close();
+      ++stats_.reconnects;
+    }
+  }
   if (fd_ < 0 && !Connect()) {
     ++stats_.errors;
     return false;
