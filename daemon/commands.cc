@@ -220,7 +220,7 @@ class SinkSet {
 // `sinks` may be null (replay).
 void PublishFileMetrics(Metrics* metrics, const Pipeline& pipeline, SinkSet* sinks) {
   if (metrics == nullptr) return;
-  metrics->PublishPipeline(pipeline.stream(), pipeline.stats());
+  metrics->PublishPipeline(pipeline.stream(), pipeline.stats(), pipeline.id());
   if (sinks != nullptr) sinks->Publish(metrics);
   if (pipeline.detectors() != nullptr)
     metrics->PublishDetectorSeconds(pipeline.detectors()->Seconds());
@@ -449,7 +449,7 @@ int RunFiles(const Config& config) {
           auto now = std::chrono::steady_clock::now();
           if (m != nullptr && now - *published > std::chrono::seconds(1)) {
             *published = now;
-            m->PublishPipeline(p->stream(), p->stats());
+            m->PublishPipeline(p->stream(), p->stats(), p->id());
           }
         },
         &error);

@@ -107,9 +107,10 @@ std::unique_ptr<Metrics> Metrics::Create(const std::string& listen, std::string*
 Metrics::~Metrics() = default;
 
 void Metrics::Mirror(prometheus::Family<prometheus::Counter>* family,
-                     const std::map<std::string, std::string>& labels, double total) {
+                     const std::map<std::string, std::string>& labels, double total,
+                     uint64_t source) {
   std::lock_guard lock(mirror_mu_);
-  double& last = published_[{family, labels}];
+  double& last = published_[{family, source, labels}];
   if (total > last) {
     family->Add(labels).Increment(total - last);
     last = total;
@@ -118,22 +119,22 @@ void Metrics::Mirror(prometheus::Family<prometheus::Counter>* family,
   }
 }
 
-void Metrics::PublishPipeline(Stream stream, const PipelineStats& st) {
+void Metrics::PublishPipeline(Stream stream, const PipelineStats& st, uint64_t source) {
   std::string s(StreamName(stream));
-  Mirror(messages_, {{"stream", s}}, static_cast<double>(st.messages));
+  Mirror(messages_, {{"stream", s}}, static_cast<double>(st.messages), source);
   for (int k = 0; k < kEventKindCount; ++k) {
     uint64_t n = st.events_by_kind[static_cast<size_t>(k)];
     if (n == 0) continue;
     Mirror(events_,
            {{"stream", s}, {"kind", std::string(EventKindName(static_cast<EventKind>(k)))}},
-           static_cast<double>(n));
+           static_cast<double>(n), source);
   }
   for (int e = 1; e < kParseErrorCount; ++e) {
     uint64_t n = st.errors_by_reason[static_cast<size_t>(e)];
     if (n == 0) continue;
     Mirror(parse_errors_,
            {{"stream", s}, {"reason", std::string(ParseErrorName(static_cast<ParseError>(e)))}},
-           static_cast<double>(n));
+           static_cast<double>(n), source);
   }
 }
 

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "core/alert.h"
@@ -43,7 +44,9 @@ class Metrics {
   ~Metrics();
 
   // Publishes totals of one stream (the increase since the last call is added).
-  void PublishPipeline(Stream stream, const PipelineStats& totals);
+  // Totals of different `source`s (several pipelines of one stream: file
+  // inputs, listeners; Pipeline::id()) add up; 0 is one source.
+  void PublishPipeline(Stream stream, const PipelineStats& totals, uint64_t source = 0);
   // Per-detector CPU time estimates (seconds, totals).
   void PublishDetectorSeconds(const std::vector<std::pair<std::string, double>>& totals);
   // loghunt_sink_errors_total and loghunt_sink_queue_depth per sink, labelled
@@ -63,9 +66,9 @@ class Metrics {
 
  private:
   Metrics() = default;
-  // Adds (total - last published) to the counter with these labels.
+  // Adds (total - last published by `source`) to the counter with these labels.
   void Mirror(prometheus::Family<prometheus::Counter>* family,
-              const std::map<std::string, std::string>& labels, double total);
+              const std::map<std::string, std::string>& labels, double total, uint64_t source = 0);
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
@@ -88,7 +91,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* delivery_errors_ = nullptr;
   prometheus::Histogram* latency_histogram_ = nullptr;
   std::mutex mirror_mu_;
-  std::map<std::pair<const void*, std::map<std::string, std::string>>, double> published_;
+  // (family, source, labels) -> total last published.
+  std::map<std::tuple<const void*, uint64_t, std::map<std::string, std::string>>, double>
+      published_;
 };
 
 }  // namespace loghunt

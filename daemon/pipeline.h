@@ -14,6 +14,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -116,6 +117,8 @@ class Pipeline : public EventHandler {
   void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
   const PipelineStats& stats() const { return stats_; }
   Stream stream() const { return stream_; }
+  // Unique in the process (never 0): tells pipelines apart for metrics.
+  uint64_t id() const { return id_; }
 
   // EventHandler
   void OnEvent(const Event& event) override;
@@ -124,6 +127,11 @@ class Pipeline : public EventHandler {
 
  private:
   Stream stream_;
+  uint64_t id_ = NextId();
+  static uint64_t NextId() {
+    static std::atomic<uint64_t> next{0};
+    return ++next;
+  }
   std::unique_ptr<StreamParser> parser_;
   std::unique_ptr<DetectorSet> own_detectors_;
   DetectorSet* detectors_ = nullptr;
