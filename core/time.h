@@ -30,4 +30,13 @@ unsigned ParseMonthAbbrev(std::string_view name);
 // Current wall-clock time in UTC nanoseconds.
 int64_t NowNanos();
 
+// a - b without overflow: timestamps from input span 1678..2262, and the
+// difference of two far apart overflows int64 (a wrapped difference made
+// "11 commands within 0 ms" of commands 583 years apart).
+inline int64_t SpanNs(int64_t a, int64_t b) {
+  int64_t d;
+  if (__builtin_sub_overflow(a, b, &d)) return a > b ? INT64_MAX : INT64_MIN;
+  return d;
+}
+
 }  // namespace loghunt

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/hash.h"
+#include "core/time.h"
 #include "detectors/cluster/features.h"
 
 namespace loghunt {
@@ -71,8 +72,8 @@ RarePatternDetector::HostState& RarePatternDetector::StateFor(Stream stream,
 void RarePatternDetector::CountWindow(PatternState& s, int64_t now_ns) const {
   const int64_t window = config_.window_seconds * 1'000'000'000LL;
   if (s.window_start_ns == 0) s.window_start_ns = now_ns;
-  if (window > 0 && now_ns - s.window_start_ns >= window) {
-    s.previous_count = now_ns - s.window_start_ns >= 2 * window ? 0 : s.window_count;
+  if (window > 0 && SpanNs(now_ns, s.window_start_ns) >= window) {
+    s.previous_count = SpanNs(now_ns, s.window_start_ns) >= 2 * window ? 0 : s.window_count;
     s.window_count = 0;
     s.window_start_ns = now_ns;
   }
@@ -118,7 +119,7 @@ void RarePatternDetector::Inspect(const Event& event, std::vector<Alert>& alerts
   const bool warm = (config_.warmup_events == 0 && config_.warmup_seconds == 0) ||
                     (config_.warmup_events > 0 && host.events > config_.warmup_events) ||
                     (config_.warmup_seconds > 0 &&
-                     now - host.first_ns >= config_.warmup_seconds * 1'000'000'000LL);
+                     SpanNs(now, host.first_ns) >= config_.warmup_seconds * 1'000'000'000LL);
   if (!warm || (!is_command && !config_.alert_on_messages)) return;
   const uint32_t seen = WindowCount(ps);
   if (!m.created && seen >= config_.rare_count) return;

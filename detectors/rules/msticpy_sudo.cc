@@ -36,7 +36,7 @@ bool CommandBurstWindow::Add(int64_t ns, const CommandBurstOptions& options, int
     lo = std::min(lo, t);
     hi = std::max(hi, t);
   }
-  if (hi - lo >= options.seconds * kSecond) return false;
+  if (SpanNs(hi, lo) >= options.seconds * kSecond) return false;
   *first_ns = times_.front();
   *second_ns = times_[1];
   return true;
@@ -70,7 +70,7 @@ void CommandBurstDetector::Inspect(const Event& event, std::vector<Alert>& alert
                           "");
   alert.summary = std::to_string(options_.events + 1) + " commands by '" +
                   std::string(event.process.user) + "' within " +
-                  std::to_string((event.timestamp_ns - first) / 1'000'000) +
+                  std::to_string(SpanNs(event.timestamp_ns, first) / 1'000'000) +
                   " ms; last: " + std::string(event.process.command_line);
   if (!event.process.user.empty()) {
     alert.entities.push_back({"Account", {{"Name", std::string(event.process.user)}}});
@@ -140,7 +140,7 @@ void RiskySudoSessionDetector::Inspect(const Event& event, std::vector<Alert>& a
     for (Signal& sig : waiting) {
       if (sig.time >= t) {
         Report(event, host.sessions.back(), sig, alerts);
-      } else if (t - sig.time < burst_.seconds * kSecond) {
+      } else if (SpanNs(t, sig.time) < burst_.seconds * kSecond) {
         host.pending.push_back(std::move(sig));
       }
     }

@@ -137,6 +137,27 @@ TEST(MsticpyBuiltins, CommandBurstFindsTheEditedBurstInSudoDataSpeed) {
   EXPECT_TRUE(quiet_defaults.alerts.empty());
 }
 
+// Commands centuries apart (timestamps span 1678..2262) are no burst: their
+// difference overflowed int64 and wrapped to "within 0 ms".
+TEST(MsticpyBuiltins, CommandsCenturiesApartAreNoBurst) {
+  CommandBurstOptions options;
+  options.events = 10;
+  options.seconds = 5;
+  CommandBurstDetector burst(options);
+  std::vector<Alert> alerts;
+  for (int i = 0; i < 11; ++i) {
+    Event e;
+    e.stream = Stream::kSyslog;
+    e.kind = EventKind::kUserCommand;
+    e.host = "h";
+    e.process.user = "u";
+    e.process.command_line = "id";
+    e.timestamp_ns = i % 2 == 0 ? INT64_MIN + 1 : INT64_MAX - 1;
+    burst.Inspect(e, alerts);
+  }
+  EXPECT_TRUE(alerts.empty()) << alerts[0].summary;
+}
+
 TEST(MsticpyBuiltins, RiskySudoSessionsMatchMsticpyOnSudoSessionTest) {
   // msticpy test_syslog_utils: risky_sudo_sessions with cmd_speed(time=60,
   // events=2) on sudo_session_test.csv gives 2 sessions: the one opened at
