@@ -201,9 +201,12 @@ void KafkaWorker::Run() {
       }
       rd_kafka_message_destroy(m);
     }
+    // States of partitions taken away are freed once their last delivery is
+    // reported, also while the worker stays busy (it freed them only when
+    // idle, so a worker with a backlog kept one per rebalance).
+    if (!draining_.empty()) FreeDrained();
     if (n <= 0) {
       FlushIdle(now);
-      FreeDrained();
     } else {
       last_batch_ns_ = NowNanos();
     }
