@@ -148,38 +148,61 @@ class HttpSink::Client {
 
   // POSTs `body`; returns the HTTP status, or -1 with *error on a transport
   // failure (the connection is then closed).
+  // `retry_after_ms` gets the answer's Retry-After in ms (delay-seconds
+  // form), -1 when it has none.
   int Post(const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body,
-           std::string* response_body, std::string* error) {
-    if (!tcp_ && !tls_ && !Connect(error)) {
-      Close();
-      return -1;
-    }
+           std::string* response_body, int64_t* retry_after_ms, std::string* error) {
+    *retry_after_ms = -1;
     http::request<http::string_body> req{http::verb::post, url_.target, 11};
     req.set(http::field::host, url_.host);
     req.set(http::field::user_agent, "loghuntd");
     for (const auto& [k, v] : headers) req.set(k, v);
     req.body() = body;
     req.prepare_payload();
-    http::response<http::string_body> res;
-    beast::flat_buffer buffer;
-    beast::error_code ec;
-    if (tls_) {
-      ec = Run([&](auto handler) { http::async_write(*tls_, req, handler); }, *tls_);
-      if (!ec)
-        ec = Run([&](auto handler) { http::async_read(*tls_, buffer, res, handler); }, *tls_);
-    } else {
-      ec = Run([&](auto handler) { http::async_write(*tcp_, req, handler); }, *tcp_);
-      if (!ec)
-        ec = Run([&](auto handler) { http::async_read(*tcp_, buffer, res, handler); }, *tcp_);
+    // A kept-alive connection the server has closed meanwhile fails at once:
+    // once more on a new connection, without counting it as a failure.
+    for (int attempt = 0;; ++attempt) {
+      const bool reused = tcp_ || tls_;
+      if (!reused && !Connect(error)) {
+        Close();
+        return -1;
+      }
+      // Bodies up to 64 MiB (Beast's default of 8 MiB made a large _bulk
+      // answer a transport error, and the delivered batch was sent again).
+      http::response_parser<http::string_body> parser;
+      parser.body_limit(64ULL << 20);
+      beast::flat_buffer buffer;
+      beast::error_code ec;
+      if (tls_) {
+        ec = Run([&](auto handler) { http::async_write(*tls_, req, handler); }, *tls_);
+        if (!ec)
+          ec = Run([&](auto handler) { http::async_read(*tls_, buffer, parser, handler); }, *tls_);
+      } else {
+        ec = Run([&](auto handler) { http::async_write(*tcp_, req, handler); }, *tcp_);
+        if (!ec)
+          ec = Run([&](auto handler) { http::async_read(*tcp_, buffer, parser, handler); }, *tcp_);
+      }
+      if (ec) {
+        Close();
+        if (reused && attempt == 0 &&
+            (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+             ec == asio::error::broken_pipe || ec == asio::error::eof)) {
+          continue;
+        }
+        *error = ec.message();
+        return -1;
+      }
+      http::response<http::string_body> res = parser.release();
+      if (!res.keep_alive()) Close();
+      if (auto it = res.find(http::field::retry_after); it != res.end()) {
+        if (auto seconds = ParseInt(Trim(std::string_view(it->value().data(), it->value().size())));
+            seconds && *seconds >= 0) {
+          *retry_after_ms = std::min<int64_t>(*seconds, 86'400) * 1000;
+        }
+      }
+      *response_body = std::move(res.body());
+      return static_cast<int>(res.result_int());
     }
-    if (ec) {
-      *error = ec.message();
-      Close();
-      return -1;
-    }
-    if (!res.keep_alive()) Close();
-    *response_body = std::move(res.body());
-    return static_cast<int>(res.result_int());
   }
 
  private:
@@ -493,13 +516,14 @@ void HttpSink::Resolve(std::vector<Item>& items, bool delivered) {
   items.clear();
 }
 
-bool HttpSink::Backoff(int attempt) {
+bool HttpSink::Backoff(int attempt, int64_t at_least_ms) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   double cap =
       static_cast<double>(options_.retry_initial_ms) * std::pow(2.0, std::min(attempt - 1, 30));
   cap = std::min(cap, static_cast<double>(options_.retry_max_ms));
   // Full jitter: daemons that lost the same peer do not come back in step.
   double ms = std::uniform_real_distribution<double>(cap / 2, cap)(rng);
+  ms = std::max(ms, static_cast<double>(at_least_ms));
   std::unique_lock lock(mu_);
   return !cv_.wait_for(lock, std::chrono::microseconds(static_cast<int64_t>(ms * 1000)),
                        [&] { return stopping_; });
@@ -529,7 +553,8 @@ void HttpSink::SendBatch(std::vector<Item>& batch) {
   for (int attempt = 1; !batch.empty(); ++attempt) {
     if (reconnect_.exchange(false)) client_->Close();
     BuildBody(batch, &body);
-    int status = client_->Post(headers, body, &response, &error);
+    int64_t retry_after_ms = -1;
+    int status = client_->Post(headers, body, &response, &retry_after_ms, &error);
     bool retry = false;
     {
       std::lock_guard lock(mu_);
@@ -601,7 +626,8 @@ void HttpSink::SendBatch(std::vector<Item>& batch) {
     if (attempt == 1 || attempt % 10 == 0) {
       spdlog::warn("sink http: {}: {} (attempt {}, retrying)", options_.url, error, attempt);
     }
-    if (!Backoff(attempt)) break;  // shutting down
+    // A Retry-After (429, 503) is waited for, up to kMaxRetryAfterMs.
+    if (!Backoff(attempt, std::min(retry_after_ms, kMaxRetryAfterMs))) break;  // shutting down
     std::lock_guard lock(mu_);
     ++stats_.retries;
   }

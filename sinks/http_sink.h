@@ -123,7 +123,10 @@ class HttpSink : public AlertSink {
   void SendBatch(std::vector<Item>& batch);
   void BuildBody(const std::vector<Item>& batch, std::string* body) const;
   // Sleeps the backoff for `attempt`; false when the sink is being destroyed.
-  bool Backoff(int attempt);
+  // Waits before retry `attempt` (jittered exponential backoff, at least
+  // `at_least_ms`: the server's Retry-After); false when stopping.
+  bool Backoff(int attempt, int64_t at_least_ms = -1);
+  static constexpr int64_t kMaxRetryAfterMs = 300'000;
   void Resolve(std::vector<Item>& items, bool delivered);
 
   HttpSinkOptions options_;

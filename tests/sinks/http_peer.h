@@ -25,8 +25,13 @@ struct PeerRequest {
 };
 
 struct PeerResponse {
-  int status = 200;
+  PeerResponse(int s = 200, std::string b = {},
+               std::vector<std::pair<std::string, std::string>> h = {}, bool c = false)
+      : status(s), body(std::move(b)), headers(std::move(h)), close(c) {}
+  int status;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool close;  // close the connection after answering (an idle timeout)
 };
 
 class HttpPeer {
@@ -107,10 +112,12 @@ class HttpPeer {
       http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
       res.set(http::field::content_type, "application/json");
       res.keep_alive(req.keep_alive());
+      for (const auto& [k, v] : out.headers) res.set(k, v);
       res.body() = out.body;
       res.prepare_payload();
       http::write(socket, res, ec);
-      if (ec || !req.keep_alive()) return;
+      if (out.close) socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+      if (ec || !req.keep_alive() || out.close) return;
     }
   }
 

@@ -369,6 +369,32 @@ TEST(HttpSink, InterruptEndsASynchronousWrite) {
   EXPECT_EQ(sink->queue_depth(), 1u) << "given up only when the sink is destroyed";
 }
 
+// A Retry-After is waited for; an answer's body over Beast's default 8 MiB
+// is no transport error (the delivered batch was sent again); a kept-alive
+// connection the server closed meanwhile is reopened without a failure.
+TEST(HttpSink, RetryAfterLargeAnswersAndServerClosedConnections) {
+  HttpPeer peer([](const PeerRequest&, int seq) {
+    if (seq == 1) return PeerResponse{429, "slow down", {{"Retry-After", "1"}}};
+    if (seq == 2) return PeerResponse{200, std::string(10 << 20, 'x'), {}, /*close=*/true};
+    return PeerResponse{200, "{}"};
+  });
+  HttpSinkOptions o = FastOptions(peer.url("/hook"));
+  std::string error;
+  auto sink = HttpSink::Create(o, &error);
+  ASSERT_TRUE(sink) << error;
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(sink->Write(MakeTestAlert(1)));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(950))
+      << "Retry-After: 1 not waited for (the backoff alone is 5-50 ms)";
+  EXPECT_EQ(peer.count(), 2) << "the 10 MiB answer made the batch be sent again";
+  EXPECT_TRUE(sink->Write(MakeTestAlert(2)));
+  EXPECT_EQ(peer.count(), 3);
+  HttpSinkStats st = sink->stats();
+  EXPECT_EQ(st.delivered, 2u);
+  EXPECT_EQ(st.retries, 1u);           // the 429 only
+  EXPECT_EQ(st.request_failures, 1u);  // not the closed connection
+}
+
 TEST(HttpSink, BadUrlIsAnError) {
   std::string error;
   HttpSinkOptions o;
