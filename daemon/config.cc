@@ -600,7 +600,12 @@ void ReadHttpSink(ConfigReader& r, const YAML::Node& s, const std::string& path,
   r.Integer(s, path, "max_retries", &h.max_retries, 0, 1'000'000);
   r.Integer(s, path, "flush_timeout_ms", &h.flush_timeout_ms, 0, 3'600'000);
   r.Bool(s, path, "tls_verify", &h.tls_verify);
-  r.String(s, path, "ca_file", &h.ca_file);
+  if (r.String(s, path, "ca_file", &h.ca_file) && !h.ca_file.empty()) {
+    // Checked here, not first when the sink starts (which said only "TLS
+    // trust store: asio.ssl error").
+    std::ifstream ca(h.ca_file);
+    if (!ca) r.Error(s["ca_file"], path + ".ca_file", "cannot be read: " + h.ca_file);
+  }
   if (h.retry_max_ms < h.retry_initial_ms) {
     r.Error(s["retry_max_ms"] ? s["retry_max_ms"] : s, path + ".retry_max_ms",
             "must not be below retry_initial_ms");

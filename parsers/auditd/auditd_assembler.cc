@@ -144,6 +144,7 @@ void AuditdAssembler::Close(size_t slot) {
   (e.prev == kNoSlot ? open_head_ : slots_[e.prev].next) = e.next;
   (e.next == kNoSlot ? open_tail_ : slots_[e.next].prev) = e.prev;
   --open_count_;
+  open_bytes_ -= e.bytes;
   e.open = false;
   released_slots_.push_back(slot);
 }
@@ -255,6 +256,11 @@ void AuditdAssembler::Add(std::string_view line, const AuditRecordHeader& header
                           EventHandler& errors) {
   current_ = position;
   int64_t time_ns = header.timestamp_ns();
+  while (open_count_ > 0 && open_bytes_ + line.size() > kMaxOpenBytes) {
+    errors.OnError(ParseError::kTooManyOpen, line, position);
+    ForceComplete(open_head_);
+    Deliver(sink);
+  }
   size_t slot = FindOpen(header.node, header.seconds, header.millis, header.serial);
   if (slot != kNoSlot && slots_[slot].fed >= kMaxRecordsPerEvent) {
     // Records that never end (no EOE, one timestamp, so no timeout either):
@@ -286,6 +292,7 @@ void AuditdAssembler::Add(std::string_view line, const AuditRecordHeader& header
     e.first_offset = position.offset;
     e.eoe_fed = false;
     e.fed = 0;
+    e.bytes = 0;
     e.returned = 0;
     e.carry.clear();
     e.carry_ranges.clear();
@@ -308,6 +315,8 @@ void AuditdAssembler::Add(std::string_view line, const AuditRecordHeader& header
   } else {
     ++e.fed;
   }
+  e.bytes += line.size();
+  open_bytes_ += line.size();
 
   feed_.assign(line);
   feed_.push_back('\n');
@@ -335,6 +344,7 @@ void AuditdAssembler::Flush(AssembledAuditEventSink& sink) {
   }
   open_head_ = open_tail_ = kNoSlot;
   open_count_ = 0;
+  open_bytes_ = 0;
   std::fill(table_.begin(), table_.end(), 0);
   Deliver(sink);
   next_deadline_ns_ = INT64_MAX;

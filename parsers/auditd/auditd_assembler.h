@@ -66,6 +66,10 @@ class AuditdAssembler {
   // 7,500 bytes, so even a 2 MB argument list takes about 300; the corpora's
   // largest event has 9 records.
   static constexpr size_t kMaxRecordsPerEvent = 1000;
+  // Record bytes held for open events: beyond it the oldest are delivered
+  // early (too_many_open), so records of 1 MB each, 1,000 per event, 4,096
+  // events do not add up to gigabytes (200 MB of such input peaked at 945 MB).
+  static constexpr size_t kMaxOpenBytes = 64 << 20;
 
   AuditdAssembler(int64_t timeout_ms, size_t max_open_events);
   ~AuditdAssembler();
@@ -103,6 +107,7 @@ class AuditdAssembler {
     size_t next = kNoSlot;
     bool eoe_fed = false;  // an EOE (real or synthetic) was given to auparse
     size_t fed = 0;        // records (not EOE) given to auparse
+    size_t bytes = 0;      // their text, counted in open_bytes_
     size_t returned = 0;   // records auparse handed back; fed - returned it still holds
     // Records auparse emitted before the event was whole. auparse completes
     // an event as soon as its last record has a type below 1300, but LOGIN
@@ -152,6 +157,7 @@ class AuditdAssembler {
   size_t open_head_ = kNoSlot;
   size_t open_tail_ = kNoSlot;
   size_t open_count_ = 0;
+  size_t open_bytes_ = 0;
   std::vector<uint32_t> table_;
   std::vector<size_t> expired_;  // ExpireOld's scratch
   int64_t stream_time_ns_ = 0;

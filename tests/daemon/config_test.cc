@@ -86,6 +86,13 @@ TEST(Config, DuplicatePropertiesAndHeadersAndBadAddressesAreErrors) {
   EXPECT_NE(all.find("t.yaml:9: inputs[0].listen: required for a syslog listener: IP:PORT"),
             std::string::npos)
       << all;
+  EXPECT_FALSE(
+      LoadConfigText("sinks:\n  - {type: http, url: 'https://h/', ca_file: /nonexistent/ca.pem}\n",
+                     "t.yaml", &c, &errors));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].find("t.yaml:2: sinks[0].ca_file: cannot be read: /nonexistent/ca.pem"),
+            std::string::npos)
+      << errors[0];
   EXPECT_TRUE(
       LoadConfigText("inputs:\n  - {type: syslog_tcp, listen: '[::1]:5514'}\n"
                      "metrics: {listen: ''}\n",

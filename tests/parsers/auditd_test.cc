@@ -161,6 +161,22 @@ TEST_F(AuditdParserTest, AnEventHoldsABoundedNumberOfRecords) {
   EXPECT_EQ(out_.events.size(), 3u);
 }
 
+// Open events hold at most kMaxOpenBytes of records: beyond it the oldest
+// are delivered early (too_many_open), whatever their number.
+TEST_F(AuditdParserTest, OpenEventsHoldABoundedNumberOfBytes) {
+  const std::string big(700'000, 'a');
+  const size_t events = AuditdAssembler::kMaxOpenBytes / big.size() + 10;
+  for (size_t i = 1; i <= events; ++i) {
+    Feed({"type=USER_CMD msg=audit(1.000:" + std::to_string(i) + "): pid=1 uid=0 msg='cmd=" + big +
+          "'"});
+  }
+  EXPECT_GE(out_.errors.size(), 10u);
+  for (ParseError e : out_.errors) EXPECT_EQ(e, ParseError::kTooManyOpen);
+  EXPECT_LT(parser_->open_events() * big.size(), AuditdAssembler::kMaxOpenBytes);
+  Flush();
+  EXPECT_EQ(out_.events.size(), events);
+}
+
 TEST_F(AuditdParserTest, DecodesHexAndChunkedArguments) {
   // "-c" "echo hi" (hex, has a space) and a chunked argument "abcdef".
   Feed(
