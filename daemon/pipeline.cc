@@ -118,7 +118,9 @@ static std::shared_ptr<const IndicatorStore> SharedIntelStore(const IntelConfig&
     FeedLoadReport report;
     std::string error;
     if (!LoadFeed(feed, store.get(), &report, &error)) {
-      spdlog::error("detectors.intel: feed {}: {}", feed.name, error);
+      store->DisableFeed(store->AddFeed(feed.name));
+      spdlog::error("detectors.intel: feed {}: {}; none of its indicators is used", feed.name,
+                    error);
       continue;
     }
     spdlog::info("detectors.intel: feed {}: {} indicators loaded, {} skipped", feed.name,

@@ -272,9 +272,17 @@ bool IndicatorStore::Add(IndicatorType type, std::string_view value, uint16_t fe
 
 const Indicator* IndicatorStore::FirstLive(uint32_t index, int64_t now_ns) const {
   for (uint32_t i = index; i != UINT32_MAX; i = indicators_[i].next) {
-    if (!indicators_[i].ExpiredAt(now_ns)) return &indicators_[i];
+    const Indicator& ind = indicators_[i];
+    if (ind.ExpiredAt(now_ns)) continue;
+    if (ind.feed < feed_disabled_.size() && feed_disabled_[ind.feed]) continue;
+    return &ind;
   }
   return nullptr;
+}
+
+void IndicatorStore::DisableFeed(uint16_t feed) {
+  if (feed_disabled_.size() <= feed) feed_disabled_.resize(feed + 1u, false);
+  feed_disabled_[feed] = true;
 }
 
 const Indicator* IndicatorStore::FindString(const StringMap& map, const KeyFilter& filter,

@@ -76,6 +76,9 @@ class IndicatorStore {
  public:
   // Registers a feed name; returns its index (the same for the same name).
   uint16_t AddFeed(std::string_view name);
+  // Stops using the indicators of `feed` (one that failed to load part way:
+  // what it read before the error is not cited as that feed's).
+  void DisableFeed(uint16_t feed);
   const std::vector<std::string>& feeds() const { return feeds_; }
 
   // Adds one indicator. Returns false (and adds nothing) when `value` is not
@@ -122,6 +125,7 @@ class IndicatorStore {
   static void FilterString(const StringMap& map, std::string_view key, KeyFilter* filter);
 
   std::vector<std::string> feeds_;
+  std::vector<bool> feed_disabled_;  // by feed index
   std::vector<Indicator> indicators_;
   std::array<size_t, 5> counts_{};
   std::unordered_map<Key16, uint32_t, Key16Hash> ips_;

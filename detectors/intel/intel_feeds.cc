@@ -211,40 +211,45 @@ bool LoadStix(const FeedConfig& c, const json& doc, IndicatorStore* store, uint1
   }
   std::vector<StixIndicator> found;
   for (const json& o : doc["objects"]) {
-    if (!o.is_object() || o.value("type", "") != "indicator") continue;
-    std::string pattern = o.value("pattern", "");
-    if (o.value("pattern_type", "stix") != "stix" || pattern.empty()) {
-      ++r->skipped;
-      continue;
-    }
-    uint8_t conf = ClampConfidence(o.contains("confidence") && o["confidence"].is_number_integer()
-                                       ? o["confidence"].get<int64_t>()
-                                       : c.confidence);
-    std::string desc = o.value("description", o.value("name", ""));
-    int64_t expires = 0;
-    if (auto t = ParseRfc3339(o.value("valid_until", ""))) expires = *t;
-    // Revoked indicators, and those not valid yet (loaded by a later reload
-    // once they are), are not used.
-    auto revoked = o.find("revoked");
-    auto from = ParseRfc3339(o.value("valid_from", ""));
-    if ((revoked != o.end() && revoked->is_boolean() && revoked->get<bool>()) ||
-        (from && *from > NowNanos())) {
-      ++r->skipped;
-      continue;
-    }
-    found.clear();
-    size_t unsupported = 0;
-    if (!ParseStixPattern(pattern, &found, &unsupported)) {
-      ++r->skipped;
-      continue;
-    }
-    r->skipped += unsupported;
-    for (const StixIndicator& ind : found) {
-      if (store->Add(ind.type, ind.value, feed, conf, desc, expires)) {
-        ++r->loaded;
-      } else {
+    // A field of the wrong type skips this object, not the whole feed.
+    try {
+      if (!o.is_object() || o.value("type", "") != "indicator") continue;
+      std::string pattern = o.value("pattern", "");
+      if (o.value("pattern_type", "stix") != "stix" || pattern.empty()) {
         ++r->skipped;
+        continue;
       }
+      uint8_t conf = ClampConfidence(o.contains("confidence") && o["confidence"].is_number_integer()
+                                         ? o["confidence"].get<int64_t>()
+                                         : c.confidence);
+      std::string desc = o.value("description", o.value("name", ""));
+      int64_t expires = 0;
+      if (auto t = ParseRfc3339(o.value("valid_until", ""))) expires = *t;
+      // Revoked indicators, and those not valid yet (loaded by a later reload
+      // once they are), are not used.
+      auto revoked = o.find("revoked");
+      auto from = ParseRfc3339(o.value("valid_from", ""));
+      if ((revoked != o.end() && revoked->is_boolean() && revoked->get<bool>()) ||
+          (from && *from > NowNanos())) {
+        ++r->skipped;
+        continue;
+      }
+      found.clear();
+      size_t unsupported = 0;
+      if (!ParseStixPattern(pattern, &found, &unsupported)) {
+        ++r->skipped;
+        continue;
+      }
+      r->skipped += unsupported;
+      for (const StixIndicator& ind : found) {
+        if (store->Add(ind.type, ind.value, feed, conf, desc, expires)) {
+          ++r->loaded;
+        } else {
+          ++r->skipped;
+        }
+      }
+    } catch (const json::exception&) {
+      ++r->skipped;
     }
   }
   return true;
@@ -291,6 +296,16 @@ void AddMispAttribute(const FeedConfig& c, const json& a, const std::string& inf
   }
 }
 
+// A field of the wrong type skips this attribute, not the whole feed.
+void AddMispAttributeOrSkip(const FeedConfig& c, const json& a, const std::string& info,
+                            IndicatorStore* store, uint16_t feed, FeedLoadReport* r) {
+  try {
+    AddMispAttribute(c, a, info, store, feed, r);
+  } catch (const json::exception&) {
+    ++r->skipped;
+  }
+}
+
 bool LoadMisp(const FeedConfig& c, const json& doc, IndicatorStore* store, uint16_t feed,
               FeedLoadReport* r, std::string* error) {
   const json* ev = &doc;
@@ -300,11 +315,11 @@ bool LoadMisp(const FeedConfig& c, const json& doc, IndicatorStore* store, uint1
     return false;
   }
   std::string info = ev->value("info", "");
-  for (const json& a : (*ev)["Attribute"]) AddMispAttribute(c, a, info, store, feed, r);
+  for (const json& a : (*ev)["Attribute"]) AddMispAttributeOrSkip(c, a, info, store, feed, r);
   if (ev->contains("Object") && (*ev)["Object"].is_array()) {
     for (const json& o : (*ev)["Object"]) {
       if (!o.is_object() || !o.contains("Attribute")) continue;
-      for (const json& a : o["Attribute"]) AddMispAttribute(c, a, info, store, feed, r);
+      for (const json& a : o["Attribute"]) AddMispAttributeOrSkip(c, a, info, store, feed, r);
     }
   }
   return true;

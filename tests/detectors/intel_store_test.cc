@@ -239,13 +239,45 @@ TEST(IntelFeeds, ByteOrderMarkAndUnreadableExpiry) {
   EXPECT_NE(s.MatchIp("198.51.100.4", 0), nullptr);
 }
 
+// A field of the wrong type skips its object, not the feed; a feed that
+// failed part way is disabled, so what it read is not cited as its own.
+TEST(IntelFeeds, ABadObjectIsSkippedAndAFailedFeedIsNotUsed) {
+  IndicatorStore s;
+  FeedLoadReport r;
+  std::string error;
+  ASSERT_TRUE(LoadFeedText(Feed("cti", FeedFormat::kStix),
+                           R"({"type":"bundle","objects":[
+        {"type":"indicator","pattern_type":"stix","pattern":5},
+        {"type":"indicator","pattern_type":"stix","description":["x"],
+         "pattern":"[ipv4-addr:value = '192.0.2.1']"},
+        {"type":"indicator","pattern_type":"stix","pattern":"[ipv4-addr:value = '192.0.2.2']"}]})",
+                           &s, &r, &error))
+      << error;
+  EXPECT_EQ(r.loaded, 1u);
+  EXPECT_EQ(r.skipped, 2u);
+  EXPECT_NE(s.MatchIp("192.0.2.2", 0), nullptr);
+
+  uint16_t bad = s.AddFeed("bad");
+  uint16_t good = s.AddFeed("good");
+  ASSERT_TRUE(s.Add(IndicatorType::kIp, "192.0.2.9", bad, 90, "from bad", 0));
+  ASSERT_TRUE(s.Add(IndicatorType::kIp, "192.0.2.10", bad, 90, "from bad", 0));
+  ASSERT_TRUE(s.Add(IndicatorType::kIp, "192.0.2.10", good, 50, "from good", 0));
+  s.DisableFeed(bad);
+  EXPECT_EQ(s.MatchIp("192.0.2.9", 0), nullptr);
+  ASSERT_NE(s.MatchIp("192.0.2.10", 0), nullptr);
+  EXPECT_EQ(s.MatchIp("192.0.2.10", 0)->description, "from good");
+}
+
 TEST(IntelFeeds, MalformedJsonFailsTheLoad) {
   IndicatorStore s;
   std::string error;
   EXPECT_FALSE(LoadFeedText(Feed("x", FeedFormat::kStix), "{", &s, nullptr, &error));
   EXPECT_FALSE(LoadFeedText(Feed("x", FeedFormat::kMisp), "{\"a\":1}", &s, nullptr, &error));
-  EXPECT_FALSE(LoadFeedText(Feed("x", FeedFormat::kStix), "{\"objects\": [{\"type\": 5}]}", &s,
-                            nullptr, &error));
+  // An object of the wrong shape inside a well-formed bundle is skipped.
+  FeedLoadReport r;
+  EXPECT_TRUE(
+      LoadFeedText(Feed("x", FeedFormat::kStix), "{\"objects\": [{\"type\": 5}]}", &s, &r, &error));
+  EXPECT_EQ(r.skipped, 1u);
 }
 
 TEST(IntelDetector, AnnotatesTheObservablesOfOtherAlertsOnTheSameEvent) {
