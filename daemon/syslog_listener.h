@@ -37,6 +37,7 @@ struct SyslogListenerStats {
   std::atomic<uint64_t> too_long{0};
   std::atomic<uint64_t> bad_frames{0};           // TCP connections closed for bad framing
   std::atomic<uint64_t> connections_refused{0};  // beyond max_connections
+  std::atomic<uint64_t> connections_evicted{0};  // idle ones closed to admit a new one
 };
 
 class SyslogListener {

@@ -172,6 +172,53 @@ TEST(SyslogListener, BadOctetCountClosesOnlyThatConnection) {
   EXPECT_EQ(listener->stats().too_long, 1u);
 }
 
+// At max_connections a new connection closes the one idle longest instead of
+// being refused; a large frame grows a connection's buffer as it needs.
+TEST(SyslogListener, IdleConnectionsMakeRoomAndLargeFramesStillArrive) {
+  std::mutex mu;
+  std::vector<std::string> got;
+  SyslogListenerOptions o;
+  o.tcp_listen = "127.0.0.1:0";
+  o.max_connections = 2;
+  o.max_message_bytes = 1 << 20;
+  std::string error;
+  auto listener = SyslogListener::Start(
+      o,
+      [&](std::string_view m, bool too_long, std::string_view) {
+        std::lock_guard lock(mu);
+        got.push_back(std::string(too_long ? "LONG:" : "") + std::to_string(m.size()));
+      },
+      &error);
+  ASSERT_TRUE(listener) << error;
+  int idle1 = Connect(SOCK_STREAM, listener->tcp_port());
+  int idle2 = Connect(SOCK_STREAM, listener->tcp_port());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  int fresh = Connect(SOCK_STREAM, listener->tcp_port());
+  std::string big(700'000, 'z');
+  std::string frames = big + "\nsmall\n";
+  for (size_t sent = 0; sent < frames.size();) {
+    ssize_t n = ::send(fresh, frames.data() + sent, frames.size() - sent, 0);
+    ASSERT_GT(n, 0);
+    sent += static_cast<size_t>(n);
+  }
+  for (int i = 0; i < 300; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (got.size() >= 2) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::close(idle1);
+  ::close(idle2);
+  ::close(fresh);
+  listener->Stop();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], "700000");
+  EXPECT_EQ(got[1], "5");
+  EXPECT_EQ(listener->stats().connections_evicted, 1u);
+  EXPECT_EQ(listener->stats().connections_refused, 0u);
+}
+
 TEST(SyslogListener, BadAddressIsAnError) {
   std::string error;
   SyslogListenerOptions o;
