@@ -157,7 +157,9 @@ void AppendAlertOcsf(const Alert& a, std::string* out) {
     for (const auto& e : a.entities) {
       for (const auto& [k, v] : e.properties) {
         auto type = EntityPropertyType(e.type, k);
-        if (type.first != 0 && !v.empty()) WriteObservable(w, e.type + "." + k, type, v);
+        if (type.first == 0 || v.empty()) continue;
+        if (e.type == "Host" && k == "HostName" && v == a.host) continue;  // device.hostname
+        WriteObservable(w, e.type + "." + k, type, v);
       }
     }
     w.EndArray();
@@ -165,13 +167,33 @@ void AppendAlertOcsf(const Alert& a, std::string* out) {
 
   if (!a.evidence_json.empty()) Str(w, "raw_data", a.evidence_json);
 
-  // loghunt fields OCSF has no attribute for, so nothing is lost.
+  // loghunt fields OCSF has no attribute for, so nothing is lost: entity
+  // properties that are no observable were dropped until 2026-11-29.
   Key(w, "unmapped");
   w.StartObject();
   Str(w, "loghunt.key", a.key);
   Str(w, "loghunt.position.topic", a.position.topic);
   if (a.position.partition >= 0) Int(w, "loghunt.position.partition", a.position.partition);
   if (a.position.offset >= 0) Int(w, "loghunt.position.offset", a.position.offset);
+  // Entity properties that are no observable (threat-intel provider and
+  // confidence, suppression counts, GeoIP places, rule provenance, ...).
+  bool rest = false;
+  for (const auto& e : a.entities) {
+    for (const auto& [k, v] : e.properties) rest = rest || EntityPropertyType(e.type, k).first == 0;
+  }
+  if (rest) {
+    Key(w, "loghunt.entities");
+    w.StartArray();
+    for (const auto& e : a.entities) {
+      w.StartObject();
+      Str(w, "type", e.type);
+      for (const auto& [k, v] : e.properties) {
+        if (EntityPropertyType(e.type, k).first == 0) Str(w, k, v);
+      }
+      w.EndObject();
+    }
+    w.EndArray();
+  }
   bool decoded = false;
   for (const auto& o : a.observables) decoded = decoded || !o.decode_chain.empty();
   if (decoded) {

@@ -17,6 +17,9 @@ TEST(Ocsf, AlertBecomesADetectionFinding) {
   a.summary = "powershell -enc ... on ws-7";
   a.observables.push_back({"ipv4", "203.0.113.9", "base64 > utf16le", false, "public"});
   a.entities.push_back({"Account", {{"Name", "alice"}, {"Domain", "CORP"}}});
+  a.entities.push_back({"Host", {{"HostName", "ws-7"}}});
+  a.entities.push_back(
+      {"ThreatIntelligence", {{"Provider", "cti"}, {"Confidence", "90"}, {"Value", "x"}}});
   a.evidence_json = R"({"process.command_line":"powershell -enc"})";
   a.position = {"syslog", 3, 42};
   std::string out;
@@ -46,6 +49,23 @@ TEST(Ocsf, AlertBecomesADetectionFinding) {
   }
   EXPECT_TRUE(ip);
   EXPECT_TRUE(user);
+  // The host once (device.hostname, not again as Host.HostName).
+  int hosts = 0;
+  for (const auto& o : d["observables"].GetArray()) hosts += o["type_id"].GetInt() == 1;
+  EXPECT_EQ(hosts, 1);
+  // Entity properties that are no observable are kept in unmapped.
+  const auto& entities = d["unmapped"]["loghunt.entities"];
+  ASSERT_TRUE(entities.IsArray()) << out;
+  bool provider = false, domain = false;
+  for (const auto& e : entities.GetArray()) {
+    std::string type = e["type"].GetString();
+    provider = provider ||
+               (type == "ThreatIntelligence" && std::string(e["Provider"].GetString()) == "cti" &&
+                std::string(e["Confidence"].GetString()) == "90");
+    domain = domain || (type == "Account" && std::string(e["Domain"].GetString()) == "CORP");
+  }
+  EXPECT_TRUE(provider) << out;
+  EXPECT_TRUE(domain) << out;
 }
 
 TEST(Ocsf, FormatNamesParse) {
