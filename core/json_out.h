@@ -31,7 +31,9 @@ class StringOut {
 
 using Writer = rapidjson::Writer<StringOut>;
 
-inline void Key(Writer& w, std::string_view key) {
+// Any rapidjson writer (the ioc command writes into a StringBuffer).
+template <typename W>
+void Key(W& w, std::string_view key) {
   if (IsValidUtf8(key)) {
     w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
     return;
@@ -40,7 +42,8 @@ inline void Key(Writer& w, std::string_view key) {
   w.Key(valid.data(), static_cast<rapidjson::SizeType>(valid.size()));
 }
 
-inline void String(Writer& w, std::string_view value) {
+template <typename W>
+void String(W& w, std::string_view value) {
   if (IsValidUtf8(value)) {
     w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
     return;

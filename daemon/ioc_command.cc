@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/text.h"
+#include "core/json_out.h"
 #include "daemon/line_reader.h"
 #include "detectors/decode/decoder.h"
 #include "detectors/ioc/ioc_extractor.h"
@@ -23,14 +23,7 @@ namespace {
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // Valid UTF-8 only (decoded layers are often not): see core/json_out.h.
-void String(Writer& w, std::string_view s) {
-  if (IsValidUtf8(s)) {
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-    return;
-  }
-  std::string valid = ReplaceInvalidUtf8(s);
-  w.String(valid.data(), static_cast<rapidjson::SizeType>(valid.size()));
-}
+void String(Writer& w, std::string_view s) { json::String(w, s); }
 
 // Opens `path` ("-" = stdin) and calls `fn` per line; returns the exit code:
 // 1 when the input could not be read whole (a read error, or a line, or with

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "core/hash.h"
+
 namespace loghunt {
 namespace {
 
@@ -94,8 +96,7 @@ void AuditdAssembler::Collect(auparse_state_t* au) {
 
 uint64_t AuditdAssembler::KeyHash(std::string_view node, int64_t seconds, uint32_t millis,
                                   uint64_t serial) {
-  uint64_t h = 1469598103934665603ULL;
-  for (char c : node) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  uint64_t h = Fnv1a64(node);
   for (uint64_t v : {static_cast<uint64_t>(seconds), uint64_t{millis}, serial}) {
     h = (h ^ v) * 1099511628211ULL;
     h ^= h >> 29;
