@@ -4,7 +4,7 @@
 // baseline touches every byte once (a checksum), so the ratio says what the
 // extraction costs over reading the input.
 //
-//   build-ioc/bench/ioc_bench --benchmark_repetitions=3
+//   taskset -c 1 build-rules/bench/ioc_bench --benchmark_repetitions=3  (a Release build)
 //
 // bytes_per_second is per CPU second of the benchmark thread, i.e. per core,
 // so a machine loaded by other work still gives comparable figures.

@@ -183,13 +183,14 @@ bool IsPathTrigger(TriggerId id) {
   return id == kTDrive || id == kTUnc || id == kTRelWin || id == kTEnvWin || id == kTSlash;
 }
 
-hs_database* Compile(bool defanged, bool paths) {
+// The defanged-only patterns (`all` false), or every trigger of a mode
+// (`all`: the reference IocExtractor's byte scan is tested against).
+hs_database* Compile(bool defanged, bool all) {
   std::vector<const char*> expressions;
   std::vector<unsigned> flags;
   std::vector<unsigned> ids;
   for (const PatternSpec& p : kPatterns) {
-    if (p.defanged_only && !defanged) continue;
-    if (!paths && IsPathTrigger(p.id)) continue;
+    if (p.defanged_only ? !defanged : !all) continue;
     expressions.push_back(p.expression);
     flags.push_back(p.flags);
     ids.push_back(p.id);
@@ -212,11 +213,7 @@ hs_database* Compile(bool defanged, bool paths) {
 }  // namespace
 
 IocPatterns::IocPatterns(const std::string& psl_path) {
-  for (int defanged = 0; defanged < 2; ++defanged) {
-    for (int paths = 0; paths < 2; ++paths) {
-      if (defanged || paths) dbs_[defanged][paths] = Compile(defanged, paths);
-    }
-  }
+  fang_db_ = Compile(true, false);
   std::vector<std::string> candidates;
   if (!psl_path.empty()) {
     candidates.push_back(psl_path);
@@ -237,18 +234,23 @@ IocPatterns::IocPatterns(const std::string& psl_path) {
     psl_source_ = "built-in";
   }
   if (psl_ == nullptr) {
-    for (auto& by_paths : dbs_) {
-      for (hs_database* db : by_paths) hs_free_database(db);
-    }
+    hs_free_database(fang_db_);
     throw std::runtime_error("ioc patterns: cannot load public suffix list " + psl_path);
   }
 }
 
 IocPatterns::~IocPatterns() {
-  for (auto& by_paths : dbs_) {
-    for (hs_database* db : by_paths) hs_free_database(db);
-  }
+  hs_free_database(fang_db_);
+  for (hs_database* db : reference_dbs_) hs_free_database(db);
   if (psl_source_ != "built-in") psl_free(psl_);
+}
+
+const hs_database* IocPatterns::reference_database(bool defanged) const {
+  std::call_once(reference_once_, [this] {
+    for (int defanged = 0; defanged < 2; ++defanged)
+      reference_dbs_[defanged] = Compile(defanged, true);
+  });
+  return reference_dbs_[defanged];
 }
 
 std::shared_ptr<const IocPatterns> IocPatterns::Default() {
@@ -634,9 +636,12 @@ std::string_view Refang(std::string_view text, Arena& arena) {
 
 IocExtractor::IocExtractor(std::shared_ptr<const IocPatterns> patterns, IocOptions options)
     : patterns_(std::move(patterns)), options_(options) {
-  for (bool defanged : {false, true}) {
-    const hs_database* db = patterns_->database(defanged, options_.paths);
-    if (db != nullptr && hs_alloc_scratch(db, &scratch_) != HS_SUCCESS) {
+  std::vector<const hs_database*> dbs = {patterns_->fang_database()};
+  if (options_.reference_scan) {
+    dbs = {patterns_->reference_database(false), patterns_->reference_database(true)};
+  }
+  for (const hs_database* db : dbs) {
+    if (hs_alloc_scratch(db, &scratch_) != HS_SUCCESS) {
       throw std::runtime_error("ioc patterns: cannot allocate Hyperscan scratch");
     }
   }
@@ -652,6 +657,7 @@ int IocExtractor::OnMatch(unsigned id, unsigned long long, unsigned long long to
     self->fang_marker_ = true;
     return 0;
   }
+  if (!self->options_.paths && IsPathTrigger(static_cast<TriggerId>(id))) return 0;
   self->triggers_.push_back({static_cast<uint32_t>(to), static_cast<uint16_t>(id)});
   return 0;
 }
@@ -743,18 +749,42 @@ size_t IocExtractor::PlainDottedNameWithoutTld(std::string_view text, size_t dot
   return r;
 }
 
-void IocExtractor::ScanPlainNetwork(std::string_view text) {
+void IocExtractor::ScanBytes(std::string_view text) {
   const char* s = text.data();
   const size_t n = text.size();
+  const bool paths = options_.paths;
   auto push = [&](size_t end, TriggerId id) {
     triggers_.push_back({static_cast<uint32_t>(end), static_cast<uint16_t>(id)});
   };
-  // A '.' or ':' at i: the patterns "[A-Za-z0-9-]\.[A-Za-z0-9]", "://" and
-  // "[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:|::" end around it.
+  // A '.', ':', '/' or '\' at i: the patterns of kPatterns that are not
+  // defanged_only end around it ("[A-Za-z0-9-]\.[A-Za-z0-9]", "://",
+  // "[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:|::", "/[A-Za-z0-9._~-]", "[A-Za-z]:\\",
+  // "\\\\[A-Za-z0-9_.$-]", "\.\\", "%\\").
   auto punct = [&](size_t i) {
-    if (s[i] == '.') {
+    const char c = s[i];
+    if (c == '.') {
       if (i >= 1 && Is(s[i - 1], kLabel) && i + 1 < n && Is(s[i + 1], kAlpha | kDigit)) {
         push(i + 2, kTDot);
+      }
+      return;
+    }
+    if (c == '/') {
+      if (i + 1 < n && (Is(s[i + 1], kAlpha | kDigit) || s[i + 1] == '.' || s[i + 1] == '_' ||
+                        s[i + 1] == '~' || s[i + 1] == '-')) {
+        push(i + 2, kTSlash);
+      }
+      return;
+    }
+    if (c == '\\') {
+      if (i >= 1) {
+        const char before = s[i - 1];
+        if (before == ':' && i >= 2 && Is(s[i - 2], kAlpha)) push(i + 1, kTDrive);
+        if (before == '.') push(i + 1, kTRelWin);
+        if (before == '%') push(i + 1, kTEnvWin);
+      }
+      if (i + 2 < n && s[i + 1] == '\\' &&
+          (Is(s[i + 2], kWord) || s[i + 2] == '.' || s[i + 2] == '$' || s[i + 2] == '-')) {
+        push(i + 3, kTUnc);
       }
       return;
     }
@@ -772,10 +802,13 @@ void IocExtractor::ScanPlainNetwork(std::string_view text) {
   size_t run = 0;  // hex digits ending right before the current position
 #if defined(__SSE2__)
   const __m128i dot = _mm_set1_epi8('.'), colon = _mm_set1_epi8(':');
+  // Without paths, the '/' and '\\' compares look for '.' once more (no mark).
+  const __m128i slash = _mm_set1_epi8(paths ? '/' : '.');
+  const __m128i backslash = _mm_set1_epi8(paths ? '\\' : '.');
   const __m128i below_0 = _mm_set1_epi8('0' - 1), above_9 = _mm_set1_epi8('9' + 1);
   const __m128i lower = _mm_set1_epi8(0x20);
   const __m128i below_a = _mm_set1_epi8('a' - 1), above_f = _mm_set1_epi8('f' + 1);
-  // Bit k of *hex / *marks: byte p[k] is a hex digit / '.' or ':'.
+  // Bit k of *hex / *marks: byte p[k] is a hex digit / '.', ':', '/' or '\\'.
   auto classify = [&](const char* p, uint32_t* hex, uint32_t* marks) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     // Signed compares: bytes >= 0x80 are negative, so neither digits nor letters.
@@ -784,15 +817,16 @@ void IocExtractor::ScanPlainNetwork(std::string_view text) {
     const __m128i af =
         _mm_and_si128(_mm_cmpgt_epi8(folded, below_a), _mm_cmplt_epi8(folded, above_f));
     *hex = static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(digit, af)));
-    *marks = static_cast<uint32_t>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, colon))));
+    const __m128i network = _mm_or_si128(_mm_cmpeq_epi8(v, dot), _mm_cmpeq_epi8(v, colon));
+    const __m128i path = _mm_or_si128(_mm_cmpeq_epi8(v, slash), _mm_cmpeq_epi8(v, backslash));
+    *marks = static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(network, path)));
   };
   alignas(16) char padded[32];
   for (size_t base = 0; base < n; base += 32) {
     const size_t len = std::min<size_t>(32, n - base);
     // The last, short chunk: the 32 bytes ending at the text's end when it
     // has 32 (the masks shifted past the bytes already seen), else a copy
-    // padded with NULs, which are neither punctuation nor hex.
+    // padded with NULs, which are neither marks nor hex.
     const char* p = s + base;
     size_t shift = 0;
     if (len < 32) {
@@ -825,7 +859,8 @@ void IocExtractor::ScanPlainNetwork(std::string_view text) {
   for (size_t i = 0; i < n; ++i) {
     run = Is(s[i], kHex) ? run + 1 : 0;
     if (run == 32) push(i + 1, kTHex);
-    if (s[i] == '.' || s[i] == ':') punct(i);
+    const char c = s[i];
+    if (c == '.' || c == ':' || (paths && (c == '/' || c == '\\'))) punct(i);
   }
 #endif
 }
@@ -833,14 +868,21 @@ void IocExtractor::ScanPlainNetwork(std::string_view text) {
 void IocExtractor::Scan(std::string_view text, bool defanged) {
   triggers_.clear();
   fang_marker_ = false;
-  if (!defanged && !options_.paths) {
-    ScanPlainNetwork(text);
+  if (options_.reference_scan) {
+    ScanPadded(patterns_->reference_database(defanged), text, scratch_, &IocExtractor::OnMatch,
+               this, &scan_copy_);
   } else {
-    ScanPadded(patterns_->database(defanged, options_.paths), text, scratch_,
-               &IocExtractor::OnMatch, this, &scan_copy_);
+    ScanBytes(text);
+    if (defanged) {
+      ScanPadded(patterns_->fang_database(), text, scratch_, &IocExtractor::OnMatch, this,
+                 &scan_copy_);
+    }
   }
-  StableSortFew(triggers_.begin(), triggers_.end(),
-                [](const Trigger& a, const Trigger& b) { return a.end < b.end; });
+  // By end, then id: two triggers ending at one byte are parsed in the same
+  // order whichever scan found them.
+  StableSortFew(triggers_.begin(), triggers_.end(), [](const Trigger& a, const Trigger& b) {
+    return a.end < b.end || (a.end == b.end && a.id < b.id);
+  });
 }
 
 void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>* out) {

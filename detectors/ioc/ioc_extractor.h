@@ -2,9 +2,10 @@
 // hashes, Windows and Linux paths) in text, msticpy IoCExtract-style
 // (../shared/reference/msticpy.md §1), with validation and refanging.
 //
-// How: one Hyperscan scan per text over a database of *trigger* patterns (a
-// dot between label characters, "://" and its defanged spellings, 32 hex
-// digits, "hex:hex:", a drive root, "/x", ...). Each trigger hands a position
+// How: one pass over the text finds *trigger* patterns (a dot between label
+// characters, "://", 32 hex digits, "hex:hex:", a drive root, "/x", ...)
+// with SSE2 byte compares, and in defanged mode one Hyperscan scan finds
+// the defanged spellings ("[.]", "[:]//", "hxxp", ...). Each trigger hands a position
 // to a hand-written parser that finds the whole token around it and
 // validates it (octets <= 255, inet_pton for IPv6, public suffix via libpsl,
 // hex run length). Triggers inside a token already parsed are skipped, so the
@@ -14,11 +15,9 @@
 // text, from which ipv4, dns, url and email are read (paths, hashes and ipv6
 // from the text itself); offsets still point into the text. docs/ioc.md
 // lists every deliberate difference from msticpy and the other suites.
-// Without paths in plain mode (IocOptions::paths), the four remaining
-// triggers are found by SSE2 byte compares instead of Hyperscan.
 //
-// IocPatterns holds the compiled databases (one per mode: plain, defanged)
-// and the public suffix list; it is immutable after construction and shared
+// IocPatterns holds the compiled database of defanged spellings and the
+// public suffix list; it is immutable after construction and shared
 // read-only by any number of threads. IocExtractor owns the Hyperscan scratch
 // and reused buffers: one per worker, not thread-safe.
 //
@@ -28,6 +27,7 @@
 
 #include <array>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,7 +51,7 @@ struct Ioc {
 
 class IocPatterns {
  public:
-  // Compiles both databases and loads the public suffix list: `psl_path` if
+  // Compiles the database of defanged spellings and loads the public suffix list: `psl_path` if
   // given, else Debian's /usr/share/publicsuffix list, else libpsl's built-in
   // list. Throws std::runtime_error when Hyperscan rejects a pattern (a
   // programming error) or no list can be loaded.
@@ -68,15 +68,16 @@ class IocPatterns {
   // The file the suffix list came from ("built-in" for libpsl's own).
   const std::string& psl_source() const { return psl_source_; }
 
-  // The trigger database of a mode; without `paths`, the path triggers are
-  // left out (IocOptions::paths). nullptr for plain mode without paths,
-  // whose four triggers IocExtractor finds without Hyperscan.
-  const hs_database* database(bool defanged, bool paths = true) const {
-    return dbs_[defanged][paths];
-  }
+  // The defanged spellings' trigger patterns (defanged mode's Hyperscan scan).
+  const hs_database* fang_database() const { return fang_db_; }
+  // Every trigger pattern of a mode in one Hyperscan database: the
+  // reference IocOptions::reference_scan uses. Compiled on first use.
+  const hs_database* reference_database(bool defanged) const;
 
  private:
-  hs_database* dbs_[2][2] = {};  // [defanged][paths]
+  hs_database* fang_db_ = nullptr;
+  mutable std::once_flag reference_once_;
+  mutable hs_database* reference_dbs_[2] = {};  // [defanged]
   psl_ctx_st* psl_ = nullptr;
   std::string psl_source_;
 };
@@ -91,10 +92,13 @@ struct IocOptions {
   // Upper bound of indicators per Extract() call (bounds memory on hostile input).
   size_t max_iocs = 1000;
   // Also report Windows and Linux paths. false reports every other type as
-  // with paths (the same values, offsets and order) and scans faster: no
-  // path triggers, which are most of a Windows command line's matches, and
-  // in plain mode no Hyperscan scan at all (see ScanPlainNetwork).
+  // with paths (the same values, offsets and order) and runs faster: no path
+  // triggers, which are most of a Windows command line's.
   bool paths = true;
+  // Find every trigger with one Hyperscan scan instead of the byte scan (and
+  // the defanged spellings' scan): the same triggers, slower. Tests compare
+  // the two.
+  bool reference_scan = false;
 };
 
 class IocExtractor {
@@ -123,11 +127,12 @@ class IocExtractor {
            std::vector<Ioc>* out);
   // Fills triggers_ (sorted by end) for `text`; sets fang_marker_.
   void Scan(std::string_view text, bool defanged);
-  // Scan() of plain mode without paths: the dot, "://", hex-run and IPv6
-  // triggers, found with byte compares (SSE2) instead of Hyperscan, whose
-  // per-scan cost for these character-class patterns was most of the cost
-  // of extracting from a short command line.
-  void ScanPlainNetwork(std::string_view text);
+  // The triggers of every pattern but the defanged spellings (the dot,
+  // "://", hex-run, IPv6 and, with paths, path triggers), found with byte
+  // compares (SSE2): Hyperscan's per-match callbacks for these
+  // character-class patterns, which match at most dots and slashes of a
+  // command line, were half the cost of extraction.
+  void ScanBytes(std::string_view text);
   // Runs the parsers over the triggers of `text`.
   void Run(std::string_view text, Arena& arena, std::vector<Ioc>* out);
   // IocPatterns::IsPublicTld through a small cache: the same few endings
