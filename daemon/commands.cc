@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -595,6 +596,15 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
   bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
   auto last_status = std::chrono::steady_clock::now();
   uint64_t last_events = 0;
+  // A revocation flushes the sinks outside tick(): each for at most a third
+  // of the watchdog interval, with a keep-alive before and after.
+  source->keepalive = [watchdog] {
+    if (watchdog) sd_notify(0, "WATCHDOG=1");
+  };
+  if (watchdog) {
+    source->revoke_flush_ms = static_cast<int>(
+        std::min<uint64_t>(static_cast<uint64_t>(source->revoke_flush_ms), watchdog_usec / 3000));
+  }
   source->tick = [&] {
     if (g_reopen) {
       g_reopen = false;

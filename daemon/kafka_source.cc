@@ -165,7 +165,16 @@ void KafkaSource::Revoke(void* parts_ptr, bool lost) {
   std::vector<std::unique_lock<std::mutex>> locks;
   for (auto& w : workers_) locks.emplace_back(w->mutex());
   if (!lost) {
-    for (AlertSink* sink : sinks_) sink->Flush();
+    // Commit() takes only positions whose alerts are resolved, so a flush
+    // cut short by an endpoint that is away commits less, never more.
+    for (AlertSink* sink : sinks_) {
+      if (keepalive) keepalive();
+      if (!sink->FlushWithin(revoke_flush_ms)) {
+        spdlog::warn("revoke: sink {} still has {} alert(s) in delivery after {} ms", sink->name(),
+                     sink->queue_depth(), revoke_flush_ms);
+      }
+    }
+    if (keepalive) keepalive();
     Commit(/*sync=*/true, parts);
   } else {
     rd_kafka_topic_partition_list_t* at = rd_kafka_topic_partition_list_new(16);

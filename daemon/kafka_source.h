@@ -75,6 +75,14 @@ class KafkaSource {
 
   // Called on Run()'s thread about every 100 ms (signals, status).
   std::function<void()> tick;
+  // Called on Run()'s thread before and after each sink's flush when
+  // partitions are revoked (the systemd watchdog: tick does not run then).
+  std::function<void()> keepalive;
+  // How long a revocation waits for each sink's pending deliveries before it
+  // commits what is delivered (the rest is read again by the partitions'
+  // next owner). The consumer group's rebalance waits for it meanwhile, so
+  // it is shorter than a shutdown's flush (the sinks' flush timeouts).
+  int revoke_flush_ms = 10'000;
 
  private:
   static void OnRebalance(rd_kafka_s* rk, int err, void* partitions, void* opaque);

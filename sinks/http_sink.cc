@@ -389,7 +389,9 @@ bool HttpSink::Write(const Alert& alert) {
   return ok;
 }
 
-bool HttpSink::Flush() {
+bool HttpSink::Flush() { return FlushWithin(options_.flush_timeout_ms); }
+
+bool HttpSink::FlushWithin(int timeout_ms) {
   std::unique_lock lock(mu_);
   ++flush_requests_;
   cv_.notify_all();
@@ -397,7 +399,8 @@ bool HttpSink::Flush() {
   // after the interruption: a stop flushes each pipeline in turn, and an
   // endpoint that is away must not cost the timeout once per pipeline.
   auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.flush_timeout_ms);
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(std::min<int64_t>(
+                                             options_.flush_timeout_ms, std::max(timeout_ms, 0)));
   if (interrupted_) deadline = std::min(deadline, interrupt_deadline_);
   bool drained =
       idle_cv_.wait_until(lock, deadline, [&] { return queue_.empty() && in_flight_ == 0; });

@@ -100,6 +100,7 @@ class HttpSink : public AlertSink {
   // accepted alert is resolved. False when that timed out or an alert failed
   // since the previous Flush().
   bool Flush() override;
+  bool FlushWithin(int timeout_ms) override;
   size_t queue_depth() const override;
   uint64_t delivery_failures() const override;
   // Drops the kept-alive connection so the next batch reconnects.

@@ -1,5 +1,6 @@
 #include "sinks/kafka_sink.h"
 
+#include <algorithm>
 #include <future>
 
 #include "core/serialize.h"
@@ -31,6 +32,10 @@ bool KafkaSink::Write(const Alert& alert) {
   return result.get();
 }
 
-bool KafkaSink::Flush() { return producer_->Flush(30'000); }
+bool KafkaSink::Flush() { return FlushWithin(kFlushTimeoutMs); }
+
+bool KafkaSink::FlushWithin(int timeout_ms) {
+  return producer_->Flush(std::clamp(timeout_ms, 0, kFlushTimeoutMs));
+}
 
 }  // namespace loghunt

@@ -27,6 +27,7 @@ class KafkaSink : public AlertSink {
   bool Write(const Alert& alert) override;
   bool WriteAsync(const Alert& alert, DeliveryCallback done) override;
   bool Flush() override;
+  bool FlushWithin(int timeout_ms) override;
   void Interrupt() override { producer_->Interrupt(); }
   bool WaitForRoom(int timeout_ms) override { return producer_->WaitForRoom(timeout_ms); }
   size_t queue_depth() const override { return producer_->outstanding(); }
@@ -35,6 +36,7 @@ class KafkaSink : public AlertSink {
   const KafkaProducer& producer() const { return *producer_; }
 
  private:
+  static constexpr int kFlushTimeoutMs = 30'000;
   KafkaSink() = default;
   std::unique_ptr<KafkaProducer> producer_;
   std::string topic_;

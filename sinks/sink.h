@@ -12,7 +12,9 @@
 // not commit the alert's position.
 //
 // Flush() pushes out anything buffered (end of replay, shutdown, revocation)
-// and, for asynchronous sinks, waits until every accepted alert is resolved.
+// and, for asynchronous sinks, waits until every accepted alert is resolved
+// (up to the sink's flush timeout); FlushWithin() waits at most as long as
+// its caller can (a revocation, which holds up the consumer group).
 //
 // Sinks know nothing of detectors. Thread-safety: one thread writes to a sink.
 #pragma once
@@ -45,6 +47,13 @@ class AlertSink {
     return ok;
   }
   virtual bool Flush() { return true; }
+  // Flush(), waiting at most `timeout_ms` (or the sink's own flush timeout
+  // when shorter) for asynchronous deliveries; false when some are still
+  // pending. Synchronous sinks flush as Flush() does.
+  virtual bool FlushWithin(int timeout_ms) {
+    (void)timeout_ms;
+    return Flush();
+  }
   // Alerts accepted and not yet delivered (asynchronous sinks).
   virtual size_t queue_depth() const { return 0; }
   // Alerts accepted and then given up for good (asynchronous sinks).

@@ -207,13 +207,22 @@ bool SuppressingSink::WriteAsync(const Alert& alert, DeliveryCallback done) {
 }
 
 bool SuppressingSink::Flush() {
+  DrainAndEmit();
+  return inner_->Flush();
+}
+
+bool SuppressingSink::FlushWithin(int timeout_ms) {
+  DrainAndEmit();
+  return inner_->FlushWithin(timeout_ms);
+}
+
+void SuppressingSink::DrainAndEmit() {
   std::vector<Alert> due;
   {
     std::lock_guard lock(mu_);
     suppressor_.Drain(&due);
   }
   Emit(due);
-  return inner_->Flush();
 }
 
 void SuppressingSink::TimerLoop() {

@@ -113,6 +113,7 @@ class SuppressingSink : public AlertSink {
   bool WriteAsync(const Alert& alert, DeliveryCallback done) override;
   // Closes every window (summaries out), then flushes the inner sink.
   bool Flush() override;
+  bool FlushWithin(int timeout_ms) override;
   size_t queue_depth() const override { return inner_->queue_depth(); }
   uint64_t delivery_failures() const override { return inner_->delivery_failures(); }
   void Reopen() override { inner_->Reopen(); }
@@ -124,6 +125,8 @@ class SuppressingSink : public AlertSink {
 
  private:
   void Emit(std::vector<Alert>& summaries);
+  // Closes every window and emits the summaries.
+  void DrainAndEmit();
   void TimerLoop();
 
   std::unique_ptr<AlertSink> inner_;

@@ -260,6 +260,42 @@ TEST(HttpSink, UnreachablePeerGivesUpAfterMaxRetries) {
   EXPECT_EQ(sink->stats().retries, 3u);
 }
 
+// A revocation flushes with a bound of its own (KafkaSource::revoke_flush_ms,
+// under the systemd watchdog's interval): with the endpoint away,
+// FlushWithin() returns false once that bound passes, not after the sink's
+// flush timeout, and the alert stays queued (neither delivered nor given
+// up); it arrives when the endpoint is back.
+TEST(HttpSink, FlushWithinEndsAtItsBoundAndKeepsTheAlert) {
+  std::atomic<bool> up{false};
+  std::atomic<int> received{0};
+  HttpPeer peer([&](const PeerRequest& request, int) {
+    if (!up) return PeerResponse{503, "away"};
+    received += static_cast<int>(IdsInArray(request.body).size());
+    return PeerResponse{200, "{}"};
+  });
+  HttpSinkOptions o = FastOptions(peer.url("/hook"));
+  o.flush_timeout_ms = 60'000;
+  std::string error;
+  auto sink = HttpSink::Create(o, &error);
+  ASSERT_TRUE(sink) << error;
+  Results results;
+  ASSERT_TRUE(sink->WriteAsync(MakeTestAlert(1), results.Callback()));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(sink->FlushWithin(200));
+  // Far below the 60 s flush timeout (the bound plus scheduling).
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  EXPECT_EQ(sink->queue_depth(), 1u);
+  {
+    std::lock_guard lock(results.mu);
+    EXPECT_EQ(results.ok + results.failed, 0);
+  }
+  up = true;
+  EXPECT_TRUE(sink->FlushWithin(20'000));
+  EXPECT_EQ(received.load(), 1);
+  std::lock_guard lock(results.mu);
+  EXPECT_EQ(results.ok, 1);
+}
+
 TEST(HttpSink, FullQueueRefusesAfterTheEnqueueTimeout) {
   HttpSinkOptions o = SmallQueueOptions(ClosedPortUrl());
   o.enqueue_timeout_ms = 50;

@@ -38,6 +38,11 @@ class RecordingSink : public AlertSink {
     std::lock_guard lock(mu_);
     return alerts_;
   }
+  bool FlushWithin(int timeout_ms) override {
+    flush_bound_ms = timeout_ms;
+    return false;  // as a sink whose deliveries are still pending
+  }
+  int flush_bound_ms = -1;
 
  private:
   std::mutex mu_;
@@ -203,6 +208,22 @@ TEST(Suppression, AsyncRepeatsAreAcknowledgedAtOnce) {
     EXPECT_TRUE(sink.WriteAsync(MakeTestAlert(kT0 + i), [&acks](bool ok) { acks += ok; }));
   }
   EXPECT_EQ(acks, 3);
+}
+
+// A revocation's bounded flush (FlushWithin) closes the windows as Flush()
+// does and passes its bound and its answer through to the inner sink.
+TEST(Suppression, FlushWithinEmitsSummariesAndPassesTheBound) {
+  SuppressionOptions o;
+  o.tick_ms = 0;
+  auto recording = std::make_unique<RecordingSink>();
+  RecordingSink* out = recording.get();
+  SuppressingSink sink(std::move(recording), o);
+  for (int i = 0; i < 3; ++i) sink.Write(MakeTestAlert(kT0 + i));
+  ASSERT_EQ(out->alerts().size(), 1u);
+  EXPECT_FALSE(sink.FlushWithin(1234));
+  EXPECT_EQ(out->flush_bound_ms, 1234);
+  ASSERT_EQ(out->alerts().size(), 2u);  // the first alert, then the summary of two repeats
+  EXPECT_NE(SuppressionEntity(out->alerts()[1]), nullptr);
 }
 
 TEST(Suppression, TimerThreadEmitsSummariesWithoutNewAlerts) {
