@@ -616,6 +616,9 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
         for (const auto& e : errors) spdlog::error("reload: {}", e);
         spdlog::error("reload: config rejected, keeping the running one");
       } else {
+        // The embedded cluster's address is known only to the running daemon
+        // (Kafka intel feeds without brokers of their own use it).
+        if (embedded) fresh->kafka.brokers = embedded->bootstrap_servers();
         // Rule files are read again even when the config names the same ones.
         ReloadSigmaRules();
         if (!source->ReloadDetectors(*fresh, &reload_error)) {

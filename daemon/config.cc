@@ -239,6 +239,13 @@ void ReadIntel(ConfigReader& r, const YAML::Node& n, Config* c) {
       r.Bool(in, p, "scan_text", &c->intel.scan_text);
       YAML::Node feeds = in["feeds"];
       if (feeds && !feeds.IsSequence()) r.Error(feeds, p + ".feeds", "expected a list of feeds");
+      // Names tell feeds apart in alerts, metrics and logs (and a feed that
+      // fails to load is the one named).
+      std::set<std::string> names;
+      auto unique_name = [&](const YAML::Node& f, const std::string& fp, const std::string& name) {
+        if (!name.empty() && !names.insert(name).second)
+          r.Error(f["name"], fp + ".name", "duplicate feed name '" + name + "'");
+      };
       for (size_t i = 0; feeds && feeds.IsSequence() && i < feeds.size(); ++i) {
         const std::string fp = p + ".feeds[" + std::to_string(i) + "]";
         const YAML::Node f = feeds[i];
@@ -260,6 +267,7 @@ void ReadIntel(ConfigReader& r, const YAML::Node& n, Config* c) {
           r.Integer(f, fp, "drop_expired_after_s", &feed.drop_expired_after_s, 0,
                     int64_t{10} * 365 * 86400);
           if (feed.name.empty()) r.Error(f, fp + ".name", "required");
+          unique_name(f, fp, feed.name);
           if (feed.topic.empty()) r.Error(f, fp + ".topic", "required");
           if (feed.brokers.empty() && c->kafka.brokers.empty() && !c->kafka.embedded)
             r.Error(f, fp + ".brokers", "required when kafka.brokers is not set");
@@ -294,6 +302,7 @@ void ReadIntel(ConfigReader& r, const YAML::Node& n, Config* c) {
           }
         }
         if (feed.name.empty()) r.Error(f, fp + ".name", "required");
+        unique_name(f, fp, feed.name);
         if (feed.path.empty()) r.Error(f, fp + ".path", "required");
         c->intel.feeds.push_back(std::move(feed));
       }

@@ -1,6 +1,7 @@
 #include "daemon/pipeline.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <filesystem>
@@ -88,40 +89,45 @@ static std::shared_ptr<SigmaRuleSetHandle> SharedSigma(const SigmaConfig& sigma,
 }
 
 // The indicator store of `intel`, shared read-only by the workers and loaded
-// again only when a feed file changed; a feed that fails to load is logged
-// and skipped.
+// again only when a feed file or a feed's settings changed; nullptr with
+// `error` when a feed cannot be loaded (the store loaded before, if any, stays
+// the one returned for its own key).
 static std::shared_ptr<const IndicatorStore> SharedIntelStore(const IntelConfig& intel,
-                                                              const std::string& config_source) {
+                                                              const std::string& config_source,
+                                                              std::string* error) {
   static std::mutex mu;
   static std::string loaded_key;
   static std::shared_ptr<const IndicatorStore> loaded;
   std::filesystem::path dir = config_source.empty()
                                   ? std::filesystem::path()
                                   : std::filesystem::path(config_source).parent_path();
-  // The key names each feed file's version, so a SIGHUP reload after a feed
-  // changed builds a fresh store (swapped in with the new detector sets),
-  // and one where nothing changed shares the store already loaded.
+  // The key names each feed's settings and its file's version (inode, size,
+  // modification time), so a SIGHUP reload after a feed or its settings
+  // changed builds a fresh store (swapped in with the new detector sets), and
+  // one where nothing changed shares the store already loaded.
   std::vector<FeedConfig> feeds = intel.feeds;
   std::string key = config_source;
   for (FeedConfig& feed : feeds) {
     if (std::filesystem::path(feed.path).is_relative()) feed.path = (dir / feed.path).string();
-    std::error_code ec;
-    auto mtime = std::filesystem::last_write_time(feed.path, ec).time_since_epoch().count();
-    auto size = std::filesystem::file_size(feed.path, ec);
-    key += "\n" + feed.name + "=" + feed.path + "@" + std::to_string(mtime) + "/" +
-           std::to_string(size);
+    struct stat st {};
+    if (::stat(feed.path.c_str(), &st) != 0) st = {};
+    const FeedCsvColumns& c = feed.columns;
+    key += fmt::format(
+        "\n{}={}@{}:{}/{}.{}/{} format={} type={} confidence={} header={} "
+        "columns={}|{}|{}|{}|{}",
+        feed.name, feed.path, st.st_dev, st.st_ino, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+        st.st_size, static_cast<int>(feed.format), feed.type, feed.confidence, feed.csv_header,
+        c.value, c.type, c.confidence, c.description, c.expires);
   }
   std::lock_guard<std::mutex> lock(mu);
   if (loaded != nullptr && key == loaded_key) return loaded;
   auto store = std::make_shared<IndicatorStore>();
   for (const FeedConfig& feed : feeds) {
     FeedLoadReport report;
-    std::string error;
-    if (!LoadFeed(feed, store.get(), &report, &error)) {
-      store->DisableFeed(store->AddFeed(feed.name));
-      spdlog::error("detectors.intel: feed {}: {}; none of its indicators is used", feed.name,
-                    error);
-      continue;
+    std::string feed_error;
+    if (!LoadFeed(feed, store.get(), &report, &feed_error)) {
+      *error = "detectors.intel: feed " + feed.name + ": " + feed_error;
+      return nullptr;
     }
     spdlog::info("detectors.intel: feed {}: {} indicators loaded, {} skipped", feed.name,
                  report.loaded, report.skipped);
@@ -201,7 +207,12 @@ std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
       }
     }
     std::shared_ptr<const IndicatorStore> store;
-    if (!config.intel.feeds.empty()) store = SharedIntelStore(config.intel, config.source);
+    if (!config.intel.feeds.empty()) {
+      std::string error;
+      store = SharedIntelStore(config.intel, config.source, &error);
+      // LoadSharedDetectorData() stops this before a start or reload.
+      if (store == nullptr) spdlog::error("{}", error);
+    }
     detectors.push_back(std::make_unique<IntelDetector>(std::move(store), std::move(options)));
   }
   // Last: these annotate the alerts the detectors before them raised.
@@ -224,6 +235,10 @@ bool LoadSharedDetectorData(const Config& config, std::string* error) {
     return false;
   }
   if (config.geoip.enabled && SharedGeoIp(config.geoip, config.source, error) == nullptr) {
+    return false;
+  }
+  if (config.intel.enabled && !config.intel.feeds.empty() &&
+      SharedIntelStore(config.intel, config.source, error) == nullptr) {
     return false;
   }
   return true;

@@ -213,7 +213,8 @@ void IndicatorStore::Link(uint32_t* head, uint32_t index) {
 }
 
 bool IndicatorStore::Add(IndicatorType type, std::string_view value, uint16_t feed,
-                         uint8_t confidence, std::string_view description, int64_t expires_ns) {
+                         uint8_t confidence, std::string_view description, int64_t expires_ns,
+                         int64_t valid_from_ns) {
   value = Trim(value);
   if (value.empty()) return false;
   const uint32_t index = static_cast<uint32_t>(indicators_.size());
@@ -262,6 +263,7 @@ bool IndicatorStore::Add(IndicatorType type, std::string_view value, uint16_t fe
   ind.feed = feed;
   ind.confidence = std::min<uint8_t>(confidence, 100);
   ind.expires_ns = expires_ns;
+  ind.valid_from_ns = valid_from_ns;
   ind.value = std::string(value);
   ind.description = std::string(description);
   indicators_.push_back(std::move(ind));
@@ -273,7 +275,7 @@ bool IndicatorStore::Add(IndicatorType type, std::string_view value, uint16_t fe
 const Indicator* IndicatorStore::FirstLive(uint32_t index, int64_t now_ns) const {
   for (uint32_t i = index; i != UINT32_MAX; i = indicators_[i].next) {
     const Indicator& ind = indicators_[i];
-    if (ind.ExpiredAt(now_ns)) continue;
+    if (!ind.ValidAt(now_ns)) continue;
     if (ind.feed < feed_disabled_.size() && feed_disabled_[ind.feed]) continue;
     return &ind;
   }

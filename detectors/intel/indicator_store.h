@@ -62,14 +62,17 @@ std::optional<std::string> NormalizeIndicatorText(IndicatorType type, std::strin
 
 struct Indicator {
   IndicatorType type = IndicatorType::kIp;
-  uint16_t feed = 0;       // index into IndicatorStore::feeds()
-  uint8_t confidence = 0;  // 0..100
-  int64_t expires_ns = 0;  // UTC ns; 0 = never
-  std::string value;       // as given in the feed (for output)
+  uint16_t feed = 0;          // index into IndicatorStore::feeds()
+  uint8_t confidence = 0;     // 0..100
+  int64_t expires_ns = 0;     // UTC ns; 0 = never
+  int64_t valid_from_ns = 0;  // UTC ns; 0 = always (STIX valid_from)
+  std::string value;          // as given in the feed (for output)
   std::string description;
   uint32_t next = UINT32_MAX;  // next indicator with the same key, or UINT32_MAX
 
   bool ExpiredAt(int64_t now_ns) const { return expires_ns != 0 && now_ns >= expires_ns; }
+  // Usable at `now_ns` (the event's time): from valid_from on, until it expires.
+  bool ValidAt(int64_t now_ns) const { return now_ns >= valid_from_ns && !ExpiredAt(now_ns); }
 };
 
 class IndicatorStore {
@@ -84,9 +87,9 @@ class IndicatorStore {
   // Adds one indicator. Returns false (and adds nothing) when `value` is not
   // a valid value of `type` (bad address, prefix length, hash digits, ...).
   bool Add(IndicatorType type, std::string_view value, uint16_t feed, uint8_t confidence,
-           std::string_view description, int64_t expires_ns);
+           std::string_view description, int64_t expires_ns, int64_t valid_from_ns = 0);
 
-  // Lookups: the first indicator for the value not expired at `now_ns`, or
+  // Lookups: the first indicator for the value valid at `now_ns`, or
   // nullptr. MatchIp tries the exact address, then the networks.
   const Indicator* MatchIp(std::string_view ip, int64_t now_ns) const;
   const Indicator* MatchDomain(std::string_view domain, int64_t now_ns) const;

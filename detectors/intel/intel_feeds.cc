@@ -201,6 +201,20 @@ bool ParseStixPattern(std::string_view pattern, std::vector<StixIndicator>* out,
   return true;
 }
 
+bool ParseValidity(const json& object, int64_t* from_ns, int64_t* until_ns) {
+  *from_ns = 0;
+  *until_ns = 0;
+  for (auto [name, out] : {std::pair{"valid_from", from_ns}, std::pair{"valid_until", until_ns}}) {
+    auto it = object.find(name);
+    if (it == object.end() || it->is_null()) continue;
+    if (!it->is_string()) return false;
+    auto t = ParseRfc3339(it->get_ref<const std::string&>());
+    if (!t) return false;
+    *out = *t;
+  }
+  return true;
+}
+
 namespace {
 
 bool LoadStix(const FeedConfig& c, const json& doc, IndicatorStore* store, uint16_t feed,
@@ -223,14 +237,12 @@ bool LoadStix(const FeedConfig& c, const json& doc, IndicatorStore* store, uint1
                                          ? o["confidence"].get<int64_t>()
                                          : c.confidence);
       std::string desc = o.value("description", o.value("name", ""));
-      int64_t expires = 0;
-      if (auto t = ParseRfc3339(o.value("valid_until", ""))) expires = *t;
-      // Revoked indicators, and those not valid yet (loaded by a later reload
-      // once they are), are not used.
+      // Revoked indicators are not used, nor those whose validity cannot be
+      // read; valid_from and valid_until are judged at each event's time.
+      int64_t from = 0, expires = 0;
       auto revoked = o.find("revoked");
-      auto from = ParseRfc3339(o.value("valid_from", ""));
       if ((revoked != o.end() && revoked->is_boolean() && revoked->get<bool>()) ||
-          (from && *from > NowNanos())) {
+          !ParseValidity(o, &from, &expires)) {
         ++r->skipped;
         continue;
       }
@@ -242,7 +254,7 @@ bool LoadStix(const FeedConfig& c, const json& doc, IndicatorStore* store, uint1
       }
       r->skipped += unsupported;
       for (const StixIndicator& ind : found) {
-        if (store->Add(ind.type, ind.value, feed, conf, desc, expires)) {
+        if (store->Add(ind.type, ind.value, feed, conf, desc, expires, from)) {
           ++r->loaded;
         } else {
           ++r->skipped;

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,13 @@ struct StixIndicator {
 // are counted in *unsupported. false when the pattern is not such a list.
 bool ParseStixPattern(std::string_view pattern, std::vector<StixIndicator>* out,
                       size_t* unsupported);
+
+// The validity of a STIX indicator object or an indicator message: its
+// "valid_from" and "valid_until", RFC 3339 strings, into *from_ns / *until_ns
+// (0 when absent: always / never). false when one is present but not such a
+// string: the indicator is then skipped, as a validity that cannot be read
+// must not make it permanent.
+bool ParseValidity(const nlohmann::json& object, int64_t* from_ns, int64_t* until_ns);
 
 // Reads `config.path` and adds its indicators to `store`.
 bool LoadFeed(const FeedConfig& config, IndicatorStore* store, FeedLoadReport* report,

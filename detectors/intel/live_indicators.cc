@@ -59,7 +59,8 @@ std::optional<std::string> LiveIndicatorStore::Key(IndicatorType type, std::stri
 }
 
 bool LiveIndicatorStore::Upsert(IndicatorType type, std::string_view value, uint8_t confidence,
-                                std::string_view description, int64_t expires_ns) {
+                                std::string_view description, int64_t expires_ns,
+                                int64_t valid_from_ns) {
   auto key = Key(type, value);
   std::unique_lock lock(mu_);
   if (!key) {
@@ -72,6 +73,7 @@ bool LiveIndicatorStore::Upsert(IndicatorType type, std::string_view value, uint
   ind.feed = 0;
   ind.confidence = std::min<uint8_t>(confidence, 100);
   ind.expires_ns = expires_ns;
+  ind.valid_from_ns = valid_from_ns;
   ind.value.assign(Trim(value));
   ind.description.assign(description);
   if (inserted) {
@@ -142,7 +144,7 @@ LiveIndicatorStats LiveIndicatorStore::stats() const {
 
 bool LiveIndicatorStore::Find(std::string_view key, int64_t now_ns, Indicator* out) const {
   auto it = map_.find(key);
-  if (it == map_.end() || it->second.indicator.ExpiredAt(now_ns)) return false;
+  if (it == map_.end() || !it->second.indicator.ValidAt(now_ns)) return false;
   *out = it->second.indicator;
   return true;
 }
@@ -243,17 +245,86 @@ void ApplyStixIndicator(const json& o, uint8_t default_confidence, LiveIndicator
   const bool revoked = Revoked(o);
   const uint8_t conf = Confidence(o, default_confidence);
   const std::string desc = o.value("description", o.value("name", ""));
-  int64_t expires = 0;
-  if (auto t = ParseRfc3339(o.value("valid_until", ""))) expires = *t;
+  int64_t from = 0, expires = 0;
+  if (!revoked && !ParseValidity(o, &from, &expires)) {
+    r->invalid += found.size();  // a validity that cannot be read must not make them permanent
+    return;
+  }
   for (const StixIndicator& ind : found) {
     if (revoked) {
       r->removed += store->Remove(ind.type, ind.value) ? 1 : 0;
-    } else if (store->Upsert(ind.type, ind.value, conf, desc, expires)) {
+    } else if (store->Upsert(ind.type, ind.value, conf, desc, expires, from)) {
       ++r->upserted;
     } else {
       ++r->invalid;
     }
   }
+}
+
+}  // namespace
+
+namespace {
+
+// Tombstone keys and message values name an "ip" with a prefix length as the
+// network it is.
+IndicatorType IpOrNetwork(IndicatorType type, std::string_view value) {
+  return type == IndicatorType::kIp && value.find('/') != std::string_view::npos
+             ? IndicatorType::kNetwork
+             : type;
+}
+
+bool ApplyParsedMessage(const json& doc, uint8_t default_confidence, LiveIndicatorStore* store,
+                        IndicatorMessageReport* r, std::string* error) {
+  if (!doc.is_object()) {
+    *error = "not a JSON object";
+    return false;
+  }
+  const std::string type_name = doc.value("type", "");
+  if (type_name == "bundle") {
+    auto objects = doc.find("objects");
+    if (objects == doc.end() || !objects->is_array()) {
+      *error = "stix bundle without objects";
+      return false;
+    }
+    for (const json& o : *objects) {
+      // A field of the wrong type makes that object invalid, not the bundle.
+      try {
+        if (o.is_object() && o.value("type", "") == "indicator")
+          ApplyStixIndicator(o, default_confidence, store, r);
+      } catch (const json::exception&) {
+        ++r->invalid;
+      }
+    }
+    return true;
+  }
+  if (type_name == "indicator") {
+    ApplyStixIndicator(doc, default_confidence, store, r);
+    return true;
+  }
+  auto type = ParseIndicatorType(type_name);
+  auto v = doc.find("value");
+  if (!type || v == doc.end() || !v->is_string()) {
+    *error = "expected {\"type\": ip|network|domain|url|hash, \"value\": ...}";
+    return false;
+  }
+  const std::string text = v->get<std::string>();
+  type = IpOrNetwork(*type, text);
+  if (Revoked(doc)) {
+    r->removed += store->Remove(*type, text) ? 1 : 0;
+    return true;
+  }
+  int64_t from = 0, expires = 0;
+  if (!ParseValidity(doc, &from, &expires)) {
+    *error = "valid_from or valid_until is not an RFC 3339 string";
+    return false;
+  }
+  if (store->Upsert(*type, text, Confidence(doc, default_confidence), doc.value("description", ""),
+                    expires, from)) {
+    ++r->upserted;
+  } else {
+    ++r->invalid;
+  }
+  return true;
 }
 
 }  // namespace
@@ -269,61 +340,19 @@ bool ApplyIndicatorMessage(std::string_view key, const char* value, size_t value
       *error = "tombstone key is not type:value";
       return false;
     }
-    r->removed += store->Remove(*type, key.substr(colon + 1)) ? 1 : 0;
+    const std::string_view text = key.substr(colon + 1);
+    r->removed += store->Remove(IpOrNetwork(*type, text), text) ? 1 : 0;
     return true;
   }
   json doc = json::parse(value, value + value_size, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_object()) {
-    *error = "not a JSON object";
+  // A field of an unexpected JSON type ("description": 5) makes the message
+  // bad (logged and counted by the feed), never an exception out of the feed.
+  try {
+    return ApplyParsedMessage(doc, default_confidence, store, r, error);
+  } catch (const json::exception& e) {
+    *error = std::string("a field has the wrong JSON type: ") + e.what();
     return false;
   }
-  const std::string type_name = doc.value("type", "");
-  if (type_name == "bundle") {
-    auto objects = doc.find("objects");
-    if (objects == doc.end() || !objects->is_array()) {
-      *error = "stix bundle without objects";
-      return false;
-    }
-    for (const json& o : *objects) {
-      if (o.is_object() && o.value("type", "") == "indicator")
-        ApplyStixIndicator(o, default_confidence, store, r);
-    }
-    return true;
-  }
-  if (type_name == "indicator") {
-    ApplyStixIndicator(doc, default_confidence, store, r);
-    return true;
-  }
-  auto type = ParseIndicatorType(type_name);
-  auto v = doc.find("value");
-  if (!type || v == doc.end() || !v->is_string()) {
-    *error = "expected {\"type\": ip|network|domain|url|hash, \"value\": ...}";
-    return false;
-  }
-  const std::string text = v->get<std::string>();
-  if (*type == IndicatorType::kIp && text.find('/') != std::string::npos) {
-    type = IndicatorType::kNetwork;
-  }
-  if (Revoked(doc)) {
-    r->removed += store->Remove(*type, text) ? 1 : 0;
-    return true;
-  }
-  int64_t expires = 0;
-  if (auto it = doc.find("valid_until"); it != doc.end() && it->is_string()) {
-    auto t = ParseRfc3339(it->get<std::string>());
-    if (!t) {
-      *error = "valid_until is not RFC 3339";
-      return false;
-    }
-    expires = *t;
-  }
-  if (store->Upsert(*type, text, Confidence(doc, default_confidence), doc.value("description", ""),
-                    expires)) {
-    ++r->upserted;
-  } else {
-    ++r->invalid;
-  }
-  return true;
 }
 
 }  // namespace loghunt

@@ -54,14 +54,14 @@ class LiveIndicatorStore {
   // Adds or replaces the indicator (type, value). false (counted as invalid)
   // when `value` is not a valid value of `type`.
   bool Upsert(IndicatorType type, std::string_view value, uint8_t confidence,
-              std::string_view description, int64_t expires_ns);
+              std::string_view description, int64_t expires_ns, int64_t valid_from_ns = 0);
   // Drops the indicator (type, value); false when there was none.
   bool Remove(IndicatorType type, std::string_view value);
   // Drops every indicator whose expiry is before `before_ns`; returns how many.
   size_t DropExpired(int64_t before_ns);
 
   // Lookups: true and *out = a copy of the indicator (out->feed = 0) when one
-  // matches and is not expired at `now_ns`.
+  // matches and is valid at `now_ns` (Indicator::ValidAt).
   bool MatchIp(std::string_view ip, int64_t now_ns, Indicator* out) const;
   bool MatchDomain(std::string_view domain, int64_t now_ns, Indicator* out) const;
   bool MatchUrl(std::string_view url, int64_t now_ns, Indicator* out) const;

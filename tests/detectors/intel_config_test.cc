@@ -85,6 +85,76 @@ TEST(IntelConfig, RebuiltDetectorsSeeAChangedFeedAndOldOnesKeepTheirStore) {
   std::filesystem::remove_all(dir);
 }
 
+// A reload (LoadSharedDetectorData, then MakeDetectors, from the config read
+// again) applies a feed's changed settings even when its file is unchanged
+// (the confidence stayed 90 until the file was rewritten), and a feed that
+// cannot be loaded fails the reload (and a start) with the feed named,
+// instead of silently dropping its indicators; detectors built before keep
+// theirs.
+TEST(IntelConfig, ReloadAppliesChangedSettingsAndRefusesABrokenFeed) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("intel_settings_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "ips.txt") << "203.0.113.7\n";
+  auto load = [&](int confidence, const char* format) {
+    std::ofstream(dir / "loghunt.yaml")
+        << "detectors:\n  risky_command: {enabled: false}\n  ioc: {enabled: false}\n"
+           "  intel:\n    enabled: true\n"
+           "    feeds: [{name: f, path: ips.txt, type: ip, format: "
+        << format << ", confidence: " << confidence << "}]\n";
+    Config config;
+    std::vector<std::string> errors;
+    EXPECT_TRUE(LoadConfig((dir / "loghunt.yaml").string(), &config, &errors));
+    return config;
+  };
+  auto summary = [](Detector& d) {
+    Event e;
+    e.kind = EventKind::kNetwork;
+    e.timestamp_ns = 1;
+    e.network.destination_ip = "203.0.113.7";
+    std::vector<Alert> alerts;
+    d.Inspect(e, alerts);
+    return alerts.empty() ? std::string() : alerts[0].summary;
+  };
+  std::string error;
+  Config first = load(90, "list");
+  ASSERT_TRUE(LoadSharedDetectorData(first, &error)) << error;
+  auto before = MakeDetectors(first);
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_NE(summary(*before[0]).find("confidence 90"), std::string::npos) << summary(*before[0]);
+  Config second = load(30, "list");
+  ASSERT_TRUE(LoadSharedDetectorData(second, &error)) << error;
+  auto after = MakeDetectors(second);
+  EXPECT_NE(summary(*after[0]).find("confidence 30"), std::string::npos) << summary(*after[0]);
+  // The same file read as STIX is not a bundle: the reload fails, naming it.
+  Config broken = load(30, "stix");
+  EXPECT_FALSE(LoadSharedDetectorData(broken, &error));
+  EXPECT_NE(error.find("detectors.intel: feed f: "), std::string::npos) << error;
+  EXPECT_NE(summary(*after[0]).find("confidence 30"), std::string::npos);
+  std::filesystem::remove(dir / "ips.txt");
+  error.clear();
+  EXPECT_FALSE(LoadSharedDetectorData(second, &error));
+  EXPECT_NE(error.find("detectors.intel: feed f: "), std::string::npos) << error;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(IntelConfig, FeedNamesAreUnique) {
+  Config config;
+  std::vector<std::string> errors;
+  EXPECT_FALSE(
+      LoadConfigText("detectors:\n"
+                     "  intel:\n"
+                     "    enabled: true\n"
+                     "    feeds:\n"
+                     "      - {name: x, path: a.txt}\n"
+                     "      - {name: x, path: b.txt}\n"
+                     "      - {name: x, format: kafka, topic: t, brokers: 127.0.0.1:9092}\n",
+                     "t.yaml", &config, &errors));
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0], "t.yaml:6: detectors.intel.feeds[1].name: duplicate feed name 'x'");
+  EXPECT_EQ(errors[1], "t.yaml:7: detectors.intel.feeds[2].name: duplicate feed name 'x'");
+}
+
 TEST(IntelConfig, BadFeedValuesAreReportedWithTheirLine) {
   Config config;
   std::vector<std::string> errors;

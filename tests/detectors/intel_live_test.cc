@@ -4,6 +4,8 @@
 // the IntelDetector looking them up after the file feeds.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "core/time.h"
 #include "detectors/intel/intel_detector.h"
 #include "detectors/intel/live_indicators.h"
@@ -75,18 +77,62 @@ TEST(LiveIndicators, TombstoneKeyRemovesAndStixIndicatorsUpsert) {
   EXPECT_EQ(r.upserted, 2u);
   EXPECT_EQ(r.invalid, 1u);  // process:name is not an indicator we match
   Indicator hit;
-  ASSERT_TRUE(s.MatchIp("198.51.100.77", 1, &hit));
+  const int64_t t = *ParseRfc3339("2025-06-01T00:00:00Z");  // after valid_from
+  ASSERT_TRUE(s.MatchIp("198.51.100.77", t, &hit));
   EXPECT_EQ(hit.description, "stix c2");
   EXPECT_EQ(hit.type, IndicatorType::kNetwork);
-  EXPECT_TRUE(s.MatchHash(std::string(64, 'a'), 1, &hit));
+  EXPECT_TRUE(s.MatchHash(std::string(64, 'a'), t, &hit));
+  EXPECT_FALSE(s.MatchHash(std::string(64, 'a'), *ParseRfc3339("2019-06-01T00:00:00Z"), &hit));
   std::string error;
   IndicatorMessageReport removed;
   ASSERT_TRUE(
       ApplyIndicatorMessage("network:198.51.100.0/24", nullptr, 0, 50, &s, &removed, &error));
   EXPECT_EQ(removed.removed, 1u);
-  EXPECT_FALSE(s.MatchIp("198.51.100.77", 1, &hit));
+  EXPECT_FALSE(s.MatchIp("198.51.100.77", t, &hit));
   EXPECT_FALSE(ApplyIndicatorMessage("", "[1,2]", 5, 50, &s, &removed, &error));
   EXPECT_FALSE(ApplyIndicatorMessage("", "{\"type\":\"ip\"}", 13, 50, &s, &removed, &error));
+}
+
+// A message is bad (false + error, counted by the feed), never an exception
+// out of the feed's thread, whatever the JSON types of its fields: one such
+// message on a compacted topic aborted the daemon at every start. A validity
+// that cannot be read rejects the indicator; an "ip" with a prefix length is
+// a network for tombstones as for messages.
+TEST(LiveIndicators, WrongFieldTypesAreBadMessagesAndIpTombstonesRemoveNetworks) {
+  LiveIndicatorStore s("kafka-ti");
+  for (const char* bad : {
+           R"({"type":"ip","value":"203.0.113.99","description":5})",
+           R"({"type":5,"value":"203.0.113.99"})",
+           R"({"type":"ip","value":"203.0.113.99","action":true})",
+           R"({"type":"indicator","pattern":123})",
+           R"({"type":"ip","value":"203.0.113.99","valid_until":1700000000})",
+           R"({"type":"ip","value":"203.0.113.99","valid_until":"2025-01-01"})",
+       }) {
+    IndicatorMessageReport r;
+    std::string error;
+    EXPECT_FALSE(ApplyIndicatorMessage("k", bad, std::strlen(bad), 50, &s, &r, &error)) << bad;
+    EXPECT_FALSE(error.empty()) << bad;
+  }
+  // In a bundle, the bad object is invalid and the others apply.
+  IndicatorMessageReport r;
+  std::string error;
+  const char* bundle = R"({"type":"bundle","objects":[{"type":1},
+      {"type":"indicator","pattern":"[ipv4-addr:value = '203.0.113.5']","name":7},
+      {"type":"indicator","pattern":"[ipv4-addr:value = '203.0.113.6']","valid_until":"never"},
+      {"type":"indicator","pattern":"[ipv4-addr:value = '203.0.113.7']"}]})";
+  EXPECT_TRUE(ApplyIndicatorMessage("k", bundle, std::strlen(bundle), 50, &s, &r, &error)) << error;
+  EXPECT_EQ(r.upserted, 1u);
+  EXPECT_EQ(r.invalid, 3u);
+  EXPECT_EQ(s.size(), 1u);
+  Indicator hit;
+  EXPECT_TRUE(s.MatchIp("203.0.113.7", 1, &hit));
+
+  ASSERT_TRUE(Apply(&s, R"({"type":"ip","value":"10.20.30.0/24"})"));
+  EXPECT_TRUE(s.MatchIp("10.20.30.5", 1, &hit));
+  IndicatorMessageReport removed;
+  ASSERT_TRUE(ApplyIndicatorMessage("ip:10.20.30.0/24", nullptr, 0, 50, &s, &removed, &error));
+  EXPECT_EQ(removed.removed, 1u);
+  EXPECT_FALSE(s.MatchIp("10.20.30.5", 1, &hit));
 }
 
 TEST(LiveIndicators, TheCapEvictsTheLeastRecentlyUpdated) {

@@ -180,7 +180,13 @@ TEST(IntelFeeds, StixHashPatternWithQuotedAlgorithmLoads) {
 // STIX patterns whose parts hold only together (AND, FOLLOWEDBY) are not
 // half-loaded (a false positive on one part); revoked indicators and those
 // not valid yet are not used.
-TEST(IntelFeeds, StixConjunctionsRevokedAndNotYetValidAreSkipped) {
+// STIX: AND / FOLLOWEDBY patterns and revoked indicators are skipped, as are
+// indicators whose valid_from or valid_until cannot be read (a date without a
+// time, a number): taken as absent, they made the indicator permanent.
+// valid_from and valid_until are judged at the event's time, so an indicator
+// not valid yet when the feed is loaded matches once events reach it (a
+// reload is not needed; an unchanged feed is not read again).
+TEST(IntelFeeds, StixSkipsConjunctionsRevokedAndUnreadableValidity) {
   IndicatorStore s;
   FeedLoadReport r;
   std::string error;
@@ -195,16 +201,27 @@ TEST(IntelFeeds, StixConjunctionsRevokedAndNotYetValidAreSkipped) {
         {"type":"indicator","pattern_type":"stix","valid_from":"2200-01-01T00:00:00Z",
          "pattern":"[ipv4-addr:value = '203.0.113.11']"},
         {"type":"indicator","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z",
-         "pattern":"[ipv4-addr:value = '203.0.113.12']"}]})",
+         "valid_until":"2030-01-01T00:00:00Z", "pattern":"[ipv4-addr:value = '203.0.113.12']"},
+        {"type":"indicator","pattern_type":"stix","valid_until":"2025-01-01",
+         "pattern":"[ipv4-addr:value = '203.0.113.13']"},
+        {"type":"indicator","pattern_type":"stix","valid_until":1700000000,
+         "pattern":"[ipv4-addr:value = '203.0.113.14']"},
+        {"type":"indicator","pattern_type":"stix","valid_from":"soon",
+         "pattern":"[ipv4-addr:value = '203.0.113.15']"}]})",
                            &s, &r, &error))
       << error;
-  EXPECT_EQ(r.loaded, 1u);
-  EXPECT_EQ(r.skipped, 4u);
-  for (const char* ip :
-       {"203.0.113.7", "203.0.113.8", "203.0.113.9", "203.0.113.10", "203.0.113.11"}) {
-    EXPECT_EQ(s.MatchIp(ip, 0), nullptr) << ip;
+  EXPECT_EQ(r.loaded, 2u);
+  EXPECT_EQ(r.skipped, 6u);
+  const int64_t y2025 = *ParseRfc3339("2025-06-01T00:00:00Z");
+  for (const char* ip : {"203.0.113.7", "203.0.113.8", "203.0.113.9", "203.0.113.10",
+                         "203.0.113.11", "203.0.113.13", "203.0.113.14", "203.0.113.15"}) {
+    EXPECT_EQ(s.MatchIp(ip, y2025), nullptr) << ip;
   }
-  EXPECT_NE(s.MatchIp("203.0.113.12", 0), nullptr);
+  EXPECT_NE(s.MatchIp("203.0.113.12", y2025), nullptr);
+  // Before its valid_from and from its valid_until on, not.
+  EXPECT_EQ(s.MatchIp("203.0.113.12", *ParseRfc3339("2019-12-31T23:59:59Z")), nullptr);
+  EXPECT_EQ(s.MatchIp("203.0.113.12", *ParseRfc3339("2030-01-01T00:00:00Z")), nullptr);
+  EXPECT_NE(s.MatchIp("203.0.113.11", *ParseRfc3339("2200-01-01T00:00:00Z")), nullptr);
 }
 
 // A byte-order mark does not hide the first column or value; an expiry that
