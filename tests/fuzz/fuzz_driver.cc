@@ -51,7 +51,15 @@ int main(int argc, char** argv) {
     std::string line;
     while (std::getline(in, line)) {
       if (line.empty() || line[0] == '#') continue;
-      files.push_back(corpora + "/" + line);
+      // "./x": a seed kept beside the list (tests/fuzz/seeds/...), else a
+      // path in the corpora.
+      if (line.starts_with("./")) {
+        const size_t slash = list.rfind('/');
+        files.push_back((slash == std::string::npos ? std::string(".") : list.substr(0, slash)) +
+                        line.substr(1));
+      } else {
+        files.push_back(corpora + "/" + line);
+      }
     }
   }
   std::vector<std::string> seeds;
@@ -92,7 +100,8 @@ int main(int argc, char** argv) {
         }
         case 4:
           if (!s.empty()) {
-            const char* specials[] = {"\"", "\\", "{", "}", "[", "]", ":", "=", " ", "\n", "<", ">", "%", "\0"};
+            const char* specials[] = {"\"", "\\", "{",  "}", "[", "]", ":",
+                                      "=",  " ",  "\n", "<", ">", "%", "\0"};
             s.insert(rng() % s.size(), specials[rng() % 14], 1);
           }
           break;
