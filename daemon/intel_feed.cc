@@ -14,6 +14,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "core/time.h"
 #include "daemon/metrics.h"
@@ -29,14 +30,17 @@ struct FeedMetrics {
   prometheus::Family<prometheus::Counter>* bad_messages = nullptr;
   prometheus::Family<prometheus::Counter>* changes = nullptr;
   prometheus::Family<prometheus::Gauge>* indicators = nullptr;
-  // Totals already added to each counter, by series.
-  std::map<std::pair<const void*, std::string>, double> published;
+  // Totals each feed consumer already added to each counter, by consumer
+  // and series: a reload that starts a new consumer of a feed (which reads
+  // its topic again) overlaps the old one's last publication, and a shared
+  // total per series made each add the other's difference.
+  std::map<std::tuple<const void*, const void*, std::string>, double> published;
 
-  void Mirror(prometheus::Family<prometheus::Counter>* family,
+  void Mirror(const void* consumer, prometheus::Family<prometheus::Counter>* family,
               const std::map<std::string, std::string>& labels, double total) {
     std::string key;
     for (const auto& [k, v] : labels) key += k + "=" + v + ",";
-    double& last = published[{family, key}];
+    double& last = published[{consumer, family, key}];
     prometheus::Counter& counter = family->Add(labels);  // the series exists from 0
     if (total > last) counter.Increment(total - last);
     last = total;
@@ -59,7 +63,13 @@ class KafkaIntelFeed {
 
   ~KafkaIntelFeed() {
     stop_ = true;
-    if (thread_.joinable()) thread_.join();
+    if (thread_.joinable()) thread_.join();  // publishes a last time
+    {
+      FeedMetrics& fm = FeedMetricsInstance();
+      std::lock_guard lock(fm.mu);
+      std::erase_if(fm.published,
+                    [this](const auto& entry) { return std::get<0>(entry.first) == this; });
+    }
     if (rk_ != nullptr) {
       rd_kafka_consumer_close(rk_);
       rd_kafka_destroy(rk_);
@@ -174,8 +184,8 @@ class KafkaIntelFeed {
     std::lock_guard lock(fm.mu);
     if (fm.messages == nullptr) return;
     const std::map<std::string, std::string> feed{{"feed", config_.name}};
-    fm.Mirror(fm.messages, feed, static_cast<double>(messages_.load()));
-    fm.Mirror(fm.bad_messages, feed, static_cast<double>(bad_messages_.load()));
+    fm.Mirror(this, fm.messages, feed, static_cast<double>(messages_.load()));
+    fm.Mirror(this, fm.bad_messages, feed, static_cast<double>(bad_messages_.load()));
     const LiveIndicatorStats s = store_.stats();
     for (const auto& [change, n] : {std::pair<const char*, uint64_t>{"added", s.added},
                                     {"updated", s.updated},
@@ -183,7 +193,8 @@ class KafkaIntelFeed {
                                     {"evicted", s.evicted},
                                     {"expired", s.expired},
                                     {"invalid", s.invalid}}) {
-      fm.Mirror(fm.changes, {{"feed", config_.name}, {"change", change}}, static_cast<double>(n));
+      fm.Mirror(this, fm.changes, {{"feed", config_.name}, {"change", change}},
+                static_cast<double>(n));
     }
     fm.indicators->Add(feed).Set(static_cast<double>(s.size));
   }
