@@ -405,6 +405,19 @@ int RunCheckConfig(const std::string& path) {
 
 namespace {
 
+// The config of input `index`'s pipeline. With several inputs each pipeline
+// (listeners run at once, on their own threads) has a cluster detector of
+// its own, so each gets a snapshot file of its own, as Kafka workers do
+// (WorkerDetectorConfig): snapshot_path.input<N>. With one input the path
+// is used as configured.
+Config InputDetectorConfig(const Config& config, size_t index) {
+  Config c = config;
+  if (!c.cluster.snapshot_path.empty() && config.inputs.size() > 1) {
+    c.cluster.snapshot_path += ".input" + std::to_string(index);
+  }
+  return c;
+}
+
 int RunFiles(const Config& config) {
   SinkSet sinks;
   if (!sinks.Open(config)) return 1;
@@ -419,13 +432,20 @@ int RunFiles(const Config& config) {
     }
   }
   IntelFeedMetricsScope intel_feed_metrics(metrics.get());
+  // Pipelines refer to their config while they live.
+  std::vector<Config> input_configs;
+  for (size_t i = 0; i < config.inputs.size(); ++i)
+    input_configs.push_back(InputDetectorConfig(config, i));
+  auto config_of = [&](const InputConfig& input) -> const Config& {
+    return input_configs[static_cast<size_t>(&input - config.inputs.data())];
+  };
   // Syslog listeners run (each on its own thread, with its own pipeline)
   // while the files are read, and until SIGTERM.
   std::vector<std::unique_ptr<Pipeline>> listener_pipelines;
   std::vector<std::unique_ptr<SyslogListener>> listeners;
   for (const InputConfig& input : config.inputs) {
     if (input.type != "syslog_udp" && input.type != "syslog_tcp") continue;
-    auto pipeline = std::make_unique<Pipeline>(config, input.stream, sinks.pointers());
+    auto pipeline = std::make_unique<Pipeline>(config_of(input), input.stream, sinks.pointers());
     pipeline->SetMetrics(metrics.get());
     SyslogListenerOptions lo;
     (input.type == "syslog_udp" ? lo.udp_listen : lo.tcp_listen) = input.listen;
@@ -475,7 +495,7 @@ int RunFiles(const Config& config) {
       rc = 1;
       continue;
     }
-    Pipeline pipeline(config, input.stream, sinks.pointers());
+    Pipeline pipeline(config_of(input), input.stream, sinks.pointers());
     pipeline.SetMetrics(metrics.get());
     if (!FeedLines(in, input.path, config.max_message_bytes, pipeline, &sinks, metrics.get()))
       rc = 1;
@@ -498,7 +518,7 @@ int RunFiles(const Config& config) {
       rc = 1;
       break;
     }
-    Pipeline pipeline(config, input.stream, sinks.pointers());
+    Pipeline pipeline(config_of(input), input.stream, sinks.pointers());
     pipeline.SetMetrics(metrics.get());
     int64_t seq = 0;
     auto journal_published = std::chrono::steady_clock::now();
