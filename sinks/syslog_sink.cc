@@ -261,15 +261,6 @@ bool SyslogSink::SendFrame(const std::string& frame) {
 bool SyslogSink::Write(const Alert& alert) {
   std::string message = Format(alert);
   std::lock_guard lock(mu_);
-  if (options_.transport == SyslogTransport::kUdp && message.size() > options_.max_message_bytes) {
-    // Cut before the character the limit falls in, not inside it.
-    size_t n = options_.max_message_bytes;
-    while (n > 0 && (static_cast<unsigned char>(message[n]) & 0xC0) == 0x80) --n;
-    message.resize(n);
-    ++stats_.truncated;
-  }
-  const std::string& frame = message;
-  auto framed = [&]() { return stream_ ? std::to_string(frame.size()) + " " + frame : frame; };
   // A receiver that closed the connection (restarted, say) is noticed only by
   // the second send after it: the first succeeds locally and is lost. So a
   // stream connection is checked for the peer's end first.
@@ -284,6 +275,17 @@ bool SyslogSink::Write(const Alert& alert) {
     ++stats_.errors;
     return false;
   }
+  // A datagram (UDP, or a unix datagram socket such as /dev/log, which
+  // refuses one over its buffer with EMSGSIZE) longer than max_message_bytes
+  // is cut before the character the limit falls in, not inside it.
+  if (!stream_ && message.size() > options_.max_message_bytes) {
+    size_t n = options_.max_message_bytes;
+    while (n > 0 && (static_cast<unsigned char>(message[n]) & 0xC0) == 0x80) --n;
+    message.resize(n);
+    ++stats_.truncated;
+  }
+  const std::string& frame = message;
+  auto framed = [&]() { return stream_ ? std::to_string(frame.size()) + " " + frame : frame; };
   if (SendFrame(framed())) {
     ++stats_.sent;
     return true;

@@ -15,7 +15,8 @@
 // Write() is synchronous: true when the message is in the kernel's socket
 // buffer (TCP: after a reconnect and resend if the connection had dropped).
 // UDP may lose messages on the network; that is the transport's contract and
-// why TCP exists. A UDP message longer than max_message_bytes is cut (counted).
+// why TCP exists. A datagram (UDP or unix datagram) longer than
+// max_message_bytes is cut (counted).
 //
 // Thread-safety: every method may be called from any thread (one mutex).
 #pragma once
@@ -42,7 +43,7 @@ struct SyslogSinkOptions {
   std::string app_name = "loghuntd";
   std::string hostname;              // "" = gethostname()
   int timeout_ms = 5000;             // TCP connect and send
-  size_t max_message_bytes = 65000;  // UDP datagram limit (IPv4 max payload is 65507)
+  size_t max_message_bytes = 65000;  // datagram limit (IPv4 UDP payload max is 65507)
 };
 
 struct SyslogSinkStats {

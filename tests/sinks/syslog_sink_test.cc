@@ -179,6 +179,15 @@ TEST(SyslogSink, UnixDatagramSocket) {
   ASSERT_TRUE(sink->Write(MakeTestAlert(3)));
   std::string d = ReadSome(fd);
   EXPECT_NE(d.find("id=\"alert-3\""), std::string::npos) << d;
+  // A datagram over the socket's limit (about 200 KB by default) was refused
+  // (EMSGSIZE) and the alert lost; it is cut to max_message_bytes as over UDP.
+  Alert big = MakeTestAlert(4);
+  big.summary.assign(300'000, 'x');
+  ASSERT_TRUE(sink->Write(big));
+  d = ReadSome(fd);
+  EXPECT_EQ(d.size(), o.max_message_bytes);
+  EXPECT_NE(d.find("id=\"alert-4\""), std::string::npos);
+  EXPECT_EQ(sink->stats().truncated, 1u);
   ::close(fd);
   std::filesystem::remove(path);
 }
