@@ -328,14 +328,12 @@ bool HttpSink::WriteAsync(const Alert& alert, DeliveryCallback done) {
   item.done = std::move(done);
   std::unique_lock lock(mu_);
   bool timed_out = false;
-  if (options_.enqueue_timeout_ms < 0) {
-    // The writer waited for room before its batch (WaitForRoom); the alerts
-    // of the batch are taken past the bound, up to kOverflowAlerts.
-    idle_cv_.wait(lock, [&] {
-      return stopping_ || interrupted_ ||
-             queue_.size() < options_.queue_max_alerts + kOverflowAlerts;
-    });
-  } else {
+  // By default (enqueue_timeout_ms < 0) no wait here: the writer waited for
+  // room before its batch (WaitForRoom, outside the Kafka worker's lock), and
+  // the alerts of the batch are taken past the bound. Waiting here, as it did
+  // beyond 10,000 more, held the worker's lock, and with it commits,
+  // rebalances and the systemd watchdog, for as long as the endpoint was away.
+  if (options_.enqueue_timeout_ms >= 0) {
     auto ready = [&] {
       return stopping_ || interrupted_ || queue_.size() < options_.queue_max_alerts;
     };

@@ -11,8 +11,9 @@
 // (enqueue_timeout_ms < 0) nothing is refused for want of room: the writer
 // waits in WaitForRoom() before it produces (a Kafka worker before each
 // batch, outside its lock), which holds the source back and loses nothing;
-// WriteAsync() accepts the alerts of the batch under way past the bound and
-// waits only beyond kOverflowAlerts more. With enqueue_timeout_ms >= 0 a full
+// WriteAsync() never waits and accepts the alerts of the batches under way
+// past the bound (at most what the workers' current batches raise: 1,000
+// messages each). With enqueue_timeout_ms >= 0 a full
 // queue makes WriteAsync() wait that long, then refuse the alert: counted,
 // logged once until the queue has room, and its offset committed.
 // Interrupt() ends every wait at shutdown. One sender thread batches (up to batch_max_alerts /
@@ -82,11 +83,6 @@ struct HttpSinkStats {
 
 class HttpSink : public AlertSink {
  public:
-  // How far past queue_max_alerts WriteAsync() takes alerts when it does not
-  // refuse (enqueue_timeout_ms < 0): a batch's worth, the bound proper being
-  // kept by WaitForRoom() before the batch.
-  static constexpr size_t kOverflowAlerts = 10000;
-
   // nullptr + *error for a bad URL or TLS setup.
   static std::unique_ptr<HttpSink> Create(HttpSinkOptions options, std::string* error);
   ~HttpSink() override;
