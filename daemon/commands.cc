@@ -224,26 +224,90 @@ void PublishFileMetrics(Metrics* metrics, const Pipeline& pipeline, SinkSet* sin
   metrics->PublishPipeline(pipeline.stream(), pipeline.stats(), pipeline.id());
   if (sinks != nullptr) sinks->Publish(metrics);
   if (pipeline.detectors() != nullptr)
-    metrics->PublishDetectorSeconds(pipeline.detectors()->Seconds());
+    metrics->PublishDetectorSeconds(pipeline.detectors()->Seconds(), pipeline.detectors()->id());
 }
 
+// systemd's watchdog outside Kafka mode (WatchdogSec in the unit). The main
+// thread's loops call Beat() (lines read, and the wake-ups of a quiet input
+// or of the wait for listeners); a thread of its own sends WATCHDOG=1 every
+// third of the interval while the last beat is younger than the interval.
+// So a quiet input is not taken for a hang, and a main thread stuck for
+// longer than the interval is restarted by systemd. Without a watchdog
+// (WATCHDOG_USEC unset) it does nothing.
+class Heartbeat {
+ public:
+  Heartbeat() {
+    uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
+    interval_ = std::chrono::microseconds(usec);
+    Beat();
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~Heartbeat() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  Heartbeat(const Heartbeat&) = delete;
+  Heartbeat& operator=(const Heartbeat&) = delete;
+
+  void Beat() {
+    last_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                std::memory_order_relaxed);
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, interval_ / 3, [this] { return stop_; })) {
+      const auto last = std::chrono::steady_clock::time_point(
+          std::chrono::steady_clock::duration(last_.load(std::memory_order_relaxed)));
+      if (std::chrono::steady_clock::now() - last < interval_) sd_notify(0, "WATCHDOG=1");
+    }
+  }
+
+  std::chrono::microseconds interval_{0};
+  std::atomic<std::chrono::steady_clock::rep> last_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 // Feeds every line of `file` to `pipeline`; positions are (name, -1, line number).
-// Publishes to `metrics` (optional) about every second. False on a read error
-// (logged).
+// Publishes to `metrics` (optional) about every second, also while a pipe
+// or stdin stays quiet, when SIGHUP also takes effect then and `heartbeat`
+// (optional) beats. The caller publishes again after Pipeline::Finish().
+// False on a read error (logged).
 bool FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pipeline& pipeline,
-               SinkSet* sinks, Metrics* metrics = nullptr) {
-  LineReader reader(file, max_message_bytes, [] { return g_stop.load(); });
-  std::string_view line;
-  bool too_long = false;
-  int64_t number = 0;
+               SinkSet* sinks, Metrics* metrics = nullptr, Heartbeat* heartbeat = nullptr) {
   auto last_publish = std::chrono::steady_clock::now();
-  while (!g_stop && reader.Next(&line, &too_long)) {
-    ++number;
-    if (metrics != nullptr && number % 4096 == 0 &&
+  // Every 64 lines and on every quiet second of the input.
+  auto periodic = [&] {
+    if (heartbeat != nullptr) heartbeat->Beat();
+    if (g_reopen && sinks != nullptr) {
+      g_reopen = false;
+      sinks->Hangup();
+    }
+    if (metrics != nullptr &&
         std::chrono::steady_clock::now() - last_publish > std::chrono::seconds(1)) {
       PublishFileMetrics(metrics, pipeline, sinks);
       last_publish = std::chrono::steady_clock::now();
     }
+  };
+  LineReader reader(file, max_message_bytes, [&] {
+    periodic();
+    return g_stop.load();
+  });
+  std::string_view line;
+  bool too_long = false;
+  int64_t number = 0;
+  while (!g_stop && reader.Next(&line, &too_long)) {
+    ++number;
+    if (number % 64 == 0) periodic();
     SourcePosition pos{name, -1, number};
     if (too_long) {
       pipeline.CountTooLong(line, pos);
@@ -368,6 +432,7 @@ int RunReplay(const ReplayOptions& options) {
     read = FeedLines(in, options.input == "-" ? "stdin" : options.input, config.max_message_bytes,
                      pipeline, &replay_sinks, metrics.get());
     pipeline.Finish();
+    PublishFileMetrics(metrics.get(), pipeline, &replay_sinks);  // events Finish() delivered
     st = pipeline.stats();
   }
   if (in != stdin) std::fclose(in);
@@ -439,6 +504,7 @@ int RunFiles(const Config& config) {
   auto config_of = [&](const InputConfig& input) -> const Config& {
     return input_configs[static_cast<size_t>(&input - config.inputs.data())];
   };
+  Heartbeat heartbeat;
   // Syslog listeners run (each on its own thread, with its own pipeline)
   // while the files are read, and until SIGTERM.
   std::vector<std::unique_ptr<Pipeline>> listener_pipelines;
@@ -456,24 +522,33 @@ int RunFiles(const Config& config) {
     auto published = std::make_shared<std::chrono::steady_clock::time_point>();
     Metrics* m = metrics.get();
     std::string error;
+    // The pipeline's counts, from the listener's thread (which owns the
+    // pipeline): from 0 before any message, after a message at most once a
+    // second, and every second whatever arrives (the last of a burst too).
+    auto publish = [p, m] {
+      if (m == nullptr) return;
+      m->PublishPipeline(p->stream(), p->stats(), p->id());
+      if (p->detectors() != nullptr)
+        m->PublishDetectorSeconds(p->detectors()->Seconds(), p->detectors()->id());
+    };
+    publish();
     auto listener = SyslogListener::Start(
         lo,
-        [p, name, seq, published, m](std::string_view message, bool too_long, std::string_view) {
+        [p, name, seq, published, publish](std::string_view message, bool too_long,
+                                           std::string_view) {
           SourcePosition pos{*name, -1, ++*seq};
           if (too_long) {
             p->CountTooLong(message, pos);
           } else {
             p->Process(message, pos);
           }
-          // The pipeline's counts, from the listener's thread (which owns
-          // the pipeline) about every second.
           auto now = std::chrono::steady_clock::now();
-          if (m != nullptr && now - *published > std::chrono::seconds(1)) {
+          if (now - *published > std::chrono::seconds(1)) {
             *published = now;
-            m->PublishPipeline(p->stream(), p->stats(), p->id());
+            publish();
           }
         },
-        &error);
+        &error, publish);
     if (!listener) {
       spdlog::error("input {}: {}", input.type, error);
       return 1;
@@ -497,9 +572,11 @@ int RunFiles(const Config& config) {
     }
     Pipeline pipeline(config_of(input), input.stream, sinks.pointers());
     pipeline.SetMetrics(metrics.get());
-    if (!FeedLines(in, input.path, config.max_message_bytes, pipeline, &sinks, metrics.get()))
+    if (!FeedLines(in, input.path, config.max_message_bytes, pipeline, &sinks, metrics.get(),
+                   &heartbeat))
       rc = 1;
     pipeline.Finish();
+    PublishFileMetrics(metrics.get(), pipeline, &sinks);  // events Finish() delivered
     if (in != stdin) std::fclose(in);
     spdlog::info("input {} ({}): {}", input.path, StreamName(input.stream),
                  pipeline.stats().Summary());
@@ -520,10 +597,12 @@ int RunFiles(const Config& config) {
     }
     Pipeline pipeline(config_of(input), input.stream, sinks.pointers());
     pipeline.SetMetrics(metrics.get());
+    PublishFileMetrics(metrics.get(), pipeline, &sinks);  // the stream's series from 0
     int64_t seq = 0;
     auto journal_published = std::chrono::steady_clock::now();
-    journal->Run(g_stop, /*follow=*/true, [&](std::string_view line) {
-      pipeline.Process(line, SourcePosition{"journald", -1, ++seq});
+    // After each entry and each quiet quarter second.
+    auto periodic = [&] {
+      heartbeat.Beat();
       if (g_reopen) {
         g_reopen = false;
         sinks.Hangup();
@@ -532,7 +611,14 @@ int RunFiles(const Config& config) {
         journal_published = std::chrono::steady_clock::now();
         PublishFileMetrics(metrics.get(), pipeline, &sinks);
       }
-    });
+    };
+    journal->Run(
+        g_stop, /*follow=*/true,
+        [&](std::string_view line) {
+          pipeline.Process(line, SourcePosition{"journald", -1, ++seq});
+          periodic();
+        },
+        periodic);
     pipeline.Finish();
     PublishFileMetrics(metrics.get(), pipeline, &sinks);
     spdlog::info("input journald: {}", pipeline.stats().Summary());
@@ -542,6 +628,7 @@ int RunFiles(const Config& config) {
   auto published = std::chrono::steady_clock::now();
   while (!listeners.empty() && !g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    heartbeat.Beat();
     if (g_reopen) {
       g_reopen = false;
       sinks.Hangup();
@@ -554,6 +641,7 @@ int RunFiles(const Config& config) {
   for (size_t i = 0; i < listeners.size(); ++i) {
     listeners[i]->Stop();
     listener_pipelines[i]->Finish();
+    PublishFileMetrics(metrics.get(), *listener_pipelines[i], &sinks);
     spdlog::info("syslog listener: {}", listener_pipelines[i]->stats().Summary());
     if (listener_pipelines[i]->stats().sink_errors > 0) rc = 1;
   }

@@ -95,7 +95,8 @@ bool JournaldSource::SaveCursor() {
 }
 
 uint64_t JournaldSource::Run(const std::atomic<bool>& stop, bool follow,
-                             const std::function<void(std::string_view line)>& handler) {
+                             const std::function<void(std::string_view line)>& handler,
+                             const std::function<void()>& idle) {
   std::string line;
   uint64_t n = 0;
   while (!stop) {
@@ -108,6 +109,7 @@ uint64_t JournaldSource::Run(const std::atomic<bool>& stop, bool follow,
       if (!follow) break;
       SaveCursor();
       sd_journal_wait(journal_, 250'000);  // µs: wake up to check `stop`
+      if (idle) idle();
       continue;
     }
     line.clear();

@@ -40,9 +40,11 @@ class JournaldSource {
 
   // Hands every entry after the position to `handler` (the line is valid for
   // the call) until `stop` is set or, with follow false, the journal's end.
-  // Returns the number of entries read.
+  // Returns the number of entries read. `idle` (optional) is called each
+  // time a followed journal has had nothing new for a quarter second.
   uint64_t Run(const std::atomic<bool>& stop, bool follow,
-               const std::function<void(std::string_view line)>& handler);
+               const std::function<void(std::string_view line)>& handler,
+               const std::function<void()>& idle = nullptr);
   // The cursor last handed over ("" before the first entry).
   const std::string& cursor() const { return cursor_; }
 

@@ -343,7 +343,6 @@ int64_t KafkaSource::TotalLag() {
 void KafkaSource::Publish() {
   if (metrics_ == nullptr) return;
   std::array<PipelineStats, kStreamCount> by_stream{};
-  std::vector<std::pair<std::string, double>> seconds;
   uint64_t dead_letters = 0;
   for (auto& w : workers_) {
     std::vector<KafkaWorker::PartitionInfo> parts;
@@ -352,16 +351,8 @@ void KafkaSource::Publish() {
       auto s = w->StatsByStream();
       for (size_t i = 0; i < s.size(); ++i) by_stream[i].Add(s[i]);
       parts = w->Partitions();
-      for (const auto& [name, sec] : w->DetectorSeconds()) {
-        bool found = false;
-        for (auto& [n, total] : seconds) {
-          if (n == name) {
-            total += sec;
-            found = true;
-          }
-        }
-        if (!found) seconds.emplace_back(name, sec);
-      }
+      // Per detector set: a reload's fresh sets start from 0.
+      metrics_->PublishDetectorSeconds(w->DetectorSeconds(), w->DetectorSetId());
     }
     for (const auto& p : parts) {
       int64_t low = 0, high = 0, lag = -1;
@@ -386,7 +377,6 @@ void KafkaSource::Publish() {
     metrics_->PublishPipeline(static_cast<Stream>(i), by_stream[i]);
     dead_letters += by_stream[i].dead_letters;
   }
-  metrics_->PublishDetectorSeconds(seconds);
   metrics_->PublishSinks(sinks_);
   uint64_t delivery_errors = 0;
   for (AlertSink* sink : sinks_) delivery_errors += sink->delivery_failures();

@@ -84,6 +84,8 @@ class KafkaWorker {
   std::vector<std::pair<std::string, double>> DetectorSeconds() const {
     return detectors_->Seconds();
   }
+  // REQUIRES: lock(). Tells the detector sets apart (one per reload) for metrics.
+  uint64_t DetectorSetId() const { return detectors_->id(); }
   // REQUIRES: lock(). Replaces the detectors (SIGHUP): `detectors` was built
   // off the lock; the old set is returned to be destroyed off the lock too.
   std::unique_ptr<DetectorSet> ReplaceDetectors(std::unique_ptr<DetectorSet> detectors);

@@ -1,5 +1,6 @@
 #include "daemon/line_reader.h"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +23,17 @@ bool LineReader::Fill() {
     begin_ = 0;
   }
   for (;;) {
+    // A quiet pipe: ask should_stop about once a second. (A regular file is
+    // always readable.)
+    pollfd p{fd_, POLLIN, 0};
+    const int ready = ::poll(&p, 1, 1000);
+    if (ready == 0 || (ready < 0 && errno == EINTR)) {
+      if (should_stop_ && should_stop_()) {
+        eof_ = true;
+        return false;
+      }
+      continue;
+    }
     ssize_t n = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
     if (n > 0) {
       end_ += static_cast<size_t>(n);

@@ -4,8 +4,10 @@
 // line without '\n' is returned too. The '\n' is not part of the line.
 //
 // Reads with read(2), so on a pipe or a live stdin (audisp plugin mode) each
-// line is returned as soon as it arrives. A signal interrupting the read
-// (EINTR) makes Next() ask `should_stop`: true ends the input, false retries.
+// line is returned as soon as it arrives. A signal interrupting the wait
+// (EINTR), and every second the input stays quiet, Next() asks
+// `should_stop` (its caller's chance of periodic work: the watchdog,
+// metrics, a SIGHUP): true ends the input, false waits on.
 //
 // The view returned by Next() is valid until the next call.
 // Thread-safety: none.

@@ -138,9 +138,10 @@ void Metrics::PublishPipeline(Stream stream, const PipelineStats& st, uint64_t s
   }
 }
 
-void Metrics::PublishDetectorSeconds(const std::vector<std::pair<std::string, double>>& totals) {
+void Metrics::PublishDetectorSeconds(const std::vector<std::pair<std::string, double>>& totals,
+                                     uint64_t source) {
   for (const auto& [name, seconds] : totals)
-    Mirror(detector_seconds_, {{"detector", name}}, seconds);
+    Mirror(detector_seconds_, {{"detector", name}}, seconds, source);
 }
 
 void Metrics::PublishSinks(const std::vector<AlertSink*>& sinks) {

@@ -47,8 +47,10 @@ class Metrics {
   // Totals of different `source`s (several pipelines of one stream: file
   // inputs, listeners; Pipeline::id()) add up; 0 is one source.
   void PublishPipeline(Stream stream, const PipelineStats& totals, uint64_t source = 0);
-  // Per-detector CPU time estimates (seconds, totals).
-  void PublishDetectorSeconds(const std::vector<std::pair<std::string, double>>& totals);
+  // Per-detector CPU time estimates (seconds, totals) of one detector set
+  // (`source`: DetectorSet::id()); the totals of different sets add up.
+  void PublishDetectorSeconds(const std::vector<std::pair<std::string, double>>& totals,
+                              uint64_t source = 0);
   // loghunt_sink_errors_total and loghunt_sink_queue_depth per sink, labelled
   // with the sink's name ("http", "file", ...; "http-2" for a second one).
   void PublishSinks(const std::vector<AlertSink*>& sinks);

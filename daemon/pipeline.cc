@@ -245,7 +245,12 @@ bool LoadSharedDetectorData(const Config& config, std::string* error) {
 }
 
 DetectorSet::DetectorSet(const Config& config)
-    : detectors_(MakeDetectors(config)), sampled_ns_(detectors_.size(), 0) {}
+    : id_([] {
+        static std::atomic<uint64_t> next{0};
+        return ++next;
+      }()),
+      detectors_(MakeDetectors(config)),
+      sampled_ns_(detectors_.size(), 0) {}
 
 void DetectorSet::Inspect(const Event& event, std::vector<Alert>& alerts) {
   if (++events_ % kTimingSample != 0) {

@@ -65,8 +65,11 @@ class DetectorSet {
   void Inspect(const Event& event, std::vector<Alert>& alerts);
   // Estimated seconds spent in each detector so far.
   std::vector<std::pair<std::string, double>> Seconds() const;
+  // Unique in the process (never 0): tells detector sets apart for metrics.
+  uint64_t id() const { return id_; }
 
  private:
+  uint64_t id_;
   std::vector<std::unique_ptr<Detector>> detectors_;
   std::vector<uint64_t> sampled_ns_;
   uint64_t events_ = 0;

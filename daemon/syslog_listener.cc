@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <chrono>
 #include <cstring>
@@ -59,6 +60,17 @@ struct SyslogListener::Impl {
   udp::endpoint udp_peer;
   std::thread thread;
   bool stopped = false;
+  std::function<void()> tick;
+  std::optional<asio::steady_timer> timer;
+
+  void Tick() {
+    timer->expires_after(std::chrono::seconds(1));
+    timer->async_wait([this](boost::system::error_code ec) {
+      if (ec || stopped) return;
+      tick();
+      Tick();
+    });
+  }
 
   // One TCP connection: reads into a buffer, cuts frames, hands them over.
   struct Connection : std::enable_shared_from_this<Connection> {
@@ -250,10 +262,12 @@ struct SyslogListener::Impl {
 SyslogListener::SyslogListener(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 std::unique_ptr<SyslogListener> SyslogListener::Start(const SyslogListenerOptions& options,
-                                                      Handler handler, std::string* error) {
+                                                      Handler handler, std::string* error,
+                                                      std::function<void()> tick) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->handler = std::move(handler);
+  impl->tick = std::move(tick);
   // One datagram larger than the limit is detected, not silently cut by recv.
   impl->datagram.resize(std::max<size_t>(options.max_message_bytes + 1, 65536));
   boost::system::error_code ec;
@@ -290,6 +304,10 @@ std::unique_ptr<SyslogListener> SyslogListener::Start(const SyslogListenerOption
   }
   if (impl->udp_socket) impl->ReceiveUdp();
   if (impl->acceptor) impl->Accept();
+  if (impl->tick) {
+    impl->timer.emplace(impl->ioc);
+    impl->Tick();
+  }
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->ioc.run(); });
   return std::unique_ptr<SyslogListener>(new SyslogListener(std::move(impl)));
@@ -305,6 +323,7 @@ void SyslogListener::Stop() {
     boost::system::error_code ec;
     if (impl->udp_socket) impl->udp_socket->close(ec);
     if (impl->acceptor) impl->acceptor->close(ec);
+    if (impl->timer) impl->timer->cancel();
     for (auto& c : impl->keep) c->socket.close(ec);
   });
   if (impl->thread.joinable()) impl->thread.join();

@@ -46,9 +46,12 @@ class SyslogListener {
   using Handler =
       std::function<void(std::string_view message, bool too_long, std::string_view peer)>;
 
-  // Binds and starts the thread; nullptr + *error when an address is bad or taken.
+  // Binds and starts the thread; nullptr + *error when an address is bad or
+  // taken. `tick` (optional) is called on the listener's thread about once a
+  // second, messages or not (its owner's periodic work, such as metrics).
   static std::unique_ptr<SyslogListener> Start(const SyslogListenerOptions& options,
-                                               Handler handler, std::string* error);
+                                               Handler handler, std::string* error,
+                                               std::function<void()> tick = nullptr);
   ~SyslogListener();  // Stop()
 
   // Closes sockets and joins the thread; the handler is not called afterwards.

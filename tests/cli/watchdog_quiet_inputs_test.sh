@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Outside Kafka mode the daemon pings systemd's watchdog while its inputs are
+# quiet (WatchdogSec=30s in the unit): it sent READY=1 and never WATCHDOG=1,
+# so systemd killed a listener, journald or audisp/stdin daemon every 30 s.
+# A fake NOTIFY_SOCKET records the pings of (a) a quiet UDP listener and (b) a
+# quiet stdin pipe (audisp plugin mode). (c) A listener's counts reach the
+# metrics without more traffic after a burst (they waited for the next
+# message), and the stream's series exists from 0 before any message.
+set -euo pipefail
+bin=$1
+tmp=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+port() { python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "$1"; }
+cat > "$tmp/notify.py" <<'PY'
+import socket, sys, time
+path, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+with open(out, "w") as f:
+    while True:
+        f.write(s.recv(4096).decode() + "\n")
+        f.flush()
+PY
+notifier() {  # notifier NAME: starts a fake notify socket $tmp/NAME.sock logging to $tmp/NAME.log
+  python3 "$tmp/notify.py" "$tmp/$1.sock" "$tmp/$1.log" &
+  pids+=($!)
+  for _ in $(seq 50); do [ -S "$tmp/$1.sock" ] && break; sleep 0.1; done
+  [ -S "$tmp/$1.sock" ] || fail "no notify socket $1"
+}
+pings() { grep -c '^WATCHDOG=1' "$tmp/$1.log" || true; }
+
+# (a) + (c): a UDP listener, quiet, then a burst.
+udp=$(port SOCK_DGRAM)
+mport=$(port SOCK_STREAM)
+cat > "$tmp/listener.yaml" <<EOF
+metrics: {listen: 127.0.0.1:$mport}
+inputs:
+  - {type: syslog_udp, listen: 127.0.0.1:$udp}
+sinks:
+  - {type: file, path: $tmp/alerts.jsonl}
+EOF
+notifier listener
+NOTIFY_SOCKET="$tmp/listener.sock" WATCHDOG_USEC=600000 "$bin" run --config "$tmp/listener.yaml" \
+  > /dev/null 2> "$tmp/listener.err" &
+daemon=$!
+pids+=($daemon)
+for _ in $(seq 75); do grep -q "listening for syslog" "$tmp/listener.err" && break; sleep 0.2; done
+grep -q "listening for syslog" "$tmp/listener.err" || fail "listener did not start: $(cat "$tmp/listener.err")"
+scrape() { { curl -fsS "http://127.0.0.1:$mport/metrics" || true; } | awk -v m="$1" '$1 == m {print $2}'; }
+zero=$(scrape 'loghunt_messages_total{stream="syslog"}')
+[ "$zero" = 0 ] || fail "no syslog messages series at 0 before any message: '$zero'"
+sleep 2.5
+n=$(pings listener)
+[ "$n" -ge 5 ] || fail "quiet listener: $n WATCHDOG=1 in 2.5 s at WATCHDOG_USEC=0.6 s: $(cat "$tmp/listener.log")"
+python3 - "$udp" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(50):
+    s.sendto(b"<38>Nov 30 10:00:%02d h sshd[1]: Accepted password for u from 10.0.0.1 port 22 ssh2" % (i % 60), ("127.0.0.1", int(sys.argv[1])))
+PY
+got=
+for _ in $(seq 30); do
+  got=$(scrape 'loghunt_messages_total{stream="syslog"}')
+  [ "$got" = 50 ] && break
+  sleep 0.2
+done
+[ "$got" = 50 ] || fail "listener burst: messages_total $got, expected 50 without more traffic"
+kill -TERM "$daemon" || fail "listener daemon gone: $(cat "$tmp/listener.err")"
+wait "$daemon" || fail "listener daemon exit $?: $(cat "$tmp/listener.err")"
+
+# (b): stdin, a pipe that stays open and quiet.
+mkfifo "$tmp/in"
+cat > "$tmp/stdin.yaml" <<EOF
+inputs:
+  - {stream: auditd, path: "-"}
+sinks:
+  - {type: file, path: $tmp/alerts2.jsonl}
+EOF
+notifier stdin
+exec 3<> "$tmp/in"
+NOTIFY_SOCKET="$tmp/stdin.sock" WATCHDOG_USEC=600000 "$bin" run --config "$tmp/stdin.yaml" \
+  < "$tmp/in" > /dev/null 2> "$tmp/stdin.err" &
+daemon=$!
+pids+=($daemon)
+sleep 3
+n=$(pings stdin)
+[ "$n" -ge 5 ] || fail "quiet stdin: $n WATCHDOG=1 in 3 s: $(cat "$tmp/stdin.log") $(cat "$tmp/stdin.err")"
+kill -TERM "$daemon" || fail "stdin daemon gone: $(cat "$tmp/stdin.err")"
+wait "$daemon" || fail "stdin daemon exit $?: $(cat "$tmp/stdin.err")"
+exec 3>&-
+echo "ok: quiet listener $(pings listener) and quiet stdin $(pings stdin) watchdog pings; listener burst of 50 published without more traffic"
