@@ -189,6 +189,8 @@ void KafkaSource::Revoke(void* parts_ptr, bool lost) {
   for (int i = 0; i < parts->cnt; ++i) {
     const rd_kafka_topic_partition_t& tp = parts->elems[i];
     for (auto& w : workers_) w->RemovePartition(tp.topic, tp.partition);
+    // Its lag is the new owner's to report (a stale series inflated sums).
+    if (metrics_ != nullptr) metrics_->ForgetPartition(tp.topic, tp.partition);
     rd_kafka_queue_t* q = rd_kafka_queue_get_partition(rk_, tp.topic, tp.partition);
     rd_kafka_queue_forward(q, nullptr);
     rd_kafka_queue_destroy(q);
@@ -370,7 +372,7 @@ void KafkaSource::Publish() {
           high >= 0 && next >= 0) {
         lag = std::max<int64_t>(0, high - std::max(next, low));
       }
-      metrics_->PublishPartition(p.topic, p.partition, p.messages, lag);
+      metrics_->PublishPartition(p.topic, p.partition, p.messages, lag, p.pipeline_id);
     }
   }
   for (size_t i = 0; i < by_stream.size(); ++i) {

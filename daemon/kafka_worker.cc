@@ -113,7 +113,8 @@ PipelineStats KafkaWorker::Stats() const {
 std::vector<KafkaWorker::PartitionInfo> KafkaWorker::Partitions() const {
   std::vector<PartitionInfo> out;
   for (const auto& [key, state] : partitions_) {
-    out.push_back({key.first, key.second, state->pipeline->stats().messages, state->next_offset});
+    out.push_back({key.first, key.second, state->pipeline->stats().messages, state->next_offset,
+                   state->pipeline->id()});
   }
   return out;
 }

@@ -77,7 +77,8 @@ class KafkaWorker {
     std::string topic;
     int32_t partition;
     uint64_t messages;
-    int64_t next_offset;  // -1 before the first message
+    int64_t next_offset;   // -1 before the first message
+    uint64_t pipeline_id;  // a partition back after a rebalance has a new pipeline
   };
   std::vector<PartitionInfo> Partitions() const;
   // REQUIRES: lock().

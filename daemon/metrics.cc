@@ -156,11 +156,17 @@ void Metrics::PublishSinks(const std::vector<AlertSink*>& sinks) {
 }
 
 void Metrics::PublishPartition(const std::string& topic, int32_t partition, uint64_t messages,
-                               int64_t lag) {
+                               int64_t lag, uint64_t source) {
   std::map<std::string, std::string> labels{{"topic", topic},
                                             {"partition", std::to_string(partition)}};
-  Mirror(kafka_messages_, labels, static_cast<double>(messages));
+  Mirror(kafka_messages_, labels, static_cast<double>(messages), source);
   if (lag >= 0) kafka_lag_->Add(labels).Set(static_cast<double>(lag));
+}
+
+void Metrics::ForgetPartition(const std::string& topic, int32_t partition) {
+  std::map<std::string, std::string> labels{{"topic", topic},
+                                            {"partition", std::to_string(partition)}};
+  kafka_lag_->Remove(&kafka_lag_->Add(labels));
 }
 
 void Metrics::PublishKafka(uint64_t commits, uint64_t commit_errors, uint64_t pauses,

@@ -55,8 +55,11 @@ class Metrics {
   // with the sink's name ("http", "file", ...; "http-2" for a second one).
   void PublishSinks(const std::vector<AlertSink*>& sinks);
   // Kafka source.
-  void PublishPartition(const std::string& topic, int32_t partition, uint64_t messages,
-                        int64_t lag);
+  // `source`: the partition's pipeline (Pipeline::id()), new after a rebalance.
+  void PublishPartition(const std::string& topic, int32_t partition, uint64_t messages, int64_t lag,
+                        uint64_t source = 0);
+  // Drops a partition's lag series (the partition was revoked).
+  void ForgetPartition(const std::string& topic, int32_t partition);
   void PublishKafka(uint64_t commits, uint64_t commit_errors, uint64_t pauses, uint64_t rebalances,
                     uint64_t dead_letters, uint64_t delivery_errors);
 
