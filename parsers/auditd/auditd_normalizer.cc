@@ -531,6 +531,8 @@ void AuditdNormalizer::AddRawExtras(const AuditRecordHeader& h, size_t occurrenc
     std::string_view value = fld.value;
     if (!fld.quoted && IsEncodedField(fld.key)) {
       if (auto decoded = DecodeHex(value, arena)) value = *decoded;
+      // As process.title: the argument separators (NULs) become spaces.
+      if (fld.key == "proctitle") value = ReplaceChar(value, '\0', ' ', arena);
     }
     event->extras.push_back({{key, prefix_len + fld.key.size()}, value});
   };

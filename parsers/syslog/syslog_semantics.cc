@@ -219,7 +219,9 @@ void ApplySshd(Event* e, sv m) {
     SetPeer(e, head.substr(ip + 1, port - ip - 1), head.substr(port + 6));
     SetAction(e, colon != npos && s.substr(colon + 2).starts_with("Too many") ? "max_auth_attempts"
                                                                               : "disconnected");
-  } else if (Eat(&s, "Received disconnect from ")) {
+  } else if (Eat(&s, "Received disconnect from ") || Eat(&s, "error: Received disconnect from ")) {
+    // With "error: ", a client that gave up (JSch's "Auth fail" in brute
+    // force): the peer matters as much.
     // "IP port P:11: msg" or "IP: 11: msg"
     size_t colon = s.find(':');
     sv addr = s.substr(0, colon);

@@ -920,9 +920,13 @@ void WineventParser::Normalize(int64_t id) {
 
   // What most kinds share: the acting process and account, where present.
   ProcessInfo& p = e.process;
-  p.executable = !Data(F::kImage).empty() ? Data(F::kImage) : Data(F::kProcessName);
+  const std::string_view exe = !Data(F::kImage).empty() ? Data(F::kImage) : Data(F::kProcessName);
+  // "-" is Windows' "none" (a network logon's 4624: ProcessName "-",
+  // ProcessId 0x0), not a program, as for the other fields (IsDash).
+  p.executable = IsDash(exe) ? std::string_view() : exe;
   p.command_line = Data(F::kCommandLine);
   p.pid = ParsePid(Data(F::kProcessId));
+  if (exe == "-" && p.pid == 0) p.pid = -1;
   if (!Data(F::kUser).empty()) {
     p.user = Data(F::kUser);
   } else if (!subject.empty()) {

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 const fs::path kDir = fs::path(LOGHUNT_CORPORA) / "auditd";
 
 struct Seen {
-  std::string id, command_line, exe;
+  std::string id, command_line, exe, title, proctitle_extra;
   EventKind kind;
   int64_t pid, ppid, offset;
 };
@@ -30,8 +30,9 @@ class Collector : public EventHandler {
  public:
   void OnEvent(const Event& e) override {
     events.push_back({std::string(e.Extra("auditd.id")), std::string(e.process.command_line),
-                      std::string(e.process.executable), e.kind, e.process.pid, e.process.ppid,
-                      e.position.offset});
+                      std::string(e.process.executable), std::string(e.Extra("process.title")),
+                      std::string(e.Extra("auditd.proctitle.proctitle")), e.kind, e.process.pid,
+                      e.process.ppid, e.position.offset});
   }
   void OnError(ParseError, std::string_view, const SourcePosition&) override { ++errors; }
   std::vector<Seen> events;
@@ -141,6 +142,23 @@ TEST(AuditdCorpusTest, MsticpyCommandLinesJoinEveryExecveArgument) {
     ++checked;
   }
   EXPECT_EQ(checked, args.size());
+}
+
+// docs/auditd.md: PROCTITLE's NULs become spaces, in process.title and in
+// the raw-field extra of events kept whole (kind other: NETFILTER_CFG and
+// the like), which kept the NULs (13 events of msticpy's log).
+TEST(AuditdCorpusTest, ProctitleExtraHasNoNulsAndAgreesWithTheTitle) {
+  Collector out = Replay(ReadLines(kDir / "msticpy" / "auditd_log.txt"), "auditd_log.txt");
+  size_t checked = 0;
+  for (const auto& e : out.events) {
+    if (e.proctitle_extra.empty()) continue;
+    EXPECT_EQ(e.proctitle_extra.find('\0'), std::string::npos) << e.id;
+    if (!e.title.empty()) {
+      EXPECT_EQ(e.proctitle_extra, e.title) << e.id;
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 13u);
 }
 
 TEST(AuditdCorpusTest, LaurelExpectationsAgreeOnCommandLinePidsAndExe) {

@@ -124,6 +124,16 @@ TEST_F(SyslogSemantics, SshdReceivedDisconnect) {
   EXPECT_EQ(e.network.source_ip, "52.80.34.196");
 }
 
+// OpenSSH_2k.log:158 "error: Received disconnect from 195.154.37.122: 3:
+// com.jcraft.jsch.JSchException: Auth fail [preauth]" (47 lines of the log):
+// a brute-force client giving up keeps its address.
+TEST_F(SyslogSemantics, SshdErrorReceivedDisconnect) {
+  const Event& e = ParseCorpus(kOpenSsh, 158);
+  EXPECT_EQ(e.kind, EventKind::kNetwork);
+  EXPECT_EQ(e.network.source_ip, "195.154.37.122");
+  EXPECT_EQ(e.Extra("event.action"), "disconnect_received");
+}
+
 // OpenSSH_2k.log:316 "PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser=
 // rhost=185.190.58.151 "
 TEST_F(SyslogSemantics, SshdPamMoreFailures) {

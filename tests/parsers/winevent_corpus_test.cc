@@ -192,6 +192,29 @@ TEST(WineventCorpusTest, NamedAttackRecordsComeOutByteExact) {
   }
 }
 
+// A network logon's 4624 names no process: ProcessName "-", ProcessId 0x0.
+// "-" is Windows' "none" (as for IpAddress and the user fields), not an
+// executable: it came out as process.executable "-" with pid 0 (10 events of
+// the full datasets), a "-" program for detectors and the Process entity.
+TEST(WineventCorpusTest, ADashProcessNameIsNoProcess) {
+  ParserOptions options;
+  WineventParser parser(options);
+  simdjson::dom::parser dom;
+  int checked = 0;
+  for (const fs::path& file : WindowsDatasets()) {
+    for (const std::string& line : Lines(ReadFile(file))) {
+      if (line.find("\"ProcessName\":\"-\"") == std::string::npos) continue;
+      CapturingHandler h;
+      parser.Parse(line, {}, h);
+      ASSERT_EQ(h.events.size(), 1u) << line.substr(0, 200);
+      EXPECT_EQ(h.events[0].executable, "") << line.substr(0, 200);
+      EXPECT_EQ(h.events[0].pid, -1) << line.substr(0, 200);
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 10);
+}
+
 // The Sigma regression data (evtx_dump, several pretty-printed objects per
 // file): split, parse each object, and find every EventData field as an extra
 // under its own name with its exact value.
