@@ -632,12 +632,67 @@ error_code WineventParser::WalkData(od::object object, int depth) {
     if (is_null) continue;
     if (!is_scalar) {
       od::object child;
-      if (depth < 2 && key != "#attributes" && value.get_object().get(child) == simdjson::SUCCESS) {
+      od::array items;
+      if (key == "Data" && value.get_array().get(items) == simdjson::SUCCESS) {
+        if (error_code e = WalkDataArray(items)) return e;
+      } else if (depth < 2 && key != "#attributes" &&
+                 value.get_object().get(child) == simdjson::SUCCESS) {
         if (error_code e = WalkData(child, depth + 1)) return e;
       }
       continue;
     }
     OnData(key, LookupWinField(key), scalar);
+  }
+  return simdjson::SUCCESS;
+}
+
+error_code WineventParser::WalkDataArray(od::array items) {
+  for (auto element : items) {
+    if (error_code e = element.error()) return e;
+    od::object object;
+    if (element.get_object().get(object) != simdjson::SUCCESS) continue;  // unnamed: skipped
+    Scalar name, text;
+    bool named = false, valued = false;
+    for (auto item : object) {
+      if (error_code e = item.error()) return e;
+      od::field&& field = std::move(item).value_unsafe();
+      std::string_view key;
+      if (error_code e = Key(field, &key)) return e;
+      od::value value = field.value();
+      Scalar scalar;
+      bool is_scalar, is_null;
+      if (error_code e = ReadScalar(value, &scalar, &is_scalar, &is_null)) return e;
+      if (is_null) continue;
+      if (!is_scalar) {
+        od::object attributes;
+        if (key != "#attributes" || value.get_object().get(attributes) != simdjson::SUCCESS) {
+          continue;
+        }
+        for (auto attribute : attributes) {
+          if (error_code e = attribute.error()) return e;
+          od::field&& af = std::move(attribute).value_unsafe();
+          std::string_view akey;
+          if (error_code e = Key(af, &akey)) return e;
+          od::value avalue = af.value();
+          Scalar a;
+          bool a_scalar, a_null;
+          if (error_code e = ReadScalar(avalue, &a, &a_scalar, &a_null)) return e;
+          if (akey == "Name" && a_scalar && !a_null && a.is_string) {
+            name = a;
+            named = true;
+          }
+        }
+        continue;
+      }
+      if ((key == "@Name" || key == "Name") && scalar.is_string) {
+        name = scalar;
+        named = true;
+      } else if (key == "#text" || key == "Value") {
+        text = scalar;
+        valued = true;
+      }
+    }
+    if (named && valued && !name.text.empty()) OnData(name.text, LookupWinField(name.text), text);
   }
   return simdjson::SUCCESS;
 }

@@ -84,6 +84,10 @@ class WineventParser : public StreamParser {
 
   simdjson::error_code WalkTop(simdjson::ondemand::object object);
   simdjson::error_code WalkData(simdjson::ondemand::object object, int depth);
+  // EventData's "Data" as an array of named values, as XML-to-JSON converters
+  // write <Data Name="X">v</Data>: [{"@Name": "X", "#text": "v"}, ...] (or
+  // "Name", or {"#attributes": {"Name": "X"}}; the value also as "Value").
+  simdjson::error_code WalkDataArray(simdjson::ondemand::array items);
   simdjson::error_code WalkEvtxEvent(simdjson::ondemand::object object);
   simdjson::error_code WalkEvtxSystem(simdjson::ondemand::object object);
   simdjson::error_code WalkWinlog(simdjson::ondemand::object object);

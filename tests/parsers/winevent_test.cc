@@ -139,6 +139,25 @@ TEST_F(WineventParserTest, UserWithoutDomainOrWithDashDomainIsJustTheName) {
   EXPECT_EQ(e.user, "bob");
 }
 
+// XML-to-JSON converters write <Data Name="X">v</Data> as an array of named
+// values; its fields were skipped without an error (a 4688 came out with no
+// command line).
+TEST_F(WineventParserTest, EventDataAsAnArrayOfNamedValues) {
+  CapturedEvent e = One(R"({"Event": {"System": {"EventID": 4688, "Channel": "Security",
+      "Computer": "ws1"}, "EventData": {"Data": [
+        {"@Name": "NewProcessName", "#text": "C:\\Windows\\System32\\cmd.exe"},
+        {"#text": "cmd.exe /c whoami", "@Name": "CommandLine"},
+        {"#attributes": {"Name": "ParentProcessName"}, "#text": "C:\\x\\explorer.exe"},
+        {"Name": "SubjectUserName", "Value": "alice"},
+        {"@Name": "Empty"}, "unnamed", {"#text": "no name"}, null]}}})");
+  EXPECT_EQ(e.kind, EventKind::kProcessStart);
+  EXPECT_EQ(e.executable, "C:\\Windows\\System32\\cmd.exe");
+  EXPECT_EQ(e.command_line, "cmd.exe /c whoami");
+  EXPECT_EQ(e.parent_executable, "C:\\x\\explorer.exe");
+  EXPECT_EQ(e.extras.at("SubjectUserName"), "alice");
+  EXPECT_EQ(e.extras.count("Empty"), 0u);
+}
+
 TEST_F(WineventParserTest, KeyOrderDoesNotMatter) {
   // Split kSysmon1 into its top-level members and feed them in other orders.
   std::string body(kSysmon1.substr(1, kSysmon1.size() - 2));
