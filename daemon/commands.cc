@@ -638,6 +638,7 @@ int RunFiles(const Config& config) {
       sinks.Publish(metrics.get());
     }
   }
+  sd_notify(0, "STOPPING=1");
   for (size_t i = 0; i < listeners.size(); ++i) {
     listeners[i]->Stop();
     listener_pipelines[i]->Finish();

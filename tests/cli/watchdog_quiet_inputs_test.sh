@@ -69,6 +69,8 @@ done
 [ "$got" = 50 ] || fail "listener burst: messages_total $got, expected 50 without more traffic"
 kill -TERM "$daemon" || fail "listener daemon gone: $(cat "$tmp/listener.err")"
 wait "$daemon" || fail "listener daemon exit $?: $(cat "$tmp/listener.err")"
+for _ in $(seq 20); do grep -q '^STOPPING=1' "$tmp/listener.log" && break; sleep 0.1; done
+grep -q '^STOPPING=1' "$tmp/listener.log" || fail "no STOPPING=1 on SIGTERM: $(cat "$tmp/listener.log")"
 
 # (b): stdin, a pipe that stays open and quiet.
 mkfifo "$tmp/in"
