@@ -89,8 +89,11 @@ int main(int argc, char** argv) {
     sub->add_option("--max-depth", ioc_options.max_depth, "Decoding steps")
         ->capture_default_str()
         ->check(CLI::Range(1, 64));
+    // As detectors.ioc.decode_byte_budget: the decoder's arena holds a budget
+    // (a larger one aborted on allocation, and past 4 GiB miscounted).
     sub->add_option("--byte-budget", ioc_options.byte_budget, "Decoded bytes per line")
-        ->capture_default_str();
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{1024}, size_t{256} << 20));
     sub->add_flag("--whole", ioc_options.whole,
                   "Treat the whole input as one text (e.g. base64 wrapped over lines)");
   }

