@@ -444,6 +444,13 @@ void Decoder::ScanText(std::string_view text, int parent, int depth, std::string
         ++i;
       } else if ((c == '\r' || c == '\n') && i + 1 < n &&
                  (IsB64(text[i + 1]) || text[i + 1] == '\n')) {
+        // Wrapped base64 (PEM, certutil -encode, MIME) is the standard
+        // alphabet: a line with '-' or '_' (an armor line, "-----BEGIN
+        // CERTIFICATE-----") ends the run, and one starting with them
+        // starts another (joined, the armor made the payload URL-safe junk).
+        size_t next = i + 1;
+        while (next < n && (text[next] == '\r' || text[next] == '\n')) ++next;
+        if (url_special || (next < n && (text[next] == '-' || text[next] == '_'))) break;
         crlf = true;
         ++i;
       } else {

