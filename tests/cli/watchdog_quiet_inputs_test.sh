@@ -75,6 +75,7 @@ grep -q '^STOPPING=1' "$tmp/listener.log" || fail "no STOPPING=1 on SIGTERM: $(c
 # (b): stdin, a pipe that stays open and quiet.
 mkfifo "$tmp/in"
 cat > "$tmp/stdin.yaml" <<EOF
+metrics: {listen: ""}
 inputs:
   - {stream: auditd, path: "-"}
 sinks:
