@@ -348,14 +348,18 @@ void KafkaSource::Publish() {
   uint64_t dead_letters = 0;
   for (auto& w : workers_) {
     std::vector<KafkaWorker::PartitionInfo> parts;
+    std::vector<std::pair<std::string, double>> seconds;
+    uint64_t detector_set = 0;
     {
       std::lock_guard lock(w->mutex());
       auto s = w->StatsByStream();
       for (size_t i = 0; i < s.size(); ++i) by_stream[i].Add(s[i]);
       parts = w->Partitions();
-      // Per detector set: a reload's fresh sets start from 0.
-      metrics_->PublishDetectorSeconds(w->DetectorSeconds(), w->DetectorSetId());
+      seconds = w->DetectorSeconds();
+      detector_set = w->DetectorSetId();
     }
+    // Per detector set (a reload's fresh sets start from 0), off the lock.
+    metrics_->PublishDetectorSeconds(seconds, detector_set);
     for (const auto& p : parts) {
       int64_t low = 0, high = 0, lag = -1;
       int64_t next = p.next_offset;
