@@ -41,4 +41,10 @@ cut=$( (head -c 17000000 /dev/zero | tr '\0' .; echo " http://evil.example.com/x
   "$bin" ioc 2>&1 >/dev/null) || rc=$?
 [ "$rc" -eq 1 ] || fail "a cut line exited $rc"
 grep -q "line 1: longer than 16777216 bytes" <<<"$cut" || fail "the cut was not said: $cut"
+# A byte budget beyond the config's range is a usage error (100 GB aborted on
+# allocation, over 4 GiB miscounted), not a crash.
+rc=0
+err=$(echo x | "$bin" decode --byte-budget 100000000000 - 2>&1 >/dev/null) || rc=$?
+[ "$rc" -eq 2 ] || fail "--byte-budget 1e11 exited $rc: $err"
+grep -q "byte-budget" <<<"$err" || fail "the bad budget was not named: $err"
 echo "ioc cli: ok"
