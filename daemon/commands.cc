@@ -285,13 +285,16 @@ class Heartbeat {
 bool FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pipeline& pipeline,
                SinkSet* sinks, Metrics* metrics = nullptr, Heartbeat* heartbeat = nullptr) {
   auto last_publish = std::chrono::steady_clock::now();
-  // Every 64 lines and on every quiet second of the input.
-  auto periodic = [&] {
-    if (heartbeat != nullptr) heartbeat->Beat();
+  auto hangup = [&] {
     if (g_reopen && sinks != nullptr) {
       g_reopen = false;
       sinks->Hangup();
     }
+  };
+  // Every 64 lines and on every quiet second of the input.
+  auto periodic = [&] {
+    if (heartbeat != nullptr) heartbeat->Beat();
+    hangup();
     if (metrics != nullptr &&
         std::chrono::steady_clock::now() - last_publish > std::chrono::seconds(1)) {
       PublishFileMetrics(metrics, pipeline, sinks);
@@ -314,10 +317,7 @@ bool FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pi
     } else {
       pipeline.Process(line, pos);
     }
-    if (g_reopen && sinks != nullptr) {
-      g_reopen = false;
-      sinks->Hangup();
-    }
+    hangup();  // at once after a line, not only every 64
   }
   if (reader.error()) spdlog::error("{}: read error: {}", name, std::strerror(errno));
   PublishFileMetrics(metrics, pipeline, sinks);
