@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -20,6 +21,7 @@
 #include "core/text.h"
 #include "daemon/config.h"
 #include "daemon/embedded_kafka.h"
+#include "daemon/file_follower.h"
 #include "daemon/intel_feed.h"
 #include "daemon/journald_source.h"
 #include "daemon/kafka_source.h"
@@ -277,14 +279,21 @@ class Heartbeat {
   std::thread thread_;
 };
 
-// Feeds every line of `file` to `pipeline`; positions are (name, -1, line number).
-// Publishes to `metrics` (optional) about every second, also while a pipe
-// or stdin stays quiet, when SIGHUP also takes effect then and `heartbeat`
-// (optional) beats. The caller publishes again after Pipeline::Finish().
-// False on a read error (logged).
-bool FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pipeline& pipeline,
-               SinkSet* sinks, Metrics* metrics = nullptr, Heartbeat* heartbeat = nullptr) {
-  auto last_publish = std::chrono::steady_clock::now();
+// Feeds every line of the reader `make_reader` builds to `pipeline`;
+// positions are (name, -1, line number) unless `position_of` (optional)
+// gives them (from the line's number). The reader is handed the idle hook
+// it calls on every quiet second of its input (or EINTR). About every
+// second, also while the input stays quiet: metrics published (to `metrics`,
+// optional; the sinks too when `sinks` is given), `each_second` (optional)
+// called; and `heartbeat` (optional) beats, and SIGHUP takes effect when
+// `sinks` is given (only the main thread passes them). The caller publishes
+// again after Pipeline::Finish(). False on a read error (logged).
+using ReaderFactory = std::function<std::unique_ptr<LineReader>(std::function<bool()> idle)>;
+bool FeedReader(const std::string& name, const ReaderFactory& make_reader, Pipeline& pipeline,
+                SinkSet* sinks, Metrics* metrics, Heartbeat* heartbeat,
+                const std::function<void()>& each_second = nullptr,
+                const std::function<SourcePosition(int64_t number)>& position_of = nullptr) {
+  auto last_second = std::chrono::steady_clock::now();
   auto hangup = [&] {
     if (g_reopen && sinks != nullptr) {
       g_reopen = false;
@@ -295,23 +304,23 @@ bool FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pi
   auto periodic = [&] {
     if (heartbeat != nullptr) heartbeat->Beat();
     hangup();
-    if (metrics != nullptr &&
-        std::chrono::steady_clock::now() - last_publish > std::chrono::seconds(1)) {
+    if (std::chrono::steady_clock::now() - last_second > std::chrono::seconds(1)) {
       PublishFileMetrics(metrics, pipeline, sinks);
-      last_publish = std::chrono::steady_clock::now();
+      if (each_second) each_second();
+      last_second = std::chrono::steady_clock::now();
     }
   };
-  LineReader reader(file, max_message_bytes, [&] {
+  std::unique_ptr<LineReader> reader = make_reader([&] {
     periodic();
     return g_stop.load();
   });
   std::string_view line;
   bool too_long = false;
   int64_t number = 0;
-  while (!g_stop && reader.Next(&line, &too_long)) {
+  while (!g_stop && reader->Next(&line, &too_long)) {
     ++number;
     if (number % 64 == 0) periodic();
-    SourcePosition pos{name, -1, number};
+    SourcePosition pos = position_of ? position_of(number) : SourcePosition{name, -1, number};
     if (too_long) {
       pipeline.CountTooLong(line, pos);
     } else {
@@ -319,10 +328,103 @@ bool FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pi
     }
     hangup();  // at once after a line, not only every 64
   }
-  if (reader.error()) spdlog::error("{}: read error: {}", name, std::strerror(errno));
+  if (reader->error()) spdlog::error("{}: read error: {}", name, std::strerror(errno));
   PublishFileMetrics(metrics, pipeline, sinks);
-  return !reader.error();
+  return !reader->error();
 }
+
+// FeedReader over a file or pipe read to its end.
+bool FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pipeline& pipeline,
+               SinkSet* sinks, Metrics* metrics = nullptr, Heartbeat* heartbeat = nullptr) {
+  return FeedReader(
+      name,
+      [&](std::function<bool()> idle) {
+        return std::make_unique<LineReader>(file, max_message_bytes, std::move(idle));
+      },
+      pipeline, sinks, metrics, heartbeat);
+}
+
+// A file input with `follow: true`: read on a thread of its own, with its
+// own pipeline, as it grows and across rotations, until SIGTERM; its
+// position saved every second and at the end.
+class FollowedInput {
+ public:
+  static std::unique_ptr<FollowedInput> Start(const InputConfig& input, const Config& config,
+                                              SinkSet* sinks, Metrics* metrics,
+                                              Heartbeat* heartbeat, std::string* error) {
+    FollowOptions fo;
+    fo.path = input.path;
+    fo.position_file = input.position_file;
+    fo.from_start = input.from_start;
+    auto follower = FileFollower::Open(fo, error);
+    if (!follower) return nullptr;
+    std::unique_ptr<FollowedInput> f(new FollowedInput(input, config, sinks, std::move(follower)));
+    f->pipeline_.SetMetrics(metrics);
+    PublishFileMetrics(metrics, f->pipeline_, nullptr);  // the stream's series from 0
+    f->thread_ = std::thread([f = f.get(), metrics, heartbeat] { f->Run(metrics, heartbeat); });
+    return f;
+  }
+  // After g_stop: waits for the thread (within a poll interval). False when
+  // reading or delivering failed.
+  bool Join() {
+    if (thread_.joinable()) thread_.join();
+    return ok_;
+  }
+  ~FollowedInput() { Join(); }
+
+ private:
+  FollowedInput(const InputConfig& input, const Config& config, SinkSet* sinks,
+                std::unique_ptr<FileFollower> follower)
+      : input_(input),
+        max_message_bytes_(config.max_message_bytes),
+        pipeline_(config, input.stream, sinks->pointers()),
+        follower_(std::move(follower)) {}
+
+  void Run(Metrics* metrics, Heartbeat* heartbeat) {
+    LineReader* reader = nullptr;
+    ok_ = FeedReader(
+        input_.path,
+        [&](std::function<bool()> idle) {
+          auto r = std::make_unique<LineReader>(
+              [this, idle = std::move(idle)](char* buf, size_t size) {
+                return follower_->Read(buf, size, idle);
+              },
+              max_message_bytes_, /*partial_at_end=*/false);
+          reader = r.get();
+          return r;
+        },
+        pipeline_, nullptr, metrics, heartbeat,
+        [&] { follower_->SavePosition(reader->buffered()); },
+        [&](int64_t) {
+          // topic "PATH#INODE", offset past the line: the same after a
+          // restart, and different in the next file under the name.
+          if (names_.empty() || inode_ != follower_->inode()) {
+            inode_ = follower_->inode();
+            names_.push_back(input_.path + "#" + std::to_string(inode_));
+          }
+          return SourcePosition{names_.back(), -1, follower_->EndOffset(reader->buffered())};
+        });
+    pipeline_.Finish();
+    PublishFileMetrics(metrics, pipeline_, nullptr);
+    // Every line handed on was processed and its alerts given to the sinks.
+    follower_->SavePosition(reader->buffered());
+    spdlog::info("input {} ({}, followed: {} rotations, {} truncations): {}", input_.path,
+                 StreamName(input_.stream), follower_->rotations(), follower_->truncations(),
+                 pipeline_.stats().Summary());
+    if (pipeline_.stats().sink_errors > 0) ok_ = false;
+  }
+
+  const InputConfig& input_;
+  size_t max_message_bytes_;
+  Pipeline pipeline_;
+  std::unique_ptr<FileFollower> follower_;
+  // Position topics, one per file read (events held by the pipeline refer
+  // to them until it finishes; a deque never moves its strings).
+  std::deque<std::string> names_;
+  uint64_t inode_ = 0;
+  bool ok_ = true;
+  std::thread thread_;
+};
 
 // Replays "TOPIC\tPARTITION\tOFFSET\tMESSAGE" lines with one pipeline per
 // partition, in the order given (a partition's lines must be in offset order).
@@ -558,12 +660,29 @@ int RunFiles(const Config& config) {
     listener_pipelines.push_back(std::move(pipeline));
     listeners.push_back(std::move(listener));
   }
+  // Followed files too: each on its own thread until SIGTERM.
+  std::vector<std::unique_ptr<FollowedInput>> followed;
+  for (const InputConfig& input : config.inputs) {
+    if (!input.follow) continue;
+    std::string error;
+    auto f =
+        FollowedInput::Start(input, config_of(input), &sinks, metrics.get(), &heartbeat, &error);
+    if (!f) {
+      spdlog::error("input {}: {}", input.path, error);
+      g_stop = true;  // the inputs already started end
+      return 1;
+    }
+    spdlog::info("following {} ({}{})", input.path, StreamName(input.stream),
+                 input.position_file.empty() ? "" : ", position in " + input.position_file);
+    followed.push_back(std::move(f));
+  }
   sd_notify(0, "READY=1");
   spdlog::info("loghuntd started with {} input(s)", config.inputs.size());
   int rc = 0;
   for (const InputConfig& input : config.inputs) {
     if (g_stop) break;
-    if (input.type == "syslog_udp" || input.type == "syslog_tcp" || input.type == "journald")
+    if (input.type == "syslog_udp" || input.type == "syslog_tcp" || input.type == "journald" ||
+        input.follow)
       continue;
     FILE* in = OpenInput(input.path);
     if (in == nullptr) {
@@ -626,7 +745,7 @@ int RunFiles(const Config& config) {
     break;
   }
   auto published = std::chrono::steady_clock::now();
-  while (!listeners.empty() && !g_stop) {
+  while ((!listeners.empty() || !followed.empty()) && !g_stop) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     heartbeat.Beat();
     if (g_reopen) {
@@ -639,6 +758,9 @@ int RunFiles(const Config& config) {
     }
   }
   sd_notify(0, "STOPPING=1");
+  for (auto& f : followed) {
+    if (!f->Join()) rc = 1;
+  }
   for (size_t i = 0; i < listeners.size(); ++i) {
     listeners[i]->Stop();
     listener_pipelines[i]->Finish();

@@ -172,10 +172,13 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
     r.Error(n, name, "expected a list");
     return;
   }
+  std::set<std::string> position_files;
   for (size_t i = 0; i < n.size(); ++i) {
     std::string path = name + "[" + std::to_string(i) + "]";
     YAML::Node in = n[i];
-    if (!r.Map(in, path, {"stream", "path", "type", "listen", "cursor_file", "from_start"}))
+    if (!r.Map(in, path,
+               {"stream", "path", "type", "listen", "cursor_file", "from_start", "follow",
+                "position_file"}))
       continue;
     InputConfig input;
     r.String(in, path, "type", &input.type);
@@ -218,13 +221,36 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
     } else if (in["listen"]) {
       r.Error(in["listen"], path + ".listen", "only used by syslog_udp / syslog_tcp inputs");
     }
+    if (input.type == "file") {
+      r.Bool(in, path, "follow", &input.follow);
+      if (input.follow && input.path == "-") {
+        r.Error(in["follow"], path + ".follow", "a followed input is a file, not stdin (-)");
+      } else if (input.follow && name != "inputs") {
+        r.Error(in["follow"], path + ".follow", "only inputs of `run` are followed");
+      }
+    } else if (in["follow"]) {
+      r.Error(in["follow"], path + ".follow", "only used by a file input");
+    }
     if (input.type == "journald") {
       r.String(in, path, "cursor_file", &input.cursor_file);
-      r.Bool(in, path, "from_start", &input.from_start);
-    } else {
-      for (const char* key : {"cursor_file", "from_start"}) {
-        if (in[key]) r.Error(in[key], path + "." + key, "only used by a journald input");
+    } else if (in["cursor_file"]) {
+      r.Error(in["cursor_file"], path + ".cursor_file", "only used by a journald input");
+    }
+    if (input.follow) {
+      r.String(in, path, "position_file", &input.position_file);
+      if (!input.position_file.empty() && !position_files.insert(input.position_file).second) {
+        r.Error(in["position_file"], path + ".position_file",
+                "used by another input too (each followed file needs its own)");
       }
+    } else if (in["position_file"]) {
+      r.Error(in["position_file"], path + ".position_file",
+              "only used by a followed file input (follow: true)");
+    }
+    if (input.type == "journald" || input.follow) {
+      r.Bool(in, path, "from_start", &input.from_start);
+    } else if (in["from_start"]) {
+      r.Error(in["from_start"], path + ".from_start",
+              "only used by a journald or a followed file input");
     }
     out->push_back(std::move(input));
   }
@@ -783,6 +809,10 @@ bool LoadConfig(const std::string& path, Config* config, std::vector<std::string
     for (InputConfig& input : *list) {
       if (input.path != "-" && std::filesystem::path(input.path).is_relative()) {
         input.path = (dir / input.path).string();
+      }
+      if (!input.position_file.empty() &&
+          std::filesystem::path(input.position_file).is_relative()) {
+        input.position_file = (dir / input.position_file).string();
       }
     }
   }

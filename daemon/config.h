@@ -38,7 +38,11 @@ struct InputConfig {
   std::string type = "file";  // file | syslog_udp | syslog_tcp | journald | audisp
   std::string listen;         // syslog_udp / syslog_tcp: "IP:PORT"
   std::string cursor_file = "/var/lib/loghunt/journald.cursor";  // journald
-  bool from_start = false;  // journald without a saved cursor: whole journal, not only new entries
+  // journald without a saved cursor, a followed file without a saved position: the whole
+  // journal / file, not only new entries
+  bool from_start = false;
+  bool follow = false;        // file: read on as it grows, across rotations (FileFollower)
+  std::string position_file;  // followed file: position kept across restarts ("" = not kept)
 };
 
 struct SinkConfig {

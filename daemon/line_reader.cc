@@ -15,12 +15,28 @@ LineReader::LineReader(FILE* file, size_t max_line, std::function<bool()> should
       max_line_(max_line),
       buf_(max_line + (256 << 10)) {}
 
+LineReader::LineReader(ReadFn read, size_t max_line, bool partial_at_end)
+    : read_(std::move(read)),
+      max_line_(max_line),
+      buf_(max_line + (256 << 10)),
+      partial_at_end_(partial_at_end) {}
+
 bool LineReader::Fill() {
   if (eof_) return false;
   if (begin_ > 0) {
     std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
+  }
+  if (read_) {
+    const ssize_t n = read_(buf_.data() + end_, buf_.size() - end_);
+    if (n > 0) {
+      end_ += static_cast<size_t>(n);
+      return true;
+    }
+    eof_ = true;
+    error_ = n < 0;
+    return false;
   }
   for (;;) {
     // A quiet pipe: ask should_stop about once a second. (A regular file is
@@ -97,7 +113,7 @@ bool LineReader::ReadLine(std::string_view* line, bool* too_long) {
     scanned = end_;
     size_t before = begin_;
     if (!Fill()) {
-      if (end_ > begin_ && !skipping_) {
+      if (end_ > begin_ && !skipping_ && partial_at_end_) {
         *line = std::string_view(buf_.data() + begin_, end_ - begin_);
         begin_ = end_;
         return true;

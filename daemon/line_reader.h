@@ -9,9 +9,16 @@
 // `should_stop` (its caller's chance of periodic work: the watchdog,
 // metrics, a SIGHUP): true ends the input, false waits on.
 //
+// The second constructor reads through `read` instead of a descriptor (a
+// followed file: daemon/file_follower.h); `read` does its own waiting and
+// returns 0 only when the input ends. With `partial_at_end` false an
+// unterminated last line is not returned (it may still be being written).
+//
 // The view returned by Next() is valid until the next call.
 // Thread-safety: none.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdio>
 #include <functional>
@@ -23,15 +30,21 @@ namespace loghunt {
 class LineReader {
  public:
   LineReader(FILE* file, size_t max_line, std::function<bool()> should_stop = nullptr);
+  using ReadFn = std::function<ssize_t(char* buf, size_t size)>;  // read(2)'s contract
+  LineReader(ReadFn read, size_t max_line, bool partial_at_end);
   // Returns false at end of input (or on a read error; see error()).
   bool Next(std::string_view* line, bool* too_long);
   bool error() const { return error_; }
+  // Bytes read but not yet returned in a line (a line being read, or the
+  // skipped tail of an overlong one).
+  size_t buffered() const { return end_ - begin_; }
 
  private:
   bool Fill();
   bool ReadLine(std::string_view* line, bool* too_long);
 
-  int fd_;
+  int fd_ = -1;
+  ReadFn read_;
   std::function<bool()> should_stop_;
   size_t max_line_;
   std::vector<char> buf_;
@@ -41,6 +54,7 @@ class LineReader {
   bool error_ = false;
   bool skipping_ = false;  // inside the tail of an overlong line
   bool first_line_ = true;
+  bool partial_at_end_ = true;
 };
 
 }  // namespace loghunt

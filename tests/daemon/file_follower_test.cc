@@ -1,0 +1,202 @@
+#include "daemon/file_follower.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "daemon/line_reader.h"
+
+namespace loghunt {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FileFollowerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("follow_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = (dir_ / "log").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void Append(const std::string& path, const std::string& text) {
+    std::ofstream(path, std::ios::app | std::ios::binary) << text;
+  }
+  FollowOptions Options() {
+    FollowOptions o;
+    o.path = path_;
+    o.position_file = (dir_ / "pos").string();
+    o.from_start = true;
+    o.poll_ms = 1;
+    return o;
+  }
+  // Reads lines through `follower` as the daemon does; at each end of the
+  // data the next step of `script` runs (it changes the file); the input
+  // ends after the last step has been followed by an end of data. Each line
+  // is checked against the position saved before it: the position is never
+  // past a line not yet returned.
+  std::vector<std::string> Follow(FileFollower& follower,
+                                  std::vector<std::function<void()>> script) {
+    size_t step = 0;
+    LineReader reader(
+        [&](char* buf, size_t size) {
+          return follower.Read(buf, size, [&] {
+            if (step == script.size()) return true;
+            script[step++]();
+            return false;
+          });
+        },
+        1 << 16, /*partial_at_end=*/false);
+    reader_ = &reader;
+    std::vector<std::string> lines;
+    std::string_view line;
+    bool too_long;
+    while (reader.Next(&line, &too_long)) lines.emplace_back(line);
+    EXPECT_FALSE(reader.error());
+    EXPECT_TRUE(follower.SavePosition(reader.buffered()));
+    return lines;
+  }
+  std::string SavedPosition() {
+    std::ifstream in(dir_ / "pos");
+    std::string s;
+    std::getline(in, s);
+    return s;
+  }
+
+  fs::path dir_;
+  std::string path_;
+  LineReader* reader_ = nullptr;
+};
+
+using Lines = std::vector<std::string>;
+
+TEST_F(FileFollowerTest, ReadsWhatIsAppendedAndWaitsForTheRestOfALine) {
+  Append(path_, "one\n");
+  std::string error;
+  auto f = FileFollower::Open(Options(), &error);
+  ASSERT_TRUE(f) << error;
+  auto lines =
+      Follow(*f, {[&] { Append(path_, "two\npar"); },  // half a line is not returned
+                  [&] { Append(path_, "tial\n"); }, [&] { Append(path_, "last-unended"); }});
+  EXPECT_EQ(lines, (Lines{"one", "two", "partial"}));
+  // The unended line is read after a restart, not skipped.
+  auto again = FileFollower::Open(Options(), &error);
+  ASSERT_TRUE(again) << error;
+  EXPECT_EQ(Follow(*again, {[&] { Append(path_, "\n"); }}), (Lines{"last-unended"}));
+}
+
+TEST_F(FileFollowerTest, RotationReadsTheOldFileToItsEndThenTheNewOne) {
+  Append(path_, "a\n");
+  std::string error;
+  auto f = FileFollower::Open(Options(), &error);
+  ASSERT_TRUE(f) << error;
+  const std::string old = path_ + ".1";
+  auto lines = Follow(*f, {[&] {
+                             fs::rename(path_, old);
+                             Append(old, "written-after-rename\nunended");
+                           },
+                           [&] { Append(path_, "new\n"); }, [&] { Append(path_, "more\n"); }});
+  EXPECT_EQ(lines, (Lines{"a", "written-after-rename", "unended", "new", "more"}));
+  EXPECT_EQ(f->rotations(), 1u);
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(SavedPosition(), std::to_string(st.st_dev) + " " + std::to_string(st.st_ino) + " 9");
+}
+
+TEST_F(FileFollowerTest, TruncationReadsTheFileAgainFromItsStart) {
+  Append(path_, "first line\nsecond line\n");
+  std::string error;
+  auto f = FileFollower::Open(Options(), &error);
+  ASSERT_TRUE(f) << error;
+  auto lines = Follow(*f, {[&] {
+    fs::resize_file(path_, 0);  // copytruncate
+    Append(path_, "after\n");
+  }});
+  EXPECT_EQ(lines, (Lines{"first line", "second line", "after"}));
+  EXPECT_EQ(f->truncations(), 1u);
+}
+
+TEST_F(FileFollowerTest, AMissingFileIsWaitedForAndReadFromItsStart) {
+  std::string error;
+  FollowOptions o = Options();
+  o.from_start = false;  // applies to a file present at start only
+  auto f = FileFollower::Open(o, &error);
+  ASSERT_TRUE(f) << error;
+  EXPECT_EQ(Follow(*f, {[] {}, [&] { Append(path_, "x\ny\n"); }}), (Lines{"x", "y"}));
+}
+
+TEST_F(FileFollowerTest, PositionResumesTheSameFileOnly) {
+  Append(path_, "1\n2\n");
+  std::string error;
+  {
+    auto f = FileFollower::Open(Options(), &error);
+    ASSERT_TRUE(f) << error;
+    EXPECT_EQ(Follow(*f, {}), (Lines{"1", "2"}));
+  }
+  Append(path_, "3\n");  // written while stopped
+  {
+    auto f = FileFollower::Open(Options(), &error);
+    ASSERT_TRUE(f) << error;
+    EXPECT_EQ(Follow(*f, {}), (Lines{"3"}));
+  }
+  // Replaced while stopped: the new file from its start. (Created before the
+  // old one goes, so it cannot get the old one's inode number.)
+  Append(path_ + ".new", "new 1\n");
+  fs::rename(path_ + ".new", path_);
+  {
+    auto f = FileFollower::Open(Options(), &error);
+    ASSERT_TRUE(f) << error;
+    EXPECT_EQ(Follow(*f, {}), (Lines{"new 1"}));
+  }
+  // Truncated while stopped below the saved offset: from its start.
+  fs::resize_file(path_, 0);
+  Append(path_, "t\n");
+  {
+    auto f = FileFollower::Open(Options(), &error);
+    ASSERT_TRUE(f) << error;
+    EXPECT_EQ(Follow(*f, {}), (Lines{"t"}));
+  }
+}
+
+TEST_F(FileFollowerTest, WithoutAPositionFromStartChoosesWhereToBegin) {
+  Append(path_, "old\n");
+  FollowOptions o = Options();
+  o.position_file.clear();
+  o.from_start = false;
+  std::string error;
+  auto f = FileFollower::Open(o, &error);
+  ASSERT_TRUE(f) << error;
+  EXPECT_EQ(Follow(*f, {[&] { Append(path_, "new\n"); }}), (Lines{"new"}));
+  o.from_start = true;
+  auto g = FileFollower::Open(o, &error);
+  ASSERT_TRUE(g) << error;
+  EXPECT_EQ(Follow(*g, {}), (Lines{"old", "new"}));
+}
+
+TEST_F(FileFollowerTest, UnusableFilesAreErrors) {
+  std::string error;
+  Append((dir_ / "pos").string(), "not a position\n");
+  Append(path_, "x\n");
+  EXPECT_FALSE(FileFollower::Open(Options(), &error));
+  EXPECT_NE(error.find("not a position file"), std::string::npos) << error;
+  fs::remove(dir_ / "pos");
+  FollowOptions o = Options();
+  o.path = dir_.string();
+  error.clear();
+  EXPECT_FALSE(FileFollower::Open(o, &error));
+  EXPECT_NE(error.find("Is a directory"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace loghunt
