@@ -163,7 +163,8 @@ static std::shared_ptr<const GeoIpDatabases> SharedGeoIp(const GeoIpConfig& geoi
   return opened;
 }
 
-std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
+std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config,
+                                                     ProcessTable* processes) {
   std::vector<std::unique_ptr<Detector>> detectors;
   if (config.risky_command_enabled) detectors.push_back(std::make_unique<RiskyCommandDetector>());
   if (config.ioc.enabled) {
@@ -225,7 +226,9 @@ std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config) {
     }
   }
   if (config.ancestry.enabled) {
-    detectors.push_back(std::make_unique<ProcessAncestryDetector>(config.ancestry.table));
+    detectors.push_back(processes != nullptr
+                            ? std::make_unique<ProcessAncestryDetector>(processes)
+                            : std::make_unique<ProcessAncestryDetector>(config.ancestry.table));
   }
   return detectors;
 }
@@ -249,21 +252,40 @@ DetectorSet::DetectorSet(const Config& config)
         static std::atomic<uint64_t> next{0};
         return ++next;
       }()),
-      detectors_(MakeDetectors(config)),
+      processes_(config.sigma.enabled || config.ancestry.enabled
+                     ? std::make_unique<ProcessTable>(config.ancestry.table)
+                     : nullptr),
+      detectors_(MakeDetectors(config, processes_.get())),
       sampled_ns_(detectors_.size(), 0) {}
 
-void DetectorSet::Inspect(const Event& event, std::vector<Alert>& alerts) {
+const Event& DetectorSet::WithParent(const Event& event) {
+  if (processes_ == nullptr || event.kind != EventKind::kProcessStart ||
+      !event.process.parent_executable.empty()) {
+    return event;
+  }
+  const ProcessRecord* parent = processes_->ParentOf(event);
+  if (parent == nullptr || parent->executable.empty()) return event;
+  // The record stays valid until the table's next Observe(), after the detectors.
+  with_parent_ = event;
+  with_parent_.process.parent_executable = parent->executable;
+  with_parent_.process.parent_command_line = parent->command_line;
+  return with_parent_;
+}
+
+void DetectorSet::Inspect(const Event& original, std::vector<Alert>& alerts) {
+  const Event& event = WithParent(original);
   if (++events_ % kTimingSample != 0) {
     for (auto& d : detectors_) d->Inspect(event, alerts);
-    return;
+  } else {
+    for (size_t i = 0; i < detectors_.size(); ++i) {
+      auto start = std::chrono::steady_clock::now();
+      detectors_[i]->Inspect(event, alerts);
+      sampled_ns_[i] += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                  std::chrono::steady_clock::now() - start)
+                                                  .count());
+    }
   }
-  for (size_t i = 0; i < detectors_.size(); ++i) {
-    auto start = std::chrono::steady_clock::now();
-    detectors_[i]->Inspect(event, alerts);
-    sampled_ns_[i] += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                std::chrono::steady_clock::now() - start)
-                                                .count());
-  }
+  if (processes_ != nullptr) processes_->Observe(original);
 }
 
 std::vector<std::pair<std::string, double>> DetectorSet::Seconds() const {

@@ -23,6 +23,7 @@
 #include "core/alert.h"
 #include "daemon/config.h"
 #include "daemon/offset_tracker.h"
+#include "detectors/context/process_table.h"
 #include "detectors/detector.h"
 #include "parsers/parser.h"
 #include "sinks/sink.h"
@@ -45,8 +46,10 @@ struct PipelineStats {
   std::string Summary() const;
 };
 
-// Builds the detectors enabled in `config` (one set per pipeline/worker).
-std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config);
+// Builds the detectors enabled in `config` (one set per pipeline/worker);
+// the ancestry detector reads `processes` (fed by the caller) when given.
+std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config,
+                                                     ProcessTable* processes = nullptr);
 
 // Loads what enabled detectors share and cannot work without (the Sigma rule
 // set, the GeoIP databases), once per process: false with `error` (e.g.
@@ -58,6 +61,12 @@ bool LoadSharedDetectorData(const Config& config, std::string* error);
 
 // The detectors of one worker, run in order on each event. One event in
 // kTimingSample is timed per detector, for loghunt_detector_seconds_total.
+//
+// With Sigma rules or ancestry enabled the set keeps a ProcessTable of the
+// process starts it saw (after the detectors ran on each): a process start
+// that does not name its parent's image (auditd execve) is inspected with
+// the parent's image and command line from the table, so ParentImage /
+// ParentCommandLine rules work on Linux; the ancestry detector reads it too.
 class DetectorSet {
  public:
   static constexpr uint64_t kTimingSample = 8;
@@ -69,7 +78,12 @@ class DetectorSet {
   uint64_t id() const { return id_; }
 
  private:
+  // `event`, or a copy with the parent fields from processes_ filled in.
+  const Event& WithParent(const Event& event);
+
   uint64_t id_;
+  std::unique_ptr<ProcessTable> processes_;  // declared before the detectors that read it
+  Event with_parent_;                        // reused: its vectors keep their capacity
   std::vector<std::unique_ptr<Detector>> detectors_;
   std::vector<uint64_t> sampled_ns_;
   uint64_t events_ = 0;

@@ -3,7 +3,7 @@
 namespace loghunt {
 
 void ProcessAncestryDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
-  table_.Observe(event);
+  if (observes_) table_->Observe(event);
   if (alerts.empty()) return;
   for (Alert& alert : alerts) {
     if (alert.position.offset != event.position.offset ||
@@ -15,7 +15,7 @@ void ProcessAncestryDetector::Inspect(const Event& event, std::vector<Alert>& al
       has |=
           e.type == "Process" && !e.properties.empty() && e.properties[0].first == "AncestryDepth";
     }
-    if (!has) table_.AppendAncestry(event, &alert);
+    if (!has) table_->AppendAncestry(event, &alert);
   }
 }
 

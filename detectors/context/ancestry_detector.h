@@ -7,7 +7,11 @@
 // equal the event's; alerts that already carry an AncestryDepth entity are
 // left alone, so running it twice adds nothing.
 //
-// Thread-safety: one instance per worker (it owns the table).
+// With a shared table (DetectorSet's, which also gives auditd events their
+// parent's image for the Sigma rules) the owner feeds the table after all
+// detectors ran; this detector only reads it.
+//
+// Thread-safety: one instance per worker (it owns or borrows the table).
 #pragma once
 
 #include "detectors/context/process_table.h"
@@ -17,14 +21,19 @@ namespace loghunt {
 
 class ProcessAncestryDetector : public Detector {
  public:
-  explicit ProcessAncestryDetector(ProcessTableOptions options = {}) : table_(options) {}
+  explicit ProcessAncestryDetector(ProcessTableOptions options = {})
+      : own_(options), table_(&own_), observes_(true) {}
+  // `shared` is fed by its owner and must outlive the detector.
+  explicit ProcessAncestryDetector(ProcessTable* shared) : table_(shared), observes_(false) {}
   std::string_view name() const override { return "ancestry"; }
   void Inspect(const Event& event, std::vector<Alert>& alerts) override;
 
-  const ProcessTable& table() const { return table_; }
+  const ProcessTable& table() const { return *table_; }
 
  private:
-  ProcessTable table_;
+  ProcessTable own_;
+  ProcessTable* table_;
+  bool observes_;
 };
 
 }  // namespace loghunt

@@ -109,6 +109,17 @@ const ProcessRecord* ProcessTable::Parent(const HostTable& t, const ProcessRecor
   return &parent;
 }
 
+const ProcessRecord* ProcessTable::ParentOf(const Event& event) const {
+  const HostTable* t = FindHost(event.host);
+  if (t == nullptr) return nullptr;
+  ProcessRecord child;  // only what Parent() reads: no copy of the strings
+  child.pid = event.process.pid;
+  child.ppid = event.process.ppid;
+  child.parent_guid = std::string(event.Extra("ParentProcessGuid"));
+  child.start_ns = event.timestamp_ns;
+  return Parent(*t, child);
+}
+
 std::vector<const ProcessRecord*> ProcessTable::Ancestors(const ProcessRecord& process,
                                                           size_t depth) const {
   std::vector<const ProcessRecord*> chain;

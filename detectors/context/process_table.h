@@ -64,6 +64,11 @@ class ProcessTable {
   // the latest with `pid`; nullptr when neither is known.
   const ProcessRecord* Find(std::string_view host, int64_t pid, std::string_view guid = {}) const;
 
+  // The parent of the process `event` starts, when the table knows it (as
+  // Ancestors() finds it: by the parent's guid when the event names one,
+  // else by ppid, not started after the child); nullptr otherwise.
+  const ProcessRecord* ParentOf(const Event& event) const;
+
   // Parent, grandparent, ... of `process` found in the table (nearest
   // first), at most `depth`; stops at a cycle or an unknown parent.
   std::vector<const ProcessRecord*> Ancestors(const ProcessRecord& process, size_t depth) const;

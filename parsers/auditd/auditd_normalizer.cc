@@ -368,7 +368,8 @@ void AuditdNormalizer::Normalize(const AssembledAuditEvent& in, Arena& arena, Ev
   if (auto v = Int(pid)) event->process.pid = *v;
   if (auto v = Int(f.ppid)) event->process.ppid = *v;
   event->process.executable = exe;
-  event->process.user = !uid_name.empty() ? uid_name : uid;
+  // uid 0 is root on every Linux system: Sigma rules name it so (User: root).
+  event->process.user = !uid_name.empty() ? uid_name : uid == "0" ? std::string_view("root") : uid;
   event->process.logon_id = ses;
 
   AddExtra(event, "user.id", uid);

@@ -350,6 +350,8 @@ void ApplySudo(Event* e, sv m) {
   e->kind = EventKind::kUserCommand;
   e->process.user = Trim(m.substr(0, colon));
   e->process.command_line = command;
+  // sudo logs the command's resolved path first: the image Sigma's Image names.
+  e->process.executable = command.substr(0, command.find(' '));
   e->process.cwd = SudoField(fields, "PWD=");
   AddExtra(e, "user.effective.name", SudoField(fields, "USER="));
   AddExtra(e, "process.tty", SudoField(fields, "TTY="));

@@ -1,7 +1,11 @@
 #include "daemon/pipeline.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -82,6 +86,64 @@ TEST(Pipeline, SharedDetectorDataThatCannotLoadIsAnError) {
   config.geoip.city_db = "/nonexistent/city.mmdb";
   EXPECT_FALSE(LoadSharedDetectorData(config, &error));
   EXPECT_NE(error.find("detectors.geoip: "), std::string::npos) << error;
+}
+
+// Linux Sigma rules: auditd execve events name only the parent's pid, so
+// ParentImage / ParentCommandLine come from the processes seen before;
+// sudo commands from syslog have the command's path as Image.
+TEST(Pipeline, LinuxSigmaRulesSeeTheParentImageAndTheSudoImage) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("pipeline_sigma_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  auto rule = [&](const std::string& id, const std::string& selection) {
+    std::ofstream(dir / (id + ".yml"))
+        << "title: " << id << "\nid: " << id
+        << "\nlevel: high\nlogsource: {product: linux, category: process_creation}\n"
+           "detection:\n  sel: "
+        << selection << "\n  condition: sel\n";
+  };
+  rule("java-child", "{ParentImage|endswith: /java, Image|endswith: /sh}");
+  rule("java-child-cmd", "{ParentCommandLine|contains: 'app.jar', CommandLine: 'sh -c id'}");
+  rule("crontab-remove", "{Image|endswith: /crontab, CommandLine|contains: ' -r'}");
+  Config config;
+  config.risky_command_enabled = false;
+  config.ioc.enabled = false;
+  config.sigma.enabled = true;
+  config.sigma.rules = {dir.string()};
+  std::string error;
+  ASSERT_TRUE(LoadSharedDetectorData(config, &error)) << error;
+  CollectingSink sink;
+  Pipeline audit(config, Stream::kAuditd, {&sink});
+  int64_t offset = 0;
+  auto exec = [&](int serial, int pid, int ppid, const std::string& exe, const std::string& args) {
+    const std::string id = "audit(100.000:" + std::to_string(serial) + "): ";
+    for (const std::string& line :
+         {"type=SYSCALL msg=" + id + "syscall=59 pid=" + std::to_string(pid) +
+              " ppid=" + std::to_string(ppid) + " uid=0 exe=\"" + exe + "\"",
+          "type=EXECVE msg=" + id + args, "type=EOE msg=" + id}) {
+      audit.Process(line, {"t", -1, ++offset});
+    }
+  };
+  exec(1, 1100, 1, "/usr/bin/java", "argc=3 a0=\"java\" a1=\"-jar\" a2=\"app.jar\"");
+  exec(2, 1101, 1100, "/bin/sh", "argc=3 a0=\"sh\" a1=\"-c\" a2=\"id\"");
+  exec(3, 1201, 999, "/bin/sh", "argc=3 a0=\"sh\" a1=\"-c\" a2=\"id\"");  // parent unknown
+  audit.Finish();
+  std::vector<std::string> fired;
+  for (const Alert& a : sink.alerts)
+    fired.push_back(a.rule.id + "@" + std::to_string(a.position.offset));
+  // Both on the child's event (records 4..6), nothing on the orphan's.
+  std::sort(fired.begin(), fired.end());
+  EXPECT_EQ(fired, (std::vector<std::string>{"java-child-cmd@6", "java-child@6"}));
+
+  sink.alerts.clear();
+  Pipeline syslog(config, Stream::kSyslog, {&sink});
+  syslog.Process(
+      "<86>Jul  8 16:08:00 h sudo: bob : TTY=pts/0 ; PWD=/ ; USER=root ; "
+      "COMMAND=/usr/bin/crontab -r",
+      {"s", -1, 1});
+  ASSERT_EQ(sink.alerts.size(), 1u);
+  EXPECT_EQ(sink.alerts[0].rule.id, "crontab-remove");
+  fs::remove_all(dir);
 }
 
 }  // namespace

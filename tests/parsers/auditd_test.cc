@@ -215,6 +215,19 @@ TEST_F(AuditdParserTest, EnrichedNamesArePreferred) {
   EXPECT_EQ(e.Extra("host.architecture"), "x86_64");
 }
 
+// Without the enriched names the user is the uid, except uid 0: root on
+// every Linux system (Sigma rules say `User: root`).
+TEST_F(AuditdParserTest, UidZeroWithoutANameIsRoot) {
+  Feed({"type=SYSCALL msg=audit(9.000:6): syscall=59 pid=6 uid=0 ses=4294967295",
+        "type=EXECVE msg=audit(9.000:6): argc=1 a0=\"id\"", "type=EOE msg=audit(9.000:6): ",
+        "type=SYSCALL msg=audit(9.000:7): syscall=59 pid=7 uid=1000",
+        "type=EXECVE msg=audit(9.000:7): argc=1 a0=\"id\"", "type=EOE msg=audit(9.000:7): "});
+  ASSERT_EQ(out_.events.size(), 2u);
+  EXPECT_EQ(out_.events[0].user, "root");
+  EXPECT_EQ(out_.events[0].Extra("user.id"), "0");
+  EXPECT_EQ(out_.events[1].user, "1000");
+}
+
 TEST_F(AuditdParserTest, SockaddrBecomesNetworkEvent) {
   Feed({"type=SYSCALL msg=audit(9.000:6): arch=c000003e syscall=42 success=yes pid=5",
         // AF_INET6, port 443, 2001:db8::1

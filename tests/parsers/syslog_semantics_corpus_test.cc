@@ -220,6 +220,7 @@ TEST_F(SyslogSemantics, SudoCommandFromGoSyslogCase) {
   EXPECT_EQ(e.kind, EventKind::kUserCommand);
   EXPECT_EQ(e.process.user, "ec2-user");
   EXPECT_EQ(e.process.command_line, "/bin/tail secure");
+  EXPECT_EQ(e.process.executable, "/bin/tail");  // Image of Linux Sigma rules
   EXPECT_EQ(e.process.cwd, "/var/log");
   EXPECT_EQ(e.Extra("user.effective.name"), "root");
 }
