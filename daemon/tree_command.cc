@@ -30,11 +30,14 @@ void PrintLine(const ProcessRecord& r, int indent, bool self) {
   std::printf("%s\n", line.c_str());
 }
 
-void PrintChildren(const ProcessTable& table, const ProcessRecord& r, int indent, int depth) {
+void PrintChildren(const ProcessTable::ChildIndex& children, const ProcessRecord& r, int indent,
+                   int depth) {
   if (depth <= 0) return;
-  for (const ProcessRecord* c : table.Children(r)) {
+  auto it = children.find(&r);
+  if (it == children.end()) return;
+  for (const ProcessRecord* c : it->second) {
     PrintLine(*c, indent, false);
-    PrintChildren(table, *c, indent + 1, depth - 1);
+    PrintChildren(children, *c, indent + 1, depth - 1);
   }
 }
 
@@ -83,7 +86,7 @@ int RunTree(const TreeCommandOptions& options) {
   int indent = 0;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) PrintLine(**it, indent++, false);
   PrintLine(*self, indent, true);
-  PrintChildren(table, *self, indent + 1, options.child_depth);
+  PrintChildren(table.ChildrenOn(self->host), *self, indent + 1, options.child_depth);
   return 0;
 }
 

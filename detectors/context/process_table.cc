@@ -59,8 +59,11 @@ void ProcessTable::Observe(const Event& event) {
   HostTable& t = *host;
   if (t.processes.size() >= options_.max_processes_per_host) {
     auto oldest = t.processes.begin();
-    if (auto p = t.by_pid.find(oldest->pid); p != t.by_pid.end() && p->second == oldest) {
-      t.by_pid.erase(p);
+    // The oldest process of all is the oldest with its pid.
+    if (auto p = t.by_pid.find(oldest->pid); p != t.by_pid.end()) {
+      auto& kept = p->second;
+      if (!kept.empty() && kept.front() == oldest) kept.erase(kept.begin());
+      if (kept.empty()) t.by_pid.erase(p);
     }
     if (!oldest->guid.empty()) {
       if (auto g = t.by_guid.find(oldest->guid); g != t.by_guid.end() && g->second == oldest) {
@@ -71,7 +74,7 @@ void ProcessTable::Observe(const Event& event) {
   }
   t.processes.push_back(ProcessRecordOf(event));
   auto rec = std::prev(t.processes.end());
-  if (rec->pid >= 0) t.by_pid[rec->pid] = rec;
+  if (rec->pid >= 0) t.by_pid[rec->pid].push_back(rec);
   if (!rec->guid.empty()) t.by_guid[rec->guid] = rec;
 }
 
@@ -88,7 +91,7 @@ const ProcessRecord* ProcessTable::Find(std::string_view host, int64_t pid,
     if (auto g = t->by_guid.find(std::string(guid)); g != t->by_guid.end()) return &*g->second;
   }
   if (pid < 0) return nullptr;
-  if (auto p = t->by_pid.find(pid); p != t->by_pid.end()) return &*p->second;
+  if (auto p = t->by_pid.find(pid); p != t->by_pid.end()) return &*p->second.back();
   return nullptr;
 }
 
@@ -102,11 +105,16 @@ const ProcessRecord* ProcessTable::Parent(const HostTable& t, const ProcessRecor
   if (child.ppid < 0 || child.ppid == child.pid) return nullptr;
   auto p = t.by_pid.find(child.ppid);
   if (p == t.by_pid.end()) return nullptr;
-  const ProcessRecord& parent = *p->second;
-  // A pid reused after the child started is not its parent.
-  if (parent.start_ns != 0 && child.start_ns != 0 && parent.start_ns > child.start_ns)
-    return nullptr;
-  return &parent;
+  // A pid reused after the child started is not its parent: the latest
+  // process with the pid that started no later than the child is.
+  for (auto it = p->second.rbegin(); it != p->second.rend(); ++it) {
+    const ProcessRecord& parent = **it;
+    if (&parent == &child) continue;
+    if (parent.start_ns == 0 || child.start_ns == 0 || parent.start_ns <= child.start_ns) {
+      return &parent;
+    }
+  }
+  return nullptr;
 }
 
 const ProcessRecord* ProcessTable::ParentOf(const Event& event) const {
@@ -145,6 +153,18 @@ std::vector<const ProcessRecord*> ProcessTable::Children(const ProcessRecord& pr
     if (&r != &process && Parent(*t, r) == &process) out.push_back(&r);
   }
   return out;
+}
+
+ProcessTable::ChildIndex ProcessTable::ChildrenOn(std::string_view host) const {
+  ChildIndex index;
+  const HostTable* t = FindHost(host);
+  if (t == nullptr) return index;
+  for (const ProcessRecord& r : t->processes) {
+    if (const ProcessRecord* parent = Parent(*t, r); parent != nullptr && parent != &r) {
+      index[parent].push_back(&r);
+    }
+  }
+  return index;
 }
 
 void ProcessTable::AppendAncestry(const Event& event, Alert* alert) const {

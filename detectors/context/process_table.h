@@ -3,13 +3,14 @@
 // carry its ancestry chain (image, command line, pid, start time) and a
 // `tree` view can list a process's ancestors and children.
 //
-// Keys: host + pid (the latest process seen with that pid wins, since pids
-// are reused) and, when the event has one, host + ProcessGuid (Sysmon), which
-// is unique and, when the child names its parent's guid, the only way its
-// parent is resolved (else by pid). A parent found only by pid
-// must have started no later than its child, so a reused pid is not mistaken
-// for the parent. When even the parent is not in the table, AppendAncestry
-// attaches the parent the event itself names (parent image, command line,
+// Keys: host + pid (every process kept with the pid: pids are reused, and
+// lookups by pid alone give the latest) and, when the event has one, host +
+// ProcessGuid (Sysmon), which is unique and, when the child names its
+// parent's guid, the only way its parent is resolved (else by pid). A parent
+// found by pid is the latest process with the pid that started no later than
+// its child, so a reused pid is not mistaken for the parent, and the parent
+// of an older child is still found after its pid was reused. When even the parent is not in the
+// table, AppendAncestry attaches the parent the event itself names (parent image, command line,
 // ppid), marked Source=child_event.
 //
 // Memory is bounded: at most `max_processes_per_host` records per host (the
@@ -74,6 +75,10 @@ class ProcessTable {
   std::vector<const ProcessRecord*> Ancestors(const ProcessRecord& process, size_t depth) const;
   // Processes on `process.host` whose parent resolves to `process`, oldest first.
   std::vector<const ProcessRecord*> Children(const ProcessRecord& process) const;
+  // The children of every process of `host` at once (one pass over the
+  // host's processes, where Children() takes one per call), oldest first.
+  using ChildIndex = std::unordered_map<const ProcessRecord*, std::vector<const ProcessRecord*>>;
+  ChildIndex ChildrenOn(std::string_view host) const;
 
   // Appends to `alert` one "Process" entity per ancestor of the event's
   // process (up to options.max_depth), with AncestryDepth 1 = parent. Does
@@ -88,7 +93,9 @@ class ProcessTable {
   struct HostTable {
     std::string host;
     std::list<ProcessRecord> processes;  // in arrival order, oldest first
-    std::unordered_map<int64_t, std::list<ProcessRecord>::iterator> by_pid;
+    // Every process kept with the pid, oldest first (pids are reused: a
+    // child's parent is the latest that started no later than the child).
+    std::unordered_map<int64_t, std::vector<std::list<ProcessRecord>::iterator>> by_pid;
     std::unordered_map<std::string, std::list<ProcessRecord>::iterator> by_guid;
   };
   const HostTable* FindHost(std::string_view host) const;

@@ -16,14 +16,21 @@ bool IsCommand(const Event& e) {
          !e.process.command_line.empty();
 }
 
-bool IsSessionEvent(const Event& e, EventKind kind) {
-  return e.kind == kind && e.logon.method == "session";
+// sudo's own commands (user_command events), not cron jobs or other processes.
+bool IsSudoCommand(const Event& e) {
+  return e.kind == EventKind::kUserCommand && !e.process.command_line.empty();
+}
+
+// A PAM session of sudo (pam_unix(sudo:session), pam_unix(sudo-i:session)).
+bool IsSudoSessionEvent(const Event& e, EventKind kind) {
+  if (e.kind != kind || e.logon.method != "session") return false;
+  std::string_view service = e.Extra("pam.service");
+  return service == "sudo" || service == "sudo-i";
 }
 
 }  // namespace
 
-bool CommandBurstWindow::Add(int64_t ns, const CommandBurstOptions& options, int64_t* first_ns,
-                             int64_t* second_ns) {
+bool CommandBurstWindow::Add(int64_t ns, const CommandBurstOptions& options, Burst* burst) {
   times_.push_back(ns);
   size_t need = static_cast<size_t>(options.events) + 1;
   while (times_.size() > need) times_.pop_front();
@@ -37,8 +44,7 @@ bool CommandBurstWindow::Add(int64_t ns, const CommandBurstOptions& options, int
     hi = std::max(hi, t);
   }
   if (SpanNs(hi, lo) >= options.seconds * kSecond) return false;
-  *first_ns = times_.front();
-  *second_ns = times_[1];
+  *burst = {lo, hi, times_[1]};
   return true;
 }
 
@@ -58,10 +64,12 @@ void CommandBurstDetector::Inspect(const Event& event, std::vector<Alert>& alert
     it = keys_.emplace(key_, State{}).first;
   }
   State& s = it->second;
-  int64_t first = 0, second = 0;
-  if (!s.window.Add(event.timestamp_ns, options_, &first, &second)) return;
-  if (first <= s.reported_until) return;  // same burst, already reported
-  s.reported_until = event.timestamp_ns;
+  CommandBurstWindow::Burst burst;
+  if (!s.window.Add(event.timestamp_ns, options_, &burst)) return;
+  // A window overlapping the reported one is the same burst (also when its
+  // commands arrive out of time order).
+  if (burst.earliest_ns <= s.reported_until) return;
+  s.reported_until = burst.latest_ns;
   Alert alert = MakeAlert(event,
                           {"msticpy.syslog.command_burst",
                            "Burst of commands in one session",
@@ -70,7 +78,7 @@ void CommandBurstDetector::Inspect(const Event& event, std::vector<Alert>& alert
                           "");
   alert.summary = std::to_string(options_.events + 1) + " commands by '" +
                   std::string(event.process.user) + "' within " +
-                  std::to_string(SpanNs(event.timestamp_ns, first) / 1'000'000) +
+                  std::to_string(SpanNs(burst.latest_ns, burst.earliest_ns) / 1'000'000) +
                   " ms; last: " + std::string(event.process.command_line);
   if (!event.process.user.empty()) {
     alert.entities.push_back({"Account", {{"Name", std::string(event.process.user)}}});
@@ -97,10 +105,14 @@ void RiskySudoSessionDetector::Report(const Event& event, Session& session, cons
   alerts.push_back(std::move(alert));
 }
 
+bool RiskySudoSessionDetector::SameUser(const Session& session, const Signal& signal) {
+  return session.user.empty() || signal.user.empty() || session.user == signal.user;
+}
+
 void RiskySudoSessionDetector::Attribute(const Event& event, Host& host, Signal signal,
                                          std::vector<Alert>& alerts) {
   for (auto it = host.sessions.rbegin(); it != host.sessions.rend(); ++it) {
-    if (it->start <= signal.time && signal.time <= it->end) {
+    if (it->start <= signal.time && signal.time <= it->end && SameUser(*it, signal)) {
       Report(event, *it, signal, alerts);
       return;
     }
@@ -111,9 +123,9 @@ void RiskySudoSessionDetector::Attribute(const Event& event, Host& host, Signal 
 
 void RiskySudoSessionDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
   if (event.timestamp_ns == 0) return;
-  bool opened = IsSessionEvent(event, EventKind::kLogon);
-  bool closed = IsSessionEvent(event, EventKind::kLogoff);
-  bool command = IsCommand(event);
+  bool opened = IsSudoSessionEvent(event, EventKind::kLogon);
+  bool closed = IsSudoSessionEvent(event, EventKind::kLogoff);
+  bool command = IsSudoCommand(event);
   if (!opened && !closed && !command) return;
   auto it = hosts_.find(std::string(event.host));
   if (it == hosts_.end()) {
@@ -126,20 +138,27 @@ void RiskySudoSessionDetector::Inspect(const Event& event, std::vector<Alert>& a
   Host& host = it->second;
   int64_t t = event.timestamp_ns;
   if (opened) {
-    bool open_now = !host.sessions.empty() && host.sessions.back().end == INT64_MAX;
-    if (open_now) return;  // nested open: msticpy's greedy pairing keeps the first
+    std::string_view by = event.Extra("pam.by_user");
     Session s;
     s.start = t;
-    std::string_view by = event.Extra("pam.by_user");
     s.user = std::string(!by.empty() ? by : event.logon.user);
+    s.pid = event.process.pid;
+    for (const Session& open : host.sessions) {
+      // Nested open of the same user: msticpy's greedy pairing keeps the first.
+      if (open.end == INT64_MAX && open.user == s.user) return;
+    }
     host.sessions.push_back(std::move(s));
     if (host.sessions.size() > kKeptSessions) host.sessions.pop_front();
-    // Signals logged just before the open, at the same time, belong to it.
+    Session& session = host.sessions.back();
+    // sudo logs its command just before opening the session: in the same
+    // process, or (without pids) no earlier than the session's second.
     std::deque<Signal> waiting;
     waiting.swap(host.pending);
     for (Signal& sig : waiting) {
-      if (sig.time >= t) {
-        Report(event, host.sessions.back(), sig, alerts);
+      const bool same_sudo = sig.pid >= 0 && sig.pid == session.pid;
+      const bool same_second = sig.time >= t - (t % kSecond);
+      if ((same_sudo || same_second) && SameUser(session, sig)) {
+        Report(event, session, sig, alerts);
       } else if (SpanNs(t, sig.time) < burst_.seconds * kSecond) {
         host.pending.push_back(std::move(sig));
       }
@@ -147,20 +166,29 @@ void RiskySudoSessionDetector::Inspect(const Event& event, std::vector<Alert>& a
     return;
   }
   if (closed) {
-    if (!host.sessions.empty() && host.sessions.back().end == INT64_MAX &&
-        t >= host.sessions.back().start) {
-      host.sessions.back().end = t;
+    // The open session of the same sudo process, else the latest open one.
+    Session* match = nullptr;
+    for (auto it = host.sessions.rbegin(); it != host.sessions.rend(); ++it) {
+      if (it->end != INT64_MAX || t < it->start) continue;
+      if (event.process.pid >= 0 && it->pid == event.process.pid) {
+        match = &*it;
+        break;
+      }
+      if (match == nullptr) match = &*it;
     }
+    if (match != nullptr) match->end = t;
     return;
   }
+  const std::string user(event.process.user);
   risky_alerts_.clear();
   risky_.Inspect(event, risky_alerts_);
   if (!risky_alerts_.empty()) {
-    Attribute(event, host, {t, std::string(event.process.command_line)}, alerts);
+    Attribute(event, host, {t, std::string(event.process.command_line), user, event.process.pid},
+              alerts);
   }
-  int64_t first = 0, second = 0;
-  if (host.burst.Add(t, burst_, &first, &second)) {
-    Attribute(event, host, {second, "Suspicious event pattern"}, alerts);
+  CommandBurstWindow::Burst burst;
+  if (host.burst.Add(t, burst_, &burst)) {
+    Attribute(event, host, {burst.second_ns, "Suspicious event pattern", user, -1}, alerts);
   }
 }
 

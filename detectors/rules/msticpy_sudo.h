@@ -8,15 +8,20 @@
 // raised, and no other until a window that does not overlap the reported one
 // (msticpy lists every window; a stream wants one alert per burst).
 //
-// RiskySudoSessionDetector: risky_sudo_sessions. PAM sessions (pam_unix
-// "session opened"/"session closed", i.e. logon/logoff events with method
-// "session") are tracked per host; a session is risky when, inside
-// [open, close] (inclusive, as msticpy), a command matches msticpy's Syslog
-// risky-command rules or is the second command of a burst window (msticpy's
-// attribution). Each risky session gives one alert. sudo logs a command just
-// before opening its session, so recent signals are kept briefly and matched
-// when the session opens; recently closed sessions are kept for bursts
-// detected after they closed.
+// RiskySudoSessionDetector: risky_sudo_sessions. sudo's PAM sessions
+// (pam_unix(sudo:session) or sudo-i "session opened"/"session closed", i.e.
+// logon/logoff events with method "session" and PAM service sudo; cron's
+// and sshd's sessions are not sudo sessions, as in msticpy's notebooks,
+// which pass it sudo's rows) are tracked per host; a session is risky when,
+// inside [open, close] (inclusive, as msticpy), a sudo command (user_command)
+// matches msticpy's Syslog risky-command rules or is the second command of a
+// burst window (msticpy's attribution). A command is attributed to a session
+// of the user who ran sudo (when both are known; msticpy pairs by time alone,
+// which credits one user's command to another's concurrent session). Each
+// risky session gives one alert. sudo logs a command just before opening its
+// session (within the same second, or in the same sudo process): such
+// signals are kept briefly and matched when the session opens; recently
+// closed sessions are kept for bursts detected after they closed.
 //
 // Memory: bounded by `max_keys` tracked hosts/users; beyond it the state is
 // reset (counted in resets()). Thread-safety: none; one instance per worker.
@@ -43,9 +48,14 @@ struct CommandBurstOptions {
 // events + 1 commands spanning less than `seconds`.
 class CommandBurstWindow {
  public:
+  struct Burst {
+    int64_t earliest_ns = 0;  // the window's span: earliest .. latest command
+    int64_t latest_ns = 0;
+    int64_t second_ns = 0;  // the window's second command as it arrived (msticpy's attribution)
+  };
   // Adds a command at `ns`. Returns true when the window ending here is a
-  // burst; then *second_ns is the time of the window's second command.
-  bool Add(int64_t ns, const CommandBurstOptions& options, int64_t* first_ns, int64_t* second_ns);
+  // burst, described in *burst.
+  bool Add(int64_t ns, const CommandBurstOptions& options, Burst* burst);
 
  private:
   std::deque<int64_t> times_;
@@ -81,12 +91,16 @@ class RiskySudoSessionDetector : public Detector {
     int64_t start = 0;
     int64_t end = INT64_MAX;  // INT64_MAX while open
     std::string user;
+    int64_t pid = -1;  // the sudo process that opened it
     bool reported = false;
   };
   struct Signal {
     int64_t time = 0;
     std::string what;  // the risky command, or "Suspicious event pattern"
+    std::string user;  // who ran sudo ("" = unknown)
+    int64_t pid = -1;  // the sudo process (-1 for a burst)
   };
+  static bool SameUser(const Session& session, const Signal& signal);
   struct Host {
     std::deque<Session> sessions;  // most recent last
     std::deque<Signal> pending;    // signals not inside any session yet

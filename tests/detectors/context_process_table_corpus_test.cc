@@ -234,5 +234,46 @@ TEST(ProcessTable, AReusedPidStartedAfterTheChildIsNotItsParent) {
   EXPECT_EQ(t.Children(*t.Find("h", 1)).size(), 1u);
 }
 
+// After its parent's pid was reused, an older child still finds its parent:
+// the latest process with the pid that started no later than the child.
+TEST(ProcessTable, AnOlderChildKeepsItsParentAfterThePidIsReused) {
+  ProcessTable t;
+  t.Observe(Start("h", 700, 1, "java", 100));
+  t.Observe(Start("h", 800, 700, "bash", 200));
+  t.Observe(Start("h", 700, 1, "sleep", 300));  // 700 reused
+  t.Observe(Start("h", 900, 700, "child-of-sleep", 400));
+  auto chain = t.Ancestors(*t.Find("h", 800), 8);
+  ASSERT_EQ(chain.size(), 1u);
+  EXPECT_EQ(chain[0]->executable, "java");
+  chain = t.Ancestors(*t.Find("h", 900), 8);
+  ASSERT_EQ(chain.size(), 1u);
+  EXPECT_EQ(chain[0]->executable, "sleep");
+  EXPECT_EQ(t.Find("h", 700)->executable, "sleep");  // lookups by pid: the latest
+  // The index of every process's children agrees with Children().
+  auto index = t.ChildrenOn("h");
+  for (int64_t pid : {1, 700, 800, 900}) {
+    const ProcessRecord* r = t.Find("h", pid);
+    if (r == nullptr) continue;
+    auto it = index.find(r);
+    EXPECT_EQ(it == index.end() ? std::vector<const ProcessRecord*>{} : it->second, t.Children(*r))
+        << pid;
+  }
+  const ProcessRecord* java = t.Ancestors(*t.Find("h", 800), 1)[0];
+  ASSERT_EQ(index[java].size(), 1u);
+  EXPECT_EQ(index[java][0]->executable, "bash");
+}
+
+// Forgetting the oldest process keeps the later ones with its pid findable.
+TEST(ProcessTable, EvictionForgetsOnlyTheOldestProcessOfAPid) {
+  ProcessTable t(ProcessTableOptions{.max_processes_per_host = 2});
+  t.Observe(Start("h", 5, 1, "first", 100));
+  t.Observe(Start("h", 5, 1, "second", 200));
+  t.Observe(Start("h", 6, 5, "third", 300));  // evicts "first"
+  ASSERT_NE(t.Find("h", 5), nullptr);
+  EXPECT_EQ(t.Find("h", 5)->executable, "second");
+  EXPECT_EQ(t.Ancestors(*t.Find("h", 6), 8).size(), 1u);
+  EXPECT_EQ(t.process_count(), 2u);
+}
+
 }  // namespace
 }  // namespace loghunt

@@ -1,0 +1,115 @@
+// msticpy's command burst and risky sudo session detections on syslog lines
+// written for each case (msticpy's own data: rules_msticpy_corpus_test.cc).
+#include "detectors/rules/msticpy_sudo.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "parsers/parser.h"
+
+namespace loghunt {
+namespace {
+
+class Run : public EventHandler {
+ public:
+  explicit Run(Detector* detector) : detector_(detector) {}
+  void OnEvent(const Event& e) override { detector_->Inspect(e, alerts); }
+  void OnError(ParseError, std::string_view, const SourcePosition&) override { ++errors; }
+  std::vector<Alert> alerts;
+  int errors = 0;
+
+ private:
+  Detector* detector_;
+};
+
+// RFC 5424 lines "TIME HOST PROGRAM PID MESSAGE" through the syslog parser.
+std::vector<Alert> Feed(Detector& detector, const std::vector<std::string>& lines) {
+  Run run(&detector);
+  auto parser = MakeParser(Stream::kSyslog, ParserOptions{});
+  int64_t n = 0;
+  for (const std::string& l : lines) parser->Parse("<86>1 " + l, {"t", -1, ++n}, run);
+  parser->Flush(run);
+  EXPECT_EQ(run.errors, 0);
+  return run.alerts;
+}
+
+std::string Sudo(const std::string& time, const std::string& user, int pid,
+                 const std::string& command) {
+  return "2024-03-01T" + time + "Z web1 sudo " + std::to_string(pid) + " - - " + user +
+         " : TTY=pts/0 ; PWD=/home/" + user + " ; USER=root ; COMMAND=" + command;
+}
+std::string Opened(const std::string& time, const std::string& service, const std::string& by,
+                   int pid) {
+  return "2024-03-01T" + time + "Z web1 " + service + " " + std::to_string(pid) + " - - pam_unix(" +
+         service + ":session): session opened for user root by " + by + "(uid=0)";
+}
+std::string Closed(const std::string& time, const std::string& service, int pid) {
+  return "2024-03-01T" + time + "Z web1 " + service + " " + std::to_string(pid) + " - - pam_unix(" +
+         service + ":session): session closed for user root";
+}
+
+// sudo logs the command a moment before it opens the session: with
+// sub-second times (RFC 5424, journald) the command is earlier than the open.
+TEST(RiskySudoSession, TheCommandLoggedJustBeforeTheOpenIsInTheSession) {
+  RiskySudoSessionDetector d;
+  auto alerts = Feed(
+      d, {Sudo("10:00:00.100", "alice", 4242, "/bin/bash"),
+          Opened("10:00:00.101", "sudo", "alice", 4242), Closed("10:00:05.000", "sudo", 4242)});
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_NE(alerts[0].summary.find("sudo session of 'alice'"), std::string::npos)
+      << alerts[0].summary;
+  EXPECT_NE(alerts[0].summary.find("/bin/bash"), std::string::npos) << alerts[0].summary;
+}
+
+// cron opens a PAM session for every job: eleven jobs in a second are
+// neither a sudo session nor, for this detector, sudo commands.
+TEST(RiskySudoSession, CronSessionsAndJobsAreNotSudo) {
+  RiskySudoSessionDetector d;
+  std::vector<std::string> lines;
+  for (int i = 0; i < 11; ++i) {
+    std::string t = "10:00:00." + std::to_string(100 + i * 10);
+    int pid = 5000 + i;
+    lines.push_back(Opened(t, "cron", "", pid));
+    lines.push_back("2024-03-01T" + t + "Z web1 CRON " + std::to_string(pid) +
+                    " - - (root) CMD (/bin/bash /opt/job" + std::to_string(i) + ".sh)");
+    lines.push_back(Closed(t, "cron", pid));
+  }
+  EXPECT_TRUE(Feed(d, lines).empty());
+}
+
+// Two users' sudo sessions at once: each command is credited to its own
+// user's session (msticpy pairs by time alone: bob's command went to the
+// session alice had open, and bob's session was ignored as nested).
+TEST(RiskySudoSession, ACommandIsCreditedToItsOwnUsersSession) {
+  RiskySudoSessionDetector d;
+  auto alerts = Feed(
+      d, {Sudo("10:00:00", "alice", 100, "/usr/bin/id"), Opened("10:00:00", "sudo", "alice", 100),
+          Sudo("10:00:05", "bob", 200, "/bin/bash"), Opened("10:00:05", "sudo", "bob", 200),
+          Closed("10:00:06", "sudo", 200), Closed("10:00:10", "sudo", 100)});
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_NE(alerts[0].summary.find("sudo session of 'bob'"), std::string::npos)
+      << alerts[0].summary;
+}
+
+// The burst's eleventh command arrives late with an earlier time: one
+// alert for the burst, its span max - min (it said "within -600 ms").
+TEST(CommandBurst, OutOfOrderCommandsGiveOneAlertWithTheirSpan) {
+  CommandBurstDetector d;
+  std::vector<std::string> lines;
+  for (int i = 0; i < 10; ++i) {
+    lines.push_back(Sudo("10:00:00." + std::to_string(100 + i * 100).substr(0, 3), "alice", 1,
+                         "/usr/bin/id " + std::to_string(i)));
+  }
+  lines.back() = Sudo("10:00:01.000", "alice", 1, "/usr/bin/id 9");
+  lines.push_back(Sudo("09:59:59.500", "alice", 1, "/usr/bin/id 10"));
+  lines.push_back(Sudo("10:00:01.100", "alice", 1, "/usr/bin/id 11"));
+  lines.push_back(Sudo("10:00:01.200", "alice", 1, "/usr/bin/id 12"));
+  auto alerts = Feed(d, lines);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_NE(alerts[0].summary.find("within 1500 ms"), std::string::npos) << alerts[0].summary;
+}
+
+}  // namespace
+}  // namespace loghunt
