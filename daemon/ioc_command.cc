@@ -114,6 +114,8 @@ int RunIoc(const IocCommandOptions& options) {
   Arena arena;
   std::vector<Ioc> iocs;
   std::vector<std::string_view> chains;
+  DistinctIocs distinct;
+  std::vector<char> first;  // iocs[i] is the first of its (type, value)
   rapidjson::StringBuffer buffer;
   return ForEachLine(options, [&](size_t number, std::string_view line) {
     arena.Reset();
@@ -127,6 +129,9 @@ int RunIoc(const IocCommandOptions& options) {
         chains.resize(iocs.size(), layer.chain);
       }
     }
+    distinct.Reset(iocs.size());
+    first.resize(iocs.size());
+    for (size_t i = 0; i < iocs.size(); ++i) first[i] = distinct.Insert(iocs[i]);
     buffer.Clear();
     Writer w(buffer);
     w.StartObject();
@@ -138,11 +143,7 @@ int RunIoc(const IocCommandOptions& options) {
       bool open = false;
       for (size_t i = 0; i < iocs.size(); ++i) {
         if (static_cast<int>(iocs[i].type) != t) continue;
-        bool repeat = false;
-        for (size_t k = 0; k < i && !repeat; ++k) {
-          repeat = iocs[k].type == iocs[i].type && iocs[k].value == iocs[i].value;
-        }
-        if (repeat) continue;
+        if (!first[i]) continue;  // found again in another layer
         if (!open) {
           String(w, IocTypeName(iocs[i].type));
           w.StartArray();

@@ -1,5 +1,7 @@
 #include "detectors/ioc/ioc_detector.h"
 
+#include <algorithm>
+
 namespace loghunt {
 
 const RuleRef& IocDetector::Rule() {
@@ -61,12 +63,11 @@ void IocDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
   iocs_.clear();
   layer_of_.clear();
   for (size_t li = 0; li < layers.size(); ++li) {
-    size_t before = iocs_.size();
     extractor_.Extract(layers[li].text, arena_, &iocs_);
     layer_of_.resize(iocs_.size(), static_cast<int>(li));
-    (void)before;
   }
   // Drop configured IP classes and repeats of one indicator across layers.
+  distinct_.Reset(iocs_.size());
   size_t kept = 0;
   for (size_t i = 0; i < iocs_.size(); ++i) {
     const Ioc& ioc = iocs_[i];
@@ -74,11 +75,7 @@ void IocDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
         (options_.drop_ip_classes & (1u << static_cast<unsigned>(ioc.ip_class))) != 0) {
       continue;
     }
-    bool repeat = false;
-    for (size_t k = 0; k < kept && !repeat; ++k) {
-      repeat = iocs_[k].type == ioc.type && iocs_[k].value == ioc.value;
-    }
-    if (repeat) continue;
+    if (!distinct_.Insert(ioc)) continue;
     layer_of_[kept] = layer_of_[i];
     iocs_[kept++] = ioc;
   }
@@ -98,7 +95,8 @@ void IocDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
   if (!event.process.user.empty()) {
     alert.entities.push_back({"Account", {{"Name", std::string(event.process.user)}}});
   }
-  for (size_t i = 0; i < iocs_.size(); ++i) {
+  const size_t shown = std::min(iocs_.size(), options_.max_observables);
+  for (size_t i = 0; i < shown; ++i) {
     const Ioc& ioc = iocs_[i];
     const DecodedLayer& layer = layers[static_cast<size_t>(layer_of_[i])];
     Observable o;
@@ -112,6 +110,12 @@ void IocDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
     alert.entities.push_back(EntityFor(ioc));
   }
   if (iocs_.size() > 5) alert.summary += " (+" + std::to_string(iocs_.size() - 5) + " more)";
+  if (shown < iocs_.size()) {
+    alert.entities.push_back({"ObservableLimit",
+                              {{"Found", std::to_string(iocs_.size())},
+                               {"Reported", std::to_string(shown)},
+                               {"Omitted", std::to_string(iocs_.size() - shown)}}});
+  }
   alerts.push_back(std::move(alert));
 }
 

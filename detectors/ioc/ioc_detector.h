@@ -3,7 +3,7 @@
 // every decoded layer (IocExtractor); when a decoded layer holds indicators
 // it raises one alert per event with the entities (IpAddress, Url, Dns,
 // File, FileHash, Process) and the observables, each with the decode chain
-// that revealed it ("base64 > utf16le").
+// that revealed it ("base64 > utf16le"), up to max_observables of them.
 //
 // Indicators in the plain command line are not alerted on (they are common
 // and legitimate); hiding them is the signal.
@@ -28,6 +28,10 @@ struct IocDetectorOptions {
   DecoderOptions decoder;
   // Bit (1 << IpClass) set: observables of that class are dropped.
   uint32_t drop_ip_classes = 0;
+  // Observables (and their entities) one alert carries, the first found;
+  // the rest are counted in an "ObservableLimit" entity. Bounds the alert's
+  // size: 50 fragments of 1,000 addresses each made an alert of 11.5 MB.
+  size_t max_observables = 1000;
 };
 
 class IocDetector : public Detector {
@@ -46,6 +50,7 @@ class IocDetector : public Detector {
   Arena arena_;
   std::vector<Ioc> iocs_;
   std::vector<int> layer_of_;  // decoded layer index of each entry of iocs_
+  DistinctIocs distinct_;      // repeats of one indicator across layers
 };
 
 }  // namespace loghunt

@@ -632,6 +632,49 @@ std::string_view Refang(std::string_view text, Arena& arena) {
   return {out, len};
 }
 
+// ---------------------------------------------------------------- DistinctIocs
+
+namespace {
+
+size_t IocHash(const Ioc& ioc) {
+  return std::hash<std::string_view>{}(ioc.value) ^
+         (static_cast<size_t>(ioc.type) * 0x9E3779B97F4A7C15ull);
+}
+
+}  // namespace
+
+void DistinctIocs::Reset(size_t count) {
+  seen_.clear();
+  size_t size = 16;
+  while (size < 2 * count) size *= 2;
+  slots_.assign(size, 0);
+}
+
+void DistinctIocs::Grow() {
+  slots_.assign(std::max<size_t>(16, slots_.size() * 2), 0);
+  const size_t mask = slots_.size() - 1;
+  for (size_t k = 0; k < seen_.size(); ++k) {
+    size_t i = IocHash(seen_[k]) & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = static_cast<uint32_t>(k + 1);
+  }
+}
+
+bool DistinctIocs::Insert(const Ioc& ioc) {
+  if (2 * (seen_.size() + 1) > slots_.size()) Grow();
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = IocHash(ioc) & mask;; i = (i + 1) & mask) {
+    const uint32_t slot = slots_[i];
+    if (slot == 0) {
+      seen_.push_back(ioc);
+      slots_[i] = static_cast<uint32_t>(seen_.size());
+      return true;
+    }
+    const Ioc& other = seen_[slot - 1];
+    if (other.type == ioc.type && other.value == ioc.value) return false;
+  }
+}
+
 // ---------------------------------------------------------------- IocExtractor
 
 IocExtractor::IocExtractor(std::shared_ptr<const IocPatterns> patterns, IocOptions options)

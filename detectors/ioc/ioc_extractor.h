@@ -165,6 +165,24 @@ class IocExtractor {
   std::array<TldCacheEntry, 256> tld_cache_{};
 };
 
+// DistinctIocs: the (type, value) pairs seen so far, for merging the
+// indicators of several texts (an event's decoded layers) with one hash
+// lookup per indicator instead of a comparison with every earlier one.
+// Keeps views of the values: valid while they are. Not thread-safe; reused
+// buffers (no allocation once grown to an event's size).
+class DistinctIocs {
+ public:
+  // Forgets every pair; room for `count` pairs without growing.
+  void Reset(size_t count);
+  // True the first time (ioc.type, ioc.value) is inserted, false for a repeat.
+  bool Insert(const Ioc& ioc);
+
+ private:
+  void Grow();
+  std::vector<Ioc> seen_;
+  std::vector<uint32_t> slots_;  // index in seen_ + 1; 0 = empty (open addressing)
+};
+
 // Replaces defanged spellings ("hxxp", "[.]", "(dot)", "[at]", "[:]//",
 // "example [.] com", "http:// host", ... — the rules of the fang pass) in
 // `text` by their plain form; returns `text` itself when nothing changed.

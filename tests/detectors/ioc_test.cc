@@ -512,6 +512,61 @@ TEST(IocDetector, AlertsOnIndicatorsInAnEncodedCommandWithChainAndEntities) {
   for (const Observable& o : alerts[0].observables) EXPECT_NE(o.type, "ipv4");
 }
 
+// 5 fragments of 1,000 distinct addresses each, and a sixth repeating the
+// first's: 5,000 distinct indicators, of which the alert carries the first
+// 1,000 and counts the rest (one 800 KB event gave an 11.5 MB alert of 50,000
+// observables, and its repeat check was quadratic).
+TEST(IocDetector, AnAlertCarriesAtMostMaxObservablesAndCountsTheRest) {
+  auto addresses = [](int fragment, std::string_view prefix) {
+    std::string text(prefix);
+    for (int i = 0; i < 1000; ++i) {
+      text += "11." + std::to_string(fragment) + "." + std::to_string(i / 256) + "." +
+              std::to_string(i % 256) + " ";
+    }
+    return text;
+  };
+  std::string cmd = "powershell -enc";
+  for (int f = 0; f < 5; ++f) cmd += " " + Base64(addresses(f, ""));
+  cmd += " " + Base64(addresses(0, "again "));
+  Event event;
+  event.kind = EventKind::kProcessStart;
+  event.process.command_line = cmd;
+  IocDetector detector;
+  std::vector<Alert> alerts;
+  detector.Inspect(event, alerts);
+  ASSERT_EQ(alerts.size(), 1u);
+  const Alert& a = alerts[0];
+  EXPECT_EQ(a.observables.size(), 1000u);
+  std::set<std::string> values;
+  for (const Observable& o : a.observables) values.insert(o.value);
+  EXPECT_EQ(values.size(), 1000u);
+  EXPECT_TRUE(values.count("11.0.0.0"));  // the first found are kept
+  size_t addresses_entities = 0;
+  const Entity* limit = nullptr;
+  for (const Entity& e : a.entities) {
+    addresses_entities += e.type == "IpAddress";
+    if (e.type == "ObservableLimit") limit = &e;
+  }
+  EXPECT_EQ(addresses_entities, 1000u);
+  ASSERT_NE(limit, nullptr);
+  EXPECT_EQ(limit->properties, (std::vector<std::pair<std::string, std::string>>{
+                                   {"Found", "5000"}, {"Reported", "1000"}, {"Omitted", "4000"}}));
+  EXPECT_NE(a.summary.find("(+4995 more)"), std::string::npos) << a.summary;
+}
+
+TEST(DistinctIocs, KeepsTheFirstOfEachTypeAndValue) {
+  DistinctIocs distinct;
+  distinct.Reset(2);  // grows past the room asked for
+  std::vector<std::string> values;
+  for (int i = 0; i < 3000; ++i) values.push_back("v" + std::to_string(i % 1000));
+  size_t first = 0;
+  for (const std::string& v : values) first += distinct.Insert({IocType::kDns, v});
+  EXPECT_EQ(first, 1000u);
+  EXPECT_TRUE(distinct.Insert({IocType::kUrl, values[0]}));  // same text, other type
+  distinct.Reset(0);
+  EXPECT_TRUE(distinct.Insert({IocType::kDns, values[0]}));
+}
+
 TEST(IocConfig, DetectorsIocSectionIsReadValidatedAndWired) {
   Config config;
   std::vector<std::string> errors;
