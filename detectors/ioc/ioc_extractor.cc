@@ -707,7 +707,7 @@ int IocExtractor::OnMatch(unsigned id, unsigned long long, unsigned long long to
 
 void IocExtractor::Add(IocType type, std::string_view value, bool defanged, IpClass ip_class,
                        size_t offset, std::vector<Ioc>* out) {
-  if (value.empty() || out->size() - first_new_ >= options_.max_iocs) return;
+  if (value.empty() || run_added_ >= options_.max_iocs) return;
   if ((add_mask_ & (1u << static_cast<int>(type))) == 0) return;
   if (map_ != nullptr) {
     for (size_t k = offset; k < offset + value.size() && k < map_size_; ++k) {
@@ -728,6 +728,7 @@ void IocExtractor::Add(IocType type, std::string_view value, bool defanged, IpCl
     return;
   }
   out->push_back({type, value, defanged, ip_class, static_cast<uint32_t>(offset)});
+  ++run_added_;
 }
 
 namespace {
@@ -954,12 +955,16 @@ void IocExtractor::Extract(std::string_view text, Arena& arena, std::vector<Ioc>
   } else {
     Run(text, arena, out);
   }
-  // Order of position, as a reader scans the text.
+  // Order of position, as a reader scans the text. The fanged text's two
+  // runs may each have reached the cap: the first max_iocs of both by
+  // position are kept (paths read first must not starve the network types).
   StableSortFew(out->begin() + static_cast<std::ptrdiff_t>(first_new_), out->end(),
                 [](const Ioc& a, const Ioc& b) { return a.offset < b.offset; });
+  if (out->size() - first_new_ > options_.max_iocs) out->resize(first_new_ + options_.max_iocs);
 }
 
 void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* out) {
+  run_added_ = 0;
   if (triggers_.empty()) return;
   const bool def_mode = options_.defanged;
   const size_t n = text.size();

@@ -89,7 +89,8 @@ struct IocOptions {
   // Report each exact text once, as its strongest type (msticpy priority);
   // false reports every (type, value) found.
   bool resolve_priority = true;
-  // Upper bound of indicators per Extract() call (bounds memory on hostile input).
+  // Upper bound of indicators per Extract() call (bounds memory on hostile
+  // input): the first ones by position are kept.
   size_t max_iocs = 1000;
   // Also report Windows and Linux paths. false reports every other type as
   // with paths (the same values, offsets and order) and runs faster: no path
@@ -149,6 +150,7 @@ class IocExtractor {
   std::string scan_copy_;  // ScanPadded's copy (core/hs_scan.h)
   std::vector<Trigger> triggers_;
   size_t first_new_ = 0;  // index in `out` where the current call's results start
+  size_t run_added_ = 0;  // indicators the current Run() added (capped at max_iocs)
   // Defanged text is fanged first (FangInto); the network types (ipv4, dns,
   // url, email) are then read from the fanged copy, the others from the text.
   bool fang_marker_ = false;        // the scan saw a spelling only fanging reads

@@ -153,6 +153,23 @@ TEST(IocExtractor, DefangedSpellingsAreRefangedAndFlagged) {
   EXPECT_TRUE(Extract("1.2[.]3.4 hxxp://a[.]com", /*defanged=*/false).empty());
 }
 
+// A defanged spelling makes the network types come from a second pass over
+// the fanged copy; the paths of the first pass used to fill the cap alone.
+TEST(IocExtractor, TheCapKeepsTheFirstIndicatorsByPositionWhenTheLineIsDefanged) {
+  std::string line = "hxxp://evil[.]com/x 8.8.8.8";
+  for (int i = 0; i < 1200; ++i) line += " /tmp/d" + std::to_string(i) + "/f";
+  IocExtractor extractor;
+  Arena arena;
+  std::vector<Ioc> iocs;
+  extractor.Extract(line, arena, &iocs);
+  ASSERT_EQ(iocs.size(), 1000u);
+  EXPECT_EQ(iocs[0].value, "http://evil.com/x");
+  EXPECT_EQ(iocs[1].value, "evil.com");
+  EXPECT_EQ(iocs[2].value, "8.8.8.8");
+  EXPECT_EQ(iocs[3].value, "/tmp/d0/f");
+  EXPECT_EQ(iocs.back().value, "/tmp/d996/f");
+}
+
 // Spellings of python-iocextract's and ioc-fanger's suites (each failed before
 // the fang pass).
 TEST(IocExtractor, MoreDefangSpellingsAreRead) {
