@@ -341,6 +341,14 @@ bool UnicodeSpaceBefore(std::string_view t, size_t i) {
 
 enum class SepKind { kNone, kDot, kAt };
 
+// True when the label ending right before `at` follows a plain dot: the
+// name before `at` is already dotted.
+bool AfterDottedName(std::string_view text, size_t at) {
+  size_t i = at;
+  while (i > 0 && at - i < 64 && Is(text[i - 1], kLabel)) --i;
+  return i < at && i > 0 && text[i - 1] == '.';
+}
+
 // A defanged domain separator or at sign starting at `at`, right after a
 // label character: brackets ([.] (.) {.} [[.]] (. .] ].[), spelled words
 // ([dot] (punkt) [at] (arroba) [et], " dot ", " AT ", "-dot-"), backslash
@@ -453,8 +461,11 @@ SepKind SeparatorSpelling(std::string_view text, size_t at, size_t* len) {
     ok = open > 0 && close > 0;  // [,] (,): plain commas are CSV
   } else if (!word && kind == SepKind::kDot) {
     // "example [.] com", "example .com"; not "end. Next" (prose) nor
-    // "example . com" (iocextract neither).
-    ok = brackets || (blanks_before > 0 && blanks_after == 0);
+    // "example . com" (iocextract neither). Blanks alone join a single
+    // label to the dot: after a dotted name ("evil.com .hidden", "x.dat
+    // .net", "a@evil.com .ssh/x", "1.1.1.1 .x") the dot starts the next
+    // argument, a dot file.
+    ok = brackets || (blanks_before > 0 && blanks_after == 0 && !AfterDottedName(text, at));
   } else if (!word) {
     ok = brackets || blanks;  // "user @ example.com", "[@]"
   } else if (open > 0 && close > 0) {

@@ -225,6 +225,22 @@ TEST(IocExtractor, FangingLeavesPlainTextAlone) {
   EXPECT_TRUE(c.count({"linux_path", "/tmp/a"}));
 }
 
+// "example .com" is a defanged dot; a blank and a dot after a dotted name
+// start the next argument (a dot file) and are read as --no-defang reads them.
+TEST(IocExtractor, ABlankBeforeADotAfterADottedNameIsNoSeparator) {
+  for (std::string_view line :
+       {"ping evil.com .hidden", "scp a.txt admin@evil.com .ssh/authorized_keys", "copy x.dat .net",
+        "first.last@sub.example.org .lead@example.com", "ping 1.1.1.1 .x"}) {
+    EXPECT_EQ(Extract(line), Extract(line, /*defanged=*/false)) << line;
+  }
+  EXPECT_TRUE(Extract("ping evil.com .hidden").count({"dns", "evil.com"}));
+  EXPECT_TRUE(
+      Extract("scp a.txt admin@evil.com .ssh/authorized_keys").count({"email", "admin@evil.com"}));
+  EXPECT_TRUE(Extract("copy x.dat .net").empty());
+  EXPECT_TRUE(Extract("ping 1.1.1.1 .x").count({"ipv4", "1.1.1.1"}));
+  EXPECT_TRUE(Extract("see example .com now").count({"dns", "example.com"}));
+}
+
 TEST(IocExtractor, UrlBoundaries) {
   EXPECT_TRUE(
       Extract("https://example.com/abc,False,False").count({"url", "https://example.com/abc"}));
