@@ -541,6 +541,9 @@ size_t FangInto(std::string_view text, char* out, uint32_t* map) {
           (text[i - 1] == '=' || text[i - 1] == '&' || text[i - 1] == '?' || text[i - 1] == '/')) {
         sep = 0;
       }
+      // "file:///etc/passwd": the third slash starts the path of a file URL
+      // without host, it is no ":///" spelling.
+      if (scheme == "file" && text.compare(k, 4, ":///") == 0) sep = 0;
       percent_url = sep == 9;
       bool bracketed = ws != i || k != j;
       // "http__" and "http//" only for the web schemes.
@@ -1283,14 +1286,17 @@ void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* ou
           if (!in_path && (c == '/' || c == '?' || c == '#' || c == '{' || c == '}')) return true;
           return false;
         };
-        while (i < n && !stop(text[i], false) && UnicodeSpaceAt(text, i) == 0) ++i;
+        // "file:///etc/passwd": a file URL may have no host, only a path.
+        const bool file_path = t.id == kTUrl && e < n && text[e] == '/' && sep_begin - ss == 4 &&
+                               StartsNoCase(text, ss, "file");
+        while (!file_path && i < n && !stop(text[i], false) && UnicodeSpaceAt(text, i) == 0) ++i;
         size_t host_begin = e;
         for (size_t k = e; k < i; ++k) {
           if (text[k] == '@') host_begin = k + 1;
         }
         bool has_label = false;
         for (size_t k = host_begin; k < i && !has_label; ++k) has_label = Is(text[k], kLabel);
-        if (!has_label) break;
+        if (!has_label && !file_path) break;
         // A host starts with a label character or an IPv6 literal ("https://+x+/" is none).
         if (host_begin < i && !Is(text[host_begin], kLabel) && text[host_begin] != '[') break;
         if (i < n && (text[i] == '/' || text[i] == '?' || text[i] == '#')) {
@@ -1320,6 +1326,11 @@ void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* ou
           }
         }
         if (i <= host_begin) break;
+        if (file_path) {
+          bool path_label = false;
+          for (size_t k = e; k < i && !path_label; ++k) path_label = Is(text[k], kLabel);
+          if (!path_label) break;
+        }
         std::string_view raw = text.substr(ss, i - ss);
         std::string_view rest = text.substr(e, i - e);
         std::string_view value = raw;

@@ -241,6 +241,27 @@ TEST(IocExtractor, ABlankBeforeADotAfterADottedNameIsNoSeparator) {
   EXPECT_TRUE(Extract("see example .com now").count({"dns", "example.com"}));
 }
 
+// ":///" is a defanged "://" for other schemes, but a file URL without host
+// ("file:///etc/passwd") is written so (msticpy reports it as written).
+TEST(IocExtractor, AFileUrlWithoutHostIsPlain) {
+  for (bool defanged : {true, false}) {
+    IocOptions options;
+    options.defanged = defanged;
+    IocExtractor extractor(IocPatterns::Default(), options);
+    Arena arena;
+    std::vector<Ioc> iocs;
+    extractor.Extract("curl file:///etc/shadow", arena, &iocs);
+    ASSERT_EQ(iocs.size(), 1u) << defanged;
+    EXPECT_EQ(iocs[0].type, IocType::kUrl);
+    EXPECT_EQ(iocs[0].value, "file:///etc/shadow");
+    EXPECT_FALSE(iocs[0].defanged);
+    EXPECT_EQ(iocs[0].offset, 5u);
+  }
+  EXPECT_TRUE(Extract("file:///C:/Windows/x.exe").count({"url", "file:///C:/Windows/x.exe"}));
+  EXPECT_TRUE(Extract("file:/// x").empty());
+  EXPECT_TRUE(Extract("https:/// example.com").count({"url", "https://example.com"}));
+}
+
 TEST(IocExtractor, UrlBoundaries) {
   EXPECT_TRUE(
       Extract("https://example.com/abc,False,False").count({"url", "https://example.com/abc"}));
