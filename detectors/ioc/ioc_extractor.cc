@@ -339,6 +339,31 @@ bool UnicodeSpaceBefore(std::string_view t, size_t i) {
   return (i >= 2 && UnicodeSpaceAt(t, i - 2) == 2) || (i >= 3 && UnicodeSpaceAt(t, i - 3) == 3);
 }
 
+// True when the non-ASCII character starting at `lead` (a UTF-8 lead byte)
+// is a space or punctuation: Latin-1 symbols (U+0080..U+00BF), General
+// Punctuation (U+2000..U+206F), CJK punctuation (U+3000..U+303F).
+bool NonAsciiPunctuation(std::string_view t, size_t lead) {
+  const auto b = [&](size_t k) { return k < t.size() ? static_cast<unsigned char>(t[k]) : 0u; };
+  return b(lead) == 0xc2 || (b(lead) == 0xe2 && (b(lead + 1) == 0x80 || b(lead + 1) == 0x81)) ||
+         (b(lead) == 0xe3 && b(lead + 1) == 0x80);
+}
+
+// True when the name t[pos, end) is glued to a NUL before it or to a
+// non-ASCII letter on either side ("p\u0430ypal.com" with a Cyrillic a):
+// the name goes on there, and its ASCII part is no name.
+bool GluedToNonAscii(std::string_view t, size_t pos, size_t end) {
+  if (pos > 0 && t[pos - 1] == '\0') return true;
+  if (pos > 0 && static_cast<unsigned char>(t[pos - 1]) >= 0x80) {
+    size_t lead = pos - 1;
+    while (lead > 0 && pos - lead < 4 && (static_cast<unsigned char>(t[lead]) & 0xc0) == 0x80) {
+      --lead;
+    }
+    if (!NonAsciiPunctuation(t, lead)) return true;
+  }
+  return end < t.size() && static_cast<unsigned char>(t[end]) >= 0x80 &&
+         !NonAsciiPunctuation(t, end);
+}
+
 enum class SepKind { kNone, kDot, kAt };
 
 // True when the label ending right before `at` follows a plain dot: the
@@ -1148,6 +1173,7 @@ void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* ou
     }
     // dns: labels of at most 63, no edge hyphen, alphabetic TLD on the list.
     if (end - pos > 253) return end;
+    if (GluedToNonAscii(text, pos, end)) return end;
     for (size_t k = 0; k < count; ++k) {
       std::string_view l = label(k);
       if (l.size() > 63 || l.front() == '-' || l.back() == '-') return end;

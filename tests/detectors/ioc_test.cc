@@ -288,6 +288,23 @@ TEST(IocExtractor, EmailDomainsNeedNoPublicSuffixButDnsDoes) {
   EXPECT_TRUE(Extract("url=%2Fevil.com").count({"dns", "evil.com"}));
 }
 
+// Like "o_o.lgms.nl": the ASCII tail of a name glued to a non-ASCII letter
+// or a NUL is a wrong name ("ypal.com" of "p\u0430ypal.com").
+TEST(IocExtractor, ANameGluedToANonAsciiLetterOrNulIsNoDomain) {
+  EXPECT_TRUE(Extract("p\xd0\xb0ypal.com").empty());
+  EXPECT_TRUE(Extract(std::string_view("ev\0il.com", 10)).empty());
+  EXPECT_TRUE(Extract("evil.com\xd0\xb0 x").empty());
+  Found u = Extract("http://p\xd0\xb0ypal.com/login");
+  EXPECT_EQ(u, (Found{{"url", "http://p\xd0\xb0ypal.com/login"}}));
+  // Spaces and punctuation are no letters: NBSP, curly quotes.
+  EXPECT_TRUE(Extract("\xc2\xa0"
+                      "evil.com")
+                  .count({"dns", "evil.com"}));
+  EXPECT_TRUE(Extract("\xe2\x80\x9c"
+                      "evil.com\xe2\x80\x9d")
+                  .count({"dns", "evil.com"}));
+}
+
 TEST(IocExtractor, HashesAreBoundedByNonHexWithoutSwallowingANeighbour) {
   std::string md5a(32, 'a'), md5b(32, 'b'), sha1(40, 'c'), sha256(64, 'd');
   Found f = Extract(md5a + "," + md5b + " x=" + sha1 + "h " + sha256 + " " + std::string(33, 'e'));
