@@ -555,7 +555,8 @@ size_t FangInto(std::string_view text, char* out, uint32_t* map) {
       while (j < n && j - ws < 8 && Is(text[j], kAlpha)) ++j;
       std::string_view scheme = FangScheme(text.substr(ws, j - ws));
       size_t k = j;
-      if (!scheme.empty() && k < n && IsCloser(text[k])) ++k;
+      const bool closer = !scheme.empty() && k < n && IsCloser(text[k]);
+      if (closer) ++k;
       size_t blanks = k;  // "http ://"
       while (!scheme.empty() && blanks < n && blanks - k < 3 && IsBlank(text[blanks])) ++blanks;
       if (blanks > k && blanks < n && text[blanks] == ':') k = blanks;
@@ -569,6 +570,9 @@ size_t FangInto(std::string_view text, char* out, uint32_t* map) {
       // "file:///etc/passwd": the third slash starts the path of a file URL
       // without host, it is no ":///" spelling.
       if (scheme == "file" && text.compare(k, 4, ":///") == 0) sep = 0;
+      // "(http://x)", "[link](http://x)": an opening bracket alone is the
+      // text's own, the "(http)" spelling closes it after the scheme.
+      if (ws != i && !closer) sep = 0;
       percent_url = sep == 9;
       bool bracketed = ws != i || k != j;
       // "http__" and "http//" only for the web schemes.

@@ -262,6 +262,20 @@ TEST(IocExtractor, AFileUrlWithoutHostIsPlain) {
   EXPECT_TRUE(Extract("https:/// example.com").count({"url", "https://example.com"}));
 }
 
+// "(http)://" is a defanged scheme; "(http://" is a URL in brackets.
+TEST(IocExtractor, AUrlInBracketsIsNotDefanged) {
+  for (std::string_view line :
+       {"(http://evil.com/x)", "[http://evil.com/x]", "see [link](http://evil.com/x)."}) {
+    IocExtractor extractor;
+    Arena arena;
+    std::vector<Ioc> iocs;
+    extractor.Extract(line, arena, &iocs);
+    ASSERT_FALSE(iocs.empty()) << line;
+    EXPECT_EQ(iocs[0].value, "http://evil.com/x") << line;
+    for (const Ioc& i : iocs) EXPECT_FALSE(i.defanged) << line << ": " << i.value;
+  }
+}
+
 TEST(IocExtractor, UrlBoundaries) {
   EXPECT_TRUE(
       Extract("https://example.com/abc,False,False").count({"url", "https://example.com/abc"}));
