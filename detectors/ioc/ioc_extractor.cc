@@ -1343,13 +1343,18 @@ void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* ou
           }
         }
         // Trailing punctuation belongs to the sentence, not the URL.
-        size_t open_parens = 0;
-        for (size_t k = e; k < i; ++k) open_parens += text[k] == '(';
+        // A ')' only when unbalanced: "wiki/Foo_(bar)" keeps it, "a_(b))" not the second.
+        size_t open_parens = 0, close_parens = 0;
+        for (size_t k = e; k < i; ++k) {
+          open_parens += text[k] == '(';
+          close_parens += text[k] == ')';
+        }
         while (i > e) {
           char c = text[i - 1];
           if (c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' ||
-              (c == ')' && open_parens == 0) || c == ']' || c == '}') {
+              (c == ')' && close_parens > open_parens) || c == ']' || c == '}') {
             if (c == ']' && def_mode && i >= 3 && text[i - 2] == '.' && text[i - 3] == '[') break;
+            close_parens -= c == ')';
             --i;
           } else {
             break;

@@ -286,6 +286,11 @@ TEST(IocExtractor, UrlBoundaries) {
   EXPECT_TRUE(
       Extract("as http://example.com/test\xc2\xa0words").count({"url", "http://example.com/test"}));
   EXPECT_TRUE(Extract("https://+test+/").empty());
+  // A ')' only when unbalanced.
+  EXPECT_EQ(Extract("see http://evil.com/a_(b)) now"),
+            (Found{{"url", "http://evil.com/a_(b)"}, {"dns", "evil.com"}}));
+  EXPECT_TRUE(Extract("(see http://evil.com/a_(b))").count({"url", "http://evil.com/a_(b)"}));
+  EXPECT_TRUE(Extract("(see http://evil.com/a)").count({"url", "http://evil.com/a"}));
   // Scheme-less: a host followed by a path, but not a CIDR block.
   Found f = Extract("see github.com/a/b and 10.0.0.0/8 and 1.2.3.4/x.php");
   EXPECT_TRUE(f.count({"url", "github.com/a/b"}));
