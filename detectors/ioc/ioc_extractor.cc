@@ -795,6 +795,18 @@ void StableSortFew(It begin, It end, Less less) {
 }
 constexpr size_t kMaxLeftScan = 256;
 
+// An IPv4 octet: 1 to 3 digits, at most 255.
+bool Octet(std::string_view label, uint8_t* value) {
+  if (label.empty() || label.size() > 3) return false;
+  int v = 0;
+  for (char c : label) {
+    if (!Is(c, kDigit)) return false;
+    v = v * 10 + (c - '0');
+  }
+  *value = static_cast<uint8_t>(v);
+  return v <= 255;
+}
+
 }  // namespace
 
 bool IocExtractor::IsPublicTld(std::string_view tld) {
@@ -1157,16 +1169,30 @@ void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* ou
         all_numeric = glued = true;
       }
     }
+    // "10.0.0.1-10.0.0.255": '-' is a label character, so a range is one
+    // token of 7 labels with "1-10" in the middle; both ends are addresses.
+    if (count == 7 && !all_numeric && !glued) {
+      const std::string_view mid = label(3);
+      const size_t dash = mid.find('-');
+      uint8_t a[4], b[4];
+      if (dash != std::string_view::npos && Octet(label(0), &a[0]) && Octet(label(1), &a[1]) &&
+          Octet(label(2), &a[2]) && Octet(mid.substr(0, dash), &a[3]) &&
+          Octet(mid.substr(dash + 1), &b[0]) && Octet(label(4), &b[1]) && Octet(label(5), &b[2]) &&
+          Octet(label(6), &b[3])) {
+        const std::string_view range = joined();
+        const size_t split = range.find('-');
+        Add(IocType::kIpv4, range.substr(0, split), defanged, ClassifyIpv4(a), labels[0].first,
+            out);
+        Add(IocType::kIpv4, range.substr(split + 1), defanged, ClassifyIpv4(b),
+            labels[3].first + dash + 1, out);
+        return end;
+      }
+    }
     if (all_numeric) {
       if (count != 4) return end;  // 1.2.3.4.5, version numbers
       uint8_t bytes[4];
       for (size_t k = 0; k < 4; ++k) {
-        std::string_view l = label(k);
-        if (l.size() > 3) return end;
-        int v = 0;
-        for (char c : l) v = v * 10 + (c - '0');
-        if (v > 255) return end;
-        bytes[k] = static_cast<uint8_t>(v);
+        if (!Octet(label(k), &bytes[k])) return end;
       }
       const size_t ip_begin = labels[0].first;
       std::string_view ip =

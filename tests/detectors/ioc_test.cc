@@ -118,6 +118,12 @@ TEST(IocExtractor, Ipv4NeedsOctetsUpTo255AndNoDigitOrDotNeighbours) {
   EXPECT_TRUE(Extract("ping 8.8.8.8 now").count({"ipv4", "8.8.8.8"}));
   EXPECT_TRUE(Extract("connect to 10.0.0.1.").count({"ipv4", "10.0.0.1"}));
   EXPECT_TRUE(Extract("999.1.1.1 1.2.3.4.5 10.0.17763.1").empty());
+  // A range "a-b" gives both ends (msticpy too); not when an end is no address.
+  EXPECT_EQ(Extract("10.0.0.1-10.0.0.255"), (Found{{"ipv4", "10.0.0.1"}, {"ipv4", "10.0.0.255"}}));
+  EXPECT_EQ(Extract("range 192.168.1.10-192.168.1.20 allowed", /*defanged=*/false),
+            (Found{{"ipv4", "192.168.1.10"}, {"ipv4", "192.168.1.20"}}));
+  EXPECT_EQ(Extract("10[.]0.0.1-10.0.0[.]2"), (Found{{"ipv4", "10.0.0.1"}, {"ipv4", "10.0.0.2"}}));
+  EXPECT_TRUE(Extract("10.0.0.1-10.0.0.256 1.2.3.4-5.6.7.8.9").empty());
 }
 
 TEST(IocExtractor, Ipv6AcceptsCompressedAndEmbeddedFormsButNotTimesOrMacs) {
