@@ -364,6 +364,17 @@ bool GluedToNonAscii(std::string_view t, size_t pos, size_t end) {
          !NonAsciiPunctuation(t, end);
 }
 
+// True when a bracketed dot ("[.]", "(.)", "{.}", "[dot]", "(dot)") ends
+// right before `pos` or starts at `end`: in plain mode the name t[pos, end)
+// is a part of a defanged one ("virustotal.com" of "www[.]virustotal.com").
+bool NextToDefangedDot(std::string_view t, size_t pos, size_t end) {
+  for (std::string_view sep : {"[.]", "(.)", "{.}", "[dot]", "(dot)"}) {
+    if (pos >= sep.size() && StartsNoCase(t, pos - sep.size(), sep)) return true;
+    if (StartsNoCase(t, end, sep)) return true;
+  }
+  return false;
+}
+
 enum class SepKind { kNone, kDot, kAt };
 
 // True when the label ending right before `at` follows a plain dot: the
@@ -1204,6 +1215,7 @@ void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* ou
     // dns: labels of at most 63, no edge hyphen, alphabetic TLD on the list.
     if (end - pos > 253) return end;
     if (GluedToNonAscii(text, pos, end)) return end;
+    if (!def_mode && NextToDefangedDot(text, pos, end)) return end;
     for (size_t k = 0; k < count; ++k) {
       std::string_view l = label(k);
       if (l.size() > 63 || l.front() == '-' || l.back() == '-') return end;
@@ -1355,6 +1367,20 @@ void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* ou
         if (!has_label && !file_path) break;
         // A host starts with a label character or an IPv6 literal ("https://+x+/" is none).
         if (host_begin < i && !Is(text[host_begin], kLabel) && text[host_begin] != '[') break;
+        // In plain mode brackets in the host are an IPv6 literal's only:
+        // "www[.]example.com" is a defanged host, no URL as written.
+        if (!def_mode) {
+          size_t literal_end = host_begin;
+          if (host_begin < i && text[host_begin] == '[') {
+            while (literal_end < i && text[literal_end] != ']') ++literal_end;
+            ++literal_end;  // past the ']'
+          }
+          bool bracket = false;
+          for (size_t k = std::max(literal_end, host_begin); k < i && !bracket; ++k) {
+            bracket = text[k] == '[' || text[k] == ']';
+          }
+          if (bracket || literal_end > i) break;
+        }
         if (i < n && (text[i] == '/' || text[i] == '?' || text[i] == '#')) {
           // A comma ends the path (CSV fields, "url,False,False"); a query
           // keeps its commas. A ']' without '[' ends a markdown link.

@@ -157,6 +157,11 @@ TEST(IocExtractor, DefangedSpellingsAreRefangedAndFlagged) {
   EXPECT_TRUE(f.count({"email", "bob@evil.org"}));
   EXPECT_TRUE(f.count({"ipv4", "1.2.3.4"}));
   EXPECT_TRUE(Extract("1.2[.]3.4 hxxp://a[.]com", /*defanged=*/false).empty());
+  // Plain mode (the intel detector's) reports no value with "[.]", nor a part of one.
+  EXPECT_TRUE(Extract("ftp://www[.]virustotal.com/x http://evil[.]com", false).empty());
+  EXPECT_TRUE(Extract("www(dot)virustotal.com sub.evil.com[.]ru", false).empty());
+  EXPECT_EQ(Extract("http://[2001:db8::1]:8080/x", false),
+            (Found{{"url", "http://[2001:db8::1]:8080/x"}, {"ipv6", "2001:db8::1"}}));
 }
 
 // A defanged spelling makes the network types come from a second pass over
