@@ -160,8 +160,10 @@ bool WriteFileAtomically(const std::string& path, std::string_view bytes, std::s
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    *error = tmp + ": " + std::strerror(errno);
+  const bool synced = ::fsync(fd) == 0;
+  const int sync_errno = errno;
+  if (::close(fd) != 0 || !synced) {  // closed either way: no descriptor leaks
+    *error = tmp + ": " + std::strerror(synced ? errno : sync_errno);
     return false;
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -10,7 +10,6 @@ namespace loghunt {
 namespace {
 
 constexpr size_t kMaxSnapshotBytes = size_t{4} << 30;
-constexpr uint64_t kSnapshotCheckEvery = 1024;
 
 }  // namespace
 
@@ -26,7 +25,10 @@ RarePatternDetector::RarePatternDetector(ClusterDetectorConfig config)
   ClusterSnapshot snapshot;
   if (!ReadWholeFile(config_.snapshot_path, kMaxSnapshotBytes, &bytes, &error)) {
     // A missing file is the normal first start, not an error.
-    if (error.find("No such file") == std::string::npos) snapshot_error_ = error;
+    if (error.find("No such file") == std::string::npos) {
+      snapshot_error_ = error + " (ignored)";
+      ++stats_.snapshot_errors;
+    }
     return;
   }
   if (!ParseClusterSnapshot(bytes, &snapshot, &error)) {
@@ -90,7 +92,9 @@ void RarePatternDetector::Inspect(const Event& event, std::vector<Alert>& alerts
   std::string_view text = is_command ? event.process.command_line : event.message.view();
   if (text.empty()) return;
   ++stats_.events;
-  if (!config_.snapshot_path.empty() && stats_.events % kSnapshotCheckEvery == 0 &&
+  // The clock is read at every event (a few ns against the microseconds of
+  // matching): a quiet host's state is saved too.
+  if (!config_.snapshot_path.empty() &&
       std::chrono::steady_clock::now() - last_snapshot_ >=
           std::chrono::seconds(config_.snapshot_interval_seconds)) {
     SaveSnapshot();
@@ -103,9 +107,22 @@ void RarePatternDetector::Inspect(const Event& event, std::vector<Alert>& alerts
   host.last_ns = std::max(host.last_ns, now);
 
   // Names of this event's host and users vary between hosts: mask them.
+  // Masking compares them with the parts of a token (split at '\\', '.',
+  // '/', ...), so a domain user's name (CORP\\alice) and a host's short name
+  // (web1 of web1.corp.example) are known too.
   known_.clear();
-  for (std::string_view v : {event.host, event.process.user, event.logon.user}) {
+  auto know = [&](std::string_view v) {
     if (v.size() >= 3) known_.push_back(v);
+  };
+  know(event.host);
+  if (size_t dot = event.host.find('.'); dot != std::string_view::npos) {
+    know(event.host.substr(0, dot));
+  }
+  for (std::string_view user : {event.process.user, event.logon.user}) {
+    know(user);
+    if (size_t slash = user.rfind('\\'); slash != std::string_view::npos) {
+      know(user.substr(slash + 1));
+    }
   }
   MinerMatch m = host.miner.Add(text, known_);
   if (host.patterns.size() < host.miner.slots()) host.patterns.resize(host.miner.slots());

@@ -50,14 +50,25 @@ void TemplateMiner::Tokenize(std::string_view message, std::span<const std::stri
     if (i == message.size()) break;
     size_t start = i;
     while (i < message.size() && !IsSpace(message[i])) ++i;
-    if (tokens_.size() + 1 == options_.max_tokens) {
-      // The tail of an overlong message is one variable token.
+    size_t next = i;
+    while (next < message.size() && IsSpace(message[next])) ++next;
+    if (tokens_.size() + 1 == options_.max_tokens && next < message.size()) {
+      // The tail of an overlong message (more than max_tokens tokens) is one
+      // variable token.
       tokens_.push_back(message.substr(start));
       hashes_.push_back(WildcardTokenHash());
       key_hashes_.push_back(0);
       return;
     }
     std::string_view token = message.substr(start, i - start);
+    if (token.size() > kMaxTokenBytes) {
+      // Variable, and masking it part by part could make the template longer
+      // than the message (each digit of "5/5/5/..." becomes "<*>").
+      tokens_.push_back(token);
+      hashes_.push_back(WildcardTokenHash());
+      key_hashes_.push_back(0);
+      continue;
+    }
     uint64_t key_hash;
     tokens_.push_back(token);
     hashes_.push_back(MaskedTokenHash(token, known, &key_hash));

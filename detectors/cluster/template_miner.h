@@ -16,6 +16,10 @@
 // from a counter, so the same template has the same id after a restart and on
 // every daemon. A pattern's id changes when its template generalises.
 //
+// A token longer than kMaxTokenBytes is one variable token (a blob, never
+// constant), so a template holds at most max_tokens tokens of at most
+// 3 x kMaxTokenBytes bytes each (masking writes "<*>" for a part).
+//
 // Memory is bounded: at most `max_patterns` patterns; beyond it the least
 // recently matched pattern is evicted (counted in evictions()). Pattern slots
 // are reused after eviction: a slot index names a pattern only until the
@@ -37,13 +41,16 @@
 
 namespace loghunt {
 
+inline constexpr size_t kMaxTokenBytes = 256;
+
 struct MinerOptions {
   // Share of a pattern's positions that must match (Drain's st).
   double similarity = 0.65;
   // Masked leading tokens that key the leaf (Drain's depth - 2).
   int prefix_depth = 2;
   size_t max_patterns = 100000;
-  // Tokens beyond this are folded into the last one (bounds per-message work).
+  // A message of more tokens has the rest folded into its last (a variable
+  // token); bounds per-message work.
   size_t max_tokens = 128;
   // Patterns per leaf (same length and prefix); beyond it the leaf's least
   // recently matched pattern is evicted, so matching cost stays bounded.

@@ -239,6 +239,60 @@ TEST(ClusterHosts, TheLeastRecentlySeenHostIsEvicted) {
   EXPECT_EQ(detector.stats().host_evictions, 2u);
 }
 
+// Windows names users DOMAIN\\user and paths hold the user alone; hosts
+// are FQDNs and messages hold the short name: both are masked as known values.
+TEST(ClusterHosts, DomainUsersAndShortHostNamesAreMasked) {
+  ClusterDetectorConfig config;
+  config.enabled = true;
+  RarePatternDetector detector(config);
+  std::vector<Alert> alerts;
+  for (const char* user : {"CORP\\alice", "CORP\\bob", "CORP\\carol"}) {
+    Event e;
+    e.stream = Stream::kWinevent;
+    e.kind = EventKind::kProcessStart;
+    e.host = "wks1.corp.example";
+    e.timestamp_ns = 1'000'000'000;
+    e.process.user = user;
+    const std::string name = std::string(user).substr(5);
+    const std::string cmd =
+        "C:\\Users\\" + name + "\\AppData\\Local\\updater.exe --run --host wks1";
+    e.process.command_line = cmd;
+    detector.Inspect(e, alerts);
+  }
+  auto snapshot = detector.Snapshot();
+  ASSERT_EQ(snapshot.hosts.size(), 1u);
+  ASSERT_EQ(snapshot.hosts[0].patterns.size(), 1u);
+  EXPECT_EQ(snapshot.hosts[0].patterns[0].template_text,
+            "C:\\Users\\<*>\\AppData\\Local\\updater.exe --run --host <*>");
+}
+
+// The snapshot is written every snapshot_interval_seconds of a quiet
+// daemon's few events, not only at an event count that is a multiple of 1,024.
+TEST(ClusterRestart, TheSnapshotIsWrittenAtTheIntervalWhateverTheEventCount) {
+  namespace fs = std::filesystem;
+  const fs::path path =
+      fs::temp_directory_path() / ("cluster_interval_" + std::to_string(getpid()) + ".bin");
+  fs::remove(path);
+  ClusterDetectorConfig config;
+  config.enabled = true;
+  config.snapshot_path = path.string();
+  config.snapshot_interval_seconds = 0;  // at the next event
+  RarePatternDetector detector(config);
+  std::vector<Alert> alerts;
+  Event e;
+  e.stream = Stream::kAuditd;
+  e.kind = EventKind::kProcessStart;
+  e.host = "h";
+  e.timestamp_ns = 1'000'000'000;
+  e.process.command_line = "ls -l /tmp";
+  detector.Inspect(e, alerts);
+  e.process.command_line = "id";
+  detector.Inspect(e, alerts);
+  EXPECT_TRUE(fs::exists(path));  // while the detector runs, after 2 events
+  EXPECT_EQ(detector.stats().snapshots_written, 2u);
+  fs::remove(path);
+}
+
 TEST(ClusterRestart, AlertsCarryPatternParentAndFeatures) {
   auto lines =
       ReadLines(std::string(LOGHUNT_CORPORA) + "/windows/security_datasets_process_creation.jsonl");

@@ -146,6 +146,27 @@ TEST(TemplateMiner, OverlongMessagesAreBounded) {
   EXPECT_EQ(miner.pattern(m.slot).template_text, "w w w w w w w <*>");
   auto empty = miner.Add("");
   EXPECT_TRUE(empty.created);
+  // Exactly max_tokens tokens: nothing to fold, the last token stays itself.
+  auto exact = miner.Add("a b c d e f g h");
+  EXPECT_EQ(miner.pattern(exact.slot).template_text, "a b c d e f g h");
+  auto over = miner.Add("a b c d e f g h i");
+  EXPECT_EQ(miner.pattern(over.slot).template_text, "a b c d e f g <*>");
+}
+
+// A token over kMaxTokenBytes is one variable token: masked part by part,
+// "5/5/5/..." made a template twice the message (700 KB -> 1.4 MB), which
+// the snapshot reader then refused, dropping every host's state.
+TEST(TemplateMiner, AHugeTokenIsOneWildcardAndTheTemplateStaysSmall) {
+  TemplateMiner miner;
+  std::string blob;
+  for (int i = 0; i < 350'000; ++i) blob += "5/";
+  auto m = miner.Add("cmd " + blob + " --flag");
+  EXPECT_EQ(miner.pattern(m.slot).template_text, "cmd <*> --flag");
+  std::string at_limit;  // a constant token of kMaxTokenBytes: masked, not folded
+  while (at_limit.size() < kMaxTokenBytes) at_limit += at_limit.size() % 3 == 2 ? "/" : "a";
+  TemplateMiner fresh;
+  auto kept = fresh.Add("cmd " + at_limit + " --flag");
+  EXPECT_EQ(fresh.pattern(kept.slot).template_text, "cmd " + at_limit + " --flag");
 }
 
 TEST(LogFormat, ExtractsContentWithOptionalGroups) {
