@@ -43,7 +43,8 @@ std::optional<LogFormat> LogFormat::Parse(std::string_view spec, std::string* er
       }
       if (name == "Content") {
         if (group >= 0) {
-          *error = "<Content> cannot be optional";
+          *error = "<Content> inside a group at column " + std::to_string(i + 1) +
+                   " (close the group with ')?' before it; <Content> cannot be optional)";
           return std::nullopt;
         }
         has_content = true;
@@ -145,11 +146,14 @@ bool LogFormat::Match(const Sequence& seq, size_t e, std::string_view line, size
 
 std::optional<std::string_view> LogFormat::Extract(std::string_view line) const {
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  int budget = kStepBudget;
+  // A budget per alternative (at most 2^kMaxGroups of them): with one shared
+  // budget, a with-group alternative that backtracked through every field's
+  // stops used it up and the alternative without the group, which matches,
+  // was never tried (a kernel line of 20 words without [pid]).
   for (const Sequence& seq : alternatives_) {
+    int budget = kStepBudget;
     std::string_view content;
     if (Match(seq, 0, line, 0, &budget, &content)) return content;
-    if (budget < 0) break;
   }
   return std::nullopt;
 }
