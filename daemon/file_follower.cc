@@ -59,7 +59,9 @@ std::unique_ptr<FileFollower> FileFollower::Open(const FollowOptions& options, s
   std::unique_ptr<FileFollower> f(new FileFollower(options));
   if (!f->OpenFile(/*report_missing=*/true)) {
     if (errno != ENOENT) {
-      *error = options.path + ": " + std::strerror(errno);
+      *error = options.path + ": " +
+               (errno == EINVAL ? "not a regular file (a followed input must be one)"
+                                : std::strerror(errno));
       return nullptr;
     }
     return f;  // waited for; read from its start once it exists
@@ -96,7 +98,8 @@ FileFollower::~FileFollower() {
 }
 
 bool FileFollower::OpenFile(bool report_missing) {
-  const int fd = ::open(options_.path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO would wait for a writer (refused below).
+  const int fd = ::open(options_.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     const int e = errno;
     if (e == ENOENT && report_missing && !missing_logged_) {

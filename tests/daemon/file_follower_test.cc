@@ -196,6 +196,12 @@ TEST_F(FileFollowerTest, UnusableFilesAreErrors) {
   error.clear();
   EXPECT_FALSE(FileFollower::Open(o, &error));
   EXPECT_NE(error.find("Is a directory"), std::string::npos) << error;
+  const std::string fifo = (dir_ / "fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  o.path = fifo;
+  error.clear();
+  EXPECT_FALSE(FileFollower::Open(o, &error));
+  EXPECT_NE(error.find("not a regular file"), std::string::npos) << error;
 }
 
 }  // namespace
