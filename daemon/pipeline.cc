@@ -197,6 +197,8 @@ std::vector<std::unique_ptr<Detector>> MakeDetectors(const Config& config,
     if (!cluster->snapshot_error().empty()) {
       spdlog::warn("detectors.cluster: {}", cluster->snapshot_error());
     }
+    cluster->set_error_callback(
+        [](const std::string& error) { spdlog::error("detectors.cluster: {}", error); });
     detectors.push_back(std::move(cluster));
   }
   if (config.intel.enabled) {

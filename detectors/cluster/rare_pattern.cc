@@ -243,8 +243,11 @@ bool RarePatternDetector::SaveSnapshot() {
   if (!WriteFileAtomically(config_.snapshot_path, bytes, &error)) {
     snapshot_error_ = error;
     ++stats_.snapshot_errors;
+    if (!write_failing_ && on_error_) on_error_("cannot write the snapshot: " + error);
+    write_failing_ = true;
     return false;
   }
+  write_failing_ = false;
   ++stats_.snapshots_written;
   return true;
 }

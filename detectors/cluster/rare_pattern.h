@@ -17,16 +17,19 @@
 // State is bounded: `max_patterns_per_host` patterns per host (LRU) and
 // `max_hosts` hosts (least recently seen evicted); evictions are counted.
 // With `snapshot_path` set, the state is restored from that file at
-// construction, written every `snapshot_interval_seconds` (wall clock,
-// checked every 1024 events) and when the detector is destroyed (shutdown,
-// reload). A corrupt or unreadable snapshot is reported by
-// snapshot_error() and ignored.
+// construction, written at the first event after each
+// `snapshot_interval_seconds` (steady clock) and when the detector is
+// destroyed (shutdown, reload). A corrupt or unreadable snapshot is reported
+// by snapshot_error() and ignored; a snapshot that cannot be written is
+// reported to the error callback (set_error_callback), once per failure
+// streak, and counted.
 //
 // Thread-safety: none; one instance per worker.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <string>
@@ -76,6 +79,11 @@ class RarePatternDetector : public Detector {
 
   // Why the snapshot could not be restored or written ("" if it could).
   const std::string& snapshot_error() const { return snapshot_error_; }
+  // Called with the reason when writing the snapshot fails after it worked
+  // (or at the first failure); the daemon logs it.
+  void set_error_callback(std::function<void(const std::string&)> callback) {
+    on_error_ = std::move(callback);
+  }
   ClusterDetectorStats stats() const;
   size_t hosts() const { return hosts_.size(); }
   size_t MemoryBytes() const;
@@ -112,6 +120,8 @@ class RarePatternDetector : public Detector {
   std::list<uint64_t> lru_;
   ClusterDetectorStats stats_;
   std::string snapshot_error_;
+  std::function<void(const std::string&)> on_error_;
+  bool write_failing_ = false;  // the last write failed (reported already)
   std::chrono::steady_clock::time_point last_snapshot_;
   std::vector<std::string_view> known_;
 };

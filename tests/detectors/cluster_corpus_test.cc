@@ -293,6 +293,31 @@ TEST(ClusterRestart, TheSnapshotIsWrittenAtTheIntervalWhateverTheEventCount) {
   fs::remove(path);
 }
 
+// A snapshot that cannot be written (its folder is missing) is reported
+// once per failure streak, not silently counted (nothing logged it).
+TEST(ClusterRestart, ASnapshotThatCannotBeWrittenIsReportedOnce) {
+  ClusterDetectorConfig config;
+  config.enabled = true;
+  config.snapshot_path = "/nonexistent-loghunt-dir/sub/snap.bin";
+  config.snapshot_interval_seconds = 0;
+  RarePatternDetector detector(config);
+  std::vector<std::string> reported;
+  detector.set_error_callback([&](const std::string& e) { reported.push_back(e); });
+  std::vector<Alert> alerts;
+  Event e;
+  e.stream = Stream::kAuditd;
+  e.kind = EventKind::kProcessStart;
+  e.host = "h";
+  e.timestamp_ns = 1'000'000'000;
+  e.process.command_line = "ls -l /tmp";
+  for (int i = 0; i < 3; ++i) detector.Inspect(e, alerts);
+  ASSERT_EQ(reported.size(), 1u);
+  EXPECT_NE(reported[0].find("/nonexistent-loghunt-dir/sub/snap.bin"), std::string::npos)
+      << reported[0];
+  EXPECT_EQ(detector.stats().snapshot_errors, 3u);
+  detector.set_error_callback(nullptr);  // the destructor's last attempt fails too
+}
+
 TEST(ClusterRestart, AlertsCarryPatternParentAndFeatures) {
   auto lines =
       ReadLines(std::string(LOGHUNT_CORPORA) + "/windows/security_datasets_process_creation.jsonl");
