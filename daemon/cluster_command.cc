@@ -87,8 +87,9 @@ int RunCluster(const ClusterOptions& options) {
   LineReader reader(in, 1 << 20);
   std::string_view line;
   bool too_long = false;
-  uint64_t unmatched = 0;
+  uint64_t unmatched = 0, cut = 0;
   while (reader.Next(&line, &too_long)) {
+    cut += too_long ? 1 : 0;  // clustered on their first MiB
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     std::string_view message = line;
     if (header) {
@@ -137,15 +138,19 @@ int RunCluster(const ClusterOptions& options) {
       return a->count > b->count;
     });
     for (const FinalPattern* p : order) {
-      std::fprintf(stdout, "%llu\t%s\t%s\n", static_cast<unsigned long long>(p->count),
-                   TemplateMiner::IdHex(p->id).c_str(), p->template_text.c_str());
+      std::fprintf(stdout, "%llu\t%s\t", static_cast<unsigned long long>(p->count),
+                   TemplateMiner::IdHex(p->id).c_str());
+      // fwrite: a template may hold a NUL byte (printf would cut it there).
+      std::fwrite(p->template_text.data(), 1, p->template_text.size(), stdout);
+      std::fputc('\n', stdout);
     }
   }
   std::fflush(stdout);
   std::fprintf(stderr,
-               "loghuntd cluster: lines=%zu patterns=%zu evictions=%llu header_unmatched=%llu\n",
+               "loghuntd cluster: lines=%zu patterns=%zu evictions=%llu header_unmatched=%llu "
+               "cut_at_1MiB=%llu\n",
                line_serial.size(), miner.size(), static_cast<unsigned long long>(miner.evictions()),
-               static_cast<unsigned long long>(unmatched));
+               static_cast<unsigned long long>(unmatched), static_cast<unsigned long long>(cut));
   return 0;
 }
 

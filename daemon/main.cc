@@ -62,7 +62,11 @@ int main(int argc, char** argv) {
   cluster->add_option(
       "--log-format", cluster_options.log_format,
       "Header layout of the lines, e.g. '<Date> <Time> <Level> <Component>: <Content>'");
-  cluster->add_option("--max-patterns", cluster_options.max_patterns, "Patterns kept (LRU beyond)")
+  cluster
+      ->add_option("--max-patterns", cluster_options.max_patterns,
+                   "Patterns the miner keeps (LRU beyond); every line is still assigned and "
+                   "reported, so memory grows with the input's lines and evicted patterns")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 32))
       ->capture_default_str();
   cluster->add_option("input", cluster_options.input, "Input file, or - for stdin")->required();
 

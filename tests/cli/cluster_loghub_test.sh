@@ -61,4 +61,17 @@ print(f"mean GA={mean:.4f} (need >= 0.95)")
 ok &= mean >= 0.95
 sys.exit(0 if ok else 1)
 PY
+
+# Input edge cases: a line over 1 MiB is cut and counted (it was silently
+# cut), a NUL in a template is printed (printf cut the summary line there),
+# and --max-patterns must be at least 1.
+python3 -c 'print("a " * (600 * 1024))' > "$tmp/long.txt"
+"$loghuntd" cluster "$tmp/long.txt" > /dev/null 2> "$tmp/long.err"
+grep -q "cut_at_1MiB=1" "$tmp/long.err" || { echo "FAIL: long line not counted: $(cat "$tmp/long.err")"; exit 1; }
+printf 'abc\0def x\n' > "$tmp/nul.txt"
+"$loghuntd" cluster "$tmp/nul.txt" 2> /dev/null | grep -aq "abc.def x" ||
+  { echo "FAIL: template with a NUL cut short"; exit 1; }
+if "$loghuntd" cluster --max-patterns -1 "$tmp/nul.txt" 2> /dev/null; then
+  echo "FAIL: --max-patterns -1 accepted"; exit 1
+fi
 echo PASS
