@@ -206,21 +206,24 @@ TEST(ClusterRestart, RestoredSnapshotDoesNotReAlertOnKnownPatterns) {
 
 // Beyond max_hosts the least recently seen host is dropped, and a snapshot
 // lists hosts least recently seen first.
+// An auditd process start on `host` running `command_line`.
+Event Command(std::string_view host, std::string_view command_line) {
+  Event e;
+  e.stream = Stream::kAuditd;
+  e.kind = EventKind::kProcessStart;
+  e.host = host;
+  e.timestamp_ns = 1'000'000'000;
+  e.process.command_line = command_line;
+  return e;
+}
+
 TEST(ClusterHosts, TheLeastRecentlySeenHostIsEvicted) {
   ClusterDetectorConfig config;
   config.enabled = true;
   config.max_hosts = 2;
   RarePatternDetector detector(config);
   std::vector<Alert> alerts;
-  auto see = [&](const char* host) {
-    Event e;
-    e.stream = Stream::kAuditd;
-    e.kind = EventKind::kProcessStart;
-    e.host = host;
-    e.timestamp_ns = 1'000'000'000;
-    e.process.command_line = "ls -l /tmp";
-    detector.Inspect(e, alerts);
-  };
+  auto see = [&](const char* host) { detector.Inspect(Command(host, "ls -l /tmp"), alerts); };
   auto hosts = [&] {
     std::vector<std::string> out;
     for (const auto& h : detector.Snapshot().hosts) out.push_back(h.host);
@@ -279,15 +282,8 @@ TEST(ClusterRestart, TheSnapshotIsWrittenAtTheIntervalWhateverTheEventCount) {
   config.snapshot_interval_seconds = 0;  // at the next event
   RarePatternDetector detector(config);
   std::vector<Alert> alerts;
-  Event e;
-  e.stream = Stream::kAuditd;
-  e.kind = EventKind::kProcessStart;
-  e.host = "h";
-  e.timestamp_ns = 1'000'000'000;
-  e.process.command_line = "ls -l /tmp";
-  detector.Inspect(e, alerts);
-  e.process.command_line = "id";
-  detector.Inspect(e, alerts);
+  detector.Inspect(Command("h", "ls -l /tmp"), alerts);
+  detector.Inspect(Command("h", "id"), alerts);
   EXPECT_TRUE(fs::exists(path));  // while the detector runs, after 2 events
   EXPECT_EQ(detector.stats().snapshots_written, 2u);
   fs::remove(path);
@@ -304,13 +300,7 @@ TEST(ClusterRestart, ASnapshotThatCannotBeWrittenIsReportedOnce) {
   std::vector<std::string> reported;
   detector.set_error_callback([&](const std::string& e) { reported.push_back(e); });
   std::vector<Alert> alerts;
-  Event e;
-  e.stream = Stream::kAuditd;
-  e.kind = EventKind::kProcessStart;
-  e.host = "h";
-  e.timestamp_ns = 1'000'000'000;
-  e.process.command_line = "ls -l /tmp";
-  for (int i = 0; i < 3; ++i) detector.Inspect(e, alerts);
+  for (int i = 0; i < 3; ++i) detector.Inspect(Command("h", "ls -l /tmp"), alerts);
   ASSERT_EQ(reported.size(), 1u);
   EXPECT_NE(reported[0].find("/nonexistent-loghunt-dir/sub/snap.bin"), std::string::npos)
       << reported[0];
