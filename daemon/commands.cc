@@ -279,9 +279,11 @@ class Heartbeat {
   std::thread thread_;
 };
 
-// Feeds every line of the reader `make_reader` builds to `pipeline`;
-// positions are (name, -1, line number) unless `position_of` (optional)
-// gives them (from the line's number). The reader is handed the idle hook
+// Feeds every line of the reader `make_reader` builds to `pipeline` (for
+// Windows events, pretty-printed JSON objects joined from their lines, at
+// most `max_message_bytes`: JsonObjectLines); positions are (name, -1, line
+// number) unless `position_of` (optional) gives them (from the number of the
+// message's first line). The reader is handed the idle hook
 // it calls on every quiet second of its input (or EINTR). About every
 // second, also while the input stays quiet: metrics published (to `metrics`,
 // optional; the sinks too when `sinks` is given), `each_second` (optional)
@@ -289,8 +291,8 @@ class Heartbeat {
 // `sinks` is given (only the main thread passes them). The caller publishes
 // again after Pipeline::Finish(). False on a read error (logged).
 using ReaderFactory = std::function<std::unique_ptr<LineReader>(std::function<bool()> idle)>;
-bool FeedReader(const std::string& name, const ReaderFactory& make_reader, Pipeline& pipeline,
-                SinkSet* sinks, Metrics* metrics, Heartbeat* heartbeat,
+bool FeedReader(const std::string& name, const ReaderFactory& make_reader, size_t max_message_bytes,
+                Pipeline& pipeline, SinkSet* sinks, Metrics* metrics, Heartbeat* heartbeat,
                 const std::function<void()>& each_second = nullptr,
                 const std::function<SourcePosition(int64_t number)>& position_of = nullptr) {
   auto last_second = std::chrono::steady_clock::now();
@@ -314,20 +316,31 @@ bool FeedReader(const std::string& name, const ReaderFactory& make_reader, Pipel
     periodic();
     return g_stop.load();
   });
-  std::string_view line;
-  bool too_long = false;
-  int64_t number = 0;
+  auto feed = [&](std::string_view message, bool cut, int64_t number) {
+    SourcePosition pos = position_of ? position_of(number) : SourcePosition{name, -1, number};
+    if (cut) {
+      pipeline.CountTooLong(message, pos);
+    } else {
+      pipeline.Process(message, pos);
+    }
+  };
+  // Windows events: pretty-printed objects (evtx_dump) are joined from their lines.
+  std::optional<JsonObjectLines> objects;
+  if (pipeline.stream() == Stream::kWinevent) objects.emplace(max_message_bytes);
+  std::string_view line, message;
+  bool too_long = false, cut = false;
+  int64_t number = 0, first = 0;
   while (!g_stop && reader->Next(&line, &too_long)) {
     ++number;
     if (number % 64 == 0) periodic();
-    SourcePosition pos = position_of ? position_of(number) : SourcePosition{name, -1, number};
-    if (too_long) {
-      pipeline.CountTooLong(line, pos);
-    } else {
-      pipeline.Process(line, pos);
+    if (!objects || too_long) {
+      feed(line, too_long, number);
+    } else if (objects->Add(line, number, &message, &cut, &first)) {
+      feed(message, cut, first);
     }
     hangup();  // at once after a line, not only every 64
   }
+  if (objects && objects->Finish(&message, &first)) feed(message, false, first);
   if (reader->error()) spdlog::error("{}: read error: {}", name, std::strerror(errno));
   PublishFileMetrics(metrics, pipeline, sinks);
   return !reader->error();
@@ -341,7 +354,7 @@ bool FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pi
       [&](std::function<bool()> idle) {
         return std::make_unique<LineReader>(file, max_message_bytes, std::move(idle));
       },
-      pipeline, sinks, metrics, heartbeat);
+      max_message_bytes, pipeline, sinks, metrics, heartbeat);
 }
 
 // A file input with `follow: true`: read on a thread of its own, with its
@@ -393,7 +406,7 @@ class FollowedInput {
           reader = r.get();
           return r;
         },
-        pipeline_, nullptr, metrics, heartbeat,
+        max_message_bytes_, pipeline_, nullptr, metrics, heartbeat,
         [&] { follower_->SavePosition(reader->buffered()); },
         [&](int64_t) {
           // topic "PATH#INODE", offset past the line: the same after a

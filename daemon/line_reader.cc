@@ -124,4 +124,60 @@ bool LineReader::ReadLine(std::string_view* line, bool* too_long) {
   }
 }
 
+bool JsonObjectLines::Add(std::string_view line, int64_t number, std::string_view* message,
+                          bool* too_long, int64_t* first_line) {
+  *too_long = false;
+  if (!open_) {
+    size_t first = line.find_first_not_of(" \t");
+    size_t last = line.find_last_not_of(" \t");
+    // Not an object's first line, or a whole one: as it is (the fast path).
+    if (first == std::string_view::npos || line[first] != '{' || line[last] == '}') {
+      *message = line;
+      *first_line = number;
+      return true;
+    }
+    end_ = JsonObjectEnd();
+    if (end_.Scan(line.substr(first)) != std::string_view::npos) {  // "{...} trailing"
+      *message = line;
+      *first_line = number;
+      return true;
+    }
+    open_ = true;
+    cut_ = false;
+    first_line_ = number;
+    buf_.assign(line);
+    return false;
+  }
+  end_.Scan("\n");  // the line break joined in (it cannot close the object)
+  const size_t end = end_.Scan(line);
+  const bool closed = end != std::string_view::npos;
+  if (!cut_) {
+    buf_.push_back('\n');
+    buf_.append(closed ? line.substr(0, end) : line);
+    if (buf_.size() > max_bytes_) {
+      buf_.resize(max_bytes_);
+      cut_ = true;
+      *message = buf_;
+      *too_long = true;
+      *first_line = first_line_;
+      open_ = !closed;
+      return true;
+    }
+  }
+  if (!closed) return false;
+  open_ = false;
+  if (cut_) return false;  // reported when it was cut
+  *message = buf_;
+  *first_line = first_line_;
+  return true;
+}
+
+bool JsonObjectLines::Finish(std::string_view* message, int64_t* first_line) {
+  if (!open_ || cut_) return false;
+  open_ = false;
+  *message = buf_;
+  *first_line = first_line_;
+  return true;
+}
+
 }  // namespace loghunt

@@ -22,8 +22,11 @@
 
 #include <cstdio>
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
+
+#include "parsers/winevent/json_object_splitter.h"
 
 namespace loghunt {
 
@@ -55,6 +58,33 @@ class LineReader {
   bool skipping_ = false;  // inside the tail of an overlong line
   bool first_line_ = true;
   bool partial_at_end_ = true;
+};
+
+// JsonObjectLines: turns the lines of a Windows event file into messages.
+// A line holding a whole JSON object (NDJSON, the common case) is passed on
+// as it is; a pretty-printed object (evtx_dump writes them so, one line
+// "{" then its members) is joined from its lines into one message. A joined
+// object longer than `max_bytes` is returned once, cut, with too_long set,
+// and the rest of it skipped. The view returned is valid until the next call.
+// Thread-safety: none.
+class JsonObjectLines {
+ public:
+  explicit JsonObjectLines(size_t max_bytes) : max_bytes_(max_bytes) {}
+  // Takes the next line; true when a message is ready in *message (with
+  // *first_line, the number given with its first line).
+  bool Add(std::string_view line, int64_t number, std::string_view* message, bool* too_long,
+           int64_t* first_line);
+  // At the end of the input: an object still open, as it is (the parser
+  // reports it).
+  bool Finish(std::string_view* message, int64_t* first_line);
+
+ private:
+  size_t max_bytes_;
+  bool open_ = false;
+  bool cut_ = false;  // the open object went over max_bytes: its rest is skipped
+  int64_t first_line_ = 0;
+  std::string buf_;
+  JsonObjectEnd end_;
 };
 
 }  // namespace loghunt

@@ -26,4 +26,19 @@ struct JsonSplitResult {
 
 JsonSplitResult SplitJsonObjects(std::string_view text);
 
+// The same brace scanner fed piece by piece, for an object that arrives line
+// by line (daemon/line_reader.h JsonObjectLines). Start it at the object's
+// '{'. Thread-safety: none.
+class JsonObjectEnd {
+ public:
+  // Continues the scan over `piece`: the offset in `piece` just past the
+  // brace that closes the object, or npos while it is still open.
+  size_t Scan(std::string_view piece);
+
+ private:
+  size_t depth_ = 0;
+  bool in_string_ = false;
+  bool escaped_ = false;  // a backslash ended the previous piece inside a string
+};
+
 }  // namespace loghunt

@@ -101,5 +101,68 @@ TEST(LineReader, ManyLinesAcrossBufferRefills) {
   EXPECT_EQ(lines[54321].text, "line 54321");
 }
 
+struct Message {
+  std::string text;
+  bool too_long;
+  int64_t first_line;
+  bool operator==(const Message&) const = default;
+};
+
+// Feeds `lines` (numbered from 1) through JsonObjectLines, then finishes.
+std::vector<Message> Join(const std::vector<std::string>& lines, size_t max_bytes = 1 << 20) {
+  JsonObjectLines objects(max_bytes);
+  std::vector<Message> out;
+  std::string_view message;
+  bool too_long;
+  int64_t first;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (objects.Add(lines[i], static_cast<int64_t>(i + 1), &message, &too_long, &first)) {
+      out.push_back({std::string(message), too_long, first});
+    }
+  }
+  if (objects.Finish(&message, &first)) out.push_back({std::string(message), false, first});
+  return out;
+}
+
+// NDJSON lines pass as they are; evtx_dump's pretty-printed objects are
+// joined (before, each of their lines was a bad_json error).
+TEST(JsonObjectLines, JoinsPrettyObjectsAndPassesWholeLines) {
+  auto out = Join({R"({"EventID": 1})", "{", R"(  "a": "} { \" ]",)", R"(  "b": {"c": [1, 2]})",
+                   "}", "", R"({"EventID": 2})", "  {", R"(  "x": "a \"}\" b")", "}"});
+  EXPECT_EQ(out, (std::vector<Message>{
+                     {R"({"EventID": 1})", false, 1},
+                     {"{\n"
+                      R"(  "a": "} { \" ]",)"
+                      "\n"
+                      R"(  "b": {"c": [1, 2]})"
+                      "\n}",
+                      false, 2},
+                     {"", false, 6},
+                     {R"({"EventID": 2})", false, 7},
+                     {"  {\n"
+                      R"(  "x": "a \"}\" b")"
+                      "\n}",
+                      false, 8},
+                 }));
+}
+
+TEST(JsonObjectLines, AnOverlongObjectIsCutOnceAndAnOpenOneEndsTheInput) {
+  std::vector<std::string> lines = {"{"};
+  for (int i = 0; i < 100; ++i) lines.push_back(R"(  "k": "vvvvvvvvvv",)");
+  lines.push_back("}");
+  lines.push_back(R"({"after": 1})");
+  lines.push_back("{");
+  lines.push_back(R"(  "open": 1)");
+  auto out = Join(lines, 200);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_TRUE(out[0].too_long);
+  EXPECT_EQ(out[0].text.size(), 200u);
+  EXPECT_EQ(out[0].first_line, 1);
+  EXPECT_EQ(out[1], (Message{R"({"after": 1})", false, 103}));
+  EXPECT_EQ(out[2], (Message{"{\n"
+                             R"(  "open": 1)",
+                             false, 104}));  // the parser reports it
+}
+
 }  // namespace
 }  // namespace loghunt
