@@ -16,8 +16,13 @@ constexpr std::array<uint32_t, 256> MakeCrcTable() {
 }
 constexpr auto kCrcTable = MakeCrcTable();
 
-// Python's \s for ASCII plus the class's punctuation.
+// Python's \s on str (str.isspace: ASCII, 0x1c-0x1f, 0x85, 0xa0 and the
+// Unicode spaces) plus the class's punctuation.
 bool IsMsticpyDelimiter(uint32_t cp) {
+  if (cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 ||
+      cp == 0x202f || cp == 0x205f || cp == 0x3000) {
+    return true;
+  }
   switch (cp) {
     case ' ':
     case '\t':

@@ -222,6 +222,12 @@ TEST(MsticpyFeatures, MatchPythonDefinitions) {
   EXPECT_EQ(ComputeMsticpyFeatures("").token_count, 1);
   EXPECT_EQ(Crc32("123456789"), 0xCBF43926u);                          // the CRC-32 check value
   EXPECT_EQ(ComputeMsticpyFeatures("\xc3\xa9").char_ord_score, 0xe9);  // code points, not bytes
+  // Python's \s matches Unicode spaces too: U+3000, U+2003, U+2028 (and é is
+  // no delimiter). Python: len(re.findall(CLASS, s)) = 4, crc32 = 1873458805.
+  MsticpyFeatures u =
+      ComputeMsticpyFeatures("cmd\xe3\x80\x80/c\xe2\x80\x83whoami\xe2\x80\xa8x\xc3\xa9");
+  EXPECT_EQ(u.delim_count, 4);
+  EXPECT_EQ(u.delim_hash, 1873458805u);
 }
 
 TEST(ClusterSnapshot, RoundTripsAndRejectsCorruption) {
