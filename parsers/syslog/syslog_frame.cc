@@ -52,7 +52,8 @@ int64_t YearOf(int64_t ns) {
 }
 
 // Reads "Mmm dd hh:mm:ss[.frac][ YYYY]" at the start of `*s` and consumes it.
-bool ParseBsdTimestamp(std::string_view* s, const SyslogClock& clock, int64_t* ns) {
+bool ParseBsdTimestamp(std::string_view* s, const SyslogClock& clock, int64_t* ns,
+                       bool* year_assumed) {
   std::string_view t = *s;
   if (t.size() < 15) return false;
   unsigned month = ParseMonthAbbrev(t.substr(0, 3));
@@ -93,6 +94,7 @@ bool ParseBsdTimestamp(std::string_view* s, const SyslogClock& clock, int64_t* n
     // may belong to the year the receipt time suggests or not, and is kept.
     if (day > DaysInMonth(2000, month)) return false;
     *ns = ResolveYearlessTime(month, day, h, m, sec, frac, clock);
+    *year_assumed = true;
   }
   s->remove_prefix(used);
   return true;
@@ -152,7 +154,7 @@ ParseError ParseRfc3164(std::string_view s, const SyslogClock& clock, SyslogFram
     s.remove_prefix(tok.size());
     parsed_time = true;
   } else {
-    parsed_time = ParseBsdTimestamp(&s, clock, &f->timestamp_ns);
+    parsed_time = ParseBsdTimestamp(&s, clock, &f->timestamp_ns, &f->year_assumed);
   }
   if (!parsed_time) {
     // RFC 3164 4.3.3: a PRI followed by no valid timestamp is still a message.

@@ -40,11 +40,12 @@ struct SyslogClock {
 // the decoder's buffers). Empty views mean "absent" (RFC 5424 NILVALUE too).
 struct SyslogFrame {
   SyslogFormat format = SyslogFormat::kRfc3164;
-  int priority = -1;         // 0..191; -1 when the frame has none
-  int facility = -1;         // priority / 8, or given directly (JSON)
-  int severity = -1;         // priority % 8, or given directly (JSON)
-  int version = 0;           // RFC 5424 VERSION; 0 otherwise
-  int64_t timestamp_ns = 0;  // UTC; 0 = unknown
+  int priority = -1;          // 0..191; -1 when the frame has none
+  int facility = -1;          // priority / 8, or given directly (JSON)
+  int severity = -1;          // priority % 8, or given directly (JSON)
+  int version = 0;            // RFC 5424 VERSION; 0 otherwise
+  int64_t timestamp_ns = 0;   // UTC; 0 = unknown
+  bool year_assumed = false;  // the timestamp had no year (RFC 3164): it came from the clock
   std::string_view hostname;
   std::string_view app_name;  // the tag / APP-NAME / SYSLOG_IDENTIFIER
   std::string_view proc_id;

@@ -314,6 +314,7 @@ ParseError SyslogJsonDecoder::Decode(sv message, const SyslogClock& clock, Syslo
       if (f->hostname.empty()) f->hostname = inner.hostname;
       if (f->timestamp_ns == 0 && inner.timestamp_ns != 0) {
         f->timestamp_ns = inner.timestamp_ns;
+        f->year_assumed = inner.year_assumed;
         bad_time = false;
       }
       if (f->priority < 0 && inner.priority >= 0) {

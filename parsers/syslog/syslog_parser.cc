@@ -93,13 +93,45 @@ void SyslogParser::AddSyslogExtras(const SyslogFrame& frame) {
 void SyslogParser::Parse(std::string_view message, const SourcePosition& position,
                          EventHandler& out) {
   arena_.Reset();
-  SyslogClock clock{options_.default_utc_offset_seconds, options_.default_year, receipt_ns_};
+  const int32_t fixed_year =
+      options_.default_year != 0 ? options_.default_year + year_rollovers_ : 0;
+  SyslogClock clock{options_.default_utc_offset_seconds, fixed_year, receipt_ns_};
   SyslogFrame frame;
-  ParseError err = IsJsonStart(message) ? json_.Decode(message, clock, &frame, arena_)
-                                        : ParseSyslogFrame(message, clock, &frame);
+  auto parse = [&] {
+    return IsJsonStart(message) ? json_.Decode(message, clock, &frame, arena_)
+                                : ParseSyslogFrame(message, clock, &frame);
+  };
+  ParseError err = parse();
   if (err != ParseError::kNone) {
     out.OnError(err, message, position);
     return;
+  }
+  // A fixed year is the year of the stream's first year-less message: a
+  // message dated over half a year before the previous one (Jan 1 after
+  // Dec 31) starts the next year; one dated over half a year after it (a
+  // late Dec 31 after the rollover) belongs to the year before.
+  constexpr int64_t kHalfYearNs = 183LL * 86400 * 1'000'000'000;
+  if (fixed_year != 0 && frame.year_assumed) {
+    int32_t shift = 0;
+    if (last_assumed_ns_ != 0 && frame.timestamp_ns < last_assumed_ns_ - kHalfYearNs) {
+      shift = 1;
+    } else if (last_assumed_ns_ != 0 && year_rollovers_ > 0 &&
+               frame.timestamp_ns > last_assumed_ns_ + kHalfYearNs) {
+      shift = -1;
+    }
+    if (shift != 0) {
+      clock.fixed_year = fixed_year + shift;
+      arena_.Reset();
+      // The same text with another year: only Feb 29 can fail now.
+      if ((err = parse()) != ParseError::kNone) {
+        out.OnError(err, message, position);
+        return;
+      }
+    }
+    if (shift >= 0) {
+      year_rollovers_ += shift;
+      last_assumed_ns_ = frame.timestamp_ns;
+    }
   }
   event_.Clear();
   event_.stream = Stream::kSyslog;

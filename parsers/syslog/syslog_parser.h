@@ -48,6 +48,10 @@ class SyslogParser : public StreamParser {
 
   ParserOptions options_;
   int64_t receipt_ns_ = 0;
+  // With a fixed year (parsers.year): the years the stream has rolled over
+  // (December to January) and the last year-less timestamp.
+  int32_t year_rollovers_ = 0;
+  int64_t last_assumed_ns_ = 0;
   Event event_;
   Arena arena_;
   SyslogJsonDecoder json_;

@@ -354,5 +354,29 @@ TEST_F(SyslogSemantics, YearlessTimestampTakesTheReceiptYearAndRollsBackInJanuar
   EXPECT_EQ(h.event.timestamp_ns, (DaysFromCivil(2025, 1, 2) * 86400 + 1) * kNanosPerSecond);
 }
 
+// parsers.year is the year of the stream's first year-less line: a stream
+// crossing New Year goes on in the next year (Jan 1 became 2023-01-01, a
+// year before the Dec 31 line: 11 commands over the turn were no burst),
+// and a late Dec 31 line after the turn stays in the old year.
+TEST_F(SyslogSemantics, AFixedYearRollsOverAtNewYear) {
+  ParserOptions options;
+  options.default_year = 2023;
+  SyslogParser p{options};
+  CapturingHandler h;
+  auto at = [&](const char* line) {
+    p.Parse(line, {"t", -1, 1}, h);
+    return h.event.timestamp_ns / kNanosPerSecond;
+  };
+  const int64_t dec31 = DaysFromCivil(2023, 12, 31) * 86400 + 86399;
+  const int64_t jan1 = DaysFromCivil(2024, 1, 1) * 86400 + 1;
+  EXPECT_EQ(at("Dec 31 23:59:59 h prog: x"), dec31);
+  EXPECT_EQ(at("Jan  1 00:00:01 h prog: x"), jan1);
+  EXPECT_EQ(at("Dec 31 23:59:59 h prog: late"), dec31);
+  EXPECT_EQ(at("Jan  1 00:00:01 h prog: x"), jan1);
+  EXPECT_EQ(at("Mar  5 00:00:00 h prog: x"), DaysFromCivil(2024, 3, 5) * 86400);
+  // A year given in the line is taken as it is.
+  EXPECT_EQ(at("Jan  1 00:00:00 2020 h prog: x"), DaysFromCivil(2020, 1, 1) * 86400);
+}
+
 }  // namespace
 }  // namespace loghunt
