@@ -1489,9 +1489,11 @@ void IocExtractor::Run(std::string_view text, Arena& arena, std::vector<Ioc>* ou
         while (r > s && text[r - 1] == '.') --r;
         if (r < n && Is(text[r], kWord)) break;
         if (s > 0 && Is(text[s - 1], kWord)) {
-          // "ip6:2001:db8::1": skip the word's tail up to its colon.
+          // "ip6:2001:db8::1", "eth0:fe80::1": skip the word's tail up to its
+          // colon. More than two hex digits glued to the word ("x2001:db8::1")
+          // are an address's first group: the address is glued, not labelled.
           size_t colon = text.find(':', s);
-          if (colon >= r) break;
+          if (colon >= r || colon - s > 2) break;
           s = (colon + 1 < r && text[colon + 1] == ':') ? colon : colon + 1;
         }
         while (s < r && text[s] == '.') ++s;  // "..2001:db8::1": sentence dots

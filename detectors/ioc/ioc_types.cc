@@ -75,6 +75,11 @@ IpClass ClassifyIpv6(const uint8_t b[16]) {
   static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
   if (std::memcmp(b, kZero, 15) == 0) return b[15] == 1 ? IpClass::kLoopback : IpClass::kReserved;
   if (std::memcmp(b, kMapped, 12) == 0) return ClassifyIpv4(b + 12);
+  // NAT64 (RFC 6052 64:ff9b::/96): the IPv4 host it stands for; the
+  // local-use prefix 64:ff9b:1::/48 (RFC 8215) is not global.
+  static const uint8_t kNat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+  if (std::memcmp(b, kNat64, 12) == 0) return ClassifyIpv4(b + 12);
+  if (std::memcmp(b, kNat64, 4) == 0 && b[4] == 0 && b[5] == 1) return IpClass::kPrivate;
   if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return IpClass::kLinkLocal;
   if ((b[0] & 0xfe) == 0xfc) return IpClass::kPrivate;
   if (b[0] == 0xff) return IpClass::kMulticast;

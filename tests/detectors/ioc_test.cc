@@ -380,6 +380,27 @@ TEST(IocExtractor, IpClassesAreSet) {
   for (const Ioc& i : iocs) classes.emplace_back(IpClassName(i.ip_class));
   EXPECT_EQ(classes, (std::vector<std::string>{"private", "loopback", "link_local", "multicast",
                                                "reserved", "public", "loopback"}));
+  // NAT64 stands for the IPv4 host it embeds (64:ff9b::/96 is global); the
+  // local-use NAT64 prefix is not.
+  iocs.clear();
+  extractor.Extract("64:ff9b::1.2.3.4 64:ff9b::10.0.0.1 64:ff9b:1::5", arena, &iocs);
+  classes.clear();
+  for (const Ioc& i : iocs) {
+    if (i.type == IocType::kIpv6) classes.emplace_back(IpClassName(i.ip_class));
+  }
+  EXPECT_EQ(classes, (std::vector<std::string>{"public", "private", "private"}));
+}
+
+// An address glued to a word is no address, and not its tail either
+// ("x2001:db8::1" gave db8::1, another address); a short label before a
+// colon is a prefix ("ip6:", "eth0:").
+TEST(IocExtractor, AnIpv6GluedToAWordIsNotCutToAWrongAddress) {
+  for (bool defanged : {true, false}) {
+    Found glued = Extract("x2001:db8::1 y", defanged);
+    EXPECT_FALSE(glued.count({"ipv6", "db8::1"})) << defanged;
+    EXPECT_TRUE(Extract("ip6:2001:db8::1", defanged).count({"ipv6", "2001:db8::1"}));
+    EXPECT_TRUE(Extract("eth0:fe80::1", defanged).count({"ipv6", "fe80::1"}));
+  }
 }
 
 TEST(IocExtractor, BadInputYieldsNothingAndStaysBounded) {
