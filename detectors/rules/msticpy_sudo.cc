@@ -156,8 +156,8 @@ void RiskySudoSessionDetector::Inspect(const Event& event, std::vector<Alert>& a
     waiting.swap(host.pending);
     for (Signal& sig : waiting) {
       const bool same_sudo = sig.pid >= 0 && sig.pid == session.pid;
-      const bool same_second = sig.time >= t - (t % kSecond);
-      if ((same_sudo || same_second) && SameUser(session, sig)) {
+      const bool just_before = sig.time >= t - kSecond;  // or at/after the open
+      if ((same_sudo || just_before) && SameUser(session, sig)) {
         Report(event, session, sig, alerts);
       } else if (SpanNs(t, sig.time) < burst_.seconds * kSecond) {
         host.pending.push_back(std::move(sig));

@@ -19,7 +19,7 @@
 // of the user who ran sudo (when both are known; msticpy pairs by time alone,
 // which credits one user's command to another's concurrent session). Each
 // risky session gives one alert. sudo logs a command just before opening its
-// session (within the same second, or in the same sudo process): such
+// session (at most a second before, or in the same sudo process): such
 // signals are kept briefly and matched when the session opens; recently
 // closed sessions are kept for bursts detected after they closed.
 //

@@ -106,6 +106,9 @@ void SigmaDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
   if (handle_->generation() != generation_) Refresh();
   matched_plain_.clear();
   if (matcher_ == nullptr) return;
+  // A command sudo refused (not in sudoers, wrong password) created no
+  // process: process_creation rules do not apply.
+  if (event.kind == EventKind::kUserCommand && event.Extra("event.outcome") == "failure") return;
   matcher_->Match(event, &matched_plain_);
   for (uint32_t r : matched_plain_) {
     alerts.push_back(MakeSigmaAlert(event, r, {}, event.process.command_line));

@@ -350,8 +350,6 @@ void ApplySudo(Event* e, sv m) {
   e->kind = EventKind::kUserCommand;
   e->process.user = Trim(m.substr(0, colon));
   e->process.command_line = command;
-  // sudo logs the command's resolved path first: the image Sigma's Image names.
-  e->process.executable = command.substr(0, command.find(' '));
   e->process.cwd = SudoField(fields, "PWD=");
   AddExtra(e, "user.effective.name", SudoField(fields, "USER="));
   AddExtra(e, "process.tty", SudoField(fields, "TTY="));
@@ -361,6 +359,9 @@ void ApplySudo(Event* e, sv m) {
     SetAction(e, "sudo_refused");
   } else {
     SetAction(e, "sudo_command");
+    // sudo logs the command's resolved path first: the image Sigma's Image
+    // names (a refused command ran no image).
+    e->process.executable = command.substr(0, command.find(' '));
   }
 }
 

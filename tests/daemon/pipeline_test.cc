@@ -143,6 +143,17 @@ TEST(Pipeline, LinuxSigmaRulesSeeTheParentImageAndTheSudoImage) {
       {"s", -1, 1});
   ASSERT_EQ(sink.alerts.size(), 1u);
   EXPECT_EQ(sink.alerts[0].rule.id, "crontab-remove");
+  // A refused command ran nothing: no process_creation rule fires on it.
+  sink.alerts.clear();
+  syslog.Process(
+      "<86>Jul  8 16:08:01 h sudo: bob : 3 incorrect password attempts ; TTY=pts/0 ; "
+      "PWD=/ ; USER=root ; COMMAND=/usr/bin/crontab -r",
+      {"s", -1, 2});
+  syslog.Process(
+      "<86>Jul  8 16:08:02 h sudo: bob : user NOT in sudoers ; TTY=pts/0 ; "
+      "PWD=/ ; USER=root ; COMMAND=/usr/bin/crontab -r",
+      {"s", -1, 3});
+  EXPECT_TRUE(sink.alerts.empty());
   fs::remove_all(dir);
 }
 

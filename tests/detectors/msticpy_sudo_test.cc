@@ -63,6 +63,18 @@ TEST(RiskySudoSession, TheCommandLoggedJustBeforeTheOpenIsInTheSession) {
   EXPECT_NE(alerts[0].summary.find("/bin/bash"), std::string::npos) << alerts[0].summary;
 }
 
+// The same across a second boundary, and without pids (msticpy's data has
+// none): 60 ms before the open is still just before it.
+TEST(RiskySudoSession, TheCommandJustBeforeTheOpenCountsAcrossASecondBoundary) {
+  RiskySudoSessionDetector d;
+  auto alerts = Feed(d, {"2024-03-01T10:00:00.950Z web1 sudo - - - alice : TTY=pts/0 ; "
+                         "PWD=/home/alice ; USER=root ; COMMAND=/bin/bash",
+                         "2024-03-01T10:00:01.010Z web1 sudo - - - pam_unix(sudo:session): "
+                         "session opened for user root by alice(uid=1000)",
+                         Closed("10:00:05.000", "sudo", 4242)});
+  EXPECT_EQ(alerts.size(), 1u);
+}
+
 // cron opens a PAM session for every job: eleven jobs in a second are
 // neither a sudo session nor, for this detector, sudo commands.
 TEST(RiskySudoSession, CronSessionsAndJobsAreNotSudo) {
