@@ -291,21 +291,31 @@ class Heartbeat {
 // `sinks` is given (only the main thread passes them). The caller publishes
 // again after Pipeline::Finish(). False on a read error (logged).
 using ReaderFactory = std::function<std::unique_ptr<LineReader>(std::function<bool()> idle)>;
-bool FeedReader(const std::string& name, const ReaderFactory& make_reader, size_t max_message_bytes,
+bool FeedReader(const std::string& name, const ReaderFactory& make_reader, const Config& config,
                 Pipeline& pipeline, SinkSet* sinks, Metrics* metrics, Heartbeat* heartbeat,
                 const std::function<void()>& each_second = nullptr,
                 const std::function<SourcePosition(int64_t number)>& position_of = nullptr) {
   auto last_second = std::chrono::steady_clock::now();
+  auto last_line = last_second;
   auto hangup = [&] {
     if (g_reopen && sinks != nullptr) {
       g_reopen = false;
       sinks->Hangup();
     }
   };
+  // An assembler (auditd) holds an event until a later record shows it is
+  // complete; a quiet pipe or followed file brings none (the last sudo
+  // command of an audisp plugin stayed unreported): flush after the
+  // configured timeout of wall-clock quiet, as the Kafka workers do.
+  const auto hold = std::chrono::milliseconds(config.parser.audit_event_timeout_ms);
   // Every 64 lines and on every quiet second of the input.
   auto periodic = [&] {
     if (heartbeat != nullptr) heartbeat->Beat();
     hangup();
+    if (pipeline.OldestBufferedOffset() >= 0 &&
+        std::chrono::steady_clock::now() - last_line >= hold) {
+      pipeline.FlushParser();
+    }
     if (std::chrono::steady_clock::now() - last_second > std::chrono::seconds(1)) {
       PublishFileMetrics(metrics, pipeline, sinks);
       if (each_second) each_second();
@@ -326,12 +336,13 @@ bool FeedReader(const std::string& name, const ReaderFactory& make_reader, size_
   };
   // Windows events: pretty-printed objects (evtx_dump) are joined from their lines.
   std::optional<JsonObjectLines> objects;
-  if (pipeline.stream() == Stream::kWinevent) objects.emplace(max_message_bytes);
+  if (pipeline.stream() == Stream::kWinevent) objects.emplace(config.max_message_bytes);
   std::string_view line, message;
   bool too_long = false, cut = false;
   int64_t number = 0, first = 0;
   while (!g_stop && reader->Next(&line, &too_long)) {
     ++number;
+    last_line = std::chrono::steady_clock::now();
     if (number % 64 == 0) periodic();
     if (!objects || too_long) {
       feed(line, too_long, number);
@@ -347,14 +358,14 @@ bool FeedReader(const std::string& name, const ReaderFactory& make_reader, size_
 }
 
 // FeedReader over a file or pipe read to its end.
-bool FeedLines(FILE* file, const std::string& name, size_t max_message_bytes, Pipeline& pipeline,
+bool FeedLines(FILE* file, const std::string& name, const Config& config, Pipeline& pipeline,
                SinkSet* sinks, Metrics* metrics = nullptr, Heartbeat* heartbeat = nullptr) {
   return FeedReader(
       name,
       [&](std::function<bool()> idle) {
-        return std::make_unique<LineReader>(file, max_message_bytes, std::move(idle));
+        return std::make_unique<LineReader>(file, config.max_message_bytes, std::move(idle));
       },
-      max_message_bytes, pipeline, sinks, metrics, heartbeat);
+      config, pipeline, sinks, metrics, heartbeat);
 }
 
 // A file input with `follow: true`: read on a thread of its own, with its
@@ -389,9 +400,10 @@ class FollowedInput {
   FollowedInput(const InputConfig& input, const Config& config, SinkSet* sinks,
                 std::unique_ptr<FileFollower> follower)
       : input_(input),
-        max_message_bytes_(config.max_message_bytes),
+        config_(config),
         pipeline_(config, input.stream, sinks->pointers()),
-        follower_(std::move(follower)) {}
+        follower_(std::move(follower)),
+        next_start_(follower_->EndOffset(0)) {}
 
   void Run(Metrics* metrics, Heartbeat* heartbeat) {
     LineReader* reader = nullptr;
@@ -402,21 +414,14 @@ class FollowedInput {
               [this, idle = std::move(idle)](char* buf, size_t size) {
                 return follower_->Read(buf, size, idle);
               },
-              max_message_bytes_, /*partial_at_end=*/false);
+              config_.max_message_bytes, /*partial_at_end=*/false);
           reader = r.get();
           return r;
         },
-        max_message_bytes_, pipeline_, nullptr, metrics, heartbeat,
-        [&] { follower_->SavePosition(reader->buffered()); },
-        [&](int64_t) {
-          // topic "PATH#INODE", offset past the line: the same after a
-          // restart, and different in the next file under the name.
-          if (names_.empty() || inode_ != follower_->inode()) {
-            inode_ = follower_->inode();
-            names_.push_back(input_.path + "#" + std::to_string(inode_));
-          }
-          return SourcePosition{names_.back(), -1, follower_->EndOffset(reader->buffered())};
-        });
+        config_, pipeline_, nullptr, metrics, heartbeat,
+        // Not past a line an assembler still holds (it would be lost in a crash).
+        [&] { follower_->SavePosition(reader->buffered(), pipeline_.OldestBufferedOffset()); },
+        [&](int64_t) { return PositionOfLine(reader->buffered()); });
     pipeline_.Finish();
     PublishFileMetrics(metrics, pipeline_, nullptr);
     // Every line handed on was processed and its alerts given to the sinks.
@@ -427,14 +432,36 @@ class FollowedInput {
     if (pipeline_.stats().sink_errors > 0) ok_ = false;
   }
 
+  // The line just read: topic "PATH#INODE" ("PATH#INODE~N" after the file
+  // was read again from its start N times), offset where the line starts,
+  // so alert ids are the same when a restart reads the line again, and
+  // differ in the next file under the name. A line cut short by a switch of
+  // file (it had no newline) gets offset -1.
+  SourcePosition PositionOfLine(size_t buffered) {
+    const uint64_t inode = follower_->inode(), generation = follower_->truncations();
+    const int64_t end = follower_->EndOffset(buffered);
+    int64_t start = next_start_;
+    if (names_.empty() || inode != inode_ || generation != generation_) {
+      if (!names_.empty()) start = end == 0 ? -1 : 0;
+      inode_ = inode;
+      generation_ = generation;
+      names_.push_back(input_.path + "#" + std::to_string(inode) +
+                       (generation > 0 ? "~" + std::to_string(generation) : ""));
+    }
+    next_start_ = end;
+    return SourcePosition{names_.back(), -1, start};
+  }
+
   const InputConfig& input_;
-  size_t max_message_bytes_;
+  const Config& config_;
   Pipeline pipeline_;
   std::unique_ptr<FileFollower> follower_;
   // Position topics, one per file read (events held by the pipeline refer
   // to them until it finishes; a deque never moves its strings).
   std::deque<std::string> names_;
   uint64_t inode_ = 0;
+  uint64_t generation_ = 0;
+  int64_t next_start_;  // where the next line starts in the current file
   bool ok_ = true;
   std::thread thread_;
 };
@@ -544,8 +571,8 @@ int RunReplay(const ReplayOptions& options) {
   } else {
     Pipeline pipeline(config, stream, sinks, options.events ? stdout : nullptr);
     pipeline.SetMetrics(metrics.get());
-    read = FeedLines(in, options.input == "-" ? "stdin" : options.input, config.max_message_bytes,
-                     pipeline, &replay_sinks, metrics.get());
+    read = FeedLines(in, options.input == "-" ? "stdin" : options.input, config, pipeline,
+                     &replay_sinks, metrics.get());
     pipeline.Finish();
     PublishFileMetrics(metrics.get(), pipeline, &replay_sinks);  // events Finish() delivered
     st = pipeline.stats();
@@ -704,8 +731,7 @@ int RunFiles(const Config& config) {
     }
     Pipeline pipeline(config_of(input), input.stream, sinks.pointers());
     pipeline.SetMetrics(metrics.get());
-    if (!FeedLines(in, input.path, config.max_message_bytes, pipeline, &sinks, metrics.get(),
-                   &heartbeat))
+    if (!FeedLines(in, input.path, config_of(input), pipeline, &sinks, metrics.get(), &heartbeat))
       rc = 1;
     pipeline.Finish();
     PublishFileMetrics(metrics.get(), pipeline, &sinks);  // events Finish() delivered

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cinttypes>
@@ -13,6 +14,9 @@
 #include <cstring>
 #include <filesystem>
 #include <thread>
+#include <vector>
+
+#include "core/hash.h"
 
 namespace loghunt {
 
@@ -22,10 +26,24 @@ struct SavedPosition {
   uint64_t dev = 0;
   uint64_t ino = 0;
   uint64_t offset = 0;
+  std::string head;  // hash of the file's first bytes when saved ("" in older files)
 };
 
-// False and *error for an unreadable or malformed file; *found false when
-// there is none.
+bool ParseDecimal(std::string_view s, uint64_t* out) {
+  if (s.empty() || s.size() > 19) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+// *found false when there is no position file; false and *error when it
+// cannot be read (permissions: a setup problem). A malformed one (a crash
+// while the disk was full, an edit) is logged and ignored: the file is then
+// read as without a position.
 bool ReadPosition(const std::string& path, SavedPosition* pos, bool* found, std::string* error) {
   *found = false;
   FILE* f = std::fopen(path.c_str(), "re");
@@ -34,15 +52,26 @@ bool ReadPosition(const std::string& path, SavedPosition* pos, bool* found, std:
     *error = path + ": " + std::strerror(errno);
     return false;
   }
-  char line[128] = {};
+  char line[160] = {};
   const bool read = std::fgets(line, sizeof line, f) != nullptr;
   std::fclose(f);
-  char rest = 0;
-  if (!read || std::sscanf(line, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %c", &pos->dev, &pos->ino,
-                           &pos->offset, &rest) != 3) {
-    *error = path + ": not a position file (DEVICE INODE OFFSET); remove it to start afresh";
-    return false;
+  std::vector<std::string_view> fields;
+  std::string_view rest(line);
+  while (!rest.empty()) {
+    size_t b = rest.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos) break;
+    rest.remove_prefix(b);
+    size_t e = std::min(rest.find_first_of(" \t\r\n"), rest.size());
+    fields.push_back(rest.substr(0, e));
+    rest.remove_prefix(e);
   }
+  if (!read || (fields.size() != 3 && fields.size() != 4) || !ParseDecimal(fields[0], &pos->dev) ||
+      !ParseDecimal(fields[1], &pos->ino) || !ParseDecimal(fields[2], &pos->offset) ||
+      (fields.size() == 4 && fields[3].size() != 16)) {
+    spdlog::warn("{}: not a position (DEVICE INODE OFFSET [HEAD]): ignored", path);
+    return true;
+  }
+  if (fields.size() == 4) pos->head = std::string(fields[3]);
   *found = true;
   return true;
 }
@@ -70,12 +99,18 @@ std::unique_ptr<FileFollower> FileFollower::Open(const FollowOptions& options, s
   ::fstat(f->fd_, &st);
   const uint64_t size = static_cast<uint64_t>(st.st_size);
   uint64_t start = 0;
+  f->CaptureHead();
   if (have_position && saved.dev == f->dev_ && saved.ino == f->ino_) {
-    if (saved.offset <= size) {
-      start = saved.offset;
-    } else {
+    if (saved.offset > size) {
       spdlog::warn("{}: shorter than its saved position ({} < {} bytes): read from its start",
                    options.path, size, saved.offset);
+    } else if (!saved.head.empty() && saved.head != f->HeadHash(saved.offset)) {
+      spdlog::warn(
+          "{}: its first bytes changed since the position was saved (truncated and "
+          "written again, copytruncate): read from its start",
+          options.path);
+    } else {
+      start = saved.offset;
     }
   } else if (have_position) {
     spdlog::warn(
@@ -97,6 +132,18 @@ FileFollower::~FileFollower() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+void FileFollower::CaptureHead() {
+  char buf[kHeadBytes];
+  const ssize_t n = ::pread(fd_, buf, sizeof buf, 0);
+  head_.assign(buf, n > 0 ? static_cast<size_t>(n) : 0);
+}
+
+std::string FileFollower::HeadHash(uint64_t offset) const {
+  // Of the first bytes up to `offset`: what a position at `offset` has read.
+  const size_t n = static_cast<size_t>(std::min<uint64_t>(offset, head_.size()));
+  return fmt::format("{:016x}", Fnv1a64(std::string_view(head_).substr(0, n)));
+}
+
 bool FileFollower::OpenFile(bool report_missing) {
   // O_NONBLOCK: opening a FIFO would wait for a writer (refused below).
   const int fd = ::open(options_.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -105,10 +152,14 @@ bool FileFollower::OpenFile(bool report_missing) {
     if (e == ENOENT && report_missing && !missing_logged_) {
       missing_logged_ = true;
       spdlog::warn("{}: does not exist (yet); waiting for it", options_.path);
+    } else if (e != ENOENT && report_missing && !unreadable_logged_) {
+      unreadable_logged_ = true;  // a rotation created it with other permissions
+      spdlog::error("{}: {}; waiting until it can be read", options_.path, std::strerror(e));
     }
     errno = e;
     return false;
   }
+  missing_logged_ = unreadable_logged_ = false;
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -119,27 +170,29 @@ bool FileFollower::OpenFile(bool report_missing) {
   dev_ = st.st_dev;
   ino_ = st.st_ino;
   offset_ = 0;
+  head_.clear();
   return true;
+}
+
+void FileFollower::Restart(const char* why, uint64_t size) {
+  ++truncations_;
+  spdlog::info("{}: {} ({} bytes now, {} read): read again from its start", options_.path, why,
+               size, offset_);
+  ::lseek(fd_, 0, SEEK_SET);
+  offset_ = 0;
+  head_.clear();
 }
 
 bool FileFollower::Switched(bool* newline) {
   *newline = false;
   if (fd_ < 0) {
     if (!OpenFile(/*report_missing=*/true)) return false;
-    spdlog::info("{}: appeared; reading it from its start", options_.path);
+    spdlog::info("{}: opened; reading it from its start", options_.path);
     *newline = !last_was_newline_;
     return true;
   }
+  if (Rewritten(newline)) return true;
   struct stat st {};
-  if (::fstat(fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) < offset_) {
-    ++truncations_;
-    spdlog::info("{}: truncated ({} < {} bytes read): read again from its start", options_.path,
-                 static_cast<uint64_t>(st.st_size), offset_);
-    ::lseek(fd_, 0, SEEK_SET);
-    offset_ = 0;
-    *newline = !last_was_newline_;
-    return true;
-  }
   // Another file under the name: the rotated one was read to its end (Read()
   // read it once more after the rename was seen).
   if (::stat(options_.path.c_str(), &st) != 0 || (st.st_dev == dev_ && st.st_ino == ino_)) {
@@ -153,14 +206,48 @@ bool FileFollower::Switched(bool* newline) {
   ++rotations_;
   ::close(fd_);
   fd_ = -1;
-  if (!OpenFile(/*report_missing=*/false)) return false;  // gone again: waited for
+  if (!OpenFile(/*report_missing=*/true)) return false;  // gone again, or unreadable: waited for
   spdlog::info("{}: rotated; reading the new file from its start", options_.path);
   *newline = !last_was_newline_;
   return true;
 }
 
+bool FileFollower::Rewritten(bool* newline) {
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) < offset_) {
+    Restart("truncated", static_cast<uint64_t>(st.st_size));
+    *newline = !last_was_newline_;
+    return true;
+  }
+  // Truncated and written again beyond the old size between two looks
+  // (copytruncate, then a burst): the first bytes are no longer those read.
+  if (!head_.empty()) {
+    char buf[kHeadBytes];
+    const ssize_t n = ::pread(fd_, buf, head_.size(), 0);
+    if (n != static_cast<ssize_t>(head_.size()) || std::memcmp(buf, head_.data(), head_.size())) {
+      Restart("truncated and written again", static_cast<uint64_t>(st.st_size));
+      *newline = !last_was_newline_;
+      return true;
+    }
+  }
+  if (head_.size() < kHeadBytes && offset_ > head_.size()) CaptureHead();
+  return false;
+}
+
 ssize_t FileFollower::Read(char* buf, size_t size, const std::function<bool()>& idle) {
+  bool waited = false;
   for (;;) {
+    // After a wait the file may have been rewritten in place: look before
+    // reading on from the old offset (which would read the new file's tail).
+    bool newline = false;
+    if (waited && fd_ >= 0 && Rewritten(&newline)) {
+      if (newline && size > 0) {
+        buf[0] = '\n';
+        last_was_newline_ = true;
+        return 1;
+      }
+    }
+    waited = false;
     if (fd_ >= 0) {
       const ssize_t n = ::read(fd_, buf, size);
       if (n > 0) {
@@ -171,7 +258,6 @@ ssize_t FileFollower::Read(char* buf, size_t size, const std::function<bool()>& 
       }
       if (n < 0 && errno != EINTR) return -1;
     }
-    bool newline = false;
     if (Switched(&newline)) {
       if (newline && size > 0) {
         buf[0] = '\n';
@@ -182,17 +268,23 @@ ssize_t FileFollower::Read(char* buf, size_t size, const std::function<bool()>& 
     }
     if (idle && idle()) return 0;
     std::this_thread::sleep_for(std::chrono::milliseconds(options_.poll_ms));
+    waited = true;
   }
 }
 
-bool FileFollower::SavePosition(size_t buffered) {
+bool FileFollower::SavePosition(size_t buffered, int64_t oldest_held) {
   if (options_.position_file.empty() || fd_ < 0) return true;
-  std::string text = fmt::format("{} {} {}\n", static_cast<uint64_t>(dev_),
-                                 static_cast<uint64_t>(ino_), EndOffset(buffered));
+  int64_t offset = EndOffset(buffered);
+  if (oldest_held >= 0 && oldest_held < offset) offset = oldest_held;
+  if (head_.size() < kHeadBytes) CaptureHead();
+  std::string text =
+      fmt::format("{} {} {} {}\n", static_cast<uint64_t>(dev_), static_cast<uint64_t>(ino_), offset,
+                  HeadHash(static_cast<uint64_t>(offset)));
   if (text == saved_) return true;
   const std::string tmp = options_.position_file + ".tmp";
   FILE* out = std::fopen(tmp.c_str(), "we");
-  bool ok = out != nullptr && std::fputs(text.c_str(), out) >= 0;
+  bool ok = out != nullptr && std::fputs(text.c_str(), out) >= 0 && std::fflush(out) == 0 &&
+            ::fsync(fileno(out)) == 0;  // a power cut leaves the old file or the new one
   if (out != nullptr && std::fclose(out) != 0) ok = false;
   std::error_code ec;
   if (ok) std::filesystem::rename(tmp, options_.position_file, ec);

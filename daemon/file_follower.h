@@ -7,10 +7,16 @@
 //   create, auditd's own rotation): the rest of the old file is read, then
 //   the new one from its start.
 // - Truncation (logrotate's copytruncate: the file is shorter than what was
-//   read): the file is read again from its start.
+//   read, or its first bytes changed: truncated and written again past the
+//   old size between two looks): the file is read again from its start.
 // - A file that does not exist yet is waited for (and read from its start).
+// - Several rotations between two looks: the files in between are not read
+//   (as with tail -F); nor is what was written to a file rotated away while
+//   the daemon was stopped (logged).
 // - `position_file`: the device, inode and offset of the first byte not yet
-//   handed on in a line, written atomically (rename) by SavePosition(). At
+//   handed on in a line, and a hash of the file's first bytes, written
+//   atomically (fsync, rename) by SavePosition(). A malformed one is logged
+//   and ignored. At
 //   Open, a position of the same file (and within its size) is resumed; a
 //   file replaced or truncated since is read from its start; without a
 //   position, `from_start` chooses between the whole file and only what is
@@ -52,10 +58,13 @@ class FileFollower {
   ssize_t Read(char* buf, size_t size, const std::function<bool()>& idle);
 
   // Saves the position of the first byte not yet handed on in a line:
-  // `buffered` is what the reader holds unreturned (LineReader::buffered()).
-  // Does nothing without a position file or when unchanged; false (logged)
-  // when it cannot be written.
-  bool SavePosition(size_t buffered);
+  // `buffered` is what the reader holds unreturned (LineReader::buffered());
+  // `oldest_held` (>= 0) the start of the oldest line a parser still holds
+  // (an auditd event waiting for its end), saved instead when earlier. Also
+  // saves a hash of the file's first bytes, so a file rewritten in place
+  // while stopped is read from its start. Does nothing without a position
+  // file or when unchanged; false (logged once) when it cannot be written.
+  bool SavePosition(size_t buffered, int64_t oldest_held = -1);
 
   // Where a line just returned by the reader ends in its file: the current
   // file's inode and the offset past the line (for alert ids that stay the
@@ -67,11 +76,18 @@ class FileFollower {
   }
 
   uint64_t rotations() const { return rotations_; }
+  // Also counts a file found rewritten in place (its first bytes changed).
   uint64_t truncations() const { return truncations_; }
 
  private:
   explicit FileFollower(FollowOptions options) : options_(std::move(options)) {}
+  static constexpr size_t kHeadBytes = 64;
   bool OpenFile(bool report_missing);  // opens options_.path from its start
+  void CaptureHead();                  // head_ = the file's first bytes (at most kHeadBytes)
+  std::string HeadHash(uint64_t offset) const;
+  void Restart(const char* why, uint64_t size);  // reads the file again from its start
+  // Truncated, or rewritten in place (first bytes changed): then Restart().
+  bool Rewritten(bool* newline);
   // At the end of the data: true when reading goes on (in another file, or
   // from the start again), with the '\n' owed to the previous one in *newline.
   bool Switched(bool* newline);
@@ -83,6 +99,8 @@ class FileFollower {
   uint64_t offset_ = 0;  // bytes of the current file read
   bool last_was_newline_ = true;
   bool missing_logged_ = false;
+  bool unreadable_logged_ = false;
+  std::string head_;            // the current file's first bytes as read (to see it rewritten)
   bool rotation_seen_ = false;  // the path names another file; the old one is read once more
   bool save_failing_ = false;   // a failure to save is logged once, until it works again
   uint64_t rotations_ = 0;

@@ -85,6 +85,41 @@ stop
 again=$(head -1 "$tmp/alerts.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 [ "$again" = "$first_id" ] || fail "alert id $again on rereading, was $first_id"
 
+# auditd: a single-record event (USER_CMD) waits for a later record to show
+# it is complete; on a quiet file it is reported after event_timeout_ms of
+# quiet (it waited for SIGTERM), and the position is not saved past it while
+# it is held (a crash lost it).
+cmd_line=$(sed -n 548p "$2/auditd/msticpy/auditd_log.txt")
+audit_config() {  # audit_config TIMEOUT_MS
+  cat > "$tmp/audit.yaml" <<EOF
+metrics: {listen: ""}
+parsers: {auditd: {event_timeout_ms: $1}}
+inputs:
+  - {stream: auditd, path: audit.log, follow: true, position_file: audit.pos, from_start: true}
+detectors: {ioc: {enabled: false}}
+sinks:
+  - {type: file, path: $tmp/alerts.jsonl}
+EOF
+}
+rm -f "$tmp/alerts.jsonl"
+audit_config 600000  # held for ten minutes
+head -3 "$2/auditd/msticpy/auditd_log.txt" > "$tmp/audit.log"
+before=$(stat -c %s "$tmp/audit.log")
+echo "$cmd_line" >> "$tmp/audit.log"
+"$bin" run --config "$tmp/audit.yaml" > /dev/null 2>> "$tmp/err" &
+daemon=$!
+sleep 2.5
+[ "$(alerts)" = 0 ] || fail "the held event was reported before its timeout"
+saved=$(awk '{print $3}' "$tmp/audit.pos")
+[ "$saved" -le "$before" ] || fail "position $saved saved past the held record (starts at $before)"
+kill -9 "$daemon"; wait "$daemon" 2>/dev/null || true; daemon=
+audit_config 500
+"$bin" run --config "$tmp/audit.yaml" > /dev/null 2>> "$tmp/err" &
+daemon=$!
+wait_alerts 1  # read again after the crash, reported after 0.5 s of quiet
+grep -q download_to_shell "$tmp/alerts.jsonl" || fail "not the USER_CMD alert: $(cat "$tmp/alerts.jsonl")"
+stop
+
 # Config errors: stdin cannot be followed; position_file without follow.
 printf 'inputs:\n  - {stream: syslog, path: "-", follow: true}\n' > "$tmp/bad.yaml"
 if "$bin" check-config "$tmp/bad.yaml" 2> "$tmp/bad.err"; then fail "follow of stdin accepted"; fi

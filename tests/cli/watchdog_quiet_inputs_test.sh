@@ -90,6 +90,13 @@ pids+=($daemon)
 sleep 3
 n=$(pings stdin)
 [ "$n" -ge 5 ] || fail "quiet stdin: $n WATCHDOG=1 in 3 s: $(cat "$tmp/stdin.log") $(cat "$tmp/stdin.err")"
+# (d) audisp plugin mode: a single-record event (USER_CMD: the sudo command)
+# is complete only when a later record comes; a quiet pipe brings none, so
+# it is reported after event_timeout_ms (2 s) of quiet, not at SIGTERM.
+sed -n 548p "$2/auditd/msticpy/auditd_log.txt" >&3
+for _ in $(seq 50); do [ -s "$tmp/alerts2.jsonl" ] && break; sleep 0.1; done
+grep -q download_to_shell "$tmp/alerts2.jsonl" 2>/dev/null ||
+  fail "quiet stdin: the held USER_CMD event was not reported within 5 s"
 kill -TERM "$daemon" || fail "stdin daemon gone: $(cat "$tmp/stdin.err")"
 wait "$daemon" || fail "stdin daemon exit $?: $(cat "$tmp/stdin.err")"
 exec 3>&-
