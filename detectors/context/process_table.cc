@@ -38,12 +38,54 @@ ProcessTable::ProcessTable(ProcessTableOptions options) : options_(options) {
   options_.max_processes_per_host = std::max<size_t>(options_.max_processes_per_host, 1);
 }
 
+namespace {
+
+// The pid a successful auditd fork/clone/vfork/clone3 created, or -1.
+int64_t ForkedPid(const Event& event) {
+  if (event.stream != Stream::kAuditd || event.kind != EventKind::kOther) return -1;
+  const std::string_view call = event.Extra("auditd.syscall");
+  if (call != "clone" && call != "fork" && call != "vfork" && call != "clone3") return -1;
+  if (event.Extra("event.outcome") == "failure") return -1;
+  int64_t child = 0;
+  for (char c : event.Extra("auditd.exit")) {
+    if (c < '0' || c > '9' || child > (int64_t{1} << 40)) return -1;
+    child = child * 10 + (c - '0');
+  }
+  return child > 0 ? child : -1;
+}
+
+}  // namespace
+
 void ProcessTable::Observe(const Event& event) {
-  if (event.kind != EventKind::kProcessStart) return;
+  if (event.kind != EventKind::kProcessStart) {
+    // A fork: the child runs its parent's image until it execs; until then
+    // it is a parent of its own (a subshell's commands), not the older
+    // process that had its pid (laurel's shell-proc-trace-confusion).
+    const int64_t child = ForkedPid(event);
+    if (child >= 0 && event.process.pid >= 0) {
+      ProcessRecord r;
+      r.host = std::string(event.host);
+      r.pid = child;
+      r.ppid = event.process.pid;
+      r.executable = std::string(event.process.executable);
+      const ProcessRecord* forker = Find(event.host, event.process.pid);
+      if (forker != nullptr && forker->executable == r.executable) {
+        r.command_line = forker->command_line;
+      }
+      r.user = std::string(event.process.user);
+      r.start_ns = event.timestamp_ns;
+      Add(std::move(r));
+    }
+    return;
+  }
   // Some Sysmon exports carry the ProcessGuid but no ProcessId field.
   if (event.process.pid < 0 && event.Extra("ProcessGuid").empty()) return;
+  Add(ProcessRecordOf(event));
+}
+
+void ProcessTable::Add(ProcessRecord record) {
   std::list<HostTable>::iterator host;
-  if (auto it = by_host_.find(std::string(event.host)); it != by_host_.end()) {
+  if (auto it = by_host_.find(record.host); it != by_host_.end()) {
     host = it->second;
     hosts_.splice(hosts_.end(), hosts_, host);  // most recently seen last
   } else {
@@ -53,7 +95,7 @@ void ProcessTable::Observe(const Event& event) {
     }
     hosts_.emplace_back();
     host = std::prev(hosts_.end());
-    host->host = std::string(event.host);
+    host->host = record.host;
     by_host_.emplace(host->host, host);
   }
   HostTable& t = *host;
@@ -72,7 +114,7 @@ void ProcessTable::Observe(const Event& event) {
     }
     t.processes.pop_front();
   }
-  t.processes.push_back(ProcessRecordOf(event));
+  t.processes.push_back(std::move(record));
   auto rec = std::prev(t.processes.end());
   if (rec->pid >= 0) t.by_pid[rec->pid].push_back(rec);
   if (!rec->guid.empty()) t.by_guid[rec->guid] = rec;

@@ -57,8 +57,9 @@ class ProcessTable {
  public:
   explicit ProcessTable(ProcessTableOptions options = {});
 
-  // Records `event` when it is a process_start with a pid or a ProcessGuid;
-  // ignores others.
+  // Records `event` when it is a process_start with a pid or a ProcessGuid,
+  // or an auditd fork/clone/vfork/clone3 (the child, with its parent's image,
+  // started then); ignores others.
   void Observe(const Event& event);
 
   // The process with `guid` on `host` when `guid` is given and known, else
@@ -98,6 +99,7 @@ class ProcessTable {
     std::unordered_map<int64_t, std::vector<std::list<ProcessRecord>::iterator>> by_pid;
     std::unordered_map<std::string, std::list<ProcessRecord>::iterator> by_guid;
   };
+  void Add(ProcessRecord record);
   const HostTable* FindHost(std::string_view host) const;
   const ProcessRecord* Parent(const HostTable& table, const ProcessRecord& child) const;
 

@@ -263,6 +263,41 @@ TEST(ProcessTable, AnOlderChildKeepsItsParentAfterThePidIsReused) {
   EXPECT_EQ(index[java][0]->executable, "bash");
 }
 
+// An auditd clone/fork: the child runs its parent's image until it execs.
+// Without it, a child of a forked subshell whose pid had been an older
+// process's was given that process as its parent (laurel's
+// shell-proc-trace-confusion: `id` under `rm`; nginx for an admin's whoami).
+TEST(ProcessTable, AForkMakesTheChildItsParentsImageUntilItExecs) {
+  ProcessTable t;
+  t.Observe(Start("h", 700, 1, "/usr/bin/bash", 100));
+  t.Observe(Start("h", 800, 1, "/usr/sbin/nginx", 200));  // runs as 800 and exits
+  Event fork;
+  fork.stream = Stream::kAuditd;
+  fork.kind = EventKind::kOther;
+  fork.host = "h";
+  fork.process.pid = 700;
+  fork.process.ppid = 1;
+  fork.process.executable = "/usr/bin/bash";
+  fork.timestamp_ns = 300;
+  fork.extras = {{"auditd.syscall", "clone"}, {"auditd.exit", "800"}, {"event.outcome", "success"}};
+  t.Observe(fork);  // bash forks a subshell that gets pid 800
+  Event whoami = Start("h", 801, 800, "/usr/bin/whoami", 310);
+  const ProcessRecord* parent = t.ParentOf(whoami);
+  ASSERT_NE(parent, nullptr);
+  EXPECT_EQ(parent->executable, "/usr/bin/bash");
+  auto chain = t.Ancestors(ProcessRecordOf(whoami), 8);
+  ASSERT_EQ(chain.size(), 2u);
+  EXPECT_EQ(chain[1]->pid, 700);  // the subshell's parent: the shell that forked it
+  // A failed fork, a thread-less error value, other syscalls: nothing learned.
+  fork.extras = {{"auditd.syscall", "clone"}, {"auditd.exit", "-11"}};
+  fork.timestamp_ns = 400;
+  size_t before = t.process_count();
+  t.Observe(fork);
+  fork.extras = {{"auditd.syscall", "openat"}, {"auditd.exit", "3"}};
+  t.Observe(fork);
+  EXPECT_EQ(t.process_count(), before);
+}
+
 // Forgetting the oldest process keeps the later ones with its pid findable.
 TEST(ProcessTable, EvictionForgetsOnlyTheOldestProcessOfAPid) {
   ProcessTable t(ProcessTableOptions{.max_processes_per_host = 2});
