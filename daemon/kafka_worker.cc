@@ -120,6 +120,7 @@ std::vector<KafkaWorker::PartitionInfo> KafkaWorker::Partitions() const {
 }
 
 std::unique_ptr<DetectorSet> KafkaWorker::ReplaceDetectors(std::unique_ptr<DetectorSet> detectors) {
+  detectors->TakeStateFrom(*detectors_);
   for (auto& [key, state] : partitions_) state->pipeline->SetDetectors(detectors.get());
   std::swap(detectors, detectors_);
   return detectors;

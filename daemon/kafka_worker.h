@@ -88,7 +88,9 @@ class KafkaWorker {
   // REQUIRES: lock(). Tells the detector sets apart (one per reload) for metrics.
   uint64_t DetectorSetId() const { return detectors_->id(); }
   // REQUIRES: lock(). Replaces the detectors (SIGHUP): `detectors` was built
-  // off the lock; the old set is returned to be destroyed off the lock too.
+  // off the lock and takes over the old set's learned state
+  // (DetectorSet::TakeStateFrom); the old set is returned to be destroyed off
+  // the lock too.
   std::unique_ptr<DetectorSet> ReplaceDetectors(std::unique_ptr<DetectorSet> detectors);
 
   uint64_t batches() const { return batches_; }

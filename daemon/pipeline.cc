@@ -290,6 +290,20 @@ void DetectorSet::Inspect(const Event& original, std::vector<Alert>& alerts) {
   if (processes_ != nullptr) processes_->Observe(original);
 }
 
+void DetectorSet::TakeStateFrom(DetectorSet& old) {
+  auto cluster_of = [](DetectorSet& set) -> RarePatternDetector* {
+    for (auto& d : set.detectors_) {
+      if (auto* cluster = dynamic_cast<RarePatternDetector*>(d.get())) return cluster;
+    }
+    return nullptr;
+  };
+  RarePatternDetector* from = cluster_of(old);
+  RarePatternDetector* to = cluster_of(*this);
+  // Through a snapshot: the new config's bounds (max_hosts, patterns per
+  // host) apply to what is taken over.
+  if (from != nullptr && to != nullptr) to->Restore(from->Snapshot());
+}
+
 std::vector<std::pair<std::string, double>> DetectorSet::Seconds() const {
   std::vector<std::pair<std::string, double>> out;
   for (size_t i = 0; i < detectors_.size(); ++i) {

@@ -76,6 +76,13 @@ class DetectorSet {
   std::vector<std::pair<std::string, double>> Seconds() const;
   // Unique in the process (never 0): tells detector sets apart for metrics.
   uint64_t id() const { return id_; }
+  // Takes over what `old` learned that must survive a reload (SIGHUP): the
+  // cluster detector's hosts and patterns, when both sets have one. This set
+  // has restored its cluster state from its snapshot file, if any, at
+  // construction; that file is stale while `old` runs (it writes it at its
+  // end, after this set was built), so the state moves in memory instead,
+  // with or without snapshot_path. REQUIRES: neither set is in use.
+  void TakeStateFrom(DetectorSet& old);
 
  private:
   // `event`, or a copy with the parent fields from processes_ filled in.
