@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <future>
+#include <memory>
 #include <thread>
 
 namespace loghunt {
@@ -53,8 +55,31 @@ KafkaSource::KafkaSource(const Config& config, std::vector<AlertSink*> sinks,
     : config_(config), sinks_(std::move(sinks)), dead_letters_(dead_letters), metrics_(metrics) {}
 
 KafkaSource::~KafkaSource() {
+  if (rk_ != nullptr && !close_tried_) closed_ = Close();
   workers_.clear();
-  if (rk_ != nullptr) rd_kafka_destroy(rk_);
+  if (rk_ == nullptr) return;
+  if (closed_) {
+    rd_kafka_destroy(rk_);
+    return;
+  }
+  // Not leaving the group again (that waits for the brokers; Close() had its
+  // time), but even so librdkafka's destroy waits for the commits still
+  // outstanding, which wait for the coordinator: given close_timeout_ms, then
+  // left to finish, or not, on its own thread (none of our callbacks runs
+  // from it). The daemon exits meanwhile.
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> destroyed = done->get_future();
+  std::thread([rk = rk_, done] {
+    rd_kafka_destroy_flags(rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    done->set_value();
+  }).detach();
+  if (destroyed.wait_for(std::chrono::milliseconds(close_timeout_ms)) !=
+      std::future_status::ready) {
+    spdlog::warn(
+        "kafka: the consumer did not shut down within {} ms (brokers unreachable?): not "
+        "waiting for it",
+        close_timeout_ms);
+  }
 }
 
 bool KafkaSource::Open(std::string* error) {
@@ -218,7 +243,8 @@ void KafkaSource::Commit(bool sync, const void* only_ptr) {
     spdlog::info("committing{} before giving partitions up", list.empty() ? " nothing" : list);
   }
   if (offsets->cnt > 0) {
-    rd_kafka_resp_err_t err = rd_kafka_commit(rk_, offsets, sync ? 0 : 1);
+    rd_kafka_resp_err_t err = sync ? static_cast<rd_kafka_resp_err_t>(CommitAndWait(offsets))
+                                   : rd_kafka_commit(rk_, offsets, 1);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET) {
       ++commits_;
     } else {
@@ -227,6 +253,67 @@ void KafkaSource::Commit(bool sync, const void* only_ptr) {
     }
   }
   rd_kafka_topic_partition_list_destroy(offsets);
+}
+
+int KafkaSource::CommitAndWait(const void* offsets_ptr) {
+  const auto* offsets = static_cast<const rd_kafka_topic_partition_list_t*>(offsets_ptr);
+  // Not rd_kafka_commit(sync): it waits for the coordinator's answer for as
+  // long as the brokers are away (46 s at a SIGTERM in a review, then leaving
+  // the group waited too).
+  auto now = std::chrono::steady_clock::now();
+  auto deadline = std::min(now + std::chrono::milliseconds(close_timeout_ms), shutdown_deadline_);
+  int timeout_ms = static_cast<int>(std::max<int64_t>(
+      0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()));
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk_);
+  rd_kafka_resp_err_t err = rd_kafka_commit_queue(rk_, offsets, q, nullptr, nullptr);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // The answer comes as an RD_KAFKA_EVENT_OFFSET_COMMIT event. Destroying
+    // the queue before it came is safe: librdkafka then drops the answer.
+    rd_kafka_event_t* event = rd_kafka_queue_poll(q, timeout_ms);
+    if (event == nullptr) {
+      err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+    } else {
+      err = rd_kafka_event_error(event);
+      rd_kafka_event_destroy(event);
+    }
+  }
+  rd_kafka_queue_destroy(q);
+  return err;
+}
+
+bool KafkaSource::Close() {
+  close_tried_ = true;
+  shutdown_deadline_ =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(close_timeout_ms);
+  // rd_kafka_consumer_close() waits for the brokers for as long as they are
+  // away. The queue gets the revocation as an event (the rebalance callback
+  // is not called for it); it is handled as the callback would.
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk_);
+  rd_kafka_error_t* error = rd_kafka_consumer_close_queue(rk_, q);
+  if (error != nullptr) {
+    spdlog::warn("kafka: leaving the group: {}", rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
+    rd_kafka_queue_destroy(q);
+    return false;
+  }
+  while (!rd_kafka_consumer_closed(rk_) && std::chrono::steady_clock::now() < shutdown_deadline_) {
+    rd_kafka_event_t* event = rd_kafka_queue_poll(q, 100);
+    if (event == nullptr) continue;
+    if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE) {
+      OnRebalance(rk_, rd_kafka_event_error(event), rd_kafka_event_topic_partition_list(event),
+                  this);
+    }
+    rd_kafka_event_destroy(event);
+  }
+  bool closed = rd_kafka_consumer_closed(rk_) != 0;
+  if (!closed) {
+    spdlog::warn(
+        "kafka: leaving the group did not finish within {} ms (brokers unreachable?): the group "
+        "gives this member's partitions to others after session.timeout.ms",
+        close_timeout_ms);
+  }
+  rd_kafka_queue_destroy(q);
+  return closed;
 }
 
 void KafkaSource::ApplyBackpressure() {
@@ -318,7 +405,7 @@ void KafkaSource::Run(const std::atomic<bool>& stop, int64_t idle_exit_ms) {
     for (auto& w : workers_) locks.emplace_back(w->mutex());
     Commit(/*sync=*/true, nullptr);
   }
-  rd_kafka_consumer_close(rk_);
+  closed_ = Close();
   Publish();
 }
 

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -61,7 +62,8 @@ class KafkaSource {
   bool Open(std::string* error);
   // Consumes until `stop` becomes true, or, when idle_exit_ms > 0, until no
   // message arrived for that long and every assigned partition is at its end.
-  // Commits and leaves the group before returning.
+  // Commits and leaves the group before returning, each within
+  // close_timeout_ms (after the sinks' flush).
   void Run(const std::atomic<bool>& stop, int64_t idle_exit_ms);
   KafkaSourceStats Stats();
   // Publishes the current totals to the metrics (called by Run() every second).
@@ -83,12 +85,28 @@ class KafkaSource {
   // next owner). The consumer group's rebalance waits for it meanwhile, so
   // it is shorter than a shutdown's flush (the sinks' flush timeouts).
   int revoke_flush_ms = 10'000;
+  // How long a synchronous commit (on revocation, at shutdown) and leaving
+  // the group at shutdown may each take. With the brokers unreachable a
+  // commit waited for them for as long as they were away, and so did
+  // leaving the group (118 s to stop, over systemd's TimeoutStopSec). What is
+  // not committed then is read again after a restart (at-least-once).
+  int close_timeout_ms = 10'000;
 
  private:
   static void OnRebalance(rd_kafka_s* rk, int err, void* partitions, void* opaque);
   void Assign(void* partitions);
   void Revoke(void* partitions, bool lost);
+  // Commits the offsets of every owned partition (or of those in `only`).
+  // sync: waits for the coordinator's answer, at most close_timeout_ms (and
+  // not past the shutdown deadline, once set).
   void Commit(bool sync, const void* only);
+  // Leaves the group (revoking what is assigned) within close_timeout_ms;
+  // false when that did not finish in time (the consumer is then destroyed
+  // without leaving: the group reassigns its partitions after
+  // session.timeout.ms).
+  bool Close();
+  // Commits `offsets` and waits for the answer (see Commit).
+  int CommitAndWait(const void* offsets);
   void ApplyBackpressure();
   bool AllAtEnd();
 
@@ -99,6 +117,11 @@ class KafkaSource {
   rd_kafka_s* rk_ = nullptr;
   std::vector<std::unique_ptr<KafkaWorker>> workers_;
   std::vector<bool> paused_;
+  // Set when Run() begins to stop: commits and leaving the group end by then.
+  std::chrono::steady_clock::time_point shutdown_deadline_ =
+      std::chrono::steady_clock::time_point::max();
+  bool close_tried_ = false;  // Close() was called
+  bool closed_ = false;       // ... and the consumer left the group in time
   // Written by the loop in Run(), read by Stats() from any thread.
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> commit_errors_{0};

@@ -451,5 +451,42 @@ TEST(KafkaSourceDeadLetters, WorkersWaitForRoomInTheDeadLetterQueue) {
   EXPECT_EQ(dead_letters.written()[0], "{\"EventID\": 1, \"broken");
 }
 
+// A stop (SIGTERM) while the broker is unreachable ends within the sinks'
+// flush and close_timeout_ms for the final commit and again for leaving the
+// group: the synchronous commit and rd_kafka_consumer_close waited for the
+// broker for as long as it was away (118 s in a review, past systemd's
+// TimeoutStopSec; here until the test brought the broker back).
+TEST(KafkaSourceStop, StopsWithinItsBoundWhileTheBrokerIsDown) {
+  Config config;
+  std::unique_ptr<EmbeddedKafka> cluster;
+  ASSERT_NO_FATAL_FAILURE(StartDemoCluster("down-test", &config, &cluster));
+  // As by default (45 s): the consumer does not give its partitions up soon
+  // by itself, and before the fix the final commit waited until it did.
+  config.kafka.properties.emplace_back("session.timeout.ms", "60000");
+  CountingSink sink;
+  auto source =
+      std::make_unique<KafkaSource>(config, std::vector<AlertSink*>{&sink}, nullptr, nullptr);
+  source->close_timeout_ms = 1000;
+  std::string error;
+  ASSERT_TRUE(source->Open(&error)) << error;
+  std::atomic<bool> stop{false};
+  auto run = std::async(std::launch::async, [&] {
+    source->Run(stop, 0);
+    source.reset();  // destroying the consumer must not wait for the broker either
+  });
+  ASSERT_TRUE(WaitFor([&] { return sink.alerts > 0 && source->Stats().commits > 0; }))
+      << "nothing consumed and committed";
+
+  rd_kafka_mock_broker_set_down(cluster->mock_cluster(), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  stop = true;
+  // Generous: the bound is about 2 x close_timeout_ms here.
+  if (run.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    ADD_FAILURE() << "the source did not stop within 20 s while the broker was down";
+    rd_kafka_mock_broker_set_up(cluster->mock_cluster(), 1);
+    run.wait();
+  }
+}
+
 }  // namespace
 }  // namespace loghunt
