@@ -104,11 +104,16 @@ bool Retryable(int status) { return status == 408 || status == 429 || status >= 
 
 // One kept-alive HTTP(S) connection, used by the sender thread only. Each
 // step runs as an Asio async operation with a deadline on a private
-// io_context, so a silent peer costs at most timeout_ms per step.
+// io_context, so a silent peer costs at most timeout_ms per step; once
+// `abort` is set (the sink gives up at shutdown) the step under way ends
+// within kAbortPollMs and no other starts.
 class HttpSink::Client {
  public:
-  Client(Url url, const HttpSinkOptions& options)
-      : url_(std::move(url)), options_(options), ssl_(asio::ssl::context::tls_client) {}
+  Client(Url url, const HttpSinkOptions& options, const std::atomic<bool>& abort)
+      : url_(std::move(url)),
+        options_(options),
+        abort_(abort),
+        ssl_(asio::ssl::context::tls_client) {}
 
   bool InitTls(std::string* error) {
     if (!url_.tls) return true;
@@ -206,14 +211,25 @@ class HttpSink::Client {
   }
 
  private:
+  static constexpr int kAbortPollMs = 50;
+
   // Starts one async operation, runs the io_context until it completes.
   template <typename Start, typename Stream>
   beast::error_code Run(Start start, Stream& stream) {
-    beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(options_.timeout_ms));
+    if (abort_) return asio::error::operation_aborted;
+    auto& lowest = beast::get_lowest_layer(stream);
+    lowest.expires_after(std::chrono::milliseconds(options_.timeout_ms));
     beast::error_code result = asio::error::would_block;
     start([&result](beast::error_code ec, auto&&...) { result = ec; });
     ioc_.restart();
-    ioc_.run();
+    bool closed = false;
+    while (!ioc_.stopped()) {  // stopped: out of work, the operation completed
+      ioc_.run_for(std::chrono::milliseconds(kAbortPollMs));
+      if (abort_ && !closed && !ioc_.stopped()) {
+        lowest.close();  // the operation completes with operation_aborted
+        closed = true;
+      }
+    }
     return result;
   }
 
@@ -254,6 +270,7 @@ class HttpSink::Client {
 
   Url url_;
   const HttpSinkOptions& options_;
+  const std::atomic<bool>& abort_;
   asio::io_context ioc_;
   asio::ssl::context ssl_;
   std::optional<beast::tcp_stream> tcp_;
@@ -266,7 +283,7 @@ std::unique_ptr<HttpSink> HttpSink::Create(HttpSinkOptions options, std::string*
   if (options.batch_max_alerts == 0) options.batch_max_alerts = 1;
   if (options.queue_max_alerts == 0) options.queue_max_alerts = 1;
   std::unique_ptr<HttpSink> sink(new HttpSink(std::move(options)));
-  sink->client_ = std::make_unique<Client>(std::move(url), sink->options_);
+  sink->client_ = std::make_unique<Client>(std::move(url), sink->options_, sink->giving_up_);
   if (!sink->client_->InitTls(error)) return nullptr;
   sink->sender_ = std::thread([s = sink.get()] { s->SenderLoop(); });
   return sink;
@@ -275,11 +292,16 @@ std::unique_ptr<HttpSink> HttpSink::Create(HttpSinkOptions options, std::string*
 HttpSink::HttpSink(HttpSinkOptions options) : options_(std::move(options)) {}
 
 HttpSink::~HttpSink() {
+  // The shutdown flush is bounded by flush_timeout_ms (from Interrupt(), when
+  // called): then the request under way is cut off and nothing more is sent.
+  // The sender took batch after batch and made a full attempt at each (224 s
+  // to stop with an endpoint that accepts and never answers, in a review).
   if (sender_.joinable()) {
     Flush();
     {
       std::lock_guard lock(mu_);
       stopping_ = true;
+      giving_up_ = true;
     }
     cv_.notify_all();
     sender_.join();
@@ -287,6 +309,13 @@ HttpSink::~HttpSink() {
   std::vector<Item> left(std::make_move_iterator(queue_.begin()),
                          std::make_move_iterator(queue_.end()));
   queue_.clear();
+  stats_.failed += left.size();
+  given_up_at_stop_ += left.size();
+  if (given_up_at_stop_ > 0) {
+    spdlog::error(
+        "sink http: {}: stopping: {} alert(s) undelivered after the {} ms flush, given up",
+        options_.url, given_up_at_stop_, options_.flush_timeout_ms);
+  }
   Resolve(left, false);
 }
 
@@ -450,7 +479,8 @@ void HttpSink::SenderLoop() {
   std::unique_lock lock(mu_);
   while (true) {
     cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) break;  // stopping and nothing left
+    // Stopping: the flush had its time; what is queued is given up.
+    if (stopping_) break;
     // Linger so a batch can fill, unless someone waits for the queue.
     cv_.wait_for(lock, std::chrono::milliseconds(options_.linger_ms), [&] {
       return stopping_ || flush_requests_ > 0 || queue_.size() >= options_.batch_max_alerts;
@@ -619,6 +649,11 @@ void HttpSink::SendBatch(std::vector<Item>& batch) {
     Resolve(done_ok, true);
     Resolve(failed, false);
     if (!retry) continue;
+    if (giving_up_) {  // the request was cut off at shutdown
+      std::lock_guard lock(mu_);
+      given_up_at_stop_ += batch.size();
+      break;
+    }
     if (options_.max_retries > 0 && attempt > options_.max_retries) {
       spdlog::error("sink http: {}: giving up {} alert(s) after {} attempts: {}", options_.url,
                     batch.size(), attempt, error);
@@ -628,7 +663,11 @@ void HttpSink::SendBatch(std::vector<Item>& batch) {
       spdlog::warn("sink http: {}: {} (attempt {}, retrying)", options_.url, error, attempt);
     }
     // A Retry-After (429, 503) is waited for, up to kMaxRetryAfterMs.
-    if (!Backoff(attempt, std::min(retry_after_ms, kMaxRetryAfterMs))) break;  // shutting down
+    if (!Backoff(attempt, std::min(retry_after_ms, kMaxRetryAfterMs))) {  // shutting down
+      std::lock_guard lock(mu_);
+      given_up_at_stop_ += batch.size();
+      break;
+    }
     std::lock_guard lock(mu_);
     ++stats_.retries;
   }

@@ -16,13 +16,16 @@
 // messages each). With enqueue_timeout_ms >= 0 a full
 // queue makes WriteAsync() wait that long, then refuse the alert: counted,
 // logged once until the queue has room, and its offset committed.
-// Interrupt() ends every wait at shutdown. One sender thread batches (up to batch_max_alerts /
-// batch_max_bytes, waiting at most linger_ms for a batch to fill) and POSTs.
-// An alert's callback says delivered only after a 2xx response (for _bulk:
-// after its own item succeeded). Connection errors, timeouts, 408, 429 and
-// 5xx (and retryable _bulk items) are retried with exponential backoff and
-// full jitter, up to max_retries (0 = for as long as the sink lives); other
-// 4xx answers fail the batch at once (done(false), counted).
+// Interrupt() ends every wait at shutdown. Destruction flushes for at most
+// flush_timeout_ms (counted from Interrupt(), when called), then cuts off
+// the request under way and gives up what is left: done(false), counted in
+// `failed`, logged once with the count (in Kafka mode after the last commit,
+// so those messages are read again after a restart). One sender thread batches (up to
+// batch_max_alerts / batch_max_bytes, waiting at most linger_ms for a batch to fill) and POSTs. An
+// alert's callback says delivered only after a 2xx response (for _bulk: after its own item
+// succeeded). Connection errors, timeouts, 408, 429 and 5xx (and retryable _bulk items) are retried
+// with exponential backoff and full jitter, up to max_retries (0 = for as long as the sink lives);
+// other 4xx answers fail the batch at once (done(false), counted).
 //
 // Thread-safety: every method may be called from any thread. Callbacks run on
 // the sender thread (or the caller's, when the sink is destroyed with alerts
@@ -136,6 +139,9 @@ class HttpSink : public AlertSink {
   size_t in_flight_ = 0;
   int flush_requests_ = 0;
   bool stopping_ = false;
+  // Set with stopping_: the request under way is cut off (Client).
+  std::atomic<bool> giving_up_{false};
+  uint64_t given_up_at_stop_ = 0;  // logged once, at destruction
   std::atomic<bool> reconnect_{false};
   HttpSinkStats stats_;
   bool refusing_ = false;     // the last WriteAsync was refused (logged once per episode)

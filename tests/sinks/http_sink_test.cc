@@ -1,9 +1,13 @@
 #include "sinks/http_sink.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <rapidjson/document.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -294,6 +298,64 @@ TEST(HttpSink, FlushWithinEndsAtItsBoundAndKeepsTheAlert) {
   EXPECT_EQ(received.load(), 1);
   std::lock_guard lock(results.mu);
   EXPECT_EQ(results.ok, 1);
+}
+
+// An endpoint that accepts connections and never answers (a hung proxy): its
+// listening socket is never accept()ed, so connecting and sending succeed and
+// the answer never comes.
+class Blackhole {
+ public:
+  Blackhole() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::listen(fd_, 64), 0);
+    socklen_t len = sizeof addr;
+    EXPECT_EQ(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~Blackhole() { ::close(fd_); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
+
+// Stopping with an endpoint that never answers takes flush_timeout_ms, not a
+// full request timeout per queued batch: the sender took batch after batch
+// after the flush had ended (20 batches x the 10 s timeout here; 224 s with
+// the defaults in a review). What is left is given up, once.
+TEST(HttpSink, StoppingWithASilentEndpointTakesTheFlushTimeout) {
+  Blackhole hole;
+  HttpSinkOptions o;
+  o.url = hole.url();
+  o.batch_max_alerts = 1;
+  o.linger_ms = 0;
+  o.timeout_ms = 10'000;
+  o.flush_timeout_ms = 300;
+  std::string error;
+  auto sink = HttpSink::Create(o, &error);
+  ASSERT_TRUE(sink) << error;
+  Results results;
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(sink->WriteAsync(MakeTestAlert(i), results.Callback()));
+  std::ostringstream log;
+  auto logger = std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+  sink->Interrupt();
+  const auto start = std::chrono::steady_clock::now();
+  sink.reset();
+  const auto took = std::chrono::steady_clock::now() - start;
+  spdlog::set_default_logger(previous);
+  // Generous: below one request timeout.
+  EXPECT_LT(took, std::chrono::seconds(8));
+  EXPECT_EQ(results.failed, 20);
+  EXPECT_EQ(results.ok, 0);
+  EXPECT_NE(log.str().find("20 alert(s) undelivered"), std::string::npos) << log.str();
 }
 
 TEST(HttpSink, FullQueueRefusesAfterTheEnqueueTimeout) {
