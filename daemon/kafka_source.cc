@@ -243,16 +243,53 @@ void KafkaSource::Commit(bool sync, const void* only_ptr) {
     spdlog::info("committing{} before giving partitions up", list.empty() ? " nothing" : list);
   }
   if (offsets->cnt > 0) {
-    rd_kafka_resp_err_t err = sync ? static_cast<rd_kafka_resp_err_t>(CommitAndWait(offsets))
-                                   : rd_kafka_commit(rk_, offsets, 1);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET) {
-      ++commits_;
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (sync) {
+      err = static_cast<rd_kafka_resp_err_t>(CommitAndWait(offsets));
     } else {
+      // rd_kafka_commit(async) reports only that the request was queued: a
+      // commit the coordinator refused went uncounted and unlogged. The answer
+      // comes to OnCommitted from rd_kafka_consumer_poll() in Run().
+      rd_kafka_queue_t* q = rd_kafka_queue_get_consumer(rk_);
+      err = rd_kafka_commit_queue(
+          rk_, offsets, q,
+          [](rd_kafka_t*, rd_kafka_resp_err_t e, rd_kafka_topic_partition_list_t* committed,
+             void* opaque) { static_cast<KafkaSource*>(opaque)->OnCommitted(e, committed); },
+          this);
+      rd_kafka_queue_destroy(q);
+    }
+    if (sync && (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET)) {
+      ++commits_;
+    } else if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
       ++commit_errors_;
       spdlog::warn("commit: {}", rd_kafka_err2str(err));
     }
   }
   rd_kafka_topic_partition_list_destroy(offsets);
+}
+
+void KafkaSource::OnCommitted(int err_code, const void* offsets_ptr) {
+  const auto* offsets = static_cast<const rd_kafka_topic_partition_list_t*>(offsets_ptr);
+  auto err = static_cast<rd_kafka_resp_err_t>(err_code);
+  if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::string failed;  // partitions the coordinator refused
+  for (int i = 0; offsets != nullptr && i < offsets->cnt; ++i) {
+    const rd_kafka_topic_partition_t& tp = offsets->elems[i];
+    if (tp.err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) err = tp.err;
+    failed += fmt::format(" {}[{}]@{}", tp.topic, tp.partition, tp.offset);
+  }
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ++commits_;
+    return;
+  }
+  ++commit_errors_;
+  // Every commit_interval_ms while the coordinator refuses: once a minute.
+  uint64_t held_back = 0;
+  if (commit_error_log_.Allow(&held_back)) {
+    spdlog::warn("commit:{} {} ({} more failed commit(s) since the last message)", failed,
+                 rd_kafka_err2str(err), held_back);
+  }
 }
 
 int KafkaSource::CommitAndWait(const void* offsets_ptr) {

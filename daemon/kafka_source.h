@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "core/log_throttle.h"
 #include "daemon/config.h"
 #include "daemon/kafka_worker.h"
 #include "daemon/metrics.h"
@@ -94,6 +95,8 @@ class KafkaSource {
 
  private:
   static void OnRebalance(rd_kafka_s* rk, int err, void* partitions, void* opaque);
+  // The answer to a timed (asynchronous) commit, on Run()'s thread.
+  void OnCommitted(int err, const void* offsets);
   void Assign(void* partitions);
   void Revoke(void* partitions, bool lost);
   // Commits the offsets of every owned partition (or of those in `only`).
@@ -127,6 +130,8 @@ class KafkaSource {
   std::atomic<uint64_t> commit_errors_{0};
   std::atomic<uint64_t> pauses_{0};
   std::atomic<uint64_t> rebalances_{0};
+  // Failed timed commits are logged at most once a minute (with a count).
+  LogThrottle commit_error_log_;
 };
 
 // Sends unparsable messages to kafka.dead_letter_topic with the reason and the

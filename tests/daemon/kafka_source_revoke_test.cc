@@ -488,5 +488,52 @@ TEST(KafkaSourceStop, StopsWithinItsBoundWhileTheBrokerIsDown) {
   }
 }
 
+// A timed commit the coordinator refuses is counted (and logged): the source
+// committed asynchronously and counted only that the request was queued, so
+// loghunt_kafka_commit_errors_total stayed 0 while no offset was committed.
+TEST(KafkaSourceCommit, RefusedTimedCommitsAreCounted) {
+  Config config;
+  std::unique_ptr<EmbeddedKafka> cluster;
+  ASSERT_NO_FATAL_FAILURE(StartDemoCluster("commit-error-test", &config, &cluster));
+  CountingSink sink;
+  KafkaSource source(config, {&sink}, nullptr, nullptr);
+  std::string error;
+  ASSERT_TRUE(source.Open(&error)) << error;
+  std::atomic<bool> stop{false};
+  auto run = std::async(std::launch::async, [&] { source.Run(stop, 0); });
+  struct StopOnExit {
+    std::atomic<bool>& stop;
+    std::future<void>& run;
+    ~StopOnExit() {
+      stop = true;
+      run.wait();
+    }
+  } stop_on_exit{stop, run};
+  ASSERT_TRUE(WaitFor([&] { return sink.alerts > 0 && source.Stats().commits > 0; }))
+      << "nothing consumed and committed";
+  EXPECT_EQ(source.Stats().commit_errors, 0u);
+
+  // The coordinator refuses the next commits for good (no retry inside
+  // librdkafka), while new messages give the timed commits something to do.
+  constexpr int16_t kOffsetCommitApiKey = 8;
+  rd_kafka_mock_push_request_errors(
+      cluster->mock_cluster(), kOffsetCommitApiKey, 3, RD_KAFKA_RESP_ERR_OFFSET_METADATA_TOO_LARGE,
+      RD_KAFKA_RESP_ERR_OFFSET_METADATA_TOO_LARGE, RD_KAFKA_RESP_ERR_OFFSET_METADATA_TOO_LARGE);
+  {
+    Handle producer(Admin(config.kafka.brokers));
+    const std::string line = "not json";  // a parse error: processed, committable
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_EQ(rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC("winevent"),
+                                  RD_KAFKA_V_VALUE(const_cast<char*>(line.data()), line.size()),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+                RD_KAFKA_RESP_ERR_NO_ERROR);
+      ASSERT_EQ(rd_kafka_flush(producer.get(), 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));  // about one commit interval
+    }
+  }
+  EXPECT_TRUE(WaitFor([&] { return source.Stats().commit_errors > 0; }))
+      << "refused timed commits were not counted";
+}
+
 }  // namespace
 }  // namespace loghunt
