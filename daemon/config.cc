@@ -131,6 +131,22 @@ class ConfigReader {
 };
 
 // "+HH:MM" / "-HH:MM" / "UTC" -> seconds east of UTC.
+// Why `topic` cannot be a Kafka topic name ("" when it can): Kafka allows
+// ASCII letters, digits, '.', '_' and '-', 1 to 249 of them, but not "." or
+// "..". A producer refuses every message to such a topic at run time.
+std::string KafkaTopicProblem(std::string_view topic) {
+  if (topic.empty()) return "empty topic name";
+  if (topic == "." || topic == "..") return "'" + std::string(topic) + "' is no Kafka topic name";
+  if (topic.size() > 249) return "a Kafka topic name has at most 249 characters";
+  for (char ch : topic) {
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-')) {
+      return "'" + std::string(topic) +
+             "' is no Kafka topic name (only letters, digits, '.', '_' and '-')";
+    }
+  }
+  return "";
+}
+
 bool ParseUtcOffset(const std::string& text, int32_t* seconds) {
   if (text == "UTC" || text == "Z" || text == "+00:00") {
     *seconds = 0;
@@ -285,7 +301,10 @@ void ReadIntel(ConfigReader& r, const YAML::Node& n, Config* c) {
           }
           KafkaFeedConfig feed;
           r.String(f, fp, "name", &feed.name);
-          r.String(f, fp, "topic", &feed.topic);
+          if (r.String(f, fp, "topic", &feed.topic) && !feed.topic.empty()) {
+            if (std::string why = KafkaTopicProblem(feed.topic); !why.empty())
+              r.Error(f["topic"], fp + ".topic", why);
+          }
           r.String(f, fp, "brokers", &feed.brokers);
           r.Integer(f, fp, "confidence", &feed.confidence, 0, 100);
           r.Integer(f, fp, "max_indicators", &feed.max_indicators, 1, 100'000'000);
@@ -491,7 +510,11 @@ void ReadKafka(ConfigReader& r, const YAML::Node& n, Config* c) {
   }
   r.String(n, "kafka", "brokers", &k.brokers);
   r.String(n, "kafka", "group_id", &k.group_id);
-  r.String(n, "kafka", "dead_letter_topic", &k.dead_letter_topic);
+  if (r.String(n, "kafka", "dead_letter_topic", &k.dead_letter_topic) &&
+      !k.dead_letter_topic.empty()) {
+    if (std::string why = KafkaTopicProblem(k.dead_letter_topic); !why.empty())
+      r.Error(n["dead_letter_topic"], "kafka.dead_letter_topic", why);
+  }
   r.Integer(n, "kafka", "commit_interval_ms", &k.commit_interval_ms, 100, 3'600'000);
   r.Integer(n, "kafka", "workers", &k.workers, 1, 256);
   // Also librdkafka's queued.min.messages (kafka_source.cc), whose maximum is 10,000,000.
@@ -503,12 +526,17 @@ void ReadKafka(ConfigReader& r, const YAML::Node& n, Config* c) {
         if (!ParseStreamName(kv.first.Scalar(), &stream)) continue;
         std::string path = "kafka.topics." + kv.first.Scalar();
         auto& list = k.topics[static_cast<size_t>(stream)];
+        auto add = [&](const YAML::Node& item) {
+          if (std::string why = KafkaTopicProblem(item.Scalar()); !why.empty())
+            r.Error(item, path, why);
+          list.push_back(item.Scalar());
+        };
         if (kv.second.IsScalar()) {
-          list.push_back(kv.second.Scalar());
+          add(kv.second);
         } else if (kv.second.IsSequence()) {
           for (const auto& item : kv.second) {
             if (item.IsScalar()) {
-              list.push_back(item.Scalar());
+              add(item);
             } else {
               r.Error(item, path, "expected a topic name");
             }
@@ -724,6 +752,8 @@ void ReadSinks(ConfigReader& r, const YAML::Node& n, Config* c) {
     bool has_topic = r.String(s, path, "topic", &sink.topic);
     if (sink.type == "kafka" && (!has_topic || sink.topic.empty())) {
       r.Error(s, path + ".topic", "required for a kafka sink");
+    } else if (sink.type == "kafka" && !KafkaTopicProblem(sink.topic).empty()) {
+      r.Error(s["topic"], path + ".topic", KafkaTopicProblem(sink.topic));
     } else if (sink.type != "kafka" && has_topic) {
       r.Error(s["topic"], path + ".topic", "only used by a kafka sink");
     }

@@ -76,7 +76,7 @@ KafkaProducer::~KafkaProducer() {
   }
 }
 
-KafkaProducer::SendResult KafkaProducer::TrySend(Pending* p) {
+KafkaProducer::SendResult KafkaProducer::TrySend(Pending* p, int* err_out) {
   rd_kafka_headers_t* hdrs = rd_kafka_headers_new(p->headers.size());
   for (const auto& [k, v] : p->headers) {
     rd_kafka_header_add(hdrs, k.data(), static_cast<ssize_t>(k.size()), v.data(),
@@ -88,10 +88,11 @@ KafkaProducer::SendResult KafkaProducer::TrySend(Pending* p) {
       RD_KAFKA_V_OPAQUE(p), RD_KAFKA_V_END);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return SendResult::kSent;  // headers owned by librdkafka
   rd_kafka_headers_destroy(hdrs);
+  if (err_out != nullptr) *err_out = err;
   return err == RD_KAFKA_RESP_ERR__QUEUE_FULL ? SendResult::kFull : SendResult::kError;
 }
 
-bool KafkaProducer::Send(Pending* p) {
+bool KafkaProducer::Send(Pending* p, int* err) {
   {
     // Behind messages already parked, to keep their order (not after
     // Interrupt(): parked ones are no longer retried then).
@@ -101,11 +102,14 @@ bool KafkaProducer::Send(Pending* p) {
       return true;
     }
   }
-  switch (TrySend(p)) {
+  switch (TrySend(p, err)) {
     case SendResult::kSent:
       return true;
     case SendResult::kFull: {
-      if (closing_) return false;
+      if (closing_) {
+        if (err != nullptr) *err = RD_KAFKA_RESP_ERR__DESTROY;
+        return false;
+      }
       // The local queue is full (queue.buffering.max.*): parked, never waited
       // for here, where a worker holds its lock or librdkafka runs a delivery
       // callback. The poller sends it once there is room; writers wait in
@@ -140,23 +144,36 @@ void KafkaProducer::RetryParked() {
   }
 }
 
+void KafkaProducer::LogGivenUp(const std::string& topic, const char* why) {
+  uint64_t held_back = 0;
+  if (closing_ || !given_up_log_.Allow(&held_back)) return;
+  spdlog::error(
+      "kafka producer: message to {} given up: {} ({} more given up since the last message)", topic,
+      why, held_back);
+}
+
 void KafkaProducer::Fail(Pending* p, const char* why) {
   ++failed_;
-  if (!closing_) spdlog::error("kafka producer: message to {} given up: {}", p->topic, why);
+  LogGivenUp(p->topic, why);
   if (p->done) p->done(false);
   --outstanding_;
   delete p;
 }
 
 bool KafkaProducer::Produce(std::string_view topic, std::string_view key, std::string_view value,
-                            const Headers& headers, DeliveryCallback done) {
-  if (closing_) return false;
+                            const Headers& headers, DeliveryCallback done, std::string* error) {
+  if (closing_) {
+    if (error != nullptr) *error = "the producer is closed";
+    return false;
+  }
   auto* p = new Pending{this,    std::string(topic), std::string(key), std::string(value),
                         headers, std::move(done)};
   ++outstanding_;
-  if (!Send(p)) {
+  int err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  if (!Send(p, &err)) {
     --outstanding_;
     delete p;
+    if (error != nullptr) *error = rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(err));
     return false;
   }
   return true;
@@ -185,10 +202,7 @@ void KafkaProducer::OnDelivery(rd_kafka_s* rk, const void* message, void*) {
       if (self->Send(p)) return;
     }
     ++self->failed_;
-    if (!self->closing_) {
-      spdlog::error("kafka producer: message to {} given up: {}", p->topic,
-                    rd_kafka_err2str(m->err));
-    }
+    self->LogGivenUp(p->topic, rd_kafka_err2str(m->err));
   }
   if (p->done) p->done(m->err == RD_KAFKA_RESP_ERR_NO_ERROR);
   --self->outstanding_;

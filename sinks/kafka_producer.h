@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/log_throttle.h"
 #include "sinks/sink.h"
 
 struct rd_kafka_s;
@@ -48,9 +49,10 @@ class KafkaProducer {
 
   using Headers = std::vector<std::pair<std::string, std::string>>;
   // Returns false only when the producer is closed or the message is refused
-  // outright (e.g. larger than message.max.bytes); `done` is then not called.
+  // outright (e.g. larger than message.max.bytes); `done` is then not called
+  // and *error (when given) says why.
   bool Produce(std::string_view topic, std::string_view key, std::string_view value,
-               const Headers& headers, DeliveryCallback done);
+               const Headers& headers, DeliveryCallback done, std::string* error = nullptr);
   // Waits until every produced message is resolved, up to timeout_ms (after
   // Interrupt() not for parked ones). Returns true when none is outstanding.
   // After Interrupt() every flush ends by kInterruptFlushMs after it.
@@ -74,13 +76,17 @@ class KafkaProducer {
   struct Pending;
   KafkaProducer() = default;
   enum class SendResult { kSent, kFull, kError };
-  SendResult TrySend(Pending* pending);
-  // Sends or parks `pending`; false when librdkafka refuses it outright.
-  bool Send(Pending* pending);
+  // *err (when given) gets librdkafka's error code on kError.
+  SendResult TrySend(Pending* pending, int* err = nullptr);
+  // Sends or parks `pending`; false (*err set) when librdkafka refuses it outright.
+  bool Send(Pending* pending, int* err = nullptr);
   // Sends parked messages, in order, while there is room (the poller thread).
   void RetryParked();
-  // Gives `pending` up: done(false), counted as failed.
+  // Gives `pending` up: done(false), counted as failed, logged (throttled).
   void Fail(Pending* pending, const char* why);
+  // Logs a message given up: the first, then one a minute with a count (a
+  // topic that cannot exist failed every alert, one line each).
+  void LogGivenUp(const std::string& topic, const char* why);
   uint64_t parked();
   static void OnDelivery(rd_kafka_s* rk, const void* message, void* opaque);
 
@@ -98,6 +104,7 @@ class KafkaProducer {
   std::atomic<uint64_t> retries_{0};
   std::atomic<uint64_t> failed_{0};
   std::atomic<uint64_t> outstanding_{0};
+  LogThrottle given_up_log_;
 };
 
 }  // namespace loghunt

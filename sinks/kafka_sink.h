@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "core/log_throttle.h"
 #include "sinks/kafka_producer.h"
 #include "sinks/sink.h"
 
@@ -41,6 +42,7 @@ class KafkaSink : public AlertSink {
   std::unique_ptr<KafkaProducer> producer_;
   std::string topic_;
   AlertFormat format_ = AlertFormat::kJson;
+  LogThrottle refused_log_;
 };
 
 }  // namespace loghunt

@@ -60,6 +60,47 @@ TEST(Config, KafkaSectionIsValidated) {
   EXPECT_NE(all.find("sinks[0].topic: required for a kafka sink"), std::string::npos) << all;
 }
 
+// A topic name Kafka cannot have is a config error, not a run where every
+// alert (or dead letter) is refused: sinks, the dead-letter topic, source
+// topics and Kafka intel feeds.
+TEST(Config, KafkaTopicNamesAreValidated) {
+  Config c;
+  std::vector<std::string> errors;
+  EXPECT_TRUE(LoadConfigText(
+      "kafka:\n  brokers: k:9092\n  topics: {syslog: [a.b_c-D9]}\n"
+      "  dead_letter_topic: dead-letters\nsinks:\n  - {type: kafka, topic: alerts.v1}\n",
+      "k.yaml", &c, &errors))
+      << errors[0];
+  const std::string too_long(250, 'x');
+  EXPECT_FALSE(
+      LoadConfigText("kafka:\n  brokers: k:9092\n  topics: {syslog: [ok, 'bad topic']}\n"
+                     "  dead_letter_topic: 'dead/letters'\n"
+                     "sinks:\n  - {type: kafka, topic: '..'}\n"
+                     "  - {type: kafka, topic: " +
+                         too_long +
+                         "}\n"
+                         "detectors:\n  intel:\n    enabled: true\n    feeds:\n"
+                         "      - {name: ti, format: kafka, topic: 'intel!'}\n",
+                     "k.yaml", &c, &errors));
+  std::string all;
+  for (const auto& e : errors) all += e + "\n";
+  EXPECT_NE(all.find("k.yaml:3: kafka.topics.syslog: 'bad topic' is no Kafka topic name"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("k.yaml:4: kafka.dead_letter_topic: 'dead/letters' is no Kafka topic name"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("k.yaml:6: sinks[0].topic: '..' is no Kafka topic name"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("k.yaml:7: sinks[1].topic: a Kafka topic name has at most 249 characters"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("detectors.intel.feeds[0].topic: 'intel!' is no Kafka topic name"),
+            std::string::npos)
+      << all;
+  EXPECT_EQ(errors.size(), 5u) << all;
+}
+
 TEST(Config, EmptyDocumentGivesDefaults) {
   Config c;
   std::vector<std::string> errors;
