@@ -213,7 +213,17 @@ void KafkaSource::Revoke(void* parts_ptr, bool lost) {
   }
   for (int i = 0; i < parts->cnt; ++i) {
     const rd_kafka_topic_partition_t& tp = parts->elems[i];
-    for (auto& w : workers_) w->RemovePartition(tp.topic, tp.partition);
+    for (auto& w : workers_) {
+      // Its final message count: what was consumed since the last Publish()
+      // (up to a second of traffic) was never counted otherwise.
+      if (metrics_ != nullptr) {
+        for (const auto& p : w->Partitions()) {
+          if (p.partition == tp.partition && p.topic == tp.topic)
+            metrics_->PublishPartition(p.topic, p.partition, p.messages, -1, p.pipeline_id);
+        }
+      }
+      w->RemovePartition(tp.topic, tp.partition);
+    }
     // Its lag is the new owner's to report (a stale series inflated sums).
     if (metrics_ != nullptr) metrics_->ForgetPartition(tp.topic, tp.partition);
     rd_kafka_queue_t* q = rd_kafka_queue_get_partition(rk_, tp.topic, tp.partition);
@@ -411,7 +421,7 @@ void KafkaSource::Run(const std::atomic<bool>& stop, int64_t idle_exit_ms) {
       last_commit = now;
     }
     ApplyBackpressure();
-    if (now - last_publish > std::chrono::seconds(1)) {
+    if (now - last_publish > std::chrono::milliseconds(publish_interval_ms)) {
       Publish();
       last_publish = now;
     }

@@ -67,7 +67,8 @@ class KafkaSource {
   // close_timeout_ms (after the sinks' flush).
   void Run(const std::atomic<bool>& stop, int64_t idle_exit_ms);
   KafkaSourceStats Stats();
-  // Publishes the current totals to the metrics (called by Run() every second).
+  // Publishes the current totals to the metrics (called by Run() every
+  // publish_interval_ms, and for a partition taken away, its last count).
   void Publish();
   // Sum of (high watermark - next offset) over the assigned partitions.
   int64_t TotalLag();
@@ -92,6 +93,8 @@ class KafkaSource {
   // leaving the group (118 s to stop, over systemd's TimeoutStopSec). What is
   // not committed then is read again after a restart (at-least-once).
   int close_timeout_ms = 10'000;
+  // How often Run() publishes the metrics.
+  int publish_interval_ms = 1000;
 
  private:
   static void OnRebalance(rd_kafka_s* rk, int err, void* partitions, void* opaque);

@@ -22,6 +22,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <netinet/in.h>
+#include <prometheus/registry.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -40,6 +41,7 @@
 #include "daemon/config.h"
 #include "daemon/embedded_kafka.h"
 #include "daemon/kafka_source.h"
+#include "daemon/metrics.h"
 #include "sinks/http_sink.h"
 
 namespace loghunt {
@@ -533,6 +535,51 @@ TEST(KafkaSourceCommit, RefusedTimedCommitsAreCounted) {
   }
   EXPECT_TRUE(WaitFor([&] { return source.Stats().commit_errors > 0; }))
       << "refused timed commits were not counted";
+}
+
+// loghunt_kafka_messages_total{topic,partition} counts every message of a
+// partition taken away: its last count is published before it is forgotten.
+// What a partition consumed after the source's last publication (up to a
+// second of traffic, on every revocation) was missing from the metric. Here
+// the source publishes only when it stops, so before the fix the metric
+// missed every message of the lost partitions.
+TEST(KafkaSourceRevoke, MessagesOfAPartitionTakenAwayAreCountedInTheMetrics) {
+  Config config;
+  std::unique_ptr<EmbeddedKafka> cluster;
+  ASSERT_NO_FATAL_FAILURE(StartDemoCluster("messages-metric-test", &config, &cluster));
+  std::string error;
+  auto metrics = Metrics::Create("", &error);
+  ASSERT_NE(metrics, nullptr) << error;
+  CountingSink sink;
+  KafkaSource source(config, {&sink}, nullptr, metrics.get());
+  source.publish_interval_ms = 3'600'000;
+  ASSERT_TRUE(source.Open(&error)) << error;
+  std::atomic<bool> stop{false};
+  auto run = std::async(std::launch::async, [&] { source.Run(stop, 0); });
+  struct StopOnExit {
+    std::atomic<bool>& stop;
+    std::future<void>& run;
+    ~StopOnExit() {
+      stop = true;
+      run.wait();
+    }
+  } stop_on_exit{stop, run};
+  ASSERT_TRUE(WaitFor([&] { return source.Stats().pipeline.messages >= 24; }));
+
+  uint64_t rebalances = source.Stats().rebalances;
+  rd_kafka_mock_push_request_errors(cluster->mock_cluster(), kHeartbeatApiKey, 1,
+                                    RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION);
+  ASSERT_TRUE(WaitFor([&] { return source.Stats().rebalances >= rebalances + 2; }))
+      << "the partitions were not lost and assigned again";
+  stop = true;
+  run.wait();
+
+  double counted = 0;
+  for (const auto& family : metrics->registry().Collect()) {
+    if (family.name != "loghunt_kafka_messages_total") continue;
+    for (const auto& m : family.metric) counted += m.counter.value;
+  }
+  EXPECT_EQ(counted, static_cast<double>(source.Stats().pipeline.messages));
 }
 
 }  // namespace
