@@ -194,9 +194,14 @@ void KafkaSource::Revoke(void* parts_ptr, bool lost) {
     // cut short by an endpoint that is away commits less, never more.
     for (AlertSink* sink : sinks_) {
       if (keepalive) keepalive();
+      auto start = std::chrono::steady_clock::now();
       if (!sink->FlushWithin(revoke_flush_ms)) {
+        // The time waited: a shutdown (Interrupt) cuts the wait short.
         spdlog::warn("revoke: sink {} still has {} alert(s) in delivery after {} ms", sink->name(),
-                     sink->queue_depth(), revoke_flush_ms);
+                     sink->queue_depth(),
+                     std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - start)
+                         .count());
       }
     }
     if (keepalive) keepalive();

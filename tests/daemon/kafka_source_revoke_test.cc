@@ -23,6 +23,8 @@
 #include <librdkafka/rdkafka_mock.h>
 #include <netinet/in.h>
 #include <prometheus/registry.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -580,6 +583,39 @@ TEST(KafkaSourceRevoke, MessagesOfAPartitionTakenAwayAreCountedInTheMetrics) {
     for (const auto& m : family.metric) counted += m.counter.value;
   }
   EXPECT_EQ(counted, static_cast<double>(source.Stats().pipeline.messages));
+}
+
+// The revocation's warning about deliveries still pending gives the time it
+// waited: it said "after 10000 ms" (revoke_flush_ms) also when the wait was
+// cut short (here: a sink that gives up at once; at a SIGTERM, Interrupt).
+TEST(KafkaSourceRevoke, TheRevokeWarningGivesTheTimeWaited) {
+  Config config;
+  std::unique_ptr<EmbeddedKafka> cluster;
+  ASSERT_NO_FATAL_FAILURE(StartDemoCluster("revoke-log-test", &config, &cluster));
+  HoldingSink sink;
+  std::string error;
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  {
+    KafkaSource source(config, {&sink}, nullptr, nullptr);
+    source.revoke_flush_ms = 60'000;
+    ASSERT_TRUE(source.Open(&error)) << error;
+    std::atomic<bool> stop{false};
+    auto run = std::async(std::launch::async, [&] { source.Run(stop, 0); });
+    EXPECT_TRUE(WaitFor([&] { return sink.LowestHeld("winevent") >= 0; }));
+    stop = true;  // leaving the group revokes the partitions, alerts still held
+    run.wait();
+    sink.Release();  // while their bookkeeping (the source) exists
+  }
+  spdlog::set_default_logger(previous);
+  const std::string text = log.str();
+  const std::string what = "alert(s) in delivery after ";
+  size_t at = text.find(what);
+  ASSERT_NE(at, std::string::npos) << text;
+  int64_t waited = std::stoll(text.substr(at + what.size()));
+  EXPECT_LT(waited, 60'000) << text;
 }
 
 }  // namespace
