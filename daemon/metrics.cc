@@ -41,6 +41,15 @@ std::unique_ptr<Metrics> Metrics::Create(const std::string& listen, std::string*
                          .Name("loghunt_sink_errors_total")
                          .Help("Alerts a sink failed to deliver")
                          .Register(r);
+  m->sink_request_failures_ =
+      &BuildCounter()
+           .Name("loghunt_sink_request_failures_total")
+           .Help("Delivery requests of a sink that failed (then retried or given up)")
+           .Register(r);
+  m->sink_retries_ = &BuildCounter()
+                          .Name("loghunt_sink_retries_total")
+                          .Help("Delivery requests a sink made again after one failed")
+                          .Register(r);
   m->latency_ = &BuildHistogram()
                      .Name("loghunt_event_latency_seconds")
                      .Help(
@@ -151,6 +160,11 @@ void Metrics::PublishSinks(const std::vector<AlertSink*>& sinks) {
     if (int n = ++seen[label]; n > 1) label += "-" + std::to_string(n);
     Mirror(sink_errors_, {{"sink", label}},
            static_cast<double>(sink->refused() + sink->delivery_failures()));
+    if (sink->async()) {
+      Mirror(sink_request_failures_, {{"sink", label}},
+             static_cast<double>(sink->request_failures()));
+      Mirror(sink_retries_, {{"sink", label}}, static_cast<double>(sink->retries()));
+    }
     sink_queue_depth_->Add({{"sink", label}}).Set(static_cast<double>(sink->queue_depth()));
   }
 }

@@ -51,7 +51,8 @@ class Metrics {
   // (`source`: DetectorSet::id()); the totals of different sets add up.
   void PublishDetectorSeconds(const std::vector<std::pair<std::string, double>>& totals,
                               uint64_t source = 0);
-  // loghunt_sink_errors_total and loghunt_sink_queue_depth per sink, labelled
+  // loghunt_sink_errors_total, loghunt_sink_request_failures_total,
+  // loghunt_sink_retries_total and loghunt_sink_queue_depth per sink, labelled
   // with the sink's name ("http", "file", ...; "http-2" for a second one).
   void PublishSinks(const std::vector<AlertSink*>& sinks);
   // Kafka source.
@@ -84,6 +85,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* suppressed_ = nullptr;
   prometheus::Family<prometheus::Gauge>* sink_queue_depth_ = nullptr;
   prometheus::Family<prometheus::Counter>* sink_errors_ = nullptr;
+  prometheus::Family<prometheus::Counter>* sink_request_failures_ = nullptr;
+  prometheus::Family<prometheus::Counter>* sink_retries_ = nullptr;
   prometheus::Family<prometheus::Histogram>* latency_ = nullptr;
   prometheus::Family<prometheus::Counter>* detector_seconds_ = nullptr;
   prometheus::Family<prometheus::Counter>* kafka_messages_ = nullptr;

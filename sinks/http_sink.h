@@ -102,6 +102,8 @@ class HttpSink : public AlertSink {
   bool FlushWithin(int timeout_ms) override;
   size_t queue_depth() const override;
   uint64_t delivery_failures() const override;
+  uint64_t request_failures() const override { return stats().request_failures; }
+  uint64_t retries() const override { return stats().retries; }
   // Drops the kept-alive connection so the next batch reconnects.
   void Reopen() override;
   void Interrupt() override;

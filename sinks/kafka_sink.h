@@ -33,6 +33,7 @@ class KafkaSink : public AlertSink {
   bool WaitForRoom(int timeout_ms) override { return producer_->WaitForRoom(timeout_ms); }
   size_t queue_depth() const override { return producer_->outstanding(); }
   uint64_t delivery_failures() const override { return producer_->failed(); }
+  uint64_t retries() const override { return producer_->retries(); }
 
   const KafkaProducer& producer() const { return *producer_; }
 

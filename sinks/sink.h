@@ -58,6 +58,10 @@ class AlertSink {
   virtual size_t queue_depth() const { return 0; }
   // Alerts accepted and then given up for good (asynchronous sinks).
   virtual uint64_t delivery_failures() const { return 0; }
+  // Delivery attempts that failed (each then retried or given up), and
+  // attempts made again after one failed (asynchronous sinks).
+  virtual uint64_t request_failures() const { return 0; }
+  virtual uint64_t retries() const { return 0; }
   // Called on SIGHUP: reopen files (logrotate), reconnect.
   virtual void Reopen() {}
   // Called when the daemon begins to stop (SIGTERM), from any thread: a

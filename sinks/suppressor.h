@@ -116,6 +116,8 @@ class SuppressingSink : public AlertSink {
   bool FlushWithin(int timeout_ms) override;
   size_t queue_depth() const override { return inner_->queue_depth(); }
   uint64_t delivery_failures() const override { return inner_->delivery_failures(); }
+  uint64_t request_failures() const override { return inner_->request_failures(); }
+  uint64_t retries() const override { return inner_->retries(); }
   void Reopen() override { inner_->Reopen(); }
   void Interrupt() override { inner_->Interrupt(); }
   bool WaitForRoom(int timeout_ms) override { return inner_->WaitForRoom(timeout_ms); }

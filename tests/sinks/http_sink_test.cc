@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <prometheus/registry.h>
 #include <rapidjson/document.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -11,11 +12,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
 
+#include "daemon/metrics.h"
 #include "tests/sinks/http_peer.h"
 
 namespace loghunt {
@@ -298,6 +301,35 @@ TEST(HttpSink, FlushWithinEndsAtItsBoundAndKeepsTheAlert) {
   EXPECT_EQ(received.load(), 1);
   std::lock_guard lock(results.mu);
   EXPECT_EQ(results.ok, 1);
+}
+
+// Failed requests and retries reach the metrics
+// (loghunt_sink_request_failures_total, loghunt_sink_retries_total): they were
+// only in HttpSinkStats, so an endpoint failing most requests showed nothing
+// until alerts were given up.
+TEST(HttpSink, RequestFailuresAndRetriesAreExported) {
+  HttpPeer peer([](const PeerRequest&, int seq) {
+    return seq <= 3 ? PeerResponse{503, "busy"} : PeerResponse{200, "{}"};
+  });
+  std::string error;
+  auto sink = HttpSink::Create(FastOptions(peer.url("/hook")), &error);
+  ASSERT_TRUE(sink) << error;
+  Results results;
+  ASSERT_TRUE(sink->WriteAsync(MakeTestAlert(1), results.Callback()));
+  ASSERT_TRUE(sink->Flush());
+  auto metrics = Metrics::Create("", &error);
+  ASSERT_TRUE(metrics) << error;
+  metrics->PublishSinks({sink.get()});
+  std::map<std::string, double> values;
+  for (const auto& family : metrics->registry().Collect()) {
+    for (const auto& m : family.metric) {
+      for (const auto& label : m.label) {
+        if (label.name == "sink" && label.value == "http") values[family.name] = m.counter.value;
+      }
+    }
+  }
+  EXPECT_EQ(values["loghunt_sink_request_failures_total"], 3);
+  EXPECT_EQ(values["loghunt_sink_retries_total"], 3);
 }
 
 // An endpoint that accepts connections and never answers (a hung proxy): its
