@@ -302,6 +302,10 @@ void DetectorSet::TakeStateFrom(DetectorSet& old) {
   // Through a snapshot: the new config's bounds (max_hosts, patterns per
   // host) apply to what is taken over.
   if (from != nullptr && to != nullptr) to->Restore(from->Snapshot());
+  // The processes seen so far give parents (ParentImage) and ancestry.
+  if (old.processes_ != nullptr && processes_ != nullptr) {
+    processes_->TakeProcessesFrom(*old.processes_);
+  }
 }
 
 std::vector<std::pair<std::string, double>> DetectorSet::Seconds() const {

@@ -81,7 +81,8 @@ class DetectorSet {
   // has restored its cluster state from its snapshot file, if any, at
   // construction; that file is stale while `old` runs (it writes it at its
   // end, after this set was built), so the state moves in memory instead,
-  // with or without snapshot_path. REQUIRES: neither set is in use.
+  // with or without snapshot_path. The process table (parents, ancestry)
+  // moves too. REQUIRES: neither set is in use.
   void TakeStateFrom(DetectorSet& old);
 
  private:

@@ -86,6 +86,15 @@ class ProcessTable {
   // nothing when the event has neither pid nor guid, or no known parent.
   void AppendAncestry(const Event& event, Alert* alert) const;
 
+  // Takes `other`'s processes (a detector reload), keeping this table's
+  // bounds; they apply as new processes arrive.
+  void TakeProcessesFrom(ProcessTable& other) {
+    hosts_ = std::move(other.hosts_);
+    by_host_ = std::move(other.by_host_);
+    other.hosts_.clear();
+    other.by_host_.clear();
+  }
+
   size_t host_count() const { return hosts_.size(); }
   size_t process_count() const;
   const ProcessTableOptions& options() const { return options_; }

@@ -143,6 +143,32 @@ TEST(Pipeline, LinuxSigmaRulesSeeTheParentImageAndTheSudoImage) {
       {"s", -1, 1});
   ASSERT_EQ(sink.alerts.size(), 1u);
   EXPECT_EQ(sink.alerts[0].rule.id, "crontab-remove");
+
+  // A reload (a new detector set taking the old one's state) keeps the
+  // processes seen: the child of a parent seen before the reload still
+  // matches ParentImage.
+  DetectorSet before(config);
+  Event java;
+  java.stream = Stream::kAuditd;
+  java.kind = EventKind::kProcessStart;
+  java.host = "h";
+  java.timestamp_ns = 1;
+  java.process.pid = 2100;
+  java.process.executable = "/usr/bin/java";
+  java.process.command_line = "java -jar app.jar";
+  std::vector<Alert> found;
+  before.Inspect(java, found);
+  DetectorSet after(config);
+  after.TakeStateFrom(before);
+  Event sh = java;
+  sh.timestamp_ns = 2;
+  sh.process.pid = 2101;
+  sh.process.ppid = 2100;
+  sh.process.executable = "/bin/sh";
+  sh.process.command_line = "sh -c id";
+  found.clear();
+  after.Inspect(sh, found);
+  EXPECT_EQ(found.size(), 2u);  // java-child and java-child-cmd
   // A refused command ran nothing: no process_creation rule fires on it.
   sink.alerts.clear();
   syslog.Process(
