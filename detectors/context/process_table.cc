@@ -36,6 +36,7 @@ Entity ProcessEntity(const ProcessRecord& r, size_t depth) {
 ProcessTable::ProcessTable(ProcessTableOptions options) : options_(options) {
   options_.max_hosts = std::max<size_t>(options_.max_hosts, 1);
   options_.max_processes_per_host = std::max<size_t>(options_.max_processes_per_host, 1);
+  options_.max_processes = std::max<size_t>(options_.max_processes, 1);
 }
 
 namespace {
@@ -83,6 +84,23 @@ void ProcessTable::Observe(const Event& event) {
   Add(ProcessRecordOf(event));
 }
 
+void ProcessTable::ForgetOldest(HostTable& t) {
+  auto oldest = t.processes.begin();
+  // The oldest process of all is the oldest with its pid.
+  if (auto p = t.by_pid.find(oldest->pid); p != t.by_pid.end()) {
+    auto& kept = p->second;
+    if (!kept.empty() && kept.front() == oldest) kept.erase(kept.begin());
+    if (kept.empty()) t.by_pid.erase(p);
+  }
+  if (!oldest->guid.empty()) {
+    if (auto g = t.by_guid.find(oldest->guid); g != t.by_guid.end() && g->second == oldest) {
+      t.by_guid.erase(g);
+    }
+  }
+  t.processes.pop_front();
+  --total_;
+}
+
 void ProcessTable::Add(ProcessRecord record) {
   std::list<HostTable>::iterator host;
   if (auto it = by_host_.find(record.host); it != by_host_.end()) {
@@ -90,6 +108,7 @@ void ProcessTable::Add(ProcessRecord record) {
     hosts_.splice(hosts_.end(), hosts_, host);  // most recently seen last
   } else {
     if (hosts_.size() >= options_.max_hosts) {
+      total_ -= hosts_.front().processes.size();
       by_host_.erase(hosts_.front().host);
       hosts_.pop_front();
     }
@@ -99,22 +118,20 @@ void ProcessTable::Add(ProcessRecord record) {
     by_host_.emplace(host->host, host);
   }
   HostTable& t = *host;
-  if (t.processes.size() >= options_.max_processes_per_host) {
-    auto oldest = t.processes.begin();
-    // The oldest process of all is the oldest with its pid.
-    if (auto p = t.by_pid.find(oldest->pid); p != t.by_pid.end()) {
-      auto& kept = p->second;
-      if (!kept.empty() && kept.front() == oldest) kept.erase(kept.begin());
-      if (kept.empty()) t.by_pid.erase(p);
+  if (t.processes.size() >= options_.max_processes_per_host) ForgetOldest(t);
+  // Over the total: the least recently seen hosts give up their oldest
+  // processes (this host, seen last, only when it is the only one).
+  while (total_ >= options_.max_processes && total_ > 0) {
+    HostTable& lru = hosts_.front();
+    if (lru.processes.empty()) break;
+    ForgetOldest(lru);
+    if (lru.processes.empty() && &lru != &t) {
+      by_host_.erase(lru.host);
+      hosts_.pop_front();
     }
-    if (!oldest->guid.empty()) {
-      if (auto g = t.by_guid.find(oldest->guid); g != t.by_guid.end() && g->second == oldest) {
-        t.by_guid.erase(g);
-      }
-    }
-    t.processes.pop_front();
   }
   t.processes.push_back(std::move(record));
+  ++total_;
   auto rec = std::prev(t.processes.end());
   if (rec->pid >= 0) t.by_pid[rec->pid].push_back(rec);
   if (!rec->guid.empty()) t.by_guid[rec->guid] = rec;
@@ -230,12 +247,6 @@ void ProcessTable::AppendAncestry(const Event& event, Alert* alert) const {
     parent.from_child_event = true;
     alert->entities.push_back(ProcessEntity(parent, 1));
   }
-}
-
-size_t ProcessTable::process_count() const {
-  size_t n = 0;
-  for (const HostTable& t : hosts_) n += t.processes.size();
-  return n;
 }
 
 }  // namespace loghunt

@@ -14,8 +14,9 @@
 // ppid), marked Source=child_event.
 //
 // Memory is bounded: at most `max_processes_per_host` records per host (the
-// oldest started is forgotten first) and `max_hosts` hosts (the least
-// recently seen host is forgotten first). Strings are copied once per
+// oldest started is forgotten first), `max_hosts` hosts (the least recently
+// seen host is forgotten first) and `max_processes` in all (the least
+// recently seen host's oldest first). Strings are copied once per
 // process_start event, never per lookup.
 //
 // Thread-safety: none; one table per worker (a host's events all reach one
@@ -37,6 +38,10 @@ namespace loghunt {
 struct ProcessTableOptions {
   size_t max_hosts = 1024;
   size_t max_processes_per_host = 16384;
+  // Processes kept in all, over every host (about 300-500 bytes each): beyond
+  // it the least recently seen host's oldest processes are forgotten. The
+  // product of the two bounds above is 16.7 million processes.
+  size_t max_processes = 1'000'000;
   size_t max_depth = 8;  // ancestors attached to alerts
 };
 
@@ -91,12 +96,14 @@ class ProcessTable {
   void TakeProcessesFrom(ProcessTable& other) {
     hosts_ = std::move(other.hosts_);
     by_host_ = std::move(other.by_host_);
+    total_ = other.total_;
     other.hosts_.clear();
     other.by_host_.clear();
+    other.total_ = 0;
   }
 
   size_t host_count() const { return hosts_.size(); }
-  size_t process_count() const;
+  size_t process_count() const { return total_; }
   const ProcessTableOptions& options() const { return options_; }
 
  private:
@@ -109,12 +116,14 @@ class ProcessTable {
     std::unordered_map<std::string, std::list<ProcessRecord>::iterator> by_guid;
   };
   void Add(ProcessRecord record);
+  void ForgetOldest(HostTable& table);  // the host's oldest process
   const HostTable* FindHost(std::string_view host) const;
   const ProcessRecord* Parent(const HostTable& table, const ProcessRecord& child) const;
 
   ProcessTableOptions options_;
   std::list<HostTable> hosts_;  // least recently seen first
   std::unordered_map<std::string, std::list<HostTable>::iterator> by_host_;
+  size_t total_ = 0;  // processes over all hosts
 };
 
 // The ProcessRecord an event describes (without storing it): what Observe()

@@ -298,6 +298,26 @@ TEST(ProcessTable, AForkMakesTheChildItsParentsImageUntilItExecs) {
   EXPECT_EQ(t.process_count(), before);
 }
 
+// The total bound: hosts seen least recently give up their oldest processes
+// (per-host and host bounds alone allowed 16.7 million processes).
+TEST(ProcessTable, TheTotalBoundForgetsTheLeastRecentHostsOldestProcesses) {
+  ProcessTable t(ProcessTableOptions{.max_processes = 5});
+  for (int i = 0; i < 3; ++i) t.Observe(Start("a", 10 + i, 1, "a", 100 + i));
+  for (int i = 0; i < 3; ++i) t.Observe(Start("b", 20 + i, 1, "b", 200 + i));
+  EXPECT_EQ(t.process_count(), 5u);
+  EXPECT_EQ(t.Find("a", 10), nullptr);  // a's oldest went first
+  EXPECT_NE(t.Find("a", 12), nullptr);
+  for (int i = 3; i < 8; ++i) t.Observe(Start("b", 20 + i, 1, "b", 200 + i));
+  EXPECT_EQ(t.process_count(), 5u);
+  EXPECT_EQ(t.host_count(), 1u);  // a emptied and forgotten
+  EXPECT_EQ(t.Find("b", 22), nullptr);
+  EXPECT_NE(t.Find("b", 27), nullptr);
+  ProcessTable moved;
+  moved.TakeProcessesFrom(t);
+  EXPECT_EQ(moved.process_count(), 5u);
+  EXPECT_EQ(t.process_count(), 0u);
+}
+
 // Forgetting the oldest process keeps the later ones with its pid findable.
 TEST(ProcessTable, EvictionForgetsOnlyTheOldestProcessOfAPid) {
   ProcessTable t(ProcessTableOptions{.max_processes_per_host = 2});
