@@ -457,8 +457,8 @@ void ReadDetectors(ConfigReader& r, const YAML::Node& n, Config* c) {
     ClusterDetectorConfig& k = c->cluster;
     if (r.Map(cl, p,
               {"enabled", "warmup_events", "warmup_seconds", "rare_count", "window_seconds",
-               "max_patterns_per_host", "max_hosts", "alert_on_messages", "snapshot_path",
-               "snapshot_interval_seconds"})) {
+               "max_patterns_per_host", "max_hosts", "max_patterns_total", "alert_on_messages",
+               "snapshot_path", "snapshot_interval_seconds"})) {
       r.Bool(cl, p, "enabled", &k.enabled);
       r.Integer(cl, p, "warmup_events", &k.warmup_events, 0, 1'000'000'000);
       r.Integer(cl, p, "warmup_seconds", &k.warmup_seconds, 0, 365LL * 86400);
@@ -466,6 +466,7 @@ void ReadDetectors(ConfigReader& r, const YAML::Node& n, Config* c) {
       r.Integer(cl, p, "window_seconds", &k.window_seconds, 1, 365LL * 86400);
       r.Integer(cl, p, "max_patterns_per_host", &k.max_patterns_per_host, 1, 100'000'000);
       r.Integer(cl, p, "max_hosts", &k.max_hosts, 1, 10'000'000);
+      r.Integer(cl, p, "max_patterns_total", &k.max_patterns_total, 1, 1'000'000'000);
       r.Bool(cl, p, "alert_on_messages", &k.alert_on_messages);
       r.String(cl, p, "snapshot_path", &k.snapshot_path);
       r.Integer(cl, p, "snapshot_interval_seconds", &k.snapshot_interval_seconds, 1, 86400);

@@ -41,6 +41,15 @@ RarePatternDetector::RarePatternDetector(ClusterDetectorConfig config)
 
 RarePatternDetector::~RarePatternDetector() { SaveSnapshot(); }
 
+void RarePatternDetector::ForgetLeastRecentHost() {
+  auto oldest = hosts_.find(lru_.front());
+  stats_.pattern_evictions += oldest->second->miner.evictions();
+  total_patterns_ -= std::min(total_patterns_, oldest->second->miner.size());
+  hosts_.erase(oldest);
+  lru_.pop_front();
+  ++stats_.host_evictions;
+}
+
 RarePatternDetector::HostState& RarePatternDetector::StateFor(Stream stream,
                                                               std::string_view host) {
   uint64_t key = Fnv1a64(host, kFnvOffsetBasis ^ static_cast<uint64_t>(stream));
@@ -49,13 +58,7 @@ RarePatternDetector::HostState& RarePatternDetector::StateFor(Stream stream,
     lru_.splice(lru_.end(), lru_, it->second->lru);
     return *it->second;
   }
-  if (hosts_.size() >= config_.max_hosts && !lru_.empty()) {
-    auto oldest = hosts_.find(lru_.front());
-    stats_.pattern_evictions += oldest->second->miner.evictions();
-    hosts_.erase(oldest);
-    lru_.pop_front();
-    ++stats_.host_evictions;
-  }
+  if (hosts_.size() >= config_.max_hosts && !lru_.empty()) ForgetLeastRecentHost();
   auto state = std::make_unique<HostState>(stream, std::string(host), miner_options_);
   HostState* raw = state.get();
   raw->miner.set_on_merge([raw](uint32_t from, uint32_t into) {
@@ -124,7 +127,11 @@ void RarePatternDetector::Inspect(const Event& event, std::vector<Alert>& alerts
       know(user.substr(slash + 1));
     }
   }
+  const size_t patterns_before = host.miner.size();
   MinerMatch m = host.miner.Add(text, known_);
+  total_patterns_ = total_patterns_ + host.miner.size() - patterns_before;
+  // Over the total: the least recently seen hosts go (this one is seen last).
+  while (total_patterns_ > config_.max_patterns_total && lru_.size() > 1) ForgetLeastRecentHost();
   if (host.patterns.size() < host.miner.slots()) host.patterns.resize(host.miner.slots());
   PatternState& ps = host.patterns[m.slot];
   if (m.created) {
@@ -216,6 +223,7 @@ ClusterSnapshot RarePatternDetector::Snapshot() const {
 void RarePatternDetector::Restore(const ClusterSnapshot& snapshot) {
   hosts_.clear();
   lru_.clear();
+  total_patterns_ = 0;
   for (const HostSnapshot& hs : snapshot.hosts) {
     if (hs.stream >= kStreamCount) continue;
     HostState& h = StateFor(static_cast<Stream>(hs.stream), hs.host);
@@ -231,6 +239,12 @@ void RarePatternDetector::Restore(const ClusterSnapshot& snapshot) {
       st.window_count = p.window_count;
       st.previous_count = p.previous_count;
       st.last_seen_ns = p.last_seen_ns;
+    }
+    total_patterns_ += h.miner.size();
+    // The current bounds apply to what is restored (a smaller total than the
+    // snapshot's, say): the hosts restored first (least recent) go.
+    while (total_patterns_ > config_.max_patterns_total && lru_.size() > 1) {
+      ForgetLeastRecentHost();
     }
   }
 }

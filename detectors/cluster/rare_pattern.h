@@ -14,8 +14,9 @@
 // suppression can aggregate per pattern. Message patterns alert only with
 // `alert_on_messages`.
 //
-// State is bounded: `max_patterns_per_host` patterns per host (LRU) and
-// `max_hosts` hosts (least recently seen evicted); evictions are counted.
+// State is bounded: `max_patterns_per_host` patterns per host (LRU),
+// `max_hosts` hosts and `max_patterns_total` patterns in all (least recently
+// seen hosts evicted); evictions are counted.
 // With `snapshot_path` set, the state is restored from that file at
 // construction, written at the first event after each
 // `snapshot_interval_seconds` (steady clock) and when the detector is
@@ -50,6 +51,10 @@ struct ClusterDetectorConfig {
   int64_t window_seconds = 86400;
   size_t max_patterns_per_host = 10000;
   size_t max_hosts = 10000;
+  // Patterns in all, over every host (about 355 bytes each, more with long
+  // templates): beyond it the least recently seen hosts are forgotten. The
+  // product of the two bounds above is 100 million patterns.
+  size_t max_patterns_total = 1'000'000;
   bool alert_on_messages = false;
   std::string snapshot_path;  // "" = no persistence
   int64_t snapshot_interval_seconds = 300;
@@ -118,6 +123,8 @@ class RarePatternDetector : public Detector {
   // eviction takes the front, both O(1) (a scan of every host per new host,
   // as before, made 100k spoofed host names 55 times slower).
   std::list<uint64_t> lru_;
+  size_t total_patterns_ = 0;  // over all hosts
+  void ForgetLeastRecentHost();
   ClusterDetectorStats stats_;
   std::string snapshot_error_;
   std::function<void(const std::string&)> on_error_;

@@ -217,6 +217,35 @@ Event Command(std::string_view host, std::string_view command_line) {
   return e;
 }
 
+// Patterns in all: the per-host and host bounds alone allowed 100 million.
+TEST(ClusterHosts, TheTotalPatternBoundEvictsTheLeastRecentHosts) {
+  ClusterDetectorConfig config;
+  config.enabled = true;
+  config.max_patterns_total = 5;
+  RarePatternDetector detector(config);
+  std::vector<Alert> alerts;
+  const char* commands[] = {"ls -l /tmp", "id", "uname -a", "whoami now", "cat /etc/passwd"};
+  for (const char* c : commands) detector.Inspect(Command("a", c), alerts);
+  for (int i = 0; i < 3; ++i) detector.Inspect(Command("b", commands[i]), alerts);
+  auto snapshot = detector.Snapshot();
+  size_t total = 0;
+  for (const auto& h : snapshot.hosts) total += h.patterns.size();
+  EXPECT_LE(total, 5u);
+  ASSERT_EQ(snapshot.hosts.size(), 1u);  // a, seen least recently, went
+  EXPECT_EQ(snapshot.hosts[0].host, "b");
+  EXPECT_EQ(detector.stats().host_evictions, 1u);
+  // Restoring a snapshot larger than the bound keeps the most recent hosts.
+  ClusterDetectorConfig big = config;
+  big.max_patterns_total = 100;
+  RarePatternDetector large(big);
+  for (const char* c : commands) large.Inspect(Command("a", c), alerts);
+  for (int i = 0; i < 3; ++i) large.Inspect(Command("b", commands[i]), alerts);
+  RarePatternDetector small(config);
+  small.Restore(large.Snapshot());
+  ASSERT_EQ(small.Snapshot().hosts.size(), 1u);
+  EXPECT_EQ(small.Snapshot().hosts[0].host, "b");
+}
+
 TEST(ClusterHosts, TheLeastRecentlySeenHostIsEvicted) {
   ClusterDetectorConfig config;
   config.enabled = true;
