@@ -473,6 +473,19 @@ void WineventParser::Parse(std::string_view message, const SourcePosition& posit
   return simdjson::SUCCESS;
 }
 
+template <typename Fn>
+error_code WineventParser::ForEachField(od::object object, Fn&& fn) {
+  for (auto item : object) {
+    if (error_code e = item.error()) return e;
+    // A reference, not a copy: copying a field costs a store-forwarding stall.
+    od::field&& field = std::move(item).value_unsafe();
+    std::string_view key;
+    if (error_code e = Key(field, &key)) return e;
+    if (error_code e = fn(key, field.value())) return e;
+  }
+  return simdjson::SUCCESS;
+}
+
 std::string_view WineventParser::DecodeDeferred(void* parser, std::string_view encoded) {
   // ScanEscapes found only two-character escapes, so this cannot fail.
   Arena& arena = static_cast<WineventParser*>(parser)->arena_;
@@ -653,27 +666,17 @@ error_code WineventParser::WalkDataArray(od::array items) {
     if (element.get_object().get(object) != simdjson::SUCCESS) continue;  // unnamed: skipped
     Scalar name, text;
     bool named = false, valued = false;
-    for (auto item : object) {
-      if (error_code e = item.error()) return e;
-      od::field&& field = std::move(item).value_unsafe();
-      std::string_view key;
-      if (error_code e = Key(field, &key)) return e;
-      od::value value = field.value();
+    error_code e = ForEachField(object, [&](std::string_view key, od::value value) {
       Scalar scalar;
       bool is_scalar, is_null;
       if (error_code e = ReadScalar(value, &scalar, &is_scalar, &is_null)) return e;
-      if (is_null) continue;
+      if (is_null) return simdjson::SUCCESS;
       if (!is_scalar) {
         od::object attributes;
         if (key != "#attributes" || value.get_object().get(attributes) != simdjson::SUCCESS) {
-          continue;
+          return simdjson::SUCCESS;
         }
-        for (auto attribute : attributes) {
-          if (error_code e = attribute.error()) return e;
-          od::field&& af = std::move(attribute).value_unsafe();
-          std::string_view akey;
-          if (error_code e = Key(af, &akey)) return e;
-          od::value avalue = af.value();
+        return ForEachField(attributes, [&](std::string_view akey, od::value avalue) {
           Scalar a;
           bool a_scalar, a_null;
           if (error_code e = ReadScalar(avalue, &a, &a_scalar, &a_null)) return e;
@@ -681,8 +684,8 @@ error_code WineventParser::WalkDataArray(od::array items) {
             name = a;
             named = true;
           }
-        }
-        continue;
+          return simdjson::SUCCESS;
+        });
       }
       if ((key == "@Name" || key == "Name") && scalar.is_string) {
         name = scalar;
@@ -691,30 +694,22 @@ error_code WineventParser::WalkDataArray(od::array items) {
         text = scalar;
         valued = true;
       }
-    }
+      return simdjson::SUCCESS;
+    });
+    if (e) return e;
     if (named && valued && !name.text.empty()) OnData(name.text, LookupWinField(name.text), text);
   }
   return simdjson::SUCCESS;
 }
 
 error_code WineventParser::WalkEvtxEvent(od::object object) {
-  for (auto item : object) {
-    if (error_code e = item.error()) return e;
-    // A reference, not a copy: copying a field costs a store-forwarding stall.
-    od::field&& field = std::move(item).value_unsafe();
-    std::string_view key;
-    if (error_code e = Key(field, &key)) return e;
+  return ForEachField(object, [&](std::string_view key, od::value value) {
     od::object child;
-    if (field.value().get_object().get(child) != simdjson::SUCCESS) continue;
-    error_code e = simdjson::SUCCESS;
-    if (key == "System") {
-      e = WalkEvtxSystem(child);
-    } else if (key == "EventData" || key == "UserData") {
-      e = WalkData(child, 0);
-    }
-    if (e) return e;
-  }
-  return simdjson::SUCCESS;
+    if (value.get_object().get(child) != simdjson::SUCCESS) return simdjson::SUCCESS;
+    if (key == "System") return WalkEvtxSystem(child);
+    if (key == "EventData" || key == "UserData") return WalkData(child, 0);
+    return simdjson::SUCCESS;
+  });
 }
 
 // evtx_dump System: scalars, plus values wrapped as {"#text": v} or carried in
@@ -831,37 +826,25 @@ error_code WineventParser::WalkWinlog(od::object object) {
 }
 
 error_code WineventParser::WalkHost(od::object object) {
-  for (auto item : object) {
-    if (error_code e = item.error()) return e;
-    // A reference, not a copy: copying a field costs a store-forwarding stall.
-    od::field&& field = std::move(item).value_unsafe();
-    std::string_view key;
-    if (error_code e = Key(field, &key)) return e;
-    if (key != "name") continue;
-    od::value value = field.value();
+  return ForEachField(object, [&](std::string_view key, od::value value) {
+    if (key != "name") return simdjson::SUCCESS;
     Scalar scalar;
     bool is_scalar, is_null;
     if (error_code e = ReadScalar(value, &scalar, &is_scalar, &is_null)) return e;
     if (is_scalar && !is_null && scalar.is_string) OnEnvelope(WinField::kHostname, scalar);
-  }
-  return simdjson::SUCCESS;
+    return simdjson::SUCCESS;
+  });
 }
 
 error_code WineventParser::WalkEcsEvent(od::object object) {
-  for (auto item : object) {
-    if (error_code e = item.error()) return e;
-    // A reference, not a copy: copying a field costs a store-forwarding stall.
-    od::field&& field = std::move(item).value_unsafe();
-    std::string_view key;
-    if (error_code e = Key(field, &key)) return e;
-    if (key != "code") continue;
-    od::value value = field.value();
+  return ForEachField(object, [&](std::string_view key, od::value value) {
+    if (key != "code") return simdjson::SUCCESS;
     Scalar scalar;
     bool is_scalar, is_null;
     if (error_code e = ReadScalar(value, &scalar, &is_scalar, &is_null)) return e;
     if (!id_fallback_.present) id_fallback_ = {scalar.text, true, !is_scalar || is_null};
-  }
-  return simdjson::SUCCESS;
+    return simdjson::SUCCESS;
+  });
 }
 
 void WineventParser::OnEnvelope(WinField field, const Scalar& value) {

@@ -98,6 +98,10 @@ class WineventParser : public StreamParser {
   // Also returns the value's raw token when `token` is not null.
   simdjson::error_code Key(simdjson::ondemand::field& field, std::string_view* key,
                            std::string_view* token = nullptr);
+  // Calls fn(key, value) for each field of `object`, in order; the first
+  // error (a malformed field, or one fn returns) ends the walk and is returned.
+  template <typename Fn>
+  simdjson::error_code ForEachField(simdjson::ondemand::object object, Fn&& fn);
   // Reads a scalar value; *is_scalar = false for objects and arrays (not consumed).
   simdjson::error_code ReadScalar(simdjson::ondemand::value& value, Scalar* scalar, bool* is_scalar,
                                   bool* is_null) {
