@@ -20,14 +20,14 @@
 
 namespace loghunt {
 
-namespace {
-
 struct SavedPosition {
   uint64_t dev = 0;
   uint64_t ino = 0;
   uint64_t offset = 0;
   std::string head;  // hash of the file's first bytes when saved ("" in older files)
 };
+
+namespace {
 
 bool ParseDecimal(std::string_view s, uint64_t* out) {
   if (s.empty() || s.size() > 19) return false;
@@ -76,7 +76,53 @@ bool ReadPosition(const std::string& path, SavedPosition* pos, bool* found, std:
   return true;
 }
 
+// The file of a saved position under another name in the directory of
+// `path` (rotated while loghuntd was stopped: audit.log.1,
+// auth.log-20261129); "" when there is none (deleted, compressed, moved
+// elsewhere). At most kMaxEntries names are looked at.
+std::string FindRotated(const std::string& path, const SavedPosition& saved) {
+  constexpr size_t kMaxEntries = 100000;
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  size_t looked = 0;
+  for (std::filesystem::directory_iterator it(dir, ec), end;
+       !ec && it != end && looked < kMaxEntries; it.increment(ec), ++looked) {
+    struct stat st {};
+    if (::stat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        static_cast<uint64_t>(st.st_dev) == saved.dev &&
+        static_cast<uint64_t>(st.st_ino) == saved.ino) {
+      return it->path().string();
+    }
+  }
+  return "";
+}
+
 }  // namespace
+
+bool FileFollower::ResumeRotated(const SavedPosition& saved) {
+  struct stat st {};
+  if (::stat(options_.path.c_str(), &st) == 0 && static_cast<uint64_t>(st.st_dev) == saved.dev &&
+      static_cast<uint64_t>(st.st_ino) == saved.ino) {
+    return false;  // not rotated
+  }
+  const std::string rotated = FindRotated(options_.path, saved);
+  if (rotated.empty() || !OpenFile(rotated, /*report_missing=*/false)) return false;
+  CaptureHead();
+  if (::fstat(fd_, &st) != 0 || static_cast<uint64_t>(st.st_size) < saved.offset ||
+      (!saved.head.empty() && saved.head != HeadHash(saved.offset)) ||
+      ::lseek(fd_, static_cast<off_t>(saved.offset), SEEK_SET) < 0) {
+    ::close(fd_);  // another file with the inode number of the old one
+    fd_ = -1;
+    return false;
+  }
+  offset_ = saved.offset;
+  spdlog::info(
+      "{}: rotated to {} while loghuntd was stopped: reading the rest of it first ({} of {} bytes "
+      "read)",
+      options_.path, rotated, saved.offset, st.st_size);
+  return true;
+}
 
 std::unique_ptr<FileFollower> FileFollower::Open(const FollowOptions& options, std::string* error) {
   SavedPosition saved;
@@ -86,7 +132,8 @@ std::unique_ptr<FileFollower> FileFollower::Open(const FollowOptions& options, s
     return nullptr;
   }
   std::unique_ptr<FileFollower> f(new FileFollower(options));
-  if (!f->OpenFile(/*report_missing=*/true)) {
+  if (have_position && f->ResumeRotated(saved)) return f;  // then the file now under the name
+  if (!f->OpenFile(options.path, /*report_missing=*/true)) {
     if (errno != ENOENT) {
       *error = options.path + ": " +
                (errno == EINVAL ? "not a regular file (a followed input must be one)"
@@ -114,8 +161,9 @@ std::unique_ptr<FileFollower> FileFollower::Open(const FollowOptions& options, s
     }
   } else if (have_position) {
     spdlog::warn(
-        "{}: not the file of the saved position (replaced while loghuntd was stopped): read "
-        "from its start; lines written to the old file after the stop were not read",
+        "{}: not the file of the saved position, which is not in its directory any more "
+        "(replaced while loghuntd was stopped): read from its start; lines written to the "
+        "old file after the stop were not read",
         options.path);
   } else if (!options.from_start) {
     start = size;  // only what is written from now on
@@ -144,17 +192,17 @@ std::string FileFollower::HeadHash(uint64_t offset) const {
   return fmt::format("{:016x}", Fnv1a64(std::string_view(head_).substr(0, n)));
 }
 
-bool FileFollower::OpenFile(bool report_missing) {
+bool FileFollower::OpenFile(const std::string& path, bool report_missing) {
   // O_NONBLOCK: opening a FIFO would wait for a writer (refused below).
-  const int fd = ::open(options_.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     const int e = errno;
     if (e == ENOENT && report_missing && !missing_logged_) {
       missing_logged_ = true;
-      spdlog::warn("{}: does not exist (yet); waiting for it", options_.path);
+      spdlog::warn("{}: does not exist (yet); waiting for it", path);
     } else if (e != ENOENT && report_missing && !unreadable_logged_) {
       unreadable_logged_ = true;  // a rotation created it with other permissions
-      spdlog::error("{}: {}; waiting until it can be read", options_.path, std::strerror(e));
+      spdlog::error("{}: {}; waiting until it can be read", path, std::strerror(e));
     }
     errno = e;
     return false;
@@ -186,7 +234,7 @@ void FileFollower::Restart(const char* why, uint64_t size) {
 bool FileFollower::Switched(bool* newline) {
   *newline = false;
   if (fd_ < 0) {
-    if (!OpenFile(/*report_missing=*/true)) return false;
+    if (!OpenFile(options_.path, /*report_missing=*/true)) return false;
     spdlog::info("{}: opened; reading it from its start", options_.path);
     *newline = !last_was_newline_;
     return true;
@@ -206,7 +254,8 @@ bool FileFollower::Switched(bool* newline) {
   ++rotations_;
   ::close(fd_);
   fd_ = -1;
-  if (!OpenFile(/*report_missing=*/true)) return false;  // gone again, or unreadable: waited for
+  if (!OpenFile(options_.path, /*report_missing=*/true))
+    return false;  // gone again, or unreadable: waited for
   spdlog::info("{}: rotated; reading the new file from its start", options_.path);
   *newline = !last_was_newline_;
   return true;

@@ -11,8 +11,11 @@
 //   old size between two looks): the file is read again from its start.
 // - A file that does not exist yet is waited for (and read from its start).
 // - Several rotations between two looks: the files in between are not read
-//   (as with tail -F); nor is what was written to a file rotated away while
-//   the daemon was stopped (logged).
+//   (as with tail -F).
+// - Rotated while the daemon was stopped: the file of the saved position,
+//   found under another name in the same directory (audit.log.1), is read
+//   from the position to its end first; one deleted or compressed since is
+//   lost (logged).
 // - `position_file`: the device, inode and offset of the first byte not yet
 //   handed on in a line, and a hash of the file's first bytes, written
 //   atomically (fsync, rename) by SavePosition(). A malformed one is logged
@@ -40,6 +43,8 @@ struct FollowOptions {
   bool from_start = false;
   int poll_ms = 250;
 };
+
+struct SavedPosition;  // a position file's content
 
 class FileFollower {
  public:
@@ -82,8 +87,11 @@ class FileFollower {
  private:
   explicit FileFollower(FollowOptions options) : options_(std::move(options)) {}
   static constexpr size_t kHeadBytes = 64;
-  bool OpenFile(bool report_missing);  // opens options_.path from its start
-  void CaptureHead();                  // head_ = the file's first bytes (at most kHeadBytes)
+  bool OpenFile(const std::string& path, bool report_missing);  // opens `path` from its start
+  // The file of `saved` under another name (rotated while stopped), opened at
+  // the saved offset: true. Then Read() goes on to options_.path.
+  bool ResumeRotated(const SavedPosition& saved);
+  void CaptureHead();  // head_ = the file's first bytes (at most kHeadBytes)
   std::string HeadHash(uint64_t offset) const;
   void Restart(const char* why, uint64_t size);  // reads the file again from its start
   // Truncated, or rewritten in place (first bytes changed): then Restart().

@@ -170,6 +170,51 @@ TEST_F(FileFollowerTest, PositionResumesTheSameFileOnly) {
   }
 }
 
+// logrotate (rename + create) or auditd (rename; the next write creates the
+// file) while the daemon was stopped: what was written to the old file after
+// the stop is read from its new name first, then the file under the path.
+TEST_F(FileFollowerTest, AFileRotatedWhileStoppedIsReadToItsEndFirst) {
+  Append(path_, "1\n2\n");
+  std::string error;
+  {
+    auto f = FileFollower::Open(Options(), &error);
+    ASSERT_TRUE(f) << error;
+    EXPECT_EQ(Follow(*f, {}), (Lines{"1", "2"}));
+  }
+  const std::string old = path_ + ".1";
+  Append(path_, "3\n");
+  fs::rename(path_, old);
+  Append(old, "4\n");
+  Append(path_, "new\n");
+  Append((dir_ / "other").string(), "5\n6\n7\n8\n");  // a file of the directory, not the old one
+  {
+    auto f = FileFollower::Open(Options(), &error);
+    ASSERT_TRUE(f) << error;
+    EXPECT_EQ(Follow(*f, {}), (Lines{"3", "4", "new"}));
+    EXPECT_EQ(f->rotations(), 1u);
+  }
+  // Rotated away with no new file yet: the old file's rest, then the new
+  // one once it is created.
+  Append(path_, "x\n");
+  fs::rename(path_, old);
+  {
+    auto f = FileFollower::Open(Options(), &error);
+    ASSERT_TRUE(f) << error;
+    EXPECT_EQ(Follow(*f, {[] {}, [&] { Append(path_, "y\n"); }}), (Lines{"x", "y"}));
+  }
+  // Deleted (compressed) since: the file under the path from its start.
+  Append(path_, "z\n");
+  fs::rename(path_, old);
+  Append(old + ".gz", "compressed");
+  fs::remove(old);
+  Append(path_, "after\n");
+  {
+    auto f = FileFollower::Open(Options(), &error);
+    ASSERT_TRUE(f) << error;
+    EXPECT_EQ(Follow(*f, {}), (Lines{"after"}));
+  }
+}
+
 TEST_F(FileFollowerTest, WithoutAPositionFromStartChoosesWhereToBegin) {
   Append(path_, "old\n");
   FollowOptions o = Options();
