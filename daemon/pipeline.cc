@@ -291,17 +291,16 @@ void DetectorSet::Inspect(const Event& original, std::vector<Alert>& alerts) {
 }
 
 void DetectorSet::TakeStateFrom(DetectorSet& old) {
-  auto cluster_of = [](DetectorSet& set) -> RarePatternDetector* {
-    for (auto& d : set.detectors_) {
-      if (auto* cluster = dynamic_cast<RarePatternDetector*>(d.get())) return cluster;
+  // Each detector from the old one of its name (cluster patterns, command
+  // bursts, sudo sessions).
+  for (auto& d : detectors_) {
+    for (auto& o : old.detectors_) {
+      if (o->name() == d->name()) {
+        d->TakeStateFrom(*o);
+        break;
+      }
     }
-    return nullptr;
-  };
-  RarePatternDetector* from = cluster_of(old);
-  RarePatternDetector* to = cluster_of(*this);
-  // Through a snapshot: the new config's bounds (max_hosts, patterns per
-  // host) apply to what is taken over.
-  if (from != nullptr && to != nullptr) to->Restore(from->Snapshot());
+  }
   // The processes seen so far give parents (ParentImage) and ancestry.
   if (old.processes_ != nullptr && processes_ != nullptr) {
     processes_->TakeProcessesFrom(*old.processes_);

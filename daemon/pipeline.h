@@ -76,8 +76,10 @@ class DetectorSet {
   std::vector<std::pair<std::string, double>> Seconds() const;
   // Unique in the process (never 0): tells detector sets apart for metrics.
   uint64_t id() const { return id_; }
-  // Takes over what `old` learned that must survive a reload (SIGHUP): the
-  // cluster detector's hosts and patterns, when both sets have one. This set
+  // Takes over what `old` learned that must survive a reload (SIGHUP): each
+  // detector's state from the old detector of its name
+  // (Detector::TakeStateFrom: the cluster detector's hosts and patterns, the
+  // command bursts and sudo sessions in progress). This set
   // has restored its cluster state from its snapshot file, if any, at
   // construction; that file is stale while `old` runs (it writes it at its
   // end, after this set was built), so the state moves in memory instead,

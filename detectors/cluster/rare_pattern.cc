@@ -199,6 +199,10 @@ void RarePatternDetector::Inspect(const Event& event, std::vector<Alert>& alerts
   alerts.push_back(std::move(alert));
 }
 
+void RarePatternDetector::TakeStateFrom(Detector& old) {
+  if (auto* from = dynamic_cast<RarePatternDetector*>(&old)) Restore(from->Snapshot());
+}
+
 ClusterSnapshot RarePatternDetector::Snapshot() const {
   ClusterSnapshot snapshot;
   // Least recently seen first, so a restore keeps the LRU order.

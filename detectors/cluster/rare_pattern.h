@@ -75,6 +75,9 @@ class RarePatternDetector : public Detector {
   ~RarePatternDetector() override;
   std::string_view name() const override { return "cluster"; }
   void Inspect(const Event& event, std::vector<Alert>& alerts) override;
+  // Through a snapshot: this detector's bounds (max_hosts, patterns per
+  // host) apply to what is taken over.
+  void TakeStateFrom(Detector& old) override;
 
   // Writes the snapshot now (no-op without snapshot_path). False on error.
   bool SaveSnapshot();

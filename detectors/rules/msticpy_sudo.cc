@@ -50,6 +50,16 @@ bool CommandBurstWindow::Add(int64_t ns, const CommandBurstOptions& options, Bur
 
 CommandBurstDetector::CommandBurstDetector(CommandBurstOptions options) : options_(options) {}
 
+void CommandBurstDetector::TakeStateFrom(Detector& old) {
+  auto* from = dynamic_cast<CommandBurstDetector*>(&old);
+  if (from == nullptr) return;
+  if (from->keys_.size() > options_.max_keys) {
+    ++resets_;  // as Inspect() would at the next new key
+    return;
+  }
+  keys_ = std::move(from->keys_);
+}
+
 void CommandBurstDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
   if (!IsCommand(event) || event.timestamp_ns == 0) return;
   key_.assign(event.host);
@@ -87,6 +97,16 @@ void CommandBurstDetector::Inspect(const Event& event, std::vector<Alert>& alert
 }
 
 RiskySudoSessionDetector::RiskySudoSessionDetector(CommandBurstOptions burst) : burst_(burst) {}
+
+void RiskySudoSessionDetector::TakeStateFrom(Detector& old) {
+  auto* from = dynamic_cast<RiskySudoSessionDetector*>(&old);
+  if (from == nullptr) return;
+  if (from->hosts_.size() > burst_.max_keys) {
+    ++resets_;
+    return;
+  }
+  hosts_ = std::move(from->hosts_);
+}
 
 void RiskySudoSessionDetector::Report(const Event& event, Session& session, const Signal& signal,
                                       std::vector<Alert>& alerts) {

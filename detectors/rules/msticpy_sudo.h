@@ -66,6 +66,7 @@ class CommandBurstDetector : public Detector {
   explicit CommandBurstDetector(CommandBurstOptions options = {});
   std::string_view name() const override { return "command_burst"; }
   void Inspect(const Event& event, std::vector<Alert>& alerts) override;
+  void TakeStateFrom(Detector& old) override;
   uint64_t resets() const { return resets_; }
 
  private:
@@ -84,6 +85,7 @@ class RiskySudoSessionDetector : public Detector {
   explicit RiskySudoSessionDetector(CommandBurstOptions burst = {});
   std::string_view name() const override { return "risky_sudo_session"; }
   void Inspect(const Event& event, std::vector<Alert>& alerts) override;
+  void TakeStateFrom(Detector& old) override;
   uint64_t resets() const { return resets_; }
 
  private:

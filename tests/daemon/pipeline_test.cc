@@ -183,5 +183,37 @@ TEST(Pipeline, LinuxSigmaRulesSeeTheParentImageAndTheSudoImage) {
   fs::remove_all(dir);
 }
 
+// A reload (a new detector set taking the old one's state) keeps a command
+// burst in progress: six commands before it and five after are one burst.
+TEST(Pipeline, AReloadKeepsTheBurstsInProgress) {
+  Config config;
+  config.risky_command_enabled = false;
+  config.ioc.enabled = false;
+  config.command_burst.enabled = true;
+  std::string error;
+  ASSERT_TRUE(LoadSharedDetectorData(config, &error)) << error;
+  auto command = [](int i) {
+    Event e;
+    e.stream = Stream::kAuditd;
+    e.kind = EventKind::kProcessStart;
+    e.host = "h";
+    e.timestamp_ns = 1'000'000'000LL + i * 100'000'000LL;  // 100 ms apart
+    e.process.pid = 3000 + i;
+    e.process.user = "bob";
+    e.process.executable = "/bin/ls";
+    e.process.command_line = "ls";
+    return e;
+  };
+  std::vector<Alert> alerts;
+  DetectorSet before(config);
+  for (int i = 0; i < 6; ++i) before.Inspect(command(i), alerts);
+  EXPECT_TRUE(alerts.empty());
+  DetectorSet after(config);
+  after.TakeStateFrom(before);
+  for (int i = 6; i < 11; ++i) after.Inspect(command(i), alerts);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].rule.id, "msticpy.syslog.command_burst");
+}
+
 }  // namespace
 }  // namespace loghunt

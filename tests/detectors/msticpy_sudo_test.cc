@@ -123,5 +123,37 @@ TEST(CommandBurst, OutOfOrderCommandsGiveOneAlertWithTheirSpan) {
   EXPECT_NE(alerts[0].summary.find("within 1500 ms"), std::string::npos) << alerts[0].summary;
 }
 
+// A reload (SIGHUP) builds new detectors that take over the old ones'
+// state: a session opened before it is still open, and a burst in progress
+// goes on (and one already reported is not reported again).
+TEST(MsticpySudoReload, SessionsAndBurstsInProgressSurviveAReload) {
+  RiskySudoSessionDetector before;
+  EXPECT_TRUE(Feed(before, {Opened("10:00:00.000", "sudo", "alice", 4242)}).empty());
+  RiskySudoSessionDetector after;
+  after.TakeStateFrom(before);
+  auto alerts = Feed(after, {Sudo("10:00:01.000", "alice", 4242, "/bin/bash"),
+                             Closed("10:00:05.000", "sudo", 4242)});
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_NE(alerts[0].summary.find("/bin/bash"), std::string::npos) << alerts[0].summary;
+
+  CommandBurstDetector burst_before;
+  std::vector<std::string> first, second;
+  for (int i = 0; i < 6; ++i)
+    first.push_back(Sudo("11:00:00." + std::to_string(i), "bob", 10 + i, "/bin/ls"));
+  for (int i = 6; i < 11; ++i)
+    second.push_back(Sudo("11:00:00." + std::to_string(i), "bob", 10 + i, "/bin/ls"));
+  EXPECT_TRUE(Feed(burst_before, first).empty());
+  CommandBurstDetector burst_after;
+  burst_after.TakeStateFrom(burst_before);
+  EXPECT_EQ(Feed(burst_after, second).size(), 1u);  // 11 commands in 1 s
+  CommandBurstDetector burst_again;
+  burst_again.TakeStateFrom(burst_after);
+  EXPECT_TRUE(Feed(burst_again, {Sudo("11:00:01.5", "bob", 30, "/bin/ls")}).empty());  // same burst
+  // Another detector type gives nothing and takes nothing.
+  CommandBurstDetector other;
+  other.TakeStateFrom(after);
+  EXPECT_TRUE(Feed(other, second).empty());
+}
+
 }  // namespace
 }  // namespace loghunt
