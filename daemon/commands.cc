@@ -598,7 +598,9 @@ int RunCheckConfig(const std::string& path) {
   // What `run` would refuse to start without: the rules, the GeoIP files.
   std::string error;
   if (!LoadSharedDetectorData(config, &error)) {
-    std::fprintf(stderr, "%s:0: %s\n", path.c_str(), error.c_str());
+    // The error names its section first ("detectors.intel: feed ...").
+    const int line = ConfigKeyLine(path, std::string_view(error).substr(0, error.find(':')));
+    std::fprintf(stderr, "%s:%d: %s\n", path.c_str(), line, error.c_str());
     return 2;
   }
   if (!config.kafka.enabled && config.inputs.empty()) {

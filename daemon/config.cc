@@ -819,6 +819,32 @@ bool LoadConfigText(const std::string& text, const std::string& name, Config* co
   return errors->empty();
 }
 
+int ConfigKeyLine(const std::string& path, std::string_view dotted_key) {
+  try {
+    YAML::Node node = YAML::LoadFile(path);
+    int line = 0;
+    while (!dotted_key.empty()) {
+      const size_t dot = dotted_key.find('.');
+      const std::string key(dotted_key.substr(0, dot));
+      dotted_key.remove_prefix(dot == std::string_view::npos ? dotted_key.size() : dot + 1);
+      if (!node.IsMap()) return line;
+      YAML::Node next;
+      for (const auto& kv : node) {
+        if (kv.first.Scalar() == key) {
+          line = kv.first.Mark().line + 1;
+          next = kv.second;
+          break;
+        }
+      }
+      if (!next) return line;
+      node = next;
+    }
+    return line;
+  } catch (const YAML::Exception&) {
+    return 0;
+  }
+}
+
 bool LoadConfig(const std::string& path, Config* config, std::vector<std::string>* errors) {
   std::ifstream in(path);
   std::error_code ec;

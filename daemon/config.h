@@ -161,4 +161,9 @@ bool LoadConfig(const std::string& path, Config* config, std::vector<std::string
 bool LoadConfigText(const std::string& text, const std::string& name, Config* config,
                     std::vector<std::string>* errors);
 
+// The line of a dotted key (`detectors.intel`) in the config file `path`, for
+// problems found after the config was read (a feed that does not load); 0
+// when the file or the key cannot be found.
+int ConfigKeyLine(const std::string& path, std::string_view dotted_key);
+
 }  // namespace loghunt

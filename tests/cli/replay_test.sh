@@ -46,6 +46,12 @@ set -e
 grep -q "bad.yaml:3: parsers.colour: unknown key" "$tmp/errors" || fail "unknown key: $(cat "$tmp/errors")"
 grep -q "bad.yaml:6: detectors.risky_command.enabled: expected true or false" "$tmp/errors" ||
   fail "wrong type: $(cat "$tmp/errors")"
+# A problem found when loading what the config names (a feed, rules) has the
+# line of its section too.
+printf 'inputs:\n  - {stream: syslog, path: x.log}\ndetectors:\n  ioc:\n    enabled: false\n  intel:\n    enabled: true\n    feeds: [{name: gone, path: %s/missing.txt, format: list, type: ip}]\n' "$tmp" > "$tmp/feed.yaml"
+rc=0; "$bin" check-config "$tmp/feed.yaml" 2> "$tmp/errors" || rc=$?
+[ "$rc" -eq 2 ] || fail "check-config with a missing feed exited $rc"
+grep -q "feed.yaml:6: detectors.intel: feed gone: " "$tmp/errors" || fail "missing feed: $(cat "$tmp/errors")"
 
 "$bin" --version | grep -q '^loghuntd ' || fail "--version"
 for sub in run replay check-config; do "$bin" $sub --help > /dev/null || fail "$sub --help"; done
