@@ -534,8 +534,14 @@ bool KafkaSource::ReloadDetectors(const Config& config, std::string* error) {
   std::vector<std::unique_ptr<DetectorSet>> fresh;
   try {
     for (size_t i = 0; i < workers_.size(); ++i) {
-      fresh.push_back(
-          std::make_unique<DetectorSet>(WorkerDetectorConfig(config, static_cast<int>(i))));
+      Config worker_config = WorkerDetectorConfig(config, static_cast<int>(i));
+      {
+        // The running cluster state moves in (TakeStateFrom); its snapshot
+        // file is older and would be read for nothing.
+        std::lock_guard lock(workers_[i]->mutex());
+        if (workers_[i]->HasDetector("cluster")) worker_config.cluster.restore_snapshot = false;
+      }
+      fresh.push_back(std::make_unique<DetectorSet>(worker_config));
     }
   } catch (const std::exception& e) {
     *error = e.what();

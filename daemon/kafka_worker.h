@@ -92,6 +92,8 @@ class KafkaWorker {
   // (DetectorSet::TakeStateFrom); the old set is returned to be destroyed off
   // the lock too.
   std::unique_ptr<DetectorSet> ReplaceDetectors(std::unique_ptr<DetectorSet> detectors);
+  // REQUIRES: lock().
+  bool HasDetector(std::string_view name) const { return detectors_->Has(name); }
 
   uint64_t batches() const { return batches_; }
   // Wall-clock ns of the start of the first non-empty batch and the end of

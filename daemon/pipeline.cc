@@ -290,6 +290,13 @@ void DetectorSet::Inspect(const Event& original, std::vector<Alert>& alerts) {
   if (processes_ != nullptr) processes_->Observe(original);
 }
 
+bool DetectorSet::Has(std::string_view name) const {
+  for (const auto& d : detectors_) {
+    if (d->name() == name) return true;
+  }
+  return false;
+}
+
 void DetectorSet::TakeStateFrom(DetectorSet& old) {
   // Each detector from the old one of its name (cluster patterns, command
   // bursts, sudo sessions).

@@ -74,6 +74,8 @@ class DetectorSet {
   void Inspect(const Event& event, std::vector<Alert>& alerts);
   // Estimated seconds spent in each detector so far.
   std::vector<std::pair<std::string, double>> Seconds() const;
+  // Whether a detector of that name (Detector::name()) is in the set.
+  bool Has(std::string_view name) const;
   // Unique in the process (never 0): tells detector sets apart for metrics.
   uint64_t id() const { return id_; }
   // Takes over what `old` learned that must survive a reload (SIGHUP): each

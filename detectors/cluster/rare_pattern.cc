@@ -20,7 +20,7 @@ RarePatternDetector::RarePatternDetector(ClusterDetectorConfig config)
     : config_(std::move(config)), last_snapshot_(std::chrono::steady_clock::now()) {
   miner_options_.max_patterns = std::max<size_t>(1, config_.max_patterns_per_host);
   if (config_.max_hosts == 0) config_.max_hosts = 1;
-  if (config_.snapshot_path.empty()) return;
+  if (config_.snapshot_path.empty() || !config_.restore_snapshot) return;
   std::string bytes, error;
   ClusterSnapshot snapshot;
   if (!ReadWholeFile(config_.snapshot_path, kMaxSnapshotBytes, &bytes, &error)) {
@@ -200,7 +200,25 @@ void RarePatternDetector::Inspect(const Event& event, std::vector<Alert>& alerts
 }
 
 void RarePatternDetector::TakeStateFrom(Detector& old) {
-  if (auto* from = dynamic_cast<RarePatternDetector*>(&old)) Restore(from->Snapshot());
+  auto* from = dynamic_cast<RarePatternDetector*>(&old);
+  if (from == nullptr) return;
+  if (from->miner_options_.max_patterns == miner_options_.max_patterns &&
+      from->hosts_.size() <= config_.max_hosts &&
+      from->total_patterns_ <= config_.max_patterns_total) {
+    // The hosts' lru iterators stay valid: a moved std::list keeps its nodes.
+    hosts_ = std::move(from->hosts_);
+    lru_ = std::move(from->lru_);
+    total_patterns_ = from->total_patterns_;
+    from->hosts_.clear();
+    from->lru_.clear();
+    from->total_patterns_ = 0;
+  } else {
+    Restore(from->Snapshot());
+  }
+  // This detector has the state now and writes the snapshot (at its interval
+  // and its end); the old one would write an empty or older one, and take
+  // the time on the thread that reloads.
+  from->config_.snapshot_path.clear();
 }
 
 ClusterSnapshot RarePatternDetector::Snapshot() const {

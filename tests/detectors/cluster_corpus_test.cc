@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -335,6 +336,44 @@ TEST(ClusterRestart, ASnapshotThatCannotBeWrittenIsReportedOnce) {
       << reported[0];
   EXPECT_EQ(detector.stats().snapshot_errors, 3u);
   detector.set_error_callback(nullptr);  // the destructor's last attempt fails too
+}
+
+// A reload (SIGHUP) moves the running state into the new detector: nothing
+// is copied or read from the snapshot file, the old detector writes no
+// snapshot at its end, and a known pattern is not new after the reload. With
+// smaller bounds the state goes through a snapshot and the bounds apply.
+TEST(ClusterRestart, AReloadMovesTheStateAndWritesNoSnapshot) {
+  namespace fs = std::filesystem;
+  const fs::path path =
+      fs::temp_directory_path() / ("cluster_reload_" + std::to_string(getpid()) + ".bin");
+  fs::remove(path);
+  ClusterDetectorConfig config;
+  config.enabled = true;
+  config.warmup_events = 0;
+  config.rare_count = 1;  // only new patterns alert
+  config.snapshot_path = path.string();
+  auto old = std::make_unique<RarePatternDetector>(config);
+  std::vector<Alert> alerts;
+  for (const char* h : {"a", "b", "c"}) old->Inspect(Command(h, "ls -l /tmp"), alerts);
+  ClusterDetectorConfig reloaded = config;
+  reloaded.restore_snapshot = false;
+  RarePatternDetector fresh(reloaded);
+  fresh.TakeStateFrom(*old);
+  EXPECT_EQ(fresh.hosts(), 3u);
+  EXPECT_EQ(old->hosts(), 0u);  // moved, not copied
+  old.reset();
+  EXPECT_FALSE(fs::exists(path));  // the old detector left the snapshot to the new one
+  alerts.clear();
+  fresh.Inspect(Command("a", "ls -l /tmp"), alerts);
+  EXPECT_TRUE(alerts.empty());  // known before the reload
+  // Fewer hosts allowed: through a snapshot, the most recent kept.
+  ClusterDetectorConfig smaller = reloaded;
+  smaller.max_hosts = 2;
+  RarePatternDetector small(smaller);
+  small.TakeStateFrom(fresh);
+  ASSERT_EQ(small.hosts(), 2u);
+  EXPECT_EQ(small.Snapshot().hosts[1].host, "a");
+  fs::remove(path);
 }
 
 TEST(ClusterRestart, AlertsCarryPatternParentAndFeatures) {
