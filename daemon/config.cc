@@ -753,6 +753,12 @@ void ReadSinks(ConfigReader& r, const YAML::Node& n, Config* c) {
               "unknown sink type '" + sink.type + "' (stdout, file, kafka, http or syslog)");
     }
     bool has_topic = r.String(s, path, "topic", &sink.topic);
+    if (sink.type == "kafka" && !c->kafka.enabled) {
+      // Its brokers come from there; without any, run waited for ever on the
+      // first alert, also after SIGTERM.
+      r.Error(s["type"], path + ".type",
+              "a kafka sink needs the kafka section (its brokers; run then consumes from Kafka)");
+    }
     if (sink.type == "kafka" && (!has_topic || sink.topic.empty())) {
       r.Error(s, path + ".topic", "required for a kafka sink");
     } else if (sink.type == "kafka" && !KafkaTopicProblem(sink.topic).empty()) {

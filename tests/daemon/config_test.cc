@@ -101,6 +101,20 @@ TEST(Config, KafkaTopicNamesAreValidated) {
   EXPECT_EQ(errors.size(), 5u) << all;
 }
 
+// A kafka sink takes its brokers from the kafka section: without one, run
+// waited for ever on the first alert (also after SIGTERM).
+TEST(Config, AKafkaSinkNeedsTheKafkaSection) {
+  Config c;
+  std::vector<std::string> errors;
+  EXPECT_FALSE(LoadConfigText(
+      "inputs:\n  - {stream: syslog, path: x.log}\nsinks:\n  - {type: kafka, topic: alerts}\n",
+      "s.yaml", &c, &errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("s.yaml:4: sinks[0].type: a kafka sink needs the kafka section"),
+            std::string::npos)
+      << errors[0];
+}
+
 TEST(Config, EmptyDocumentGivesDefaults) {
   Config c;
   std::vector<std::string> errors;
