@@ -175,11 +175,11 @@ class SinkSet {
     }
     return true;
   }
-  // Repeats folded into summaries so far (loghunt_suppressed_total), counted
-  // on the first sink (every sink sees the same alerts).
-  uint64_t suppressed() const {
+  // Suppression so far (loghunt_suppressed_total and the summaries and
+  // evictions): every sink suppresses the same alerts, so the first one's.
+  SuppressionStats suppression() const {
     auto* s = sinks_.empty() ? nullptr : dynamic_cast<const SuppressingSink*>(sinks_.front().get());
-    return s == nullptr ? 0 : s->stats().suppressed;
+    return s == nullptr ? SuppressionStats{} : s->stats();
   }
   void Adopt(std::unique_ptr<AlertSink> sink) { sinks_.push_back(std::move(sink)); }
   std::vector<AlertSink*> pointers() const {
@@ -205,19 +205,21 @@ class SinkSet {
     for (const auto& s : sinks_) n += s->delivery_failures();
     return n;
   }
-  // Per-sink errors and queue depths, and the repeats suppressed since the
+  // Per-sink errors and queue depths, and the suppression counts since the
   // last call. From one thread at a time.
   void Publish(Metrics* metrics) {
     if (metrics == nullptr) return;
     metrics->PublishSinks(pointers());
-    uint64_t now = suppressed();
-    if (now > published_suppressed_) metrics->CountSuppressed(now - published_suppressed_);
-    published_suppressed_ = now;
+    const SuppressionStats now = suppression();
+    metrics->CountSuppression(now.suppressed - published_.suppressed,
+                              now.summaries - published_.summaries,
+                              now.evictions - published_.evictions);
+    published_ = now;
   }
 
  private:
   std::vector<std::unique_ptr<AlertSink>> sinks_;
-  uint64_t published_suppressed_ = 0;
+  SuppressionStats published_;
 };
 
 // `sinks` may be null (replay).

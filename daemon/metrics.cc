@@ -33,6 +33,15 @@ std::unique_ptr<Metrics> Metrics::Create(const std::string& listen, std::string*
                         .Name("loghunt_suppressed_total")
                         .Help("Alerts folded into a suppression summary")
                         .Register(r);
+  m->suppression_summaries_ = &BuildCounter()
+                                   .Name("loghunt_suppression_summaries_total")
+                                   .Help("Suppression summaries emitted (windows with repeats)")
+                                   .Register(r);
+  m->suppression_evictions_ =
+      &BuildCounter()
+           .Name("loghunt_suppression_evictions_total")
+           .Help("Suppression windows closed early because suppression.max_keys was reached")
+           .Register(r);
   m->sink_queue_depth_ = &BuildGauge()
                               .Name("loghunt_sink_queue_depth")
                               .Help("Alerts accepted by a sink and not yet delivered")
@@ -95,7 +104,8 @@ std::unique_ptr<Metrics> Metrics::Create(const std::string& listen, std::string*
                                                   1, 2.5, 5, 10, 30, 60, 300, 900});
   // Series without labels exist from the start (at 0), so dashboards and
   // alerting rules see them before anything happened.
-  for (auto* family : {m->suppressed_, m->kafka_commits_, m->kafka_commit_errors_, m->kafka_pauses_,
+  for (auto* family : {m->suppressed_, m->suppression_summaries_, m->suppression_evictions_,
+                       m->kafka_commits_, m->kafka_commit_errors_, m->kafka_pauses_,
                        m->kafka_rebalances_, m->dead_letters_, m->delivery_errors_}) {
     family->Add({});
   }
@@ -199,8 +209,10 @@ void Metrics::CountAlert(const Alert& alert) {
       .Increment();
 }
 
-void Metrics::CountSuppressed(uint64_t n) {
-  suppressed_->Add({}).Increment(static_cast<double>(n));
+void Metrics::CountSuppression(uint64_t suppressed, uint64_t summaries, uint64_t evictions) {
+  suppressed_->Add({}).Increment(static_cast<double>(suppressed));
+  suppression_summaries_->Add({}).Increment(static_cast<double>(summaries));
+  suppression_evictions_->Add({}).Increment(static_cast<double>(evictions));
 }
 
 void Metrics::ObserveLatency(double seconds) { latency_histogram_->Observe(seconds); }

@@ -65,7 +65,9 @@ class Metrics {
                     uint64_t dead_letters, uint64_t delivery_errors);
 
   void CountAlert(const Alert& alert);
-  void CountSuppressed(uint64_t n);
+  // Alerts folded into summaries, summaries emitted, windows closed early
+  // (suppression.max_keys), since the last call.
+  void CountSuppression(uint64_t suppressed, uint64_t summaries, uint64_t evictions);
   void ObserveLatency(double seconds);
 
   prometheus::Registry& registry() { return *registry_; }
@@ -83,6 +85,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* parse_errors_ = nullptr;
   prometheus::Family<prometheus::Counter>* alerts_ = nullptr;
   prometheus::Family<prometheus::Counter>* suppressed_ = nullptr;
+  prometheus::Family<prometheus::Counter>* suppression_summaries_ = nullptr;
+  prometheus::Family<prometheus::Counter>* suppression_evictions_ = nullptr;
   prometheus::Family<prometheus::Gauge>* sink_queue_depth_ = nullptr;
   prometheus::Family<prometheus::Counter>* sink_errors_ = nullptr;
   prometheus::Family<prometheus::Counter>* sink_request_failures_ = nullptr;

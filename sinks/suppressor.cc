@@ -173,11 +173,9 @@ void SuppressingSink::Emit(std::vector<Alert>& summaries) {
   for (const Alert& s : summaries) {
     // Summaries are not tied to a source position the pipeline tracks:
     // nothing waits for their delivery.
-    if (inner_->async()) {
-      inner_->WriteAsync(s, [](bool) {});  // failures are counted by the sink
-    } else {
-      inner_->Write(s);
-    }
+    // Failures after acceptance are counted by the sink; a refusal here.
+    const bool accepted = inner_->async() ? inner_->WriteAsync(s, [](bool) {}) : inner_->Write(s);
+    if (!accepted) inner_->CountRefused();
   }
   summaries.clear();
 }
