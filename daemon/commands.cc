@@ -124,6 +124,11 @@ void ReloadSigmaRules() {
   }
 }
 
+// How long saving a read position (followed file, journald cursor) waits
+// for the sinks to deliver what they accepted before it: a save that would
+// wait longer is skipped (the next one, a second later, tries again).
+constexpr int kPositionFlushMs = 5000;
+
 class SinkSet {
  public:
   bool Open(const Config& config) {
@@ -198,6 +203,20 @@ class SinkSet {
   }
   void Interrupt() {
     for (auto& s : sinks_) s->Interrupt();
+  }
+  // Waits until the alerts asynchronous sinks accepted are delivered (or
+  // given up), at most `timeout_ms` per sink; before a read position is
+  // saved. Suppression windows stay open (their summaries are not due).
+  // False when something is still pending or was given up since the last
+  // flush.
+  bool FlushDeliveries(int timeout_ms) {
+    bool ok = true;
+    for (auto& s : sinks_) {
+      AlertSink* sink = s.get();
+      if (auto* suppressing = dynamic_cast<SuppressingSink*>(sink)) sink = &suppressing->inner();
+      if (sink->async() && !sink->FlushWithin(timeout_ms)) ok = false;
+    }
+    return ok;
   }
   // Alerts given up after they were accepted (asynchronous sinks).
   uint64_t delivery_failures() const {
@@ -403,6 +422,7 @@ class FollowedInput {
                 std::unique_ptr<FileFollower> follower)
       : input_(input),
         config_(config),
+        sinks_(sinks),
         pipeline_(config, input.stream, sinks->pointers()),
         follower_(std::move(follower)),
         next_start_(follower_->EndOffset(0)) {}
@@ -421,13 +441,18 @@ class FollowedInput {
           return r;
         },
         config_, pipeline_, nullptr, metrics, heartbeat,
-        // Not past a line an assembler still holds (it would be lost in a crash).
-        [&] { follower_->SavePosition(reader->buffered(), pipeline_.OldestBufferedOffset()); },
+        // Not past a line an assembler still holds, nor past alerts a sink
+        // still holds (they would be lost in a crash).
+        [&] {
+          if (sinks_->FlushDeliveries(kPositionFlushMs)) {
+            follower_->SavePosition(reader->buffered(), pipeline_.OldestBufferedOffset());
+          }
+        },
         [&](int64_t) { return PositionOfLine(reader->buffered()); });
     pipeline_.Finish();
     PublishFileMetrics(metrics, pipeline_, nullptr);
     // Every line handed on was processed and its alerts given to the sinks.
-    follower_->SavePosition(reader->buffered());
+    if (sinks_->FlushDeliveries(kPositionFlushMs)) follower_->SavePosition(reader->buffered());
     spdlog::info("input {} ({}, followed: {} rotations, {} truncations): {}", input_.path,
                  StreamName(input_.stream), follower_->rotations(), follower_->truncations(),
                  pipeline_.stats().Summary());
@@ -456,6 +481,7 @@ class FollowedInput {
 
   const InputConfig& input_;
   const Config& config_;
+  SinkSet* sinks_;
   Pipeline pipeline_;
   std::unique_ptr<FileFollower> follower_;
   // Position topics, one per file read (events held by the pipeline refer
@@ -750,6 +776,8 @@ int RunFiles(const Config& config) {
     JournaldOptions jo;
     jo.cursor_file = input.cursor_file;
     jo.from_start = input.from_start;
+    // Not past alerts a sink still holds (they would be lost in a crash).
+    jo.before_save = [&sinks] { return sinks.FlushDeliveries(kPositionFlushMs); };
     std::string error;
     auto journal = JournaldSource::Open(jo, &error);
     if (!journal) {
@@ -810,6 +838,12 @@ int RunFiles(const Config& config) {
     PublishFileMetrics(metrics.get(), *listener_pipelines[i], &sinks);
     spdlog::info("syslog listener: {}", listener_pipelines[i]->stats().Summary());
     if (listener_pipelines[i]->stats().sink_errors > 0) rc = 1;
+  }
+  // Alerts asynchronous sinks (http) accepted and then gave up on.
+  if (!sinks.FlushDeliveries(kPositionFlushMs)) rc = 1;
+  if (const uint64_t lost = sinks.delivery_failures(); lost > 0) {
+    spdlog::error("sinks: {} alert(s) given up after they were accepted", lost);
+    rc = 1;
   }
   spdlog::info("loghuntd stopped");
   return rc;

@@ -78,6 +78,7 @@ JournaldSource::~JournaldSource() {
 
 bool JournaldSource::SaveCursor() {
   if (options_.cursor_file.empty() || cursor_.empty()) return true;
+  if (options_.before_save && !options_.before_save()) return false;
   std::string tmp = options_.cursor_file + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);

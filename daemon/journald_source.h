@@ -30,6 +30,9 @@ struct JournaldOptions {
   std::vector<std::string> files;  // journal files to read instead of the system journal
   bool from_start = false;
   int save_every = 1000;
+  // Called before the cursor is saved (the daemon flushes its sinks): false
+  // skips this save (alerts of the entries read are not delivered yet).
+  std::function<bool()> before_save;
 };
 
 class JournaldSource {

@@ -394,6 +394,13 @@ void Pipeline::OnEvent(const Event& event) {
         // Refused outright (never delivered): counted below, and the offset
         // must not stay pending forever.
         if (!ok) tracker_->Resolve(offset);
+      } else if (sink->async()) {
+        // No offsets to commit (file, stdin, listener and journald inputs):
+        // handed on without waiting, so an http sink sends batches (it sent
+        // one request per alert and the input waited for each). Failures
+        // are counted by the sink; a read position is saved only after the
+        // sinks flushed (SinkSet::FlushDeliveries).
+        ok = sink->WriteAsync(alert, [](bool) {});
       } else {
         ok = sink->Write(alert);
       }
