@@ -173,28 +173,4 @@ bool WriteFileAtomically(const std::string& path, std::string_view bytes, std::s
   return true;
 }
 
-bool ReadWholeFile(const std::string& path, size_t max_bytes, std::string* out,
-                   std::string* error) {
-  FILE* f = std::fopen(path.c_str(), "rbe");
-  if (f == nullptr) {
-    *error = path + ": " + std::strerror(errno);
-    return false;
-  }
-  out->clear();
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-    if (out->size() + n > max_bytes) {
-      std::fclose(f);
-      *error = path + ": larger than " + std::to_string(max_bytes) + " bytes";
-      return false;
-    }
-    out->append(buf, n);
-  }
-  bool ok = !std::ferror(f);
-  std::fclose(f);
-  if (!ok) *error = path + ": read error";
-  return ok;
-}
-
 }  // namespace loghunt

@@ -50,7 +50,5 @@ bool ParseClusterSnapshot(std::string_view bytes, ClusterSnapshot* snapshot, std
 
 // Writes `bytes` to `path` atomically (temporary file, fsync, rename).
 bool WriteFileAtomically(const std::string& path, std::string_view bytes, std::string* error);
-// Reads a whole file of at most `max_bytes`.
-bool ReadWholeFile(const std::string& path, size_t max_bytes, std::string* out, std::string* error);
 
 }  // namespace loghunt

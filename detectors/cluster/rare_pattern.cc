@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/file.h"
 #include "core/hash.h"
 #include "core/time.h"
 #include "detectors/cluster/features.h"

@@ -1,10 +1,9 @@
 #include "detectors/intel/intel_feeds.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <vector>
 
+#include "core/file.h"
 #include "core/text.h"
 #include "core/time.h"
 
@@ -389,14 +388,10 @@ bool LoadFeedText(const FeedConfig& config, std::string_view text, IndicatorStor
 
 bool LoadFeed(const FeedConfig& config, IndicatorStore* store, FeedLoadReport* report,
               std::string* error) {
-  std::ifstream in(config.path, std::ios::binary);
-  if (!in) {
-    *error = config.path + ": cannot open";
-    return false;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  // A read that fails part way (a directory opens, then fails to read) fails
+  // the load: an empty feed would replace the indicators of a running one.
+  std::string text;
+  if (!ReadWholeFile(config.path, text.max_size(), &text, error)) return false;
   if (!LoadFeedText(config, text, store, report, error)) {
     *error = config.path + ": " + *error;
     return false;

@@ -18,9 +18,9 @@
 //         sha512 and filename|hash; the description is the event info and the
 //         attribute comment.
 //
-// Errors: an unreadable or malformed file fails the load (LoadFeed returns
-// false with a message); a single value that is not an indicator is skipped
-// and counted in FeedLoadReport::skipped.
+// Errors: an unreadable file (a directory too) or a malformed one fails the
+// load (LoadFeed returns false with a message); a single value that is not an
+// indicator is skipped and counted in FeedLoadReport::skipped.
 // Thread-safety: functions without shared state; the store is the caller's.
 #pragma once
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/file.h"
 #include "core/hash.h"
 #include "daemon/config.h"
 #include "daemon/pipeline.h"

@@ -138,6 +138,32 @@ TEST(IntelConfig, ReloadAppliesChangedSettingsAndRefusesABrokenFeed) {
   std::filesystem::remove_all(dir);
 }
 
+// A directory is not a feed: it loaded as an empty one, so a start went on
+// without its indicators and a Kafka-mode reload replaced them by none. Its
+// read fails as an unreadable file's does (an empty file is an empty feed).
+TEST(IntelConfig, AFeedPathThatIsADirectoryFailsTheLoad) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("intel_dir_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "feed");
+  std::ofstream(dir / "empty.txt") << "";
+  auto config = [&](const char* path) {
+    std::ofstream(dir / "loghunt.yaml")
+        << "detectors:\n  intel:\n    enabled: true\n    feeds: [{name: f, path: " << path
+        << ", format: list}]\n";
+    Config c;
+    std::vector<std::string> errors;
+    EXPECT_TRUE(LoadConfig((dir / "loghunt.yaml").string(), &c, &errors));
+    return c;
+  };
+  std::string error;
+  EXPECT_FALSE(LoadSharedDetectorData(config("feed"), &error));
+  EXPECT_NE(error.find("detectors.intel: feed f: "), std::string::npos) << error;
+  EXPECT_NE(error.find("Is a directory"), std::string::npos) << error;
+  error.clear();
+  EXPECT_TRUE(LoadSharedDetectorData(config("empty.txt"), &error)) << error;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(IntelConfig, FeedNamesAreUnique) {
   Config config;
   std::vector<std::string> errors;
