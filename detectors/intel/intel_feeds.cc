@@ -1,5 +1,6 @@
 #include "detectors/intel/intel_feeds.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -148,22 +149,40 @@ std::optional<StixIndicator> ParseStixComparison(std::string_view cmp) {
   return out;
 }
 
+bool IsPatternSeparator(char c) {
+  return IsAsciiSpace(c) || c == '[' || c == ']' || c == '(' || c == ')';
+}
+
+// The keyword or path at the start of `s`: up to whitespace or a bracket
+// ("AND" of "AND[...").
+std::string_view PatternToken(std::string_view s) {
+  size_t n = 0;
+  while (n < s.size() && !IsPatternSeparator(s[n])) ++n;
+  return s.substr(0, n);
+}
+
+// Observations joined by AND or FOLLOWEDBY hold only together: matching one
+// part alone would be a false positive. STIX keywords are case-insensitive.
+bool IsConjunction(std::string_view word) {
+  return EqualsNoCase(word, "AND") || EqualsNoCase(word, "FOLLOWEDBY");
+}
+
 // Splits "[a = 'x'] OR [b = 'y']" / "[a = 'x' OR b = 'y']" into comparisons;
-// false when the pattern has anything but OR between comparisons.
+// false when anything but OR joins them (AND, FOLLOWEDBY, a qualifier such
+// as WITHIN), whatever the case and the whitespace around brackets ("]and[").
 bool SplitStixPattern(std::string_view p, std::vector<std::string_view>* out) {
-  std::string_view rest = Trim(p);
-  while (!rest.empty()) {
-    if (rest.front() == '[' || rest.front() == ']' || rest.front() == ' ') {
-      rest.remove_prefix(1);
+  std::string_view rest = p;
+  bool after_comparison = false;
+  while (true) {
+    while (!rest.empty() && IsPatternSeparator(rest.front())) rest.remove_prefix(1);
+    if (rest.empty()) return after_comparison;
+    if (after_comparison) {
+      std::string_view word = PatternToken(rest);
+      if (!EqualsNoCase(word, "OR")) return false;
+      rest.remove_prefix(word.size());
+      after_comparison = false;
       continue;
     }
-    if (rest.starts_with("OR ")) {
-      rest.remove_prefix(3);
-      continue;
-    }
-    // Observations joined by AND or FOLLOWEDBY hold only together: matching
-    // one part alone would be a false positive, so the pattern is not used.
-    if (rest.starts_with("AND ") || rest.starts_with("FOLLOWEDBY ")) return false;
     // A comparison runs to the end of its quoted value, the first quote after
     // the operator (the path may quote too: file:hashes.'SHA-256').
     size_t op = rest.find('=');
@@ -173,15 +192,17 @@ bool SplitStixPattern(std::string_view p, std::vector<std::string_view>* out) {
     size_t q2 = q1 + 1;
     while (q2 < rest.size() && rest[q2] != '\'') q2 += rest[q2] == '\\' ? 2 : 1;
     if (q2 >= rest.size()) return false;
-    std::string_view cmp = rest.substr(0, q2 + 1);
-    if (cmp.find(" AND ") != std::string_view::npos ||
-        cmp.find(" FOLLOWEDBY ") != std::string_view::npos) {
-      return false;
+    // Before its value, a comparison with another operator may hide a
+    // conjunction ("[file:size > 5 AND ipv4-addr:value = 'x']").
+    for (std::string_view head = rest.substr(0, q1); !head.empty();) {
+      std::string_view word = PatternToken(head);
+      if (IsConjunction(word)) return false;
+      head.remove_prefix(std::max<size_t>(word.size(), 1));  // a separator: 1
     }
-    out->push_back(cmp);
+    out->push_back(rest.substr(0, q2 + 1));
     rest.remove_prefix(q2 + 1);
+    after_comparison = true;
   }
-  return !out->empty();
 }
 
 }  // namespace

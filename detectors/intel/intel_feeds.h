@@ -9,10 +9,11 @@
 //   stix  a STIX 2.1 bundle: every `indicator` object whose pattern is a
 //         comparison, or comparisons joined by OR, over ipv4-addr:value,
 //         ipv6-addr:value, domain-name:value, url:value or
-//         file:hashes.'SHA-256'/MD5/'SHA-1'/'SHA-512'. Patterns with AND,
-//         other operators or objects are skipped and counted. valid_until
-//         becomes the expiry, `confidence` overrides the feed's, `description`
-//         (else `name`) is kept.
+//         file:hashes.'SHA-256'/MD5/'SHA-1'/'SHA-512'. Patterns with AND or
+//         FOLLOWEDBY (any case or spacing) or a qualifier are skipped whole,
+//         comparisons with other operators or objects one by one; both are
+//         counted. valid_until becomes the expiry, `confidence` overrides the
+//         feed's, `description` (else `name`) is kept.
 //   misp  a MISP feed event ({"Event": {info, Attribute[], Object[].Attribute[]}}):
 //         ip-src/ip-dst (and |port), domain, hostname, url, md5/sha1/sha256/
 //         sha512 and filename|hash; the description is the event info and the

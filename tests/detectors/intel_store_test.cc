@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -295,6 +296,42 @@ TEST(IntelFeeds, MalformedJsonFailsTheLoad) {
   EXPECT_TRUE(
       LoadFeedText(Feed("x", FeedFormat::kStix), "{\"objects\": [{\"type\": 5}]}", &s, &r, &error));
   EXPECT_EQ(r.skipped, 1u);
+}
+
+// STIX keywords are case-insensitive and the whitespace around brackets is
+// optional: AND and FOLLOWEDBY in any spelling skip the whole indicator (its
+// first part was loaded alone: false positives), as do qualifiers; OR in any
+// case joins comparisons that each load.
+TEST(IntelFeeds, StixConjunctionsInEverySpellingSkipTheWholeIndicator) {
+  const char* patterns[] = {
+      "[ipv4-addr:value = '203.0.113.50']\nAND\n[domain-name:value = 'x.example']",
+      "[ipv4-addr:value = '203.0.113.51'\nAND domain-name:value = 'x.example']",
+      "[ipv4-addr:value = '203.0.113.52']AND[domain-name:value = 'x.example']",
+      "[ipv4-addr:value = '203.0.113.53' and domain-name:value = 'x.example']",
+      "[ipv4-addr:value = '203.0.113.54'] followedby [domain-name:value = 'x.example']",
+      "[ipv4-addr:value = '203.0.113.55']\tAND\t[domain-name:value = 'x.example']",
+      "([ipv4-addr:value = '203.0.113.56'] OR [ipv4-addr:value = '203.0.113.57'])"
+      "AND[domain-name:value = 'x.example']",
+      "[ipv4-addr:value = '203.0.113.58'] WITHIN 300 SECONDS",
+      "[ipv4-addr:value='203.0.113.60']",
+      "[ipv4-addr:value = '203.0.113.61'] or\n[ipv4-addr:value = '203.0.113.62']",
+  };
+  nlohmann::json bundle = {{"type", "bundle"}, {"objects", nlohmann::json::array()}};
+  for (const char* p : patterns) {
+    bundle["objects"].push_back({{"type", "indicator"}, {"pattern_type", "stix"}, {"pattern", p}});
+  }
+  IndicatorStore s;
+  FeedLoadReport r;
+  std::string error;
+  ASSERT_TRUE(LoadFeedText(Feed("cti", FeedFormat::kStix), bundle.dump(), &s, &r, &error)) << error;
+  EXPECT_EQ(r.loaded, 3u);
+  EXPECT_EQ(r.skipped, 8u);
+  for (int last = 50; last <= 58; ++last) {
+    EXPECT_EQ(s.MatchIp("203.0.113." + std::to_string(last), 0), nullptr) << last;
+  }
+  for (const char* ip : {"203.0.113.60", "203.0.113.61", "203.0.113.62"}) {
+    EXPECT_NE(s.MatchIp(ip, 0), nullptr) << ip;
+  }
 }
 
 TEST(IntelDetector, AnnotatesTheObservablesOfOtherAlertsOnTheSameEvent) {
