@@ -253,16 +253,22 @@ bool LoadStix(const FeedConfig& c, const json& doc, IndicatorStore* store, uint1
         ++r->skipped;
         continue;
       }
-      uint8_t conf = ClampConfidence(o.contains("confidence") && o["confidence"].is_number_integer()
-                                         ? o["confidence"].get<int64_t>()
-                                         : c.confidence);
+      // STIX types confidence as an integer and revoked as a boolean: another
+      // type skips the object ("revoked": "true" must not load it).
+      auto confidence = o.find("confidence");
+      auto revoked = o.find("revoked");
+      if ((confidence != o.end() && !confidence->is_number_integer()) ||
+          (revoked != o.end() && !revoked->is_boolean())) {
+        ++r->skipped;
+        continue;
+      }
+      uint8_t conf =
+          ClampConfidence(confidence != o.end() ? confidence->get<int64_t>() : c.confidence);
       std::string desc = o.value("description", o.value("name", ""));
       // Revoked indicators are not used, nor those whose validity cannot be
       // read; valid_from and valid_until are judged at each event's time.
       int64_t from = 0, expires = 0;
-      auto revoked = o.find("revoked");
-      if ((revoked != o.end() && revoked->is_boolean() && revoked->get<bool>()) ||
-          !ParseValidity(o, &from, &expires)) {
+      if ((revoked != o.end() && revoked->get<bool>()) || !ParseValidity(o, &from, &expires)) {
         ++r->skipped;
         continue;
       }

@@ -12,8 +12,10 @@
 //         file:hashes.'SHA-256'/MD5/'SHA-1'/'SHA-512'. Patterns with AND or
 //         FOLLOWEDBY (any case or spacing) or a qualifier are skipped whole,
 //         comparisons with other operators or objects one by one; both are
-//         counted. valid_until becomes the expiry, `confidence` overrides the
-//         feed's, `description` (else `name`) is kept.
+//         counted. valid_until becomes the expiry, `confidence` (an integer)
+//         overrides the feed's, `description` (else `name`) is kept; an
+//         object with `revoked` not a boolean or `confidence` not an integer
+//         is skipped and counted.
 //   misp  a MISP feed event ({"Event": {info, Attribute[], Object[].Attribute[]}}):
 //         ip-src/ip-dst (and |port), domain, hostname, url, md5/sha1/sha256/
 //         sha512 and filename|hash; the description is the event info and the

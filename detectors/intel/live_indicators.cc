@@ -220,15 +220,17 @@ bool LiveIndicatorStore::MatchHash(std::string_view hex, int64_t now_ns, Indicat
 
 namespace {
 
+// A confidence that is not a number or a revoked that is not a boolean
+// makes the message bad (get throws): "revoked": "true" was taken as false.
 uint8_t Confidence(const json& o, uint8_t fallback) {
   auto it = o.find("confidence");
-  if (it == o.end() || !it->is_number()) return fallback;
+  if (it == o.end()) return fallback;
   return static_cast<uint8_t>(std::clamp<double>(it->get<double>(), 0, 100));
 }
 
 bool Revoked(const json& o) {
   auto it = o.find("revoked");
-  if (it != o.end() && it->is_boolean() && it->get<bool>()) return true;
+  if (it != o.end() && it->get<bool>()) return true;
   return o.value("action", "") == "remove";
 }
 

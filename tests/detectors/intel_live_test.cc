@@ -107,6 +107,9 @@ TEST(LiveIndicators, WrongFieldTypesAreBadMessagesAndIpTombstonesRemoveNetworks)
            R"({"type":"indicator","pattern":123})",
            R"({"type":"ip","value":"203.0.113.99","valid_until":1700000000})",
            R"({"type":"ip","value":"203.0.113.99","valid_until":"2025-01-01"})",
+           R"({"type":"ip","value":"203.0.113.99","revoked":"true"})",
+           R"({"type":"ip","value":"203.0.113.99","confidence":"10"})",
+           R"({"type":"indicator","pattern":"[ipv4-addr:value = '10.0.0.9']","revoked":"true"})",
        }) {
     IndicatorMessageReport r;
     std::string error;

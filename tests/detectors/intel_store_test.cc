@@ -334,6 +334,31 @@ TEST(IntelFeeds, StixConjunctionsInEverySpellingSkipTheWholeIndicator) {
   }
 }
 
+// STIX says revoked is a boolean and confidence an integer: an object with
+// either of another type is skipped and counted ("revoked": "true" was used
+// as not revoked, "confidence": "10" as absent).
+TEST(IntelFeeds, StixRevokedOrConfidenceOfTheWrongTypeSkipsTheObject) {
+  IndicatorStore s;
+  FeedLoadReport r;
+  std::string error;
+  ASSERT_TRUE(LoadFeedText(Feed("cti", FeedFormat::kStix),
+                           R"({"type":"bundle","objects":[
+        {"type":"indicator","pattern_type":"stix","revoked":"true",
+         "pattern":"[ipv4-addr:value = '203.0.113.95']"},
+        {"type":"indicator","pattern_type":"stix","confidence":"10",
+         "pattern":"[ipv4-addr:value = '203.0.113.96']"},
+        {"type":"indicator","pattern_type":"stix","revoked":false,"confidence":10,
+         "pattern":"[ipv4-addr:value = '203.0.113.97']"}]})",
+                           &s, &r, &error))
+      << error;
+  EXPECT_EQ(r.loaded, 1u);
+  EXPECT_EQ(r.skipped, 2u);
+  EXPECT_EQ(s.MatchIp("203.0.113.95", 0), nullptr);
+  EXPECT_EQ(s.MatchIp("203.0.113.96", 0), nullptr);
+  ASSERT_NE(s.MatchIp("203.0.113.97", 0), nullptr);
+  EXPECT_EQ(s.MatchIp("203.0.113.97", 0)->confidence, 10);
+}
+
 TEST(IntelDetector, AnnotatesTheObservablesOfOtherAlertsOnTheSameEvent) {
   auto store = std::make_shared<IndicatorStore>();
   uint16_t f = store->AddFeed("cti");
