@@ -26,6 +26,26 @@ void ForEachLine(std::string_view text, F&& f) {
   }
 }
 
+// Calls f with each row of a CSV text. A row ends at a line break outside
+// double quotes: a quoted field may hold line breaks (RFC 4180). A '#' line
+// is a comment whatever quotes it holds, and a quote left open to the end of
+// the text ends with its line, so one stray quote does not swallow the feed.
+template <typename F>
+void ForEachCsvRow(std::string_view text, F&& f) {
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    if (!Trim(text.substr(0, end)).starts_with('#')) {
+      bool quoted = false;
+      size_t i = 0;
+      for (; i < text.size() && (quoted || text[i] != '\n'); ++i) quoted ^= text[i] == '"';
+      if (!quoted) end = i;
+    }
+    std::string_view row = text.substr(0, end);
+    text = end >= text.size() ? std::string_view() : text.substr(end + 1);
+    f(TrimRight(row));
+  }
+}
+
 bool LoadList(const FeedConfig& c, std::string_view text, IndicatorStore* store, uint16_t feed,
               FeedLoadReport* r, std::string* error) {
   std::optional<IndicatorType> fixed;
@@ -71,9 +91,9 @@ bool LoadCsv(const FeedConfig& c, std::string_view text, IndicatorStore* store, 
     return false;
   };
   bool ok = true;
-  ForEachLine(text, [&](std::string_view line) {
-    if (!ok || Trim(line).empty() || Trim(line)[0] == '#') return;
-    std::vector<std::string> f = SplitCsvRow(line);
+  ForEachCsvRow(text, [&](std::string_view row) {
+    if (!ok || Trim(row).empty() || Trim(row)[0] == '#') return;
+    std::vector<std::string> f = SplitCsvRow(row);
     if (first) {
       first = false;
       if (c.csv_header) header = f;

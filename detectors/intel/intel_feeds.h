@@ -5,7 +5,8 @@
 //         to guess each one (GuessIndicatorType).
 //   csv   one indicator per row; `columns` maps value/type/description/
 //         confidence/expires to a 0-based column index or, when the file has
-//         a header row, a column name. Fields may be double-quoted.
+//         a header row, a column name. Fields may be double-quoted, and a
+//         quoted field may hold line breaks (RFC 4180).
 //   stix  a STIX 2.1 bundle: every `indicator` object whose pattern is a
 //         comparison, or comparisons joined by OR, over ipv4-addr:value,
 //         ipv6-addr:value, domain-name:value, url:value or

@@ -359,6 +359,38 @@ TEST(IntelFeeds, StixRevokedOrConfidenceOfTheWrongTypeSkipsTheObject) {
   EXPECT_EQ(s.MatchIp("203.0.113.97", 0)->confidence, 10);
 }
 
+// RFC 4180: a quoted field may hold line breaks; the row goes on after them.
+// A '#' line is a comment whatever quotes it has, and a quote left open to
+// the end of the file ends with its line, as before.
+TEST(IntelFeeds, CsvQuotedFieldsMaySpanLines) {
+  FeedConfig c = Feed("csv", FeedFormat::kCsv);
+  c.columns.type = "1";
+  c.columns.description = "2";
+  c.columns.confidence = "3";
+  IndicatorStore s;
+  FeedLoadReport r;
+  std::string error;
+  ASSERT_TRUE(LoadFeedText(c,
+                           "203.0.113.14,ip,\"multi\nline, \"\"quoted\"\"\",50\n"
+                           "# a comment with a \" quote\n"
+                           "203.0.113.15,ip,\"crlf\r\nline\",60\r\n"
+                           "203.0.113.16,ip,plain,70\n"
+                           "203.0.113.17,ip,\"open\n203.0.113.18,ip,after,80\n",
+                           &s, &r, &error))
+      << error;
+  EXPECT_EQ(r.loaded, 5u);
+  EXPECT_EQ(r.skipped, 0u);
+  ASSERT_NE(s.MatchIp("203.0.113.14", 0), nullptr);
+  EXPECT_EQ(s.MatchIp("203.0.113.14", 0)->description, "multi\nline, \"quoted\"");
+  EXPECT_EQ(s.MatchIp("203.0.113.14", 0)->confidence, 50);
+  ASSERT_NE(s.MatchIp("203.0.113.15", 0), nullptr);
+  EXPECT_EQ(s.MatchIp("203.0.113.15", 0)->confidence, 60);
+  EXPECT_NE(s.MatchIp("203.0.113.16", 0), nullptr);
+  EXPECT_NE(s.MatchIp("203.0.113.17", 0), nullptr);
+  ASSERT_NE(s.MatchIp("203.0.113.18", 0), nullptr);
+  EXPECT_EQ(s.MatchIp("203.0.113.18", 0)->confidence, 80);
+}
+
 TEST(IntelDetector, AnnotatesTheObservablesOfOtherAlertsOnTheSameEvent) {
   auto store = std::make_shared<IndicatorStore>();
   uint16_t f = store->AddFeed("cti");
