@@ -323,7 +323,11 @@ std::optional<IndicatorType> MispType(std::string_view t) {
 
 void AddMispAttribute(const FeedConfig& c, const json& a, const std::string& info,
                       IndicatorStore* store, uint16_t feed, FeedLoadReport* r) {
-  if (!a.is_object()) return;
+  // An attribute MISP marks deleted is not used, as a revoked STIX indicator.
+  if (!a.is_object() || a.value("deleted", false)) {
+    ++r->skipped;
+    return;
+  }
   std::string type = a.value("type", ""), value = a.value("value", "");
   // Composite attributes: "ip-dst|port" = "1.2.3.4|443", "filename|sha256" = "a.exe|<hex>".
   if (size_t bar = type.find('|'); bar != std::string::npos) {
@@ -368,7 +372,7 @@ bool LoadMisp(const FeedConfig& c, const json& doc, IndicatorStore* store, uint1
               FeedLoadReport* r, std::string* error) {
   const json* ev = &doc;
   if (doc.is_object() && doc.contains("Event")) ev = &doc["Event"];
-  if (!ev->is_object() || !ev->contains("Attribute")) {
+  if (!ev->is_object() || !ev->contains("Attribute") || !(*ev)["Attribute"].is_array()) {
     *error = "misp: no Event.Attribute array";
     return false;
   }
@@ -377,6 +381,12 @@ bool LoadMisp(const FeedConfig& c, const json& doc, IndicatorStore* store, uint1
   if (ev->contains("Object") && (*ev)["Object"].is_array()) {
     for (const json& o : (*ev)["Object"]) {
       if (!o.is_object() || !o.contains("Attribute")) continue;
+      // An object's attributes of the wrong shape are skipped and counted, as
+      // one attribute of the wrong shape is.
+      if (!o["Attribute"].is_array()) {
+        ++r->skipped;
+        continue;
+      }
       for (const json& a : o["Attribute"]) AddMispAttributeOrSkip(c, a, info, store, feed, r);
     }
   }

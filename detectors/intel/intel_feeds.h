@@ -20,7 +20,7 @@
 //   misp  a MISP feed event ({"Event": {info, Attribute[], Object[].Attribute[]}}):
 //         ip-src/ip-dst (and |port), domain, hostname, url, md5/sha1/sha256/
 //         sha512 and filename|hash; the description is the event info and the
-//         attribute comment.
+//         attribute comment. Attributes with `deleted: true` are skipped.
 //
 // Errors: an unreadable file (a directory too) or a malformed one fails the
 // load (LoadFeed returns false with a message); a single value that is not an

@@ -391,6 +391,35 @@ TEST(IntelFeeds, CsvQuotedFieldsMaySpanLines) {
   EXPECT_EQ(s.MatchIp("203.0.113.18", 0)->confidence, 80);
 }
 
+// Event.Attribute must be an array, as the error says (an object loaded
+// nothing, without an error); an attribute that is not an object is skipped
+// and counted, as is one MISP marks deleted.
+TEST(IntelFeeds, MispAttributeThatIsNotAnArrayFailsTheLoad) {
+  IndicatorStore s;
+  FeedLoadReport r;
+  std::string error;
+  EXPECT_FALSE(LoadFeedText(
+      Feed("misp", FeedFormat::kMisp),
+      R"({"Event":{"info":"x","Attribute":{"type":"ip-dst","value":"1.2.3.4"}}})", &s, &r, &error));
+  EXPECT_NE(error.find("Attribute"), std::string::npos) << error;
+  r = {};
+  ASSERT_TRUE(LoadFeedText(Feed("misp2", FeedFormat::kMisp),
+                           R"({"Event":{"info":"x","Attribute":[
+        "1.2.3.5",
+        {"type":"ip-dst","value":"1.2.3.6","deleted":true},
+        {"type":"ip-dst","value":"1.2.3.7","deleted":false}],
+        "Object":[{"Attribute":{"type":"ip-dst","value":"1.2.3.8"}},
+                  {"Attribute":[{"type":"ip-dst","value":"1.2.3.9"}]}]}})",
+                           &s, &r, &error))
+      << error;
+  EXPECT_EQ(r.loaded, 2u);
+  EXPECT_EQ(r.skipped, 3u);
+  EXPECT_EQ(s.MatchIp("1.2.3.6", 0), nullptr);
+  EXPECT_EQ(s.MatchIp("1.2.3.8", 0), nullptr);
+  EXPECT_NE(s.MatchIp("1.2.3.7", 0), nullptr);
+  EXPECT_NE(s.MatchIp("1.2.3.9", 0), nullptr);
+}
+
 TEST(IntelDetector, AnnotatesTheObservablesOfOtherAlertsOnTheSameEvent) {
   auto store = std::make_shared<IndicatorStore>();
   uint16_t f = store->AddFeed("cti");
