@@ -202,14 +202,23 @@ uint16_t IndicatorStore::AddFeed(std::string_view name) {
 }
 
 // New indicators go to the end of the chain, so the first loaded feed wins.
-void IndicatorStore::Link(uint32_t* head, uint32_t index) {
-  if (*head == UINT32_MAX) {
-    *head = index;
-    return;
+void IndicatorStore::Link(Chain* chain, Indicator ind) {
+  if (chain->tail != UINT32_MAX) {
+    const Indicator& last = indicators_[chain->tail];
+    if (last.feed == ind.feed && last.valid_from_ns == ind.valid_from_ns &&
+        last.expires_ns == ind.expires_ns) {
+      return;
+    }
   }
-  uint32_t i = *head;
-  while (indicators_[i].next != UINT32_MAX) i = indicators_[i].next;
-  indicators_[i].next = index;
+  const uint32_t index = static_cast<uint32_t>(indicators_.size());
+  ++counts_[static_cast<size_t>(ind.type)];
+  indicators_.push_back(std::move(ind));
+  if (chain->head == UINT32_MAX) {
+    chain->head = index;
+  } else {
+    indicators_[chain->tail].next = index;
+  }
+  chain->tail = index;
 }
 
 bool IndicatorStore::Add(IndicatorType type, std::string_view value, uint16_t feed,
@@ -217,14 +226,13 @@ bool IndicatorStore::Add(IndicatorType type, std::string_view value, uint16_t fe
                          int64_t valid_from_ns) {
   value = Trim(value);
   if (value.empty()) return false;
-  const uint32_t index = static_cast<uint32_t>(indicators_.size());
-  uint32_t* head = nullptr;
+  Chain* chain = nullptr;
   switch (type) {
     case IndicatorType::kIp: {
       auto k = ParseIpBytes(value);
       if (!k) return false;
-      auto [it, added] = ips_.try_emplace(*k, UINT32_MAX);
-      head = &it->second;
+      auto [it, added] = ips_.try_emplace(*k);
+      chain = &it->second;
       if (added) FilterIp(*k);
       break;
     }
@@ -232,8 +240,8 @@ bool IndicatorStore::Add(IndicatorType type, std::string_view value, uint16_t fe
       auto net = ParseNetworkBytes(value);
       if (!net) return false;
       const int len = net->second;
-      auto [it, added] = nets_[static_cast<size_t>(len)].try_emplace(net->first, UINT32_MAX);
-      head = &it->second;
+      auto [it, added] = nets_[static_cast<size_t>(len)].try_emplace(net->first);
+      chain = &it->second;
       if (added) FilterNet(net->first, len);
       if (std::find(net_lengths_.begin(), net_lengths_.end(), len) == net_lengths_.end()) {
         net_lengths_.push_back(static_cast<uint8_t>(len));
@@ -252,8 +260,8 @@ bool IndicatorStore::Add(IndicatorType type, std::string_view value, uint16_t fe
       KeyFilter& filter = type == IndicatorType::kDomain ? domain_filter_
                           : type == IndicatorType::kUrl  ? url_filter_
                                                          : hash_filter_;
-      auto [it, added] = map.try_emplace(std::move(*key), UINT32_MAX);
-      head = &it->second;
+      auto [it, added] = map.try_emplace(std::move(*key));
+      chain = &it->second;
       if (added) FilterString(map, it->first, &filter);
       break;
     }
@@ -266,9 +274,7 @@ bool IndicatorStore::Add(IndicatorType type, std::string_view value, uint16_t fe
   ind.valid_from_ns = valid_from_ns;
   ind.value = std::string(value);
   ind.description = std::string(description);
-  indicators_.push_back(std::move(ind));
-  Link(head, index);
-  ++counts_[static_cast<size_t>(type)];
+  Link(chain, std::move(ind));
   return true;
 }
 
@@ -291,7 +297,7 @@ const Indicator* IndicatorStore::FindString(const StringMap& map, const KeyFilte
                                             std::string_view key, int64_t now_ns) const {
   if (!filter.MayContain(KeyHash(key))) return nullptr;
   auto it = map.find(key);
-  return it == map.end() ? nullptr : FirstLive(it->second, now_ns);
+  return it == map.end() ? nullptr : FirstLive(it->second.head, now_ns);
 }
 
 uint64_t IndicatorStore::NetHash(const Key16& key, int len) {
@@ -305,7 +311,7 @@ void IndicatorStore::FilterIp(const Key16& key) {
     return;
   }
   ip_filter_.Resize(ips_.size());
-  for (const auto& [k, index] : ips_) ip_filter_.Insert(KeyHash(k.data(), k.size()));
+  for (const auto& [k, chain] : ips_) ip_filter_.Insert(KeyHash(k.data(), k.size()));
 }
 
 void IndicatorStore::FilterNet(const Key16& key, int len) {
@@ -316,7 +322,7 @@ void IndicatorStore::FilterNet(const Key16& key, int len) {
   }
   net_filter_.Resize(net_count_);
   for (size_t l = 0; l < nets_.size(); ++l) {
-    for (const auto& [k, index] : nets_[l]) net_filter_.Insert(NetHash(k, static_cast<int>(l)));
+    for (const auto& [k, chain] : nets_[l]) net_filter_.Insert(NetHash(k, static_cast<int>(l)));
   }
 }
 
@@ -326,7 +332,7 @@ void IndicatorStore::FilterString(const StringMap& map, std::string_view key, Ke
     return;
   }
   filter->Resize(map.size());
-  for (const auto& [k, index] : map) filter->Insert(KeyHash(k));
+  for (const auto& [k, chain] : map) filter->Insert(KeyHash(k));
 }
 
 const Indicator* IndicatorStore::MatchIp(std::string_view ip, int64_t now_ns) const {
@@ -335,7 +341,7 @@ const Indicator* IndicatorStore::MatchIp(std::string_view ip, int64_t now_ns) co
   if (!k) return nullptr;
   if (ip_filter_.MayContain(KeyHash(k->data(), k->size()))) {
     if (auto it = ips_.find(*k); it != ips_.end()) {
-      if (const Indicator* hit = FirstLive(it->second, now_ns)) return hit;
+      if (const Indicator* hit = FirstLive(it->second.head, now_ns)) return hit;
     }
   }
   const bool v4 = (*k)[10] == 0xFF && (*k)[11] == 0xFF &&
@@ -351,7 +357,7 @@ const Indicator* IndicatorStore::MatchIp(std::string_view ip, int64_t now_ns) co
     if (!net_filter_.MayContain(NetHash(masked, len))) continue;
     const auto& map = nets_[len];
     if (auto it = map.find(masked); it != map.end()) {
-      if (const Indicator* hit = FirstLive(it->second, now_ns)) return hit;
+      if (const Indicator* hit = FirstLive(it->second.head, now_ns)) return hit;
     }
   }
   return nullptr;
@@ -411,7 +417,7 @@ void IndicatorStore::MatchHashes(std::span<const std::string_view> hexes, int64_
     for (size_t i = 0; i < m; ++i) {
       if (sizes[i] == 0 || !hash_filter_.MayContain(hashes[i])) continue;
       auto it = hashes_.find(std::string_view(keys[i], sizes[i]));
-      if (it != hashes_.end()) out[b + i] = FirstLive(it->second, now_ns);
+      if (it != hashes_.end()) out[b + i] = FirstLive(it->second.head, now_ns);
     }
   }
 }

@@ -13,7 +13,10 @@
 // case, is rejected without touching the maps.
 //
 // Several indicators may share a value (two feeds list the same IP); they are
-// chained, and a lookup returns the first that is not expired at `now_ns`.
+// chained in load order, and a lookup returns the first valid at `now_ns`. A
+// feed listing a value again with the validity of the last one chained for
+// it adds nothing: that one would always be matched first. Each key keeps
+// the end of its chain, so an Add is O(1) however many share the value.
 //
 // Thread-safety: built by one thread (Add, then Freeze), then immutable and
 // shared read-only by any number of threads (const methods only).
@@ -86,6 +89,9 @@ class IndicatorStore {
 
   // Adds one indicator. Returns false (and adds nothing) when `value` is not
   // a valid value of `type` (bad address, prefix length, hash digits, ...).
+  // A duplicate of the last indicator chained for the value (same feed,
+  // valid_from and expiry) is merged into it: true, and the first one's
+  // confidence and description stay.
   bool Add(IndicatorType type, std::string_view value, uint16_t feed, uint8_t confidence,
            std::string_view description, int64_t expires_ns, int64_t valid_from_ns = 0);
 
@@ -114,9 +120,16 @@ class IndicatorStore {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return KeyHash(s); }
   };
-  using StringMap = std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
+  // The indicators sharing one key: first and last of their chain.
+  struct Chain {
+    uint32_t head = UINT32_MAX;
+    uint32_t tail = UINT32_MAX;
+  };
+  using StringMap = std::unordered_map<std::string, Chain, StringHash, std::equal_to<>>;
 
-  void Link(uint32_t* head, uint32_t index);
+  // Appends `ind` to `chain`, or merges it into the chain's last indicator
+  // when it duplicates that one.
+  void Link(Chain* chain, Indicator ind);
   const Indicator* FirstLive(uint32_t index, int64_t now_ns) const;
   const Indicator* FindString(const StringMap& map, const KeyFilter& filter, std::string_view key,
                               int64_t now_ns) const;
@@ -131,9 +144,9 @@ class IndicatorStore {
   std::vector<bool> feed_disabled_;  // by feed index
   std::vector<Indicator> indicators_;
   std::array<size_t, 5> counts_{};
-  std::unordered_map<Key16, uint32_t, Key16Hash> ips_;
-  // nets_[len]: network address (masked to len bits, mapped for IPv4) -> indicator.
-  std::array<std::unordered_map<Key16, uint32_t, Key16Hash>, 129> nets_;
+  std::unordered_map<Key16, Chain, Key16Hash> ips_;
+  // nets_[len]: network address (masked to len bits, mapped for IPv4) -> indicators.
+  std::array<std::unordered_map<Key16, Chain, Key16Hash>, 129> nets_;
   std::vector<uint8_t> net_lengths_;  // lengths present, longest first
   StringMap domains_, urls_, hashes_;
   KeyFilter ip_filter_, net_filter_, domain_filter_, url_filter_, hash_filter_;
