@@ -18,6 +18,15 @@ Entity ObservableEntity(std::string_view type, std::string_view value) {
   return {"FileHash", {{"Algorithm", alg}, {"Value", v}}};
 }
 
+// `text` with its ASCII control characters (CR, LF, tab, ESC, ...) as
+// spaces: a feed's description must not break the one-line message.
+std::string OneLine(std::string text) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  return text;
+}
+
 std::string_view HashTypeOfLength(size_t n) {
   switch (n) {
     case 32:
@@ -71,10 +80,11 @@ void IntelDetector::Check(const Event& event, std::string_view observable_type,
   seen_.push_back(std::move(seen_key));
   std::string key = std::string(observable_type) + ":" + std::string(value);
   Alert alert = MakeAlert(event, Rule(hit, feed), key);
-  alert.summary = std::string(value) + " matches " + std::string(IndicatorTypeName(hit.type)) +
-                  " indicator " + hit.value + " of feed " + feed + " (confidence " +
-                  std::to_string(hit.confidence) + ")";
-  if (!hit.description.empty()) alert.summary += ": " + hit.description;
+  std::string summary = std::string(value) + " matches " +
+                        std::string(IndicatorTypeName(hit.type)) + " indicator " + hit.value +
+                        " of feed " + feed + " (confidence " + std::to_string(hit.confidence) + ")";
+  if (!hit.description.empty()) summary += ": " + hit.description;
+  alert.summary = OneLine(std::move(summary));
   Entity ti{"ThreatIntelligence",
             {{"Provider", feed},
              {"Indicator", hit.value},

@@ -471,5 +471,24 @@ TEST(IntelDetector, AnnotatesTheObservablesOfOtherAlertsOnTheSameEvent) {
   EXPECT_EQ(ti, 1u);
 }
 
+// The message is one line whatever the feed's description holds.
+TEST(IntelDetector, TheMessageIsOneLineWhateverTheDescription) {
+  auto store = std::make_shared<IndicatorStore>();
+  uint16_t f = store->AddFeed("cti");
+  ASSERT_TRUE(
+      store->Add(IndicatorType::kIp, "203.0.113.21", f, 85, "d1\nsecond\r\tline\x1b[31m", 0));
+  IntelDetector detector(store);
+  Event e;
+  e.timestamp_ns = 1;
+  e.network.source_ip = "203.0.113.21";
+  std::vector<Alert> alerts;
+  detector.Inspect(e, alerts);
+  ASSERT_EQ(alerts.size(), 1u);
+  for (char c : alerts[0].summary) {
+    EXPECT_TRUE(static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) << alerts[0].summary;
+  }
+  EXPECT_NE(alerts[0].summary.find("d1 second  line [31m"), std::string::npos) << alerts[0].summary;
+}
+
 }  // namespace
 }  // namespace loghunt
