@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/time.h"
+#include "detectors/ioc/ioc_types.h"
 
 namespace loghunt {
 
@@ -97,6 +98,11 @@ void IntelDetector::Check(const Event& event, std::string_view observable_type,
   Observable obs;
   obs.type = std::string(observable_type);
   obs.value = std::string(value);
+  if (observable_type == "ipv4" || observable_type == "ipv6") {
+    // The IoC extractor's classes; ParseIpBytes maps an IPv4 address into
+    // ::ffff:0:0/96, which ClassifyIpv6 classes as that IPv4 address.
+    if (auto bytes = ParseIpBytes(value)) obs.ip_class = IpClassName(ClassifyIpv6(bytes->data()));
+  }
   alert.observables.push_back(std::move(obs));
   alerts.push_back(std::move(alert));
 }

@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -488,6 +489,31 @@ TEST(IntelDetector, TheMessageIsOneLineWhateverTheDescription) {
     EXPECT_TRUE(static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) << alerts[0].summary;
   }
   EXPECT_NE(alerts[0].summary.find("d1 second  line [31m"), std::string::npos) << alerts[0].summary;
+}
+
+// IP observables carry the IoC extractor's address class, as the ioc
+// detector's do, whether the address came from a field or the text.
+TEST(IntelDetector, IpObservablesHaveTheirClass) {
+  auto store = std::make_shared<IndicatorStore>();
+  uint16_t f = store->AddFeed("cti");
+  for (const char* ip : {"10.1.2.3", "8.8.8.8", "fe80::1"}) {
+    ASSERT_TRUE(store->Add(IndicatorType::kIp, ip, f, 50, "", 0));
+  }
+  IntelDetector detector(store);
+  Event e;
+  e.timestamp_ns = 1;
+  e.network.source_ip = "10.1.2.3";
+  e.process.command_line = "ping 8.8.8.8 && ping6 fe80::1";
+  std::vector<Alert> alerts;
+  detector.Inspect(e, alerts);
+  std::map<std::string, std::string> classes;
+  for (const Alert& a : alerts) {
+    ASSERT_EQ(a.observables.size(), 1u);
+    classes[a.observables[0].value] = a.observables[0].ip_class;
+  }
+  EXPECT_EQ(classes,
+            (std::map<std::string, std::string>{
+                {"10.1.2.3", "private"}, {"8.8.8.8", "public"}, {"fe80::1", "link_local"}}));
 }
 
 }  // namespace
