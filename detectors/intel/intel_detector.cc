@@ -28,6 +28,22 @@ std::string OneLine(std::string text) {
   return text;
 }
 
+// The entity of an indicator hit, the same in the intel.match alert and on
+// the alerts of other detectors it annotates, where `observable`
+// ("ipv4:1.2.3.4") names what matched ("" in the intel.match alert).
+Entity ThreatIntelligenceEntity(const Indicator& hit, std::string_view feed,
+                                std::string observable) {
+  Entity ti{"ThreatIntelligence",
+            {{"Provider", std::string(feed)},
+             {"Indicator", hit.value},
+             {"IndicatorType", std::string(IndicatorTypeName(hit.type))},
+             {"Confidence", std::to_string(hit.confidence)},
+             {"Description", hit.description}}};
+  if (hit.expires_ns != 0) ti.properties.emplace_back("ValidUntil", FormatRfc3339(hit.expires_ns));
+  if (!observable.empty()) ti.properties.emplace_back("Observable", std::move(observable));
+  return ti;
+}
+
 std::string_view HashTypeOfLength(size_t n) {
   switch (n) {
     case 32:
@@ -86,14 +102,7 @@ void IntelDetector::Check(const Event& event, std::string_view observable_type,
                         " of feed " + feed + " (confidence " + std::to_string(hit.confidence) + ")";
   if (!hit.description.empty()) summary += ": " + hit.description;
   alert.summary = OneLine(std::move(summary));
-  Entity ti{"ThreatIntelligence",
-            {{"Provider", feed},
-             {"Indicator", hit.value},
-             {"IndicatorType", std::string(IndicatorTypeName(hit.type))},
-             {"Confidence", std::to_string(hit.confidence)},
-             {"Description", hit.description}}};
-  if (hit.expires_ns != 0) ti.properties.emplace_back("ValidUntil", FormatRfc3339(hit.expires_ns));
-  alert.entities.push_back(std::move(ti));
+  alert.entities.push_back(ThreatIntelligenceEntity(hit, feed, ""));
   alert.entities.push_back(ObservableEntity(observable_type, value));
   Observable obs;
   obs.type = std::string(observable_type);
@@ -152,14 +161,8 @@ void IntelDetector::Annotate(const Event& event, std::vector<Alert>& alerts) {
       const Observable& o = alert.observables[i];
       const Hit found = Lookup(o.type, o.value, now);
       if (found.indicator == nullptr) continue;
-      const Indicator& hit = *found.indicator;
-      alert.entities.push_back({"ThreatIntelligence",
-                                {{"Provider", std::string(found.feed)},
-                                 {"Indicator", hit.value},
-                                 {"IndicatorType", std::string(IndicatorTypeName(hit.type))},
-                                 {"Confidence", std::to_string(hit.confidence)},
-                                 {"Description", hit.description},
-                                 {"Observable", o.type + ":" + o.value}}});
+      alert.entities.push_back(
+          ThreatIntelligenceEntity(*found.indicator, found.feed, o.type + ":" + o.value));
     }
   }
 }

@@ -2,6 +2,7 @@
 // case of hashes and URL hosts, chained duplicates and expiry.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <map>
@@ -472,6 +473,13 @@ TEST(IntelDetector, AnnotatesTheObservablesOfOtherAlertsOnTheSameEvent) {
   EXPECT_EQ(ti, 1u);
 }
 
+const Entity* ThreatIntelligenceOf(const Alert& alert) {
+  for (const Entity& en : alert.entities) {
+    if (en.type == "ThreatIntelligence") return &en;
+  }
+  return nullptr;
+}
+
 // The message is one line whatever the feed's description holds.
 TEST(IntelDetector, TheMessageIsOneLineWhateverTheDescription) {
   auto store = std::make_shared<IndicatorStore>();
@@ -514,6 +522,38 @@ TEST(IntelDetector, IpObservablesHaveTheirClass) {
   EXPECT_EQ(classes,
             (std::map<std::string, std::string>{
                 {"10.1.2.3", "private"}, {"8.8.8.8", "public"}, {"fe80::1", "link_local"}}));
+}
+
+// The entity another detector's alert gets is the intel.match alert's, with
+// the observable it names (ValidUntil was missing).
+TEST(IntelDetector, AnnotationsCarryTheMatchsThreatIntelligenceEntity) {
+  auto store = std::make_shared<IndicatorStore>();
+  uint16_t f = store->AddFeed("cti");
+  ASSERT_TRUE(store->Add(IndicatorType::kDomain, "evil.example", f, 70, "c2",
+                         *ParseRfc3339("2030-01-01T00:00:00Z")));
+  IntelDetector detector(store);
+  Event e;
+  e.timestamp_ns = 1;
+  e.position = {"t", 0, 5};
+  e.dns_query = "cdn.evil.example";
+  Alert other = MakeAlert(e, RuleRef{"x", "x", Severity::kLow, {}}, "k");
+  other.observables.push_back({"dns", "cdn.evil.example", "base64", false, ""});
+  std::vector<Alert> alerts{other};
+  detector.Inspect(e, alerts);
+  ASSERT_EQ(alerts.size(), 2u);
+  const Entity* annotation = ThreatIntelligenceOf(alerts[0]);
+  const Entity* match = ThreatIntelligenceOf(alerts[1]);
+  ASSERT_NE(annotation, nullptr);
+  ASSERT_NE(match, nullptr);
+  auto properties = match->properties;
+  properties.emplace_back("Observable", "dns:cdn.evil.example");
+  EXPECT_EQ(annotation->properties, properties);
+  EXPECT_EQ(match->properties.back(),
+            (std::pair<std::string, std::string>{"ValidUntil", "2030-01-01T00:00:00Z"}));
+  // Once: its own observable and the event's query are the same match.
+  EXPECT_EQ(std::count_if(alerts[0].entities.begin(), alerts[0].entities.end(),
+                          [](const Entity& en) { return en.type == "ThreatIntelligence"; }),
+            1);
 }
 
 }  // namespace
