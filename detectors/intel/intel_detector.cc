@@ -44,6 +44,20 @@ Entity ThreatIntelligenceEntity(const Indicator& hit, std::string_view feed,
   return ti;
 }
 
+// Adds `entity` unless the alert has it already (a decoded observable of the
+// ioc detector that is also in the event's text).
+void AddDistinctEntity(Alert* alert, Entity entity) {
+  for (const Entity& e : alert->entities) {
+    if (e.type == entity.type && e.properties == entity.properties) return;
+  }
+  alert->entities.push_back(std::move(entity));
+}
+
+bool OfEvent(const Alert& alert, const Event& event) {
+  return alert.position.offset == event.position.offset &&
+         alert.position.topic == event.position.topic;
+}
+
 std::string_view HashTypeOfLength(size_t n) {
   switch (n) {
     case 32:
@@ -113,6 +127,13 @@ void IntelDetector::Check(const Event& event, std::string_view observable_type,
     if (auto bytes = ParseIpBytes(value)) obs.ip_class = IpClassName(ClassifyIpv6(bytes->data()));
   }
   alert.observables.push_back(std::move(obs));
+  // The alerts of the detectors before this one on the event (Sigma's have
+  // no observables) name what in their event matched.
+  for (size_t i = 0; i < earlier_alerts_; ++i) {
+    if (OfEvent(alerts[i], event)) {
+      AddDistinctEntity(&alerts[i], ThreatIntelligenceEntity(hit, feed, key));
+    }
+  }
   alerts.push_back(std::move(alert));
 }
 
@@ -152,17 +173,14 @@ IntelDetector::Hit IntelDetector::Lookup(std::string_view type, std::string_view
 void IntelDetector::Annotate(const Event& event, std::vector<Alert>& alerts) {
   const int64_t now = event.timestamp_ns != 0 ? event.timestamp_ns : NowNanos();
   for (Alert& alert : alerts) {
-    if (alert.position.offset != event.position.offset ||
-        alert.position.topic != event.position.topic) {
-      continue;
-    }
+    if (!OfEvent(alert, event)) continue;
     const size_t n = alert.observables.size();  // entities are appended, observables are not
     for (size_t i = 0; i < n; ++i) {
       const Observable& o = alert.observables[i];
       const Hit found = Lookup(o.type, o.value, now);
       if (found.indicator == nullptr) continue;
-      alert.entities.push_back(
-          ThreatIntelligenceEntity(*found.indicator, found.feed, o.type + ":" + o.value));
+      AddDistinctEntity(
+          &alert, ThreatIntelligenceEntity(*found.indicator, found.feed, o.type + ":" + o.value));
     }
   }
 }
@@ -170,6 +188,7 @@ void IntelDetector::Annotate(const Event& event, std::vector<Alert>& alerts) {
 void IntelDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
   if ((store_ == nullptr || store_->size() == 0) && options_.live_feeds.empty()) return;
   seen_.clear();
+  earlier_alerts_ = alerts.size();
   if (!alerts.empty()) Annotate(event, alerts);
   auto ip_type = [](std::string_view ip) {
     return ip.find(':') != std::string_view::npos ? "ipv6" : "ipv4";

@@ -15,8 +15,11 @@
 // looked up after the file feeds' store, in the order given.
 //
 // Alerts the detectors before it raised on the same event (same source
-// position) get, for each of their observables that matches, a
-// ThreatIntelligence entity naming the observable ("Observable": "ipv4:1.2.3.4").
+// position) get a ThreatIntelligence entity naming the observable
+// ("Observable": "ipv4:1.2.3.4") for each indicator the event matched (each
+// intel.match alert of the event) and for each of their own observables that
+// matches (the ioc detector's decoded ones). Sigma's alerts have no
+// observables: the event's matches are what they get.
 //
 // Thread-safety: one instance per worker (it owns the extractor's scratch);
 // the store is shared read-only. No heap allocation per event unless it
@@ -80,6 +83,7 @@ class IntelDetector : public Detector {
   std::vector<const Indicator*> hash_hits_;
   Indicator live_hit_;
   std::vector<std::string> seen_;  // feed, type, value of the indicators alerted on for the event
+  size_t earlier_alerts_ = 0;      // alerts[0, earlier_alerts_) came before Inspect
 };
 
 }  // namespace loghunt

@@ -164,6 +164,44 @@ TEST(IntelConfig, AFeedPathThatIsADirectoryFailsTheLoad) {
   std::filesystem::remove_all(dir);
 }
 
+// Sigma runs before intel and its alerts carry no observables: they get a
+// ThreatIntelligence entity for each indicator their event matched.
+TEST(IntelConfig, SigmaAlertsGetTheThreatIntelligenceOfTheirEvent) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("intel_sigma_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "rules");
+  std::ofstream(dir / "rules" / "r.yml")
+      << "title: t\nid: x1\nlogsource: {product: windows, category: process_creation}\n"
+         "detection:\n  s: {Image|endswith: '\\curl.exe'}\n  condition: s\n";
+  std::ofstream(dir / "ips.txt") << "198.51.100.7\n";
+  std::ofstream(dir / "loghunt.yaml")
+      << "detectors:\n  risky_command: {enabled: false}\n  ioc: {enabled: false}\n"
+         "  sigma: {enabled: true, rules: [rules]}\n"
+         "  intel:\n    enabled: true\n    feeds: [{name: f, path: ips.txt, format: list}]\n";
+  Config config;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(LoadConfig((dir / "loghunt.yaml").string(), &config, &errors)) << errors[0];
+  auto detectors = MakeDetectors(config);
+  Event e;
+  e.stream = Stream::kWinevent;
+  e.kind = EventKind::kProcessStart;
+  e.timestamp_ns = 1;
+  e.process.command_line = "curl.exe http://198.51.100.7/a";
+  e.extras = {{"Image", "C:\\Windows\\System32\\curl.exe"}};
+  std::vector<Alert> alerts;
+  for (auto& d : detectors) d->Inspect(e, alerts);
+  ASSERT_EQ(alerts.size(), 2u);
+  EXPECT_EQ(alerts[0].rule.id, "x1");
+  EXPECT_EQ(alerts[1].rule.id, "loghunt.intel.match");
+  bool annotated = false;
+  for (const Entity& en : alerts[0].entities) {
+    annotated = annotated || (en.type == "ThreatIntelligence" &&
+                              en.properties.back().second == "ipv4:198.51.100.7");
+  }
+  EXPECT_TRUE(annotated);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(IntelConfig, FeedNamesAreUnique) {
   Config config;
   std::vector<std::string> errors;

@@ -556,5 +556,39 @@ TEST(IntelDetector, AnnotationsCarryTheMatchsThreatIntelligenceEntity) {
             1);
 }
 
+// An alert without observables (Sigma's) gets an entity for each indicator
+// its event matched; an alert of another event gets none, and the intel.match
+// alerts are not annotated.
+TEST(IntelDetector, AlertsOfTheEventGetTheEntitiesOfItsMatches) {
+  auto store = std::make_shared<IndicatorStore>();
+  uint16_t f = store->AddFeed("cti");
+  ASSERT_TRUE(store->Add(IndicatorType::kIp, "8.8.8.8", f, 80, "resolver abuse", 0));
+  ASSERT_TRUE(store->Add(IndicatorType::kDomain, "evil-example.com", f, 70, "c2", 0));
+  IntelDetector detector(store);
+  Event e;
+  e.timestamp_ns = 1;
+  e.position = {"t", 0, 7};
+  e.process.command_line = "nslookup cdn.evil-example.com 8.8.8.8";
+  Event earlier = e;
+  earlier.position.offset = 6;
+  std::vector<Alert> alerts{
+      MakeAlert(e, RuleRef{"sigma-1", "nslookup", Severity::kLow, {}}, ""),
+      MakeAlert(earlier, RuleRef{"sigma-1", "nslookup", Severity::kLow, {}}, "")};
+  detector.Inspect(e, alerts);
+  ASSERT_EQ(alerts.size(), 4u);
+  std::vector<std::string> observables;
+  for (const Entity& en : alerts[0].entities) {
+    if (en.type == "ThreatIntelligence") observables.push_back(en.properties.back().second);
+  }
+  EXPECT_EQ(observables, (std::vector<std::string>{"dns:cdn.evil-example.com", "ipv4:8.8.8.8"}));
+  EXPECT_EQ(ThreatIntelligenceOf(alerts[1]), nullptr);
+  for (size_t i = 2; i < alerts.size(); ++i) {
+    EXPECT_EQ(alerts[i].rule.id, "loghunt.intel.match");
+    EXPECT_EQ(std::count_if(alerts[i].entities.begin(), alerts[i].entities.end(),
+                            [](const Entity& en) { return en.type == "ThreatIntelligence"; }),
+              1);
+  }
+}
+
 }  // namespace
 }  // namespace loghunt
