@@ -11,7 +11,8 @@ server=
 daemon=
 trap '[ -n "$daemon" ] && kill -9 $daemon 2>/dev/null; [ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; cat "$tmp/err" >&2 2>/dev/null || true; exit 1; }
-http=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+source "$(dirname "$0")/lib.bash"
+http=$(free_port)
 # Answers after DELAY seconds with STATUS (files, read at each request);
 # counts the requests and the alerts of the 2xx ones.
 echo 200 > "$tmp/status"

@@ -8,9 +8,9 @@ tmp=$(mktemp -d)
 daemon=
 trap '[ -n "$daemon" ] && kill -9 $daemon 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-port() { python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "$1"; }
-udp=$(port SOCK_DGRAM)
-mport=$(port SOCK_STREAM)
+source "$(dirname "$0")/lib.bash"
+udp=$(free_port SOCK_DGRAM)
+mport=$(free_port SOCK_STREAM)
 lines=$(grep -c '' conf/demo/syslog.log)
 cat > "$tmp/loghunt.yaml" <<EOF
 metrics: {listen: 127.0.0.1:$mport}

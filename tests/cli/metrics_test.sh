@@ -5,10 +5,10 @@ set -euo pipefail
 bin=$1
 corpora=$2
 tmp=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+source "$(dirname "$0")/lib.bash"
+port=$(free_port)
 trap 'kill $feeder 2>/dev/null || true; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-value() { awk -v n="$1" '$1 ~ "^"n"({|$)" {s += $2} END {printf "%d\n", s}' "$2"; }
 
 # A slow stream: real syslog lines (and the demo sample, which raises an alert)
 # arrive in chunks, so the replay runs while /metrics is read. Under load the
@@ -23,7 +23,7 @@ replay=$!
 a=0
 for _ in $(seq 1 100); do
   if curl -sf "http://127.0.0.1:$port/metrics" > "$tmp/m1"; then
-    a=$(value loghunt_messages_total "$tmp/m1")
+    a=$(metric_value loghunt_messages_total "$tmp/m1")
     [ "$a" -gt 0 ] && break
   fi
   sleep 0.2
@@ -33,7 +33,7 @@ b=$a
 for _ in $(seq 1 100); do
   sleep 0.2
   curl -sf "http://127.0.0.1:$port/metrics" > "$tmp/m2" || fail "no /metrics during the replay (2)"
-  b=$(value loghunt_messages_total "$tmp/m2")
+  b=$(metric_value loghunt_messages_total "$tmp/m2")
   [ "$b" -gt "$a" ] && break
 done
 kill $feeder 2>/dev/null || true  # the end of the stream ends the replay
@@ -43,9 +43,9 @@ for m in loghunt_messages_total loghunt_events_total loghunt_parse_errors_total 
          loghunt_suppressed_total loghunt_kafka_commits_total loghunt_dead_letters_total; do
   grep -q "^# TYPE $m " "$tmp/m2" || fail "metric $m missing"
 done
-ea=$(value loghunt_events_total "$tmp/m1")
-eb=$(value loghunt_events_total "$tmp/m2")
-al=$(value loghunt_alerts_total "$tmp/m2")
+ea=$(metric_value loghunt_events_total "$tmp/m1")
+eb=$(metric_value loghunt_events_total "$tmp/m2")
+al=$(metric_value loghunt_alerts_total "$tmp/m2")
 echo "messages $a -> $b, events $ea -> $eb, alerts $al"
 [ "$a" -gt 0 ] && [ "$b" -gt "$a" ] || fail "loghunt_messages_total did not move ($a -> $b)"
 [ "$eb" -gt "$ea" ] || fail "loghunt_events_total did not move"

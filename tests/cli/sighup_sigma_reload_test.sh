@@ -9,7 +9,8 @@ tmp=$(mktemp -d)
 daemon=
 trap '[ -n "$daemon" ] && kill -9 $daemon 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-udp=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+source "$(dirname "$0")/lib.bash"
+udp=$(free_port SOCK_DGRAM)
 mkdir "$tmp/rules"
 rule() {
   cat > "$tmp/rules/ruby.yml" <<EOF

@@ -8,9 +8,7 @@ bin=$1
 tmp=$(mktemp -d)
 trap 'kill -9 $daemon 2>/dev/null || true; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-free_port() {
-  python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "$1"
-}
+source "$(dirname "$0")/lib.bash"
 away=$(free_port SOCK_STREAM)  # bound and closed again: nobody listens there
 udp=$(free_port SOCK_DGRAM)
 cat > "$tmp/loghunt.yaml" <<EOF

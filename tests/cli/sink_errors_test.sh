@@ -10,9 +10,7 @@ server=
 daemon=
 trap '[ -n "$daemon" ] && kill -9 $daemon 2>/dev/null; [ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+source "$(dirname "$0")/lib.bash"
 http=$(free_port)
 mport=$(free_port)
 python3 - "$http" <<'EOF' &

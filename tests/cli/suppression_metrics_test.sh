@@ -6,11 +6,11 @@
 set -euo pipefail
 bin=$1
 tmp=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+source "$(dirname "$0")/lib.bash"
+port=$(free_port)
 daemon=
 trap '[ -n "$daemon" ] && kill $daemon 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; cat "$tmp/log" >&2 || true; exit 1; }
-value() { awk -v n="$1" '$1 ~ "^"n"({|$)" {s += $2} END {printf "%d\n", s}' "$2"; }
 
 cat > "$tmp/c.yaml" <<EOF
 parsers: {year: 2026}
@@ -36,14 +36,14 @@ sudo_line 4 "/usr/bin/cat /home/bob/.ssh/authorized_keys"
 summaries=0
 for _ in $(seq 1 100); do
   if curl -sf "http://127.0.0.1:$port/metrics" > "$tmp/m"; then
-    summaries=$(value loghunt_suppression_summaries_total "$tmp/m")
+    summaries=$(metric_value loghunt_suppression_summaries_total "$tmp/m")
     [ "$summaries" -ge 1 ] && break
   fi
   sleep 0.2
 done
-alerts=$(value loghunt_alerts_total "$tmp/m")
-suppressed=$(value loghunt_suppressed_total "$tmp/m")
-evictions=$(value loghunt_suppression_evictions_total "$tmp/m")
+alerts=$(metric_value loghunt_alerts_total "$tmp/m")
+suppressed=$(metric_value loghunt_suppressed_total "$tmp/m")
+evictions=$(metric_value loghunt_suppression_evictions_total "$tmp/m")
 echo "alerts $alerts, suppressed $suppressed, summaries $summaries, evictions $evictions"
 [ "$alerts" -eq 4 ] || fail "loghunt_alerts_total $alerts, expected 4"
 [ "$suppressed" -eq 2 ] || fail "loghunt_suppressed_total $suppressed, expected 2"

@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-port() { python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "$1"; }
+source "$(dirname "$0")/lib.bash"
 cat > "$tmp/notify.py" <<'PY'
 import socket, sys, time
 path, out = sys.argv[1], sys.argv[2]
@@ -32,8 +32,8 @@ notifier() {  # notifier NAME: starts a fake notify socket $tmp/NAME.sock loggin
 pings() { grep -c '^WATCHDOG=1' "$tmp/$1.log" || true; }
 
 # (a) + (c): a UDP listener, quiet, then a burst.
-udp=$(port SOCK_DGRAM)
-mport=$(port SOCK_STREAM)
+udp=$(free_port SOCK_DGRAM)
+mport=$(free_port SOCK_STREAM)
 cat > "$tmp/listener.yaml" <<EOF
 metrics: {listen: 127.0.0.1:$mport}
 inputs:

@@ -1,0 +1,10 @@
+# Helpers of the CLI tests (sourced: `source "$(dirname "$0")/lib.bash"`).
+
+# A free port on 127.0.0.1: bound, then closed again. $1: SOCK_STREAM
+# (default) or SOCK_DGRAM.
+free_port() {
+  python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' "${1:-SOCK_STREAM}"
+}
+
+# The sum of a metric's series (all labels) in a /metrics scrape: $1 name, $2 file.
+metric_value() { awk -v n="$1" '$1 ~ "^"n"({|$)" {s += $2} END {printf "%d\n", s}' "$2"; }
