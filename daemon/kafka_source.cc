@@ -223,8 +223,10 @@ void KafkaSource::Revoke(void* parts_ptr, bool lost) {
       // (up to a second of traffic) was never counted otherwise.
       if (metrics_ != nullptr) {
         for (const auto& p : w->Partitions()) {
-          if (p.partition == tp.partition && p.topic == tp.topic)
+          if (p.partition == tp.partition && p.topic == tp.topic) {
             metrics_->PublishPartition(p.topic, p.partition, p.messages, -1, p.pipeline_id);
+            metrics_->ForgetSource(p.pipeline_id);  // its pipeline ends with the partition
+          }
         }
       }
       w->RemovePartition(tp.topic, tp.partition);
@@ -551,6 +553,13 @@ bool KafkaSource::ReloadDetectors(const Config& config, std::string* error) {
   for (size_t i = 0; i < workers_.size(); ++i) {
     std::lock_guard lock(workers_[i]->mutex());
     old.push_back(workers_[i]->ReplaceDetectors(std::move(fresh[i])));
+  }
+  if (metrics_ != nullptr) {
+    // Their time since the last publication, then they are forgotten.
+    for (const auto& set : old) {
+      metrics_->PublishDetectorSeconds(set->Seconds(), set->id());
+      metrics_->ForgetSource(set->id());
+    }
   }
   return true;  // `old` is destroyed here, off the workers' locks
 }

@@ -138,6 +138,17 @@ void Metrics::Mirror(prometheus::Family<prometheus::Counter>* family,
   }
 }
 
+void Metrics::ForgetSource(uint64_t source) {
+  std::lock_guard lock(mirror_mu_);
+  std::erase_if(published_,
+                [source](const auto& entry) { return std::get<1>(entry.first) == source; });
+}
+
+size_t Metrics::remembered() const {
+  std::lock_guard lock(mirror_mu_);
+  return published_.size();
+}
+
 void Metrics::PublishPipeline(Stream stream, const PipelineStats& st, uint64_t source) {
   std::string s(StreamName(stream));
   Mirror(messages_, {{"stream", s}}, static_cast<double>(st.messages), source);

@@ -61,6 +61,13 @@ class Metrics {
                         uint64_t source = 0);
   // Drops a partition's lag series (the partition was revoked).
   void ForgetPartition(const std::string& topic, int32_t partition);
+  // Forgets the totals last published by `source` (a pipeline of a revoked
+  // partition, a detector set replaced by a reload), after its last
+  // publication: one entry per series was kept for every rebalance and
+  // reload, for ever.
+  void ForgetSource(uint64_t source);
+  // Totals remembered, one per (series, source) (for tests).
+  size_t remembered() const;
   void PublishKafka(uint64_t commits, uint64_t commit_errors, uint64_t pauses, uint64_t rebalances,
                     uint64_t dead_letters, uint64_t delivery_errors);
 
@@ -102,7 +109,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* dead_letters_ = nullptr;
   prometheus::Family<prometheus::Counter>* delivery_errors_ = nullptr;
   prometheus::Histogram* latency_histogram_ = nullptr;
-  std::mutex mirror_mu_;
+  mutable std::mutex mirror_mu_;
   // (family, source, labels) -> total last published.
   std::map<std::tuple<const void*, uint64_t, std::map<std::string, std::string>>, double>
       published_;
