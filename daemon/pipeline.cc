@@ -21,6 +21,12 @@
 
 namespace loghunt {
 
+namespace {
+// How long one wait for room in a full asynchronous sink lasts (it is
+// repeated until there is room or the sink is interrupted).
+constexpr int kRoomWaitMs = 1000;
+}  // namespace
+
 uint64_t PipelineStats::errors() const {
   uint64_t n = 0;
   for (uint64_t e : errors_by_reason) n += e;
@@ -396,10 +402,14 @@ void Pipeline::OnEvent(const Event& event) {
         if (!ok) tracker_->Resolve(offset);
       } else if (sink->async()) {
         // No offsets to commit (file, stdin, listener and journald inputs):
-        // handed on without waiting, so an http sink sends batches (it sent
-        // one request per alert and the input waited for each). Failures
-        // are counted by the sink; a read position is saved only after the
-        // sinks flushed (SinkSet::FlushDeliveries).
+        // handed on without waiting for the delivery, so an http sink sends
+        // batches (it sent one request per alert and the input waited for
+        // each); the input waits while the sink's queue is full (true at
+        // once after Interrupt()). Failures are counted by the sink; a read
+        // position is saved only after the sinks flushed
+        // (SinkSet::FlushDeliveries).
+        while (!sink->WaitForRoom(kRoomWaitMs)) {
+        }
         ok = sink->WriteAsync(alert, [](bool) {});
       } else {
         ok = sink->Write(alert);

@@ -62,6 +62,23 @@ echo "200 alerts: $alerts delivered in $requests requests, ${took}s"
 [ "$alerts" -eq 200 ] || fail "$alerts of 200 alerts delivered"
 [ "$requests" -le 20 ] || fail "$requests requests for 200 alerts (one per alert?)"
 
+# A queue that stays full makes the input wait (queue_max_alerts): nothing
+# is queued beyond it, so nothing is given up at the end of the input
+# (flush_timeout_ms is shorter than the 2 s the 2,000 alerts take).
+for _ in 1 2 3 4 5 6 7 8 9 10; do cat "$tmp/in.log"; done > "$tmp/in10.log"
+cat > "$tmp/q.yaml" <<EOF
+parsers: {year: 2026}
+metrics: {listen: ""}
+inputs:
+  - {stream: syslog, path: "-"}
+detectors: {ioc: {enabled: false}}
+sinks:
+  - {type: http, url: "http://127.0.0.1:$http/", batch_max_alerts: 100, queue_max_alerts: 100, linger_ms: 10, flush_timeout_ms: 500}
+EOF
+"$bin" run --config "$tmp/q.yaml" < "$tmp/in10.log" 2> "$tmp/err" || fail "run with a full queue exited $?"
+read -r _ delivered < "$tmp/counts"
+[ "$delivered" -eq 2200 ] || fail "$((delivered - 200)) of 2000 alerts delivered through a queue of 100"
+
 # Followed: the position is saved after the alerts are delivered (the
 # endpoint answers after 2 s: positions are saved every second).
 echo 2 > "$tmp/delay"
@@ -80,7 +97,7 @@ daemon=$!
 for _ in $(seq 1 100); do [ -s "$tmp/pos" ] && break; sleep 0.1; done
 [ -s "$tmp/pos" ] || fail "no position saved"
 read -r _ delivered < "$tmp/counts"
-[ "$delivered" -eq 400 ] || fail "position saved with $((delivered - 200)) of 200 alerts delivered"
+[ "$delivered" -eq 2400 ] || fail "position saved with $((delivered - 2200)) of 200 alerts delivered"
 kill -TERM $daemon
 wait $daemon || fail "followed run exited $?"
 daemon=
