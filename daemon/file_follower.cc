@@ -76,18 +76,24 @@ bool ReadPosition(const std::string& path, SavedPosition* pos, bool* found, std:
   return true;
 }
 
-// The file of a saved position under another name in the directory of
-// `path` (rotated while loghuntd was stopped: audit.log.1,
-// auth.log-20261129); "" when there is none (deleted, compressed, moved
-// elsewhere). At most kMaxEntries names are looked at.
+// The file of a saved position under a rotated name in the directory of
+// `path` (rotated while loghuntd was stopped: the name and a suffix,
+// audit.log.1, auth.log-20261129, as logrotate and auditd name them); ""
+// when there is none (deleted, compressed, moved elsewhere). The name
+// guards against another file that got the inode number of one deleted
+// since (the hash of its first bytes guards less when fewer were read).
+// At most kMaxEntries names are looked at.
 std::string FindRotated(const std::string& path, const SavedPosition& saved) {
   constexpr size_t kMaxEntries = 100000;
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
   if (dir.empty()) dir = ".";
+  const std::string base = std::filesystem::path(path).filename().string();
   std::error_code ec;
   size_t looked = 0;
   for (std::filesystem::directory_iterator it(dir, ec), end;
        !ec && it != end && looked < kMaxEntries; it.increment(ec), ++looked) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= base.size() || !name.starts_with(base)) continue;
     struct stat st {};
     if (::stat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
         static_cast<uint64_t>(st.st_dev) == saved.dev &&

@@ -13,9 +13,11 @@
 // - Several rotations between two looks: the files in between are not read
 //   (as with tail -F).
 // - Rotated while the daemon was stopped: the file of the saved position,
-//   found under another name in the same directory (audit.log.1), is read
-//   from the position to its end first; one deleted or compressed since is
-//   lost (logged).
+//   found by its inode under a rotated name in the same directory (the
+//   path's name plus a suffix: audit.log.1), is read from the position to
+//   its end first; one deleted or compressed since is lost (logged), and so
+//   are files rotated in between when it rotated more than once (not
+//   logged: they cannot be told from older rotations).
 // - `position_file`: the device, inode and offset of the first byte not yet
 //   handed on in a line, and a hash of the file's first bytes, written
 //   atomically (fsync, rename) by SavePosition(). A malformed one is logged

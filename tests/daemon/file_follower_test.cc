@@ -202,6 +202,17 @@ TEST_F(FileFollowerTest, AFileRotatedWhileStoppedIsReadToItsEndFirst) {
     ASSERT_TRUE(f) << error;
     EXPECT_EQ(Follow(*f, {[] {}, [&] { Append(path_, "y\n"); }}), (Lines{"x", "y"}));
   }
+  // The old file's inode under a name that is not a rotation of the path
+  // (as when a new file gets the inode number of a deleted one): not read.
+  Append(path_, "unrelated\n");
+  fs::create_hard_link(path_, dir_ / "notes.txt");
+  fs::remove(path_);
+  Append(path_, "fresh\n");
+  {
+    auto f = FileFollower::Open(Options(), &error);
+    ASSERT_TRUE(f) << error;
+    EXPECT_EQ(Follow(*f, {}), (Lines{"fresh"}));
+  }
   // Deleted (compressed) since: the file under the path from its start.
   Append(path_, "z\n");
   fs::rename(path_, old);
