@@ -220,6 +220,7 @@ void RarePatternDetector::TakeStateFrom(Detector& old) {
   // and its end); the old one would write an empty or older one, and take
   // the time on the thread that reloads.
   from->config_.snapshot_path.clear();
+  config_.restore_snapshot = true;
 }
 
 ClusterSnapshot RarePatternDetector::Snapshot() const {
@@ -273,7 +274,7 @@ void RarePatternDetector::Restore(const ClusterSnapshot& snapshot) {
 }
 
 bool RarePatternDetector::SaveSnapshot() {
-  if (config_.snapshot_path.empty()) return true;
+  if (config_.snapshot_path.empty() || !config_.restore_snapshot) return true;
   last_snapshot_ = std::chrono::steady_clock::now();
   std::string bytes, error;
   SerializeClusterSnapshot(Snapshot(), &bytes);

@@ -60,7 +60,8 @@ struct ClusterDetectorConfig {
   std::string snapshot_path;  // "" = no persistence
   int64_t snapshot_interval_seconds = 300;
   // Not a config key: false when the state will come from the running
-  // detector (a reload, TakeStateFrom), so the file is not read for nothing.
+  // detector (a reload, TakeStateFrom), so the file is not read for nothing;
+  // nor written before that (a reload abandoned would write an empty one).
   bool restore_snapshot = true;
 };
 

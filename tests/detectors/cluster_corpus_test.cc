@@ -358,6 +358,9 @@ TEST(ClusterRestart, AReloadMovesTheStateAndWritesNoSnapshot) {
   for (const char* h : {"a", "b", "c"}) old->Inspect(Command(h, "ls -l /tmp"), alerts);
   ClusterDetectorConfig reloaded = config;
   reloaded.restore_snapshot = false;
+  // A reload abandoned before the state moved writes no (empty) snapshot.
+  std::make_unique<RarePatternDetector>(reloaded).reset();
+  EXPECT_FALSE(fs::exists(path));
   RarePatternDetector fresh(reloaded);
   fresh.TakeStateFrom(*old);
   EXPECT_EQ(fresh.hosts(), 3u);
