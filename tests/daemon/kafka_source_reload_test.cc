@@ -21,6 +21,7 @@
 #include "daemon/config.h"
 #include "daemon/embedded_kafka.h"
 #include "daemon/kafka_source.h"
+#include "tests/daemon/kafka_source_test_support.h"
 
 namespace loghunt {
 namespace {
@@ -48,16 +49,6 @@ class NewPatternSink : public AlertSink {
   }
   std::atomic<uint64_t> new_patterns{0};
 };
-
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::seconds limit = std::chrono::seconds(30)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
 
 void Produce(const std::string& brokers, const std::vector<std::string>& lines) {
   char err[512];
@@ -127,16 +118,7 @@ void CheckReloadKeepsClusterState(const std::string& name, bool with_snapshot) {
   NewPatternSink sink;
   KafkaSource source(config, {&sink}, nullptr, nullptr);
   ASSERT_TRUE(source.Open(&error)) << error;
-  std::atomic<bool> stop{false};
-  auto run = std::async(std::launch::async, [&] { source.Run(stop, 0); });
-  struct StopOnExit {
-    std::atomic<bool>& stop;
-    std::future<void>& run;
-    ~StopOnExit() {
-      stop = true;
-      run.wait();
-    }
-  } stop_on_exit{stop, run};
+  RunningSource running(source);
 
   const uint64_t n = kSudoLines.size();
   ASSERT_TRUE(WaitFor([&] { return source.Stats().pipeline.messages >= n; }));
@@ -150,8 +132,7 @@ void CheckReloadKeepsClusterState(const std::string& name, bool with_snapshot) {
   EXPECT_EQ(sink.new_patterns, learned)
       << "commands learned before the reload were new again after it";
 
-  stop = true;
-  run.wait();
+  running.Stop();
   std::filesystem::remove_all(dir);
 }
 

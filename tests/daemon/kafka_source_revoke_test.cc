@@ -46,6 +46,7 @@
 #include "daemon/kafka_source.h"
 #include "daemon/metrics.h"
 #include "sinks/http_sink.h"
+#include "tests/daemon/kafka_source_test_support.h"
 
 namespace loghunt {
 namespace {
@@ -104,16 +105,6 @@ class HoldingSink : public AlertSink {
 };
 
 constexpr int16_t kHeartbeatApiKey = 12;  // Kafka protocol
-
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::seconds limit = std::chrono::seconds(30)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
 
 struct ClientDeleter {
   void operator()(rd_kafka_t* rk) const {
@@ -504,16 +495,7 @@ TEST(KafkaSourceCommit, RefusedTimedCommitsAreCounted) {
   KafkaSource source(config, {&sink}, nullptr, nullptr);
   std::string error;
   ASSERT_TRUE(source.Open(&error)) << error;
-  std::atomic<bool> stop{false};
-  auto run = std::async(std::launch::async, [&] { source.Run(stop, 0); });
-  struct StopOnExit {
-    std::atomic<bool>& stop;
-    std::future<void>& run;
-    ~StopOnExit() {
-      stop = true;
-      run.wait();
-    }
-  } stop_on_exit{stop, run};
+  RunningSource running(source);
   ASSERT_TRUE(WaitFor([&] { return sink.alerts > 0 && source.Stats().commits > 0; }))
       << "nothing consumed and committed";
   EXPECT_EQ(source.Stats().commit_errors, 0u);
@@ -557,16 +539,7 @@ TEST(KafkaSourceRevoke, MessagesOfAPartitionTakenAwayAreCountedInTheMetrics) {
   KafkaSource source(config, {&sink}, nullptr, metrics.get());
   source.publish_interval_ms = 3'600'000;
   ASSERT_TRUE(source.Open(&error)) << error;
-  std::atomic<bool> stop{false};
-  auto run = std::async(std::launch::async, [&] { source.Run(stop, 0); });
-  struct StopOnExit {
-    std::atomic<bool>& stop;
-    std::future<void>& run;
-    ~StopOnExit() {
-      stop = true;
-      run.wait();
-    }
-  } stop_on_exit{stop, run};
+  RunningSource running(source);
   ASSERT_TRUE(WaitFor([&] { return source.Stats().pipeline.messages >= 24; }));
 
   uint64_t rebalances = source.Stats().rebalances;
@@ -574,8 +547,7 @@ TEST(KafkaSourceRevoke, MessagesOfAPartitionTakenAwayAreCountedInTheMetrics) {
                                     RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION);
   ASSERT_TRUE(WaitFor([&] { return source.Stats().rebalances >= rebalances + 2; }))
       << "the partitions were not lost and assigned again";
-  stop = true;
-  run.wait();
+  running.Stop();
   // Every partition was revoked at the stop: no pipeline's totals are
   // remembered (loghunt_kafka_messages_total per partition), only those of
   // series without a source (streams, sinks, commits) and of the detector
