@@ -343,6 +343,22 @@ bool FeedReader(const std::string& name, const ReaderFactory& make_reader, const
       last_second = std::chrono::steady_clock::now();
     }
   };
+  // An alert waiting for room in a full sink (an http endpoint away) is
+  // back-pressure, not a hang: systemd killed the daemon after WatchdogSec
+  // (30 s) of an endpoint down. The watchdog is kept alive and the metrics
+  // (the sink's queue, its errors) published while it waits; SIGHUP waits
+  // for the next line (it reloads the rules in the middle of an event).
+  pipeline.SetWaitHook([&] {
+    if (heartbeat != nullptr) heartbeat->Beat();
+    if (std::chrono::steady_clock::now() - last_second > std::chrono::seconds(1)) {
+      PublishFileMetrics(metrics, pipeline, sinks);
+      last_second = std::chrono::steady_clock::now();
+    }
+  });
+  struct ClearHook {
+    Pipeline& pipeline;
+    ~ClearHook() { pipeline.SetWaitHook(nullptr); }
+  } clear_hook{pipeline};
   std::unique_ptr<LineReader> reader = make_reader([&] {
     periodic();
     return g_stop.load();
@@ -802,6 +818,14 @@ int RunFiles(const Config& config) {
         PublishFileMetrics(metrics.get(), pipeline, &sinks);
       }
     };
+    // A full sink: as FeedReader's wait hook (no SIGHUP in the middle of an event).
+    pipeline.SetWaitHook([&] {
+      heartbeat.Beat();
+      if (std::chrono::steady_clock::now() - journal_published > std::chrono::seconds(1)) {
+        journal_published = std::chrono::steady_clock::now();
+        PublishFileMetrics(metrics.get(), pipeline, &sinks);
+      }
+    });
     journal->Run(
         g_stop, /*follow=*/true,
         [&](std::string_view line) {

@@ -409,6 +409,7 @@ void Pipeline::OnEvent(const Event& event) {
         // position is saved only after the sinks flushed
         // (SinkSet::FlushDeliveries).
         while (!sink->WaitForRoom(kRoomWaitMs)) {
+          if (wait_hook_) wait_hook_();
         }
         ok = sink->WriteAsync(alert, [](bool) {});
       } else {

@@ -16,6 +16,7 @@
 #include <array>
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -144,6 +145,11 @@ class Pipeline : public EventHandler {
   DetectorSet* detectors() const { return detectors_; }
   // Counts alerts by rule in `metrics` (optional, not owned).
   void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
+  // Called about every second while an alert waits for room in a full sink
+  // (outside Kafka mode): the input's keep-alive (watchdog, metrics), as a
+  // wait on a sink that is away is back-pressure, not a hang. It must not
+  // call back into the pipeline's processing.
+  void SetWaitHook(std::function<void()> hook) { wait_hook_ = std::move(hook); }
   const PipelineStats& stats() const { return stats_; }
   Stream stream() const { return stream_; }
   // Unique in the process (never 0): tells pipelines apart for metrics.
@@ -169,6 +175,7 @@ class Pipeline : public EventHandler {
   OffsetTracker* tracker_ = nullptr;
   DeadLetterWriter* dead_letters_ = nullptr;
   Metrics* metrics_ = nullptr;
+  std::function<void()> wait_hook_;
   std::string line_;
   std::vector<Alert> alerts_;
   PipelineStats stats_;

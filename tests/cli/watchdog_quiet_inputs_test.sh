@@ -5,7 +5,8 @@
 # A fake NOTIFY_SOCKET records the pings of (a) a quiet UDP listener and (b) a
 # quiet stdin pipe (audisp plugin mode). (c) A listener's counts reach the
 # metrics without more traffic after a burst (they waited for the next
-# message), and the stream's series exists from 0 before any message.
+# message), and the stream's series exists from 0 before any message. (e)
+# An input waiting on a full http sink keeps pinging.
 set -euo pipefail
 bin=$1
 tmp=$(mktemp -d)
@@ -100,4 +101,41 @@ grep -q download_to_shell "$tmp/alerts2.jsonl" 2>/dev/null ||
 kill -TERM "$daemon" || fail "stdin daemon gone: $(cat "$tmp/stdin.err")"
 wait "$daemon" || fail "stdin daemon exit $?: $(cat "$tmp/stdin.err")"
 exec 3>&-
-echo "ok: quiet listener $(pings listener) and quiet stdin $(pings stdin) watchdog pings; listener burst of 50 published without more traffic"
+
+# (e) An input waiting for room in a full sink (an http endpoint away, the
+# sink retrying for ever) is back-pressure, not a hang: the pings went on
+# (systemd killed the daemon after WatchdogSec with the endpoint down).
+away=$(free_port)
+cat > "$tmp/away.yaml" <<EOF
+parsers: {year: 2026}
+metrics: {listen: ""}
+inputs:
+  - {stream: syslog, path: "-"}
+detectors: {ioc: {enabled: false}}
+sinks:
+  - {type: http, url: "http://127.0.0.1:$away/", queue_max_alerts: 5, batch_max_alerts: 5,
+     retry_initial_ms: 50, retry_max_ms: 100, max_retries: 0, flush_timeout_ms: 200}
+EOF
+for i in $(seq 1 100); do
+  printf 'Jul  8 16:00:%02d web1 sudo: bob : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/bash\n' $((i % 60))
+done > "$tmp/sudo.log"
+notifier away
+mkfifo "$tmp/in2"
+exec 4<> "$tmp/in2"
+NOTIFY_SOCKET="$tmp/away.sock" WATCHDOG_USEC=600000 "$bin" run --config "$tmp/away.yaml" \
+  < "$tmp/in2" > /dev/null 2> "$tmp/away.err" &
+daemon=$!
+pids+=($daemon)
+cat "$tmp/sudo.log" >&4
+sleep 2  # the queue of 5 is full long before
+before=$(pings away)
+sleep 3
+after=$(pings away)
+[ $((after - before)) -ge 4 ] ||
+  fail "input waiting on a full sink: $((after - before)) WATCHDOG=1 in 3 s (0.6 s interval): $(cat "$tmp/away.err")"
+kill -TERM "$daemon" || fail "away daemon gone: $(cat "$tmp/away.err")"
+rc=0
+wait "$daemon" || rc=$?
+exec 4>&-
+[ "$rc" -eq 1 ] || fail "away daemon exit $rc, expected 1 (alerts given up): $(cat "$tmp/away.err")"
+echo "ok: quiet listener $(pings listener) and quiet stdin $(pings stdin) watchdog pings; listener burst of 50 published without more traffic; $((after - before)) pings in 3 s while waiting on a full sink"
