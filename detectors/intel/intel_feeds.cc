@@ -58,9 +58,22 @@ bool LoadList(const FeedConfig& c, std::string_view text, IndicatorStore* store,
   }
   ForEachLine(text, [&](std::string_view line) {
     line = Trim(line);
-    if (line.empty() || line[0] == '#') return;
-    auto type = fixed ? fixed : GuessIndicatorType(line);
-    if (type && store->Add(*type, line, feed, ClampConfidence(c.confidence), "", 0)) {
+    if (line.empty() || line[0] == '#' || line[0] == ';') return;
+    // A comment after the value (`1.2.3.4 # c2`, Spamhaus DROP's
+    // `1.10.16.0/20 ; SBL256894`) is the indicator's description; anything
+    // else after it (a hosts file's `0.0.0.0 evil.example`) skips the row.
+    std::string_view value = line, description;
+    if (size_t blank = line.find_first_of(" \t"); blank != std::string_view::npos) {
+      value = line.substr(0, blank);
+      std::string_view rest = Trim(line.substr(blank));
+      if (rest[0] != '#' && rest[0] != ';') {
+        ++r->skipped;
+        return;
+      }
+      description = Trim(rest.substr(1));
+    }
+    auto type = fixed ? fixed : GuessIndicatorType(value);
+    if (type && store->Add(*type, value, feed, ClampConfidence(c.confidence), description, 0)) {
       ++r->loaded;
     } else {
       ++r->skipped;

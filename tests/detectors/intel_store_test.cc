@@ -186,6 +186,32 @@ TEST(IntelFeeds, PlainListGuessesTypesAndSkipsGarbage) {
   EXPECT_FALSE(LoadFeedText(c, "1.2.3.4\n", &s, &r, &error));
 }
 
+// A comment after a list value (`#`, or `;` as in Spamhaus DROP) is its
+// description; the row was skipped. A hosts-file row (`0.0.0.0 name`) is
+// not read as its address; `;` lines are comments too.
+TEST(IntelFeeds, PlainListValuesWithATrailingComment) {
+  IndicatorStore s;
+  FeedLoadReport r;
+  std::string error;
+  ASSERT_TRUE(LoadFeedText(Feed("list", FeedFormat::kList),
+                           "; Spamhaus DROP List\n"
+                           "198.51.100.7 # c2 of campaign X\n"
+                           "203.0.113.0/24 ; SBL256894\n"
+                           "evil.example\t#\n"
+                           "0.0.0.0 hosts.example\n",
+                           &s, &r, &error));
+  EXPECT_EQ(r.loaded, 3u);
+  EXPECT_EQ(r.skipped, 1u);
+  const Indicator* ip = s.MatchIp("198.51.100.7", 0);
+  ASSERT_NE(ip, nullptr);
+  EXPECT_EQ(ip->description, "c2 of campaign X");
+  const Indicator* net = s.MatchIp("203.0.113.9", 0);
+  ASSERT_NE(net, nullptr);
+  EXPECT_EQ(net->description, "SBL256894");
+  EXPECT_NE(s.MatchDomain("evil.example", 0), nullptr);
+  EXPECT_EQ(s.MatchIp("0.0.0.0", 0), nullptr);
+}
+
 // STIX spells hash algorithms with a hyphen quoted in the path; the value is
 // the quoted string after the operator, not the first quoted one.
 TEST(IntelFeeds, StixHashPatternWithQuotedAlgorithmLoads) {
