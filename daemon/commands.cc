@@ -407,7 +407,8 @@ bool FeedLines(FILE* file, const std::string& name, const Config& config, Pipeli
 
 // A file input with `follow: true`: read on a thread of its own, with its
 // own pipeline, as it grows and across rotations, until SIGTERM; its
-// position saved every second and at the end.
+// position saved every second and at the end, below the oldest line whose
+// alerts are not delivered yet.
 class FollowedInput {
  public:
   static std::unique_ptr<FollowedInput> Start(const InputConfig& input, const Config& config,
@@ -441,7 +442,9 @@ class FollowedInput {
         sinks_(sinks),
         pipeline_(config, input.stream, sinks->pointers()),
         follower_(std::move(follower)),
-        next_start_(follower_->EndOffset(0)) {}
+        next_start_(follower_->EndOffset(0)) {
+    pipeline_.SetDeliveryTracker(tracker_);
+  }
 
   void Run(Metrics* metrics, Heartbeat* heartbeat) {
     LineReader* reader = nullptr;
@@ -456,23 +459,39 @@ class FollowedInput {
           reader = r.get();
           return r;
         },
-        config_, pipeline_, nullptr, metrics, heartbeat,
-        // Not past a line an assembler still holds, nor past alerts a sink
-        // still holds (they would be lost in a crash).
-        [&] {
-          if (sinks_->FlushDeliveries(kPositionFlushMs)) {
-            follower_->SavePosition(reader->buffered(), pipeline_.OldestBufferedOffset());
-          }
-        },
+        config_, pipeline_, nullptr, metrics, heartbeat, [&] { SavePosition(reader->buffered()); },
         [&](int64_t) { return PositionOfLine(reader->buffered()); });
     pipeline_.Finish();
     PublishFileMetrics(metrics, pipeline_, nullptr);
-    // Every line handed on was processed and its alerts given to the sinks.
-    if (sinks_->FlushDeliveries(kPositionFlushMs)) follower_->SavePosition(reader->buffered());
+    // Every line handed on was processed and its alerts given to the sinks;
+    // what they could not deliver by now is read again at the next start.
+    sinks_->FlushDeliveries(kPositionFlushMs);
+    SavePosition(reader->buffered());
     spdlog::info("input {} ({}, followed: {} rotations, {} truncations): {}", input_.path,
                  StreamName(input_.stream), follower_->rotations(), follower_->truncations(),
                  pipeline_.stats().Summary());
     if (pipeline_.stats().sink_errors > 0) ok_ = false;
+  }
+
+  // Saves the position (FileFollower::SavePosition) not past a line an
+  // assembler still holds, nor past the oldest line whose alerts a sink has
+  // not delivered yet (they would be lost in a crash), nor in a new file
+  // while alerts of the file before it are outstanding (the position of
+  // that file stays saved; it is found under its rotated name at a
+  // restart). Until 2026-11-30 it was saved only when every sink had
+  // delivered everything within 5 s, so a sink with a backlog (an endpoint
+  // slower than the input) kept it where it was for as long as the backlog
+  // lasted, and each attempt stopped the input for up to 5 s.
+  void SavePosition(size_t buffered) {
+    std::erase_if(draining_, [](const auto& tracker) { return tracker->pending() == 0; });
+    if (!draining_.empty()) return;
+    int64_t held = pipeline_.OldestBufferedOffset();
+    if (std::optional<int64_t> pending = tracker_->OldestPending()) {
+      // A line cut short by a switch of file has no offset: the new file's start.
+      const int64_t line = std::max<int64_t>(*pending, 0);
+      held = held < 0 ? line : std::min(held, line);
+    }
+    follower_->SavePosition(buffered, held);
   }
 
   // The line just read: topic "PATH#INODE" ("PATH#INODE~N" after the file
@@ -485,7 +504,16 @@ class FollowedInput {
     const int64_t end = follower_->EndOffset(buffered);
     int64_t start = next_start_;
     if (names_.empty() || inode != inode_ || generation != generation_) {
-      if (!names_.empty()) start = end == 0 ? -1 : 0;
+      if (!names_.empty()) {
+        start = end == 0 ? -1 : 0;
+        // Offsets start again: the deliveries of the file before are
+        // waited for apart.
+        if (tracker_->pending() > 0) {
+          draining_.push_back(std::move(tracker_));
+          tracker_ = std::make_shared<OffsetTracker>();
+          pipeline_.SetDeliveryTracker(tracker_);
+        }
+      }
       inode_ = inode;
       generation_ = generation;
       names_.push_back(input_.path + "#" + std::to_string(inode) +
@@ -499,6 +527,11 @@ class FollowedInput {
   const Config& config_;
   SinkSet* sinks_;
   Pipeline pipeline_;
+  // The deliveries of the current file's alerts, and those of earlier files
+  // with some outstanding (shared with the pipeline, and with the sinks'
+  // delivery reports, which may come after this input ended).
+  std::shared_ptr<OffsetTracker> tracker_ = std::make_shared<OffsetTracker>();
+  std::vector<std::shared_ptr<OffsetTracker>> draining_;
   std::unique_ptr<FileFollower> follower_;
   // Position topics, one per file read (events held by the pipeline refer
   // to them until it finishes; a deque never moves its strings).

@@ -37,4 +37,10 @@ size_t OffsetTracker::pending() const {
   return pending_.size();
 }
 
+std::optional<int64_t> OffsetTracker::OldestPending() const {
+  std::lock_guard lock(mu_);
+  if (pending_.empty()) return std::nullopt;
+  return pending_.begin()->first;
+}
+
 }  // namespace loghunt

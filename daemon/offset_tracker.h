@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 
 namespace loghunt {
 
@@ -28,6 +29,8 @@ class OffsetTracker {
   // Returns -1 when nothing can be committed yet.
   int64_t CommitOffset(int64_t parser_oldest) const;
   size_t pending() const;
+  // The lowest offset with a delivery outstanding, if any.
+  std::optional<int64_t> OldestPending() const;
 
  private:
   mutable std::mutex mu_;

@@ -334,7 +334,8 @@ Pipeline::Pipeline(const Config& config, Stream stream, std::vector<AlertSink*> 
     : stream_(stream),
       parser_(MakeParser(stream, config.parser)),
       sinks_(std::move(sinks)),
-      events_out_(events_out) {
+      events_out_(events_out),
+      wait_for_room_(true) {
   if (events_out_ == nullptr) {
     own_detectors_ = std::make_unique<DetectorSet>(config);
     detectors_ = own_detectors_.get();
@@ -393,27 +394,33 @@ void Pipeline::OnEvent(const Event& event) {
     if (metrics_ != nullptr) metrics_->CountAlert(alert);
     for (AlertSink* sink : sinks_) {
       bool ok;
-      if (sink->async() && tracker_ != nullptr) {
-        tracker_->AddPending(offset);
-        OffsetTracker* tracker = tracker_;
-        ok = sink->WriteAsync(alert, [tracker, offset](bool) { tracker->Resolve(offset); });
-        // Refused outright (never delivered): counted below, and the offset
-        // must not stay pending forever.
-        if (!ok) tracker_->Resolve(offset);
-      } else if (sink->async()) {
-        // No offsets to commit (file, stdin, listener and journald inputs):
-        // handed on without waiting for the delivery, so an http sink sends
-        // batches (it sent one request per alert and the input waited for
-        // each); the input waits while the sink's queue is full (true at
-        // once after Interrupt()). Failures are counted by the sink; a read
-        // position is saved only after the sinks flushed
-        // (SinkSet::FlushDeliveries).
-        while (!sink->WaitForRoom(kRoomWaitMs)) {
+      if (!sink->async()) {
+        ok = sink->Write(alert);
+      } else {
+        // Outside Kafka mode: an http sink is handed alerts without waiting
+        // for their delivery, so it sends batches (it sent one request per
+        // alert and the input waited for each); the input waits while the
+        // sink's queue is full (true at once after Interrupt()). Failures
+        // are counted by the sink.
+        while (wait_for_room_ && !sink->WaitForRoom(kRoomWaitMs)) {
           if (wait_hook_) wait_hook_();
         }
-        ok = sink->WriteAsync(alert, [](bool) {});
-      } else {
-        ok = sink->Write(alert);
+        if (tracker_ != nullptr) {
+          // A read position (Kafka offset, followed file) is saved only
+          // below the oldest delivery outstanding.
+          tracker_->AddPending(offset);
+          ok = sink->WriteAsync(alert, [tracker = tracker_, keep = own_tracker_, offset](bool) {
+            tracker->Resolve(offset);
+          });
+          // Refused outright (never delivered): counted below, and the
+          // offset must not stay pending forever.
+          if (!ok) tracker_->Resolve(offset);
+        } else {
+          // No positions to save (file, stdin, listener and journald
+          // inputs: the journald cursor is saved after
+          // SinkSet::FlushDeliveries).
+          ok = sink->WriteAsync(alert, [](bool) {});
+        }
       }
       if (!ok) {
         ++stats_.sink_errors;

@@ -145,6 +145,14 @@ class Pipeline : public EventHandler {
   DetectorSet* detectors() const { return detectors_; }
   // Counts alerts by rule in `metrics` (optional, not owned).
   void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
+  // Outside Kafka mode (the first constructor): registers the deliveries of
+  // alerts to asynchronous sinks with `tracker` (a followed file's; the
+  // pipeline keeps it alive while a delivery is outstanding), by the lowest
+  // offset of the event's position; null: none registered.
+  void SetDeliveryTracker(std::shared_ptr<OffsetTracker> tracker) {
+    tracker_ = tracker.get();
+    own_tracker_ = std::move(tracker);
+  }
   // Called about every second while an alert waits for room in a full sink
   // (outside Kafka mode): the input's keep-alive (watchdog, metrics), as a
   // wait on a sink that is away is back-pressure, not a hang. It must not
@@ -173,6 +181,10 @@ class Pipeline : public EventHandler {
   std::vector<AlertSink*> sinks_;
   FILE* events_out_ = nullptr;
   OffsetTracker* tracker_ = nullptr;
+  std::shared_ptr<OffsetTracker> own_tracker_;  // SetDeliveryTracker
+  // Outside Kafka mode an alert waits for room in a full asynchronous sink
+  // (a Kafka worker waits before each batch).
+  bool wait_for_room_ = false;
   DeadLetterWriter* dead_letters_ = nullptr;
   Metrics* metrics_ = nullptr;
   std::function<void()> wait_hook_;

@@ -2,14 +2,15 @@
 # An http sink outside Kafka mode (file, stdin, followed file, listener and
 # journald inputs) sends batches: it sent one request per alert and the input
 # waited for each (300 alerts took 74 s against an endpoint answering in
-# 0.2 s). Every alert still arrives, a followed file's position is saved only
-# once its alerts are delivered, and alerts given up make `run` exit 1.
+# 0.2 s). Every alert still arrives, a followed file's position is saved
+# below its oldest undelivered alert (and moves on in a backlog), and alerts
+# given up make `run` exit 1.
 set -euo pipefail
 bin=$1
 tmp=$(mktemp -d)
 server=
 daemon=
-trap '[ -n "$daemon" ] && kill -9 $daemon 2>/dev/null; [ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '{ kill -9 $daemon; kill $server; } 2>/dev/null || true; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; cat "$tmp/err" >&2 2>/dev/null || true; exit 1; }
 source "$(dirname "$0")/lib.bash"
 http=$(free_port)
@@ -29,7 +30,10 @@ class Slow(http.server.BaseHTTPRequestHandler):
         status = int(open(d + "/status").read())
         requests += 1
         if status < 300:
-            alerts += len(json.loads(body))
+            batch = json.loads(body)
+            alerts += len(batch)
+            with open(d + "/ids", "a") as f:
+                f.write("".join(a["id"] + "\n" for a in batch))
         open(d + "/counts.tmp", "w").write(f"{requests} {alerts}\n")
         import os; os.replace(d + "/counts.tmp", d + "/counts")
         self.send_response(status)
@@ -79,9 +83,13 @@ EOF
 read -r _ delivered < "$tmp/counts"
 [ "$delivered" -eq 2200 ] || fail "$((delivered - 200)) of 2000 alerts delivered through a queue of 100"
 
-# Followed: the position is saved after the alerts are delivered (the
-# endpoint answers after 2 s: positions are saved every second).
-echo 2 > "$tmp/delay"
+# Followed: the position is saved below the oldest line whose alerts are not
+# delivered yet, so never past an undelivered alert, and it moves on while
+# the sink has a backlog (until 2026-11-30 it was saved only when every sink
+# had delivered everything within 5 s: not at all while the endpoint was
+# slower than the input). The endpoint answers after 0.3 s, 10 alerts a
+# request: the 200 alerts take about 6 s.
+echo 0.3 > "$tmp/delay"
 cat > "$tmp/f.yaml" <<EOF
 parsers: {year: 2026}
 metrics: {listen: ""}
@@ -89,18 +97,81 @@ inputs:
   - {stream: syslog, path: "$tmp/follow.log", follow: true, from_start: true, position_file: "$tmp/pos"}
 detectors: {ioc: {enabled: false}}
 sinks:
-  - {type: http, url: "http://127.0.0.1:$http/", retry_initial_ms: 50, retry_max_ms: 100}
+  - {type: http, url: "http://127.0.0.1:$http/", batch_max_alerts: 10, retry_initial_ms: 50, retry_max_ms: 100}
 EOF
 cp "$tmp/in.log" "$tmp/follow.log"
+len=$(head -1 "$tmp/in.log" | wc -c)
+read -r _ base < "$tmp/counts"
 "$bin" run --config "$tmp/f.yaml" 2> "$tmp/err" &
 daemon=$!
-for _ in $(seq 1 100); do [ -s "$tmp/pos" ] && break; sleep 0.1; done
-[ -s "$tmp/pos" ] || fail "no position saved"
-read -r _ delivered < "$tmp/counts"
-[ "$delivered" -eq 2400 ] || fail "position saved with $((delivered - 2200)) of 200 alerts delivered"
+moving=0
+for _ in $(seq 1 30); do
+  if [ -s "$tmp/pos" ]; then
+    read -r _ _ off _ < "$tmp/pos"
+    read -r _ now < "$tmp/counts"
+    lines=$((off / len))
+    [ $((off % len)) -eq 0 ] || fail "position $off inside a line"
+    [ "$lines" -le $((now - base)) ] ||
+      fail "position past $lines lines with $((now - base)) of their alerts delivered"
+    [ "$lines" -gt 0 ] && [ "$lines" -lt 200 ] && moving=$((moving + 1))
+  fi
+  sleep 0.1
+done
+[ "$moving" -gt 0 ] || fail "the position did not move while the sink had a backlog"
+# A crash in the backlog: the restart sends again what was not delivered
+# and little of what was (the lines after the position saved last).
+kill -9 $daemon
+wait $daemon 2>/dev/null || true
+echo 0.01 > "$tmp/delay"
+"$bin" run --config "$tmp/f.yaml" 2> "$tmp/err" &
+daemon=$!
+off=0
+for _ in $(seq 1 100); do
+  [ -s "$tmp/pos" ] && read -r _ _ off _ < "$tmp/pos"
+  [ "$off" -eq $((200 * len)) ] && break
+  sleep 0.1
+done
+[ "$off" -eq $((200 * len)) ] || fail "position $off after the restart, not the end $((200 * len))"
 kill -TERM $daemon
 wait $daemon || fail "followed run exited $?"
 daemon=
+read -r _ now < "$tmp/counts"
+sent=$((now - base))
+echo "followed, killed in a backlog of a slow endpoint: position moved $moving times in 3 s; $sent alerts sent for 200 lines"
+[ "$sent" -ge 200 ] || fail "$sent alerts sent for 200 lines: some lost in the crash"
+[ "$sent" -lt 300 ] || fail "$sent alerts sent for 200 lines: the restart sent most again"
+
+# Rotated in a backlog, then a crash: the position stays in the rotated
+# file while its alerts are outstanding (offsets start again in the new
+# one), so the restart reads the rest of it (found by its inode) before the
+# new file: no line of either is lost.
+echo 0.3 > "$tmp/delay"
+rm -f "$tmp/pos" "$tmp/follow.log.1"
+head -150 "$tmp/in.log" > "$tmp/follow.log"
+: > "$tmp/ids"
+"$bin" run --config "$tmp/f.yaml" 2> "$tmp/err" &
+daemon=$!
+for _ in $(seq 1 30); do [ -s "$tmp/pos" ] && break; sleep 0.1; done
+[ -s "$tmp/pos" ] || fail "no position saved"
+mv "$tmp/follow.log" "$tmp/follow.log.1"
+head -100 "$tmp/in.log" > "$tmp/follow.log"
+sleep 2.5
+kill -9 $daemon
+wait $daemon 2>/dev/null || true
+echo 0.01 > "$tmp/delay"
+"$bin" run --config "$tmp/f.yaml" 2> "$tmp/err" &
+daemon=$!
+got=0
+for _ in $(seq 1 100); do
+  got=$(sort -u "$tmp/ids" | wc -l)
+  [ "$got" -ge 250 ] && break
+  sleep 0.1
+done
+kill -TERM $daemon
+wait $daemon || fail "followed run exited $?"
+daemon=
+echo "rotated in a backlog and killed: $got distinct alerts of 250 lines ($(wc -l < "$tmp/ids") sent)"
+[ "$got" -eq 250 ] || fail "$got distinct alerts for the 150 + 100 lines of a file rotated in a backlog"
 
 # Alerts given up (the endpoint refuses them): exit 1.
 echo 0.1 > "$tmp/delay"
@@ -108,4 +179,4 @@ echo 400 > "$tmp/status"
 rc=0
 "$bin" run --config "$tmp/c.yaml" 2> "$tmp/err" || rc=$?
 [ "$rc" -eq 1 ] || fail "run exited $rc with every alert refused, not 1"
-echo "http_sink_file_inputs: batched, position after delivery, exit 1 on alerts given up"
+echo "http_sink_file_inputs: batched, position below undelivered alerts and moving in a backlog, exit 1 on alerts given up"
