@@ -2,6 +2,7 @@
 
 #include "core/hash.h"
 #include "core/json_out.h"
+#include "core/text.h"
 #include "core/time.h"
 
 namespace loghunt {
@@ -195,16 +196,60 @@ std::string SerializeAlert(const Alert& alert) {
   return s;
 }
 
+namespace {
+
+// Appends `text` for a line a person or a line-oriented tool reads: a control
+// character (a newline, ESC) becomes \n, \r, \t or \xNN and a backslash
+// \\, and a byte that starts no valid UTF-8 sequence U+FFFD. Written as-is,
+// an attacker's command line made a second, forged alert line (or moved a
+// terminal's cursor).
+void AppendEscapedByte(std::string_view prefix, unsigned char byte, std::string* out) {
+  constexpr char kHex[] = "0123456789abcdef";
+  out->append(prefix);
+  out->push_back(kHex[byte >> 4]);
+  out->push_back(kHex[byte & 15]);
+}
+
+void AppendPrintable(std::string_view text, std::string* out) {
+  std::string valid;
+  if (!IsValidUtf8(text)) {
+    valid = ReplaceInvalidUtf8(text);
+    text = valid;
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\\') {
+      out->append("\\\\");
+    } else if (c == '\n') {
+      out->append("\\n");
+    } else if (c == '\r') {
+      out->append("\\r");
+    } else if (c == '\t') {
+      out->append("\\t");
+    } else if (u < 0x20 || u == 0x7f) {
+      AppendEscapedByte("\\x", u, out);
+    } else if (u == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xa0) {
+      // A C1 control (U+0080-U+009F: CSI moves a terminal's cursor too).
+      AppendEscapedByte("\\u00", static_cast<unsigned char>(text[++i]), out);
+    } else {
+      out->push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
 void AppendAlertText(const Alert& a, std::string* out) {
   AppendRfc3339(a.time_ns, out);
   out->push_back(' ');
   out->append(SeverityName(a.rule.severity));
   out->push_back(' ');
-  out->append(a.host.empty() ? "-" : a.host);
+  AppendPrintable(a.host.empty() ? "-" : a.host, out);
   out->append(" \"");
-  out->append(a.rule.title);
+  AppendPrintable(a.rule.title, out);
   out->append("\" ");
-  out->append(a.summary);
+  AppendPrintable(a.summary, out);
   out->append(" [");
   out->append(a.id);
   out->push_back(']');

@@ -84,6 +84,27 @@ TEST(SerializeAlert, EntitiesCarryStableIdsNamingTheThingNotItsDescription) {
   EXPECT_NE(EntityId({"IpAddress", {{"Address", "203.0.113.8"}}}, "h"), id(da, 1));
 }
 
+// The text format is one line per alert whatever the event holds: a
+// newline in a command line made a second, forged alert line, and ESC or a
+// C1 CSI reached the terminal.
+TEST(SerializeAlert, TextIsOneLineWithControlsEscaped) {
+  Event e = ProcessEvent();
+  e.host = "h\x1b[2Jost";
+  Alert a = MakeAlert(e, {"r1", "Rule\none", Severity::kHigh, {}}, "k");
+  a.summary =
+      "curl x\n2026-07-08T16:00:01Z critical fakehost \"Forged\" injected [0]\r\t\\ \xc2\x9b"
+      "2J \xff caf\xc3\xa9";
+  std::string text;
+  AppendAlertText(a, &text);
+  EXPECT_EQ(text.find('\n'), std::string::npos) << text;
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  EXPECT_NE(text.find(" high h\\x1b[2Jost \"Rule\\none\" curl x\\n2026-07-08T16:00:01Z critical"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("[0]\\r\\t\\\\ \\u009b2J \xef\xbf\xbd caf\xc3\xa9 ["), std::string::npos)
+      << text;
+}
+
 TEST(SerializeEvent, EscapesControlCharacters) {
   Event e;
   e.message = std::string_view("a\0b\x01\"", 5);
