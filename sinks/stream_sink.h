@@ -1,16 +1,22 @@
 // StreamSink: alerts as lines on stdout or appended to a file.
 //
 // JSON lines (one alert per line) or the one-line text form for people.
-// Every Write() hands its line to the kernel (fflush) before it returns; for
-// a file sink, `fsync` also makes it durable;
+// Every Write() hands its line to the kernel before it returns; for a file
+// sink, `fsync` also makes it durable. A line the file could take only part
+// of (a full disk) is taken back, so the file holds whole lines only and the
+// next alert starts its own. Failures are logged (the first, then one line a
+// minute with a count). A file that cannot be opened again (SIGHUP after its
+// folder went away) is tried again at most once a second by later writes.
 // Reopen() closes and reopens the path (for logrotate, on SIGHUP).
 // Thread-safety: all methods may be called from several workers at once.
 #pragma once
 
+#include <chrono>
 #include <cstdio>
 #include <mutex>
 #include <string>
 
+#include "core/log_throttle.h"
 #include "sinks/sink.h"
 
 namespace loghunt {
@@ -24,7 +30,7 @@ class StreamSink : public AlertSink {
   StreamSink(std::string path, AlertFormat format, bool fsync);
   ~StreamSink() override;
 
-  bool ok() const { return file_ != nullptr; }
+  bool ok() const { return path_.empty() || fd_ >= 0; }
   const std::string& error() const { return error_; }
 
   std::string_view name() const override { return path_.empty() ? "stdout" : "file"; }
@@ -34,15 +40,21 @@ class StreamSink : public AlertSink {
 
  private:
   bool Open();
+  bool WriteFile(const Alert& alert);
+  // Logs an alert not written, and why (throttled).
+  void LogFailure(const Alert& alert, std::string_view reason);
 
   std::mutex mu_;
-  std::string path_;
+  std::string path_;  // empty: stdout
   AlertFormat format_;
   bool fsync_ = false;
   bool flush_each_ = true;
-  FILE* file_ = nullptr;
+  FILE* out_ = nullptr;  // stdout
+  int fd_ = -1;          // the file (O_APPEND)
+  std::chrono::steady_clock::time_point last_open_;
   std::string line_;
   std::string error_;
+  LogThrottle failure_log_;
 };
 
 }  // namespace loghunt

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -168,20 +169,31 @@ bool SyslogSink::Connect() {
     // /dev/log is a datagram socket; some collectors listen on a stream one.
     for (int type : {SOCK_DGRAM, SOCK_STREAM}) {
       fd_ = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-      if (fd_ < 0) return false;
+      if (fd_ < 0) {
+        Fail("socket", errno);
+        return false;
+      }
       if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
         stream_ = type == SOCK_STREAM;
         return true;
       }
+      const int error_number = errno;
       Close();
-      if (errno != EPROTOTYPE) return false;
+      if (error_number != EPROTOTYPE) {
+        Fail("connect", error_number);
+        return false;
+      }
     }
+    Fail("connect", EPROTOTYPE);
     return false;
   }
   const bool tcp = options_.transport == SyslogTransport::kTcp;
   stream_ = tcp;
   fd_ = ::socket(family_, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) return false;
+  if (fd_ < 0) {
+    Fail("socket", errno);
+    return false;
+  }
   if (!tcp) return true;  // UDP: sendto() each datagram, no connection state to lose
   timeval tv{options_.timeout_ms / 1000, (options_.timeout_ms % 1000) * 1000};
   setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
@@ -190,15 +202,21 @@ bool SyslogSink::Connect() {
   fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
   int rc = ::connect(fd_, reinterpret_cast<const sockaddr*>(peer_.data()),
                      static_cast<socklen_t>(peer_.size()));
+  int error_number = rc == 0 ? 0 : errno;
   if (rc != 0 && errno == EINPROGRESS) {
     pollfd p{fd_, POLLOUT, 0};
     rc = ::poll(&p, 1, options_.timeout_ms) == 1 ? 0 : -1;
+    error_number = rc == 0 ? 0 : ETIMEDOUT;
     int err = 0;
     socklen_t len = sizeof err;
-    if (rc == 0 && (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)) rc = -1;
+    if (rc == 0 && (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)) {
+      rc = -1;
+      error_number = err != 0 ? err : errno;
+    }
   }
   if (rc != 0) {
     Close();
+    Fail("connect", error_number);
     return false;
   }
   fcntl(fd_, F_SETFL, flags);
@@ -243,13 +261,16 @@ bool SyslogSink::SendFrame(const std::string& frame) {
     } else {
       n = ::send(fd_, frame.data(), frame.size(), MSG_NOSIGNAL);
     }
-    return n == static_cast<ssize_t>(frame.size());
+    if (n == static_cast<ssize_t>(frame.size())) return true;
+    Fail("send", n < 0 ? errno : EMSGSIZE);
+    return false;
   }
   size_t done = 0;
   while (done < frame.size()) {
     ssize_t n = ::send(fd_, frame.data() + done, frame.size() - done, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
+      Fail("send", n < 0 ? errno : EPIPE);
       Close();
       return false;
     }
@@ -273,6 +294,7 @@ bool SyslogSink::Write(const Alert& alert) {
   }
   if (fd_ < 0 && !Connect()) {
     ++stats_.errors;
+    LogNotSent(alert);
     return false;
   }
   // A datagram (UDP, or a unix datagram socket such as /dev/log, which
@@ -281,6 +303,13 @@ bool SyslogSink::Write(const Alert& alert) {
   if (!stream_ && message.size() > options_.max_message_bytes) {
     size_t n = options_.max_message_bytes;
     while (n > 0 && (static_cast<unsigned char>(message[n]) & 0xC0) == 0x80) --n;
+    uint64_t held_back = 0;
+    if (truncation_log_.Allow(&held_back)) {
+      spdlog::warn(
+          "sink syslog {}: alert {} ({}, {} bytes) cut to max_message_bytes {} ({} more "
+          "cut since the last message)",
+          options_.address, alert.id, alert.rule.id, message.size(), n, held_back);
+    }
     message.resize(n);
     ++stats_.truncated;
   }
@@ -300,7 +329,21 @@ bool SyslogSink::Write(const Alert& alert) {
     return true;
   }
   ++stats_.errors;
+  LogNotSent(alert);
   return false;
+}
+
+void SyslogSink::Fail(std::string_view what, int error_number) {
+  error_ = std::string(what) + ": " + std::strerror(error_number);
+}
+
+void SyslogSink::LogNotSent(const Alert& alert) {
+  uint64_t held_back = 0;
+  if (!failure_log_.Allow(&held_back)) return;
+  spdlog::error(
+      "sink syslog {}: alert {} ({}) not sent: {} ({} more not sent since the last "
+      "message)",
+      options_.address, alert.id, alert.rule.id, error_, held_back);
 }
 
 }  // namespace loghunt

@@ -16,7 +16,9 @@
 // buffer (TCP: after a reconnect and resend if the connection had dropped).
 // UDP may lose messages on the network; that is the transport's contract and
 // why TCP exists. A datagram (UDP or unix datagram) longer than
-// max_message_bytes is cut (counted).
+// max_message_bytes is cut (counted, and logged once a minute). An alert
+// not sent is logged with the reason (the first, then one line a minute with
+// a count).
 //
 // Thread-safety: every method may be called from any thread (one mutex).
 #pragma once
@@ -26,6 +28,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/log_throttle.h"
 #include "sinks/sink.h"
 
 namespace loghunt {
@@ -75,6 +78,9 @@ class SyslogSink : public AlertSink {
   bool Connect();
   void Close();
   bool SendFrame(const std::string& frame);
+  // Records why the connection or send failed (errno's text, or `what`).
+  void Fail(std::string_view what, int error_number);
+  void LogNotSent(const Alert& alert);  // throttled
 
   SyslogSinkOptions options_;
   std::string procid_;
@@ -85,6 +91,9 @@ class SyslogSink : public AlertSink {
   std::string peer_;
   int family_ = 0;
   SyslogSinkStats stats_;
+  std::string error_;  // the last failure (Fail)
+  LogThrottle failure_log_;
+  LogThrottle truncation_log_;
 };
 
 }  // namespace loghunt
