@@ -614,11 +614,13 @@ void ReadHttpSink(ConfigReader& r, const YAML::Node& s, const std::string& path,
   }
   HttpSinkOptions& h = sink->http;
   h.format = sink->format;
-  std::string error;
-  if (!r.String(s, path, "url", &h.url) || h.url.empty()) {
+  std::string error, url, url_problem;
+  if (!r.String(s, path, "url", &url) || url.empty()) {
     r.Error(s, path + ".url", "required for an http sink (http://HOST[:PORT]/PATH or https://...)");
-  } else if (h.url.rfind("http://", 0) != 0 && h.url.rfind("https://", 0) != 0) {
-    r.Error(s["url"], path + ".url", "must start with http:// or https://");
+  } else if (!ResolveSecret(url, &h.url, &url_problem)) {
+    r.Error(s["url"], path + ".url", url_problem);  // a webhook's url is its secret
+  } else if (!CheckHttpUrl(h.url, &url_problem)) {
+    r.Error(s["url"], path + ".url", url_problem);
   }
   std::string preset;
   if (r.String(s, path, "preset", &preset) && !ParseHttpPreset(preset, &h.preset)) {

@@ -52,6 +52,7 @@ struct Url {
   std::string host;
   std::string port;
   std::string target;
+  std::string host_header;  // host, [v6] bracketed, with a port that is not the scheme's
 };
 
 bool ParseUrl(std::string_view url, Url* out, std::string* error) {
@@ -65,16 +66,28 @@ bool ParseUrl(std::string_view url, Url* out, std::string* error) {
     *error = "url must start with http:// or https://";
     return false;
   }
-  size_t slash = rest.find('/');
+  rest = rest.substr(0, rest.find('#'));  // a fragment is not sent
+  size_t slash = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, slash);
   out->target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (out->target[0] == '?') out->target.insert(0, "/");
+  if (authority.find('@') != std::string_view::npos) {
+    // It was taken for part of the host name: every request failed to
+    // resolve, retried for ever, with the password in every log line.
+    *error =
+        "url: credentials in the url (user:password@host) are not supported; use token: or "
+        "headers: {Authorization: ...} (both read ${env:NAME} and ${file:PATH})";
+    return false;
+  }
   std::string_view host = authority, port;
+  bool v6 = false;
   if (!authority.empty() && authority[0] == '[') {  // [IPv6]:port
     size_t close = authority.find(']');
     if (close == std::string_view::npos) {
       *error = "url has an unclosed [ in its host";
       return false;
     }
+    v6 = true;
     host = authority.substr(1, close - 1);
     if (close + 1 < authority.size() && authority[close + 1] == ':')
       port = authority.substr(close + 2);
@@ -94,9 +107,23 @@ bool ParseUrl(std::string_view url, Url* out, std::string* error) {
     }
   }
   out->host = std::string(host);
-  out->port = port.empty() ? (out->tls ? "443" : "80") : std::string(port);
+  const std::string_view default_port = out->tls ? "443" : "80";
+  out->port = port.empty() ? std::string(default_port) : std::string(port);
+  // RFC 9110 7.2: the port unless it is the scheme's (virtual hosts on
+  // another port were not found).
+  out->host_header = v6 ? "[" + out->host + "]" : out->host;
+  if (out->port != default_port) out->host_header += ":" + out->port;
   return true;
 }
+
+}  // namespace
+
+bool CheckHttpUrl(std::string_view url, std::string* error) {
+  Url parsed;
+  return ParseUrl(url, &parsed, error);
+}
+
+namespace {
 
 bool Retryable(int status) { return status == 408 || status == 429 || status >= 500; }
 
@@ -159,7 +186,7 @@ class HttpSink::Client {
            std::string* response_body, int64_t* retry_after_ms, std::string* error) {
     *retry_after_ms = -1;
     http::request<http::string_body> req{http::verb::post, url_.target, 11};
-    req.set(http::field::host, url_.host);
+    req.set(http::field::host, url_.host_header);
     req.set(http::field::user_agent, "loghuntd");
     for (const auto& [k, v] : headers) req.set(k, v);
     req.body() = body;
@@ -174,19 +201,28 @@ class HttpSink::Client {
       }
       // Bodies up to 64 MiB (Beast's default of 8 MiB made a large _bulk
       // answer a transport error, and the delivered batch was sent again).
-      http::response_parser<http::string_body> parser;
-      parser.body_limit(64ULL << 20);
+      std::optional<http::response_parser<http::string_body>> parser;
       beast::flat_buffer buffer;
       beast::error_code ec;
+      auto read = [&] {
+        parser.emplace();
+        parser->body_limit(64ULL << 20);
+        if (tls_) {
+          ec = Run([&](auto handler) { http::async_read(*tls_, buffer, *parser, handler); }, *tls_);
+        } else {
+          ec = Run([&](auto handler) { http::async_read(*tcp_, buffer, *parser, handler); }, *tcp_);
+        }
+      };
       if (tls_) {
         ec = Run([&](auto handler) { http::async_write(*tls_, req, handler); }, *tls_);
-        if (!ec)
-          ec = Run([&](auto handler) { http::async_read(*tls_, buffer, parser, handler); }, *tls_);
       } else {
         ec = Run([&](auto handler) { http::async_write(*tcp_, req, handler); }, *tcp_);
-        if (!ec)
-          ec = Run([&](auto handler) { http::async_read(*tcp_, buffer, parser, handler); }, *tcp_);
       }
+      if (!ec) read();
+      // An interim answer (100 Continue, 103 Early Hints) comes before the
+      // final one (RFC 9110 15.2): it was taken for a refusal.
+      for (int interim = 0; !ec && parser->get().result_int() / 100 == 1 && interim < 8; ++interim)
+        read();
       if (ec) {
         Close();
         if (reused && attempt == 0 &&
@@ -197,7 +233,7 @@ class HttpSink::Client {
         *error = ec.message();
         return -1;
       }
-      http::response<http::string_body> res = parser.release();
+      http::response<http::string_body> res = parser->release();
       if (!res.keep_alive()) Close();
       if (auto it = res.find(http::field::retry_after); it != res.end()) {
         if (auto seconds = ParseInt(Trim(std::string_view(it->value().data(), it->value().size())));
@@ -283,6 +319,10 @@ std::unique_ptr<HttpSink> HttpSink::Create(HttpSinkOptions options, std::string*
   if (options.batch_max_alerts == 0) options.batch_max_alerts = 1;
   if (options.queue_max_alerts == 0) options.queue_max_alerts = 1;
   std::unique_ptr<HttpSink> sink(new HttpSink(std::move(options)));
+  // Logs name the endpoint without its path and query: a webhook's secret
+  // is often there (Slack, Teams, query api keys).
+  sink->shown_url_ =
+      (url.tls ? "https://" : "http://") + url.host_header + (url.target == "/" ? "/" : "/...");
   sink->client_ = std::make_unique<Client>(std::move(url), sink->options_, sink->giving_up_);
   if (!sink->client_->InitTls(error)) return nullptr;
   sink->sender_ = std::thread([s = sink.get()] { s->SenderLoop(); });
@@ -314,7 +354,7 @@ HttpSink::~HttpSink() {
   if (given_up_at_stop_ > 0) {
     spdlog::error(
         "sink http: {}: stopping: {} alert(s) undelivered after the {} ms flush, given up",
-        options_.url, given_up_at_stop_, options_.flush_timeout_ms);
+        shown_url_, given_up_at_stop_, options_.flush_timeout_ms);
   }
   Resolve(left, false);
 }
@@ -375,13 +415,13 @@ bool HttpSink::WriteAsync(const Alert& alert, DeliveryCallback done) {
     ++stats_.refused;
     if (!refusing_ && !stopping_) {
       spdlog::error("sink http: {}: queue full for {} ms, refusing alerts until it has room",
-                    options_.url, options_.enqueue_timeout_ms);
+                    shown_url_, options_.enqueue_timeout_ms);
     }
     refusing_ = true;
     return false;
   }
   if (refusing_) {
-    spdlog::info("sink http: {}: queue has room again ({} alert(s) refused so far)", options_.url,
+    spdlog::info("sink http: {}: queue has room again ({} alert(s) refused so far)", shown_url_,
                  stats_.refused);
     refusing_ = false;
   }
@@ -634,8 +674,30 @@ void HttpSink::SendBatch(std::vector<Item>& batch) {
     } else if (status < 0 || Retryable(status)) {
       retry = true;
       if (status > 0) error = "HTTP " + std::to_string(status);
+    } else if (status == 413 && batch.size() > 1) {
+      // Too large for the endpoint (nginx's client_max_body_size is 1 MiB by
+      // default, batch_max_bytes 4 MiB): each half on its own, down to single
+      // alerts. The whole batch was given up, though each alert fitted.
+      {
+        std::lock_guard lock(mu_);
+        ++stats_.request_failures;
+      }
+      uint64_t held_back = 0;
+      if (split_log_.Allow(&held_back)) {
+        spdlog::warn(
+            "sink http: {}: HTTP 413 for {} alert(s) in {} bytes: sent again in halves (lower "
+            "batch_max_bytes; {} more since the last message)",
+            shown_url_, batch.size(), body.size(), held_back);
+      }
+      const auto half = static_cast<std::ptrdiff_t>(batch.size() / 2);
+      std::vector<Item> rest(std::make_move_iterator(batch.begin() + half),
+                             std::make_move_iterator(batch.end()));
+      batch.erase(batch.begin() + half, batch.end());
+      SendBatch(batch);
+      SendBatch(rest);
+      return;
     } else {
-      spdlog::error("sink http: {} refused {} alert(s): HTTP {} {}", options_.url, batch.size(),
+      spdlog::error("sink http: {} refused {} alert(s): HTTP {} {}", shown_url_, batch.size(),
                     status, response.substr(0, 200));
       for (Item& item : batch) failed.push_back(std::move(item));
       batch.clear();
@@ -655,12 +717,12 @@ void HttpSink::SendBatch(std::vector<Item>& batch) {
       break;
     }
     if (options_.max_retries > 0 && attempt > options_.max_retries) {
-      spdlog::error("sink http: {}: giving up {} alert(s) after {} attempts: {}", options_.url,
+      spdlog::error("sink http: {}: giving up {} alert(s) after {} attempts: {}", shown_url_,
                     batch.size(), attempt, error);
       break;
     }
     if (attempt == 1 || attempt % 10 == 0) {
-      spdlog::warn("sink http: {}: {} (attempt {}, retrying)", options_.url, error, attempt);
+      spdlog::warn("sink http: {}: {} (attempt {}, retrying)", shown_url_, error, attempt);
     }
     // A Retry-After (429, 503) is waited for, up to kMaxRetryAfterMs.
     if (!Backoff(attempt, std::min(retry_after_ms, kMaxRetryAfterMs))) {  // shutting down

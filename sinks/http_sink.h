@@ -44,12 +44,17 @@
 #include <utility>
 #include <vector>
 
+#include "core/log_throttle.h"
 #include "sinks/sink.h"
 
 namespace loghunt {
 
 enum class HttpPreset : uint8_t { kWebhook, kWebhookNdjson, kElasticsearch, kSplunkHec };
 bool ParseHttpPreset(std::string_view name, HttpPreset* preset);
+
+// True when `url` is one the sink can use (http:// or https://, a host, a
+// port in range, no user:password@); *error says why not (check-config).
+bool CheckHttpUrl(std::string_view url, std::string* error);
 
 struct HttpSinkOptions {
   std::string url;  // http://host[:port]/path or https://...
@@ -121,7 +126,8 @@ class HttpSink : public AlertSink {
 
   explicit HttpSink(HttpSinkOptions options);
   void SenderLoop();
-  // Delivers `batch`, retrying; resolves every callback.
+  // Delivers `batch`, retrying (in halves after an HTTP 413); resolves every
+  // callback.
   void SendBatch(std::vector<Item>& batch);
   void BuildBody(const std::vector<Item>& batch, std::string* body) const;
   // Sleeps the backoff for `attempt`; false when the sink is being destroyed.
@@ -132,7 +138,9 @@ class HttpSink : public AlertSink {
   void Resolve(std::vector<Item>& items, bool delivered);
 
   HttpSinkOptions options_;
+  std::string shown_url_;  // for logs: scheme, host and port only
   std::unique_ptr<Client> client_;
+  LogThrottle split_log_;  // HTTP 413: a batch sent again in halves
 
   mutable std::mutex mu_;
   std::condition_variable cv_;       // sender: work arrived, flush requested, stop

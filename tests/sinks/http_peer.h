@@ -19,6 +19,7 @@ namespace loghunt::testing {
 
 struct PeerRequest {
   std::string target;
+  std::string host;  // the Host header
   std::string content_type;
   std::string authorization;
   std::string body;
@@ -26,12 +27,14 @@ struct PeerRequest {
 
 struct PeerResponse {
   PeerResponse(int s = 200, std::string b = {},
-               std::vector<std::pair<std::string, std::string>> h = {}, bool c = false)
-      : status(s), body(std::move(b)), headers(std::move(h)), close(c) {}
+               std::vector<std::pair<std::string, std::string>> h = {}, bool c = false,
+               bool i = false)
+      : status(s), body(std::move(b)), headers(std::move(h)), close(c), interim(i) {}
   int status;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
-  bool close;  // close the connection after answering (an idle timeout)
+  bool close;    // close the connection after answering (an idle timeout)
+  bool interim;  // a "100 Continue" before the answer
 };
 
 class HttpPeer {
@@ -100,7 +103,8 @@ class HttpPeer {
       boost::system::error_code ec;
       http::read(socket, buffer, req, ec);
       if (ec) return;
-      PeerRequest r{std::string(req.target()), std::string(req[http::field::content_type]),
+      PeerRequest r{std::string(req.target()), std::string(req[http::field::host]),
+                    std::string(req[http::field::content_type]),
                     std::string(req[http::field::authorization]), req.body()};
       int seq;
       {
@@ -109,6 +113,10 @@ class HttpPeer {
         seq = static_cast<int>(requests_.size());
       }
       PeerResponse out = respond_(r, seq);
+      if (out.interim) {
+        boost::asio::write(
+            socket, boost::asio::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n")), ec);
+      }
       http::response<http::string_body> res{static_cast<http::status>(out.status), 11};
       res.set(http::field::content_type, "application/json");
       res.keep_alive(req.keep_alive());

@@ -95,5 +95,24 @@ suppression:
       << all;
 }
 
+// An http url the sink cannot use fails the config (check-config, exit 2),
+// with its line: it passed, and `run` exited 1, restarted by systemd.
+TEST(SinkConfig, AnHttpUrlTheSinkCannotUseIsAConfigError) {
+  Config c;
+  std::vector<std::string> errors;
+  EXPECT_FALSE(LoadConfigText(R"(sinks:
+  - type: http
+    url: http://:80/h
+  - type: http
+    url: "http://user:pw@example.com/h"
+)",
+                              "u.yaml", &c, &errors));
+  std::string all;
+  for (const auto& e : errors) all += e + "\n";
+  EXPECT_NE(all.find("u.yaml:3: sinks[0].url: url has no host"), std::string::npos) << all;
+  EXPECT_NE(all.find("u.yaml:5: sinks[1].url: url: credentials in the url"), std::string::npos)
+      << all;
+}
+
 }  // namespace
 }  // namespace loghunt
