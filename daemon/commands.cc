@@ -204,6 +204,11 @@ class SinkSet {
   void Interrupt() {
     for (auto& s : sinks_) s->Interrupt();
   }
+  // End of the run: what asynchronous sinks still hold is given up and
+  // counted (AlertSink::Close), before delivery_failures() is read.
+  void Close() {
+    for (auto& s : sinks_) s->Close();
+  }
   // Waits until the alerts asynchronous sinks accepted are delivered (or
   // given up), at most `timeout_ms` per sink; before a read position is
   // saved. Suppression windows stay open (their summaries are not due).
@@ -896,8 +901,9 @@ int RunFiles(const Config& config) {
     spdlog::info("syslog listener: {}", listener_pipelines[i]->stats().Summary());
     if (listener_pipelines[i]->stats().sink_errors > 0) rc = 1;
   }
-  // Alerts asynchronous sinks (http) accepted and then gave up on.
-  if (!sinks.FlushDeliveries(kPositionFlushMs)) rc = 1;
+  // Alerts asynchronous sinks (http) accepted and then gave up on, also
+  // those still undelivered after the sinks' flush bound.
+  sinks.Close();
   if (const uint64_t lost = sinks.delivery_failures(); lost > 0) {
     spdlog::error("sinks: {} alert(s) given up after they were accepted", lost);
     rc = 1;
@@ -1024,8 +1030,13 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
                  st.pipeline.messages, st.active_seconds, st.pipeline.messages / st.active_seconds);
   }
   // Alerts a sink refused or gave up after accepting them (an http endpoint
-  // answering 400, say) make a failed run, as in file mode.
-  return st.pipeline.sink_errors > 0 || sinks.delivery_failures() > 0 ? 1 : 0;
+  // answering 400, say, or a broker away at shutdown: those were given up
+  // when the sinks were destroyed, after this was read, and the run exited
+  // 0) make a failed run, as in file mode.
+  sinks.Close();
+  const uint64_t lost = sinks.delivery_failures();
+  if (lost > 0) spdlog::error("sinks: {} alert(s) given up after they were accepted", lost);
+  return st.pipeline.sink_errors > 0 || lost > 0 ? 1 : 0;
 }
 
 }  // namespace

@@ -331,7 +331,11 @@ std::unique_ptr<HttpSink> HttpSink::Create(HttpSinkOptions options, std::string*
 
 HttpSink::HttpSink(HttpSinkOptions options) : options_(std::move(options)) {}
 
-HttpSink::~HttpSink() {
+HttpSink::~HttpSink() { Close(); }
+
+void HttpSink::Close() {
+  if (closed_) return;
+  closed_ = true;
   // The shutdown flush is bounded by flush_timeout_ms (from Interrupt(), when
   // called): then the request under way is cut off and nothing more is sent.
   // The sender took batch after batch and made a full attempt at each (224 s
@@ -349,7 +353,10 @@ HttpSink::~HttpSink() {
   std::vector<Item> left(std::make_move_iterator(queue_.begin()),
                          std::make_move_iterator(queue_.end()));
   queue_.clear();
-  stats_.failed += left.size();
+  {
+    std::lock_guard lock(mu_);
+    stats_.failed += left.size();
+  }
   given_up_at_stop_ += left.size();
   if (given_up_at_stop_ > 0) {
     spdlog::error(

@@ -113,6 +113,7 @@ class HttpSink : public AlertSink {
   void Reopen() override;
   void Interrupt() override;
   bool WaitForRoom(int timeout_ms) override;
+  void Close() override;
 
   HttpSinkStats stats() const;
 
@@ -159,6 +160,7 @@ class HttpSink : public AlertSink {
   std::chrono::steady_clock::time_point interrupt_deadline_;  // for every Flush() after it
   uint64_t failed_at_last_flush_ = 0;
   std::thread sender_;
+  bool closed_ = false;  // Close()
 };
 
 }  // namespace loghunt

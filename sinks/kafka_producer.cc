@@ -58,21 +58,31 @@ std::unique_ptr<KafkaProducer> KafkaProducer::Create(const KafkaProperties& prop
   return p;
 }
 
-KafkaProducer::~KafkaProducer() {
+KafkaProducer::~KafkaProducer() { Close(); }
+
+void KafkaProducer::Close() {
   if (rk_ == nullptr) return;
   // After Interrupt() the daemon has flushed already, within its deadline.
   if (!interrupted_) Flush(10'000);
   closing_ = true;
   if (poller_.joinable()) poller_.join();
+  const uint64_t failed_before = failed_;
   // Messages still queued are given up: their callbacks report done(false).
   rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_poll(rk_, 0);
   rd_kafka_destroy(rk_);
+  rk_ = nullptr;
   for (Pending* p : parked_) {
     ++failed_;
     if (p->done) p->done(false);
     --outstanding_;
     delete p;
+  }
+  parked_.clear();
+  // Not logged one by one (LogGivenUp is quiet while closing): they were
+  // not logged at all, and the run exited 0.
+  if (const uint64_t given_up = failed_ - failed_before; given_up > 0) {
+    spdlog::error("kafka producer: stopping: {} message(s) undelivered, given up", given_up);
   }
 }
 

@@ -44,6 +44,10 @@ class KafkaProducer {
   static std::unique_ptr<KafkaProducer> Create(const KafkaProperties& properties,
                                                std::string* error);
   ~KafkaProducer();
+  // Flushes (for 10 s, unless Interrupt() was called: the daemon flushed
+  // already, within its deadline), then gives up what is still queued
+  // (counted in failed(), logged) and stops. The destructor calls it.
+  void Close();
   KafkaProducer(const KafkaProducer&) = delete;
   KafkaProducer& operator=(const KafkaProducer&) = delete;
 

@@ -30,6 +30,7 @@ class KafkaSink : public AlertSink {
   bool Flush() override;
   bool FlushWithin(int timeout_ms) override;
   void Interrupt() override { producer_->Interrupt(); }
+  void Close() override { producer_->Close(); }
   bool WaitForRoom(int timeout_ms) override { return producer_->WaitForRoom(timeout_ms); }
   size_t queue_depth() const override { return producer_->outstanding(); }
   uint64_t delivery_failures() const override { return producer_->failed(); }

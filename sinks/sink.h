@@ -64,6 +64,12 @@ class AlertSink {
   virtual uint64_t retries() const { return 0; }
   // Called on SIGHUP: reopen files (logrotate), reconnect.
   virtual void Reopen() {}
+  // Stops the sink at the end of a run: an asynchronous sink flushes (within
+  // its flush bound), then gives up what is still undelivered (done(false))
+  // and counts it in delivery_failures(), which the run's exit status reads
+  // after this. Nothing may be written after it. The destructor does the same
+  // when it was not called.
+  virtual void Close() {}
   // Called when the daemon begins to stop (SIGTERM), from any thread: a
   // writer waiting for room in a full queue stops waiting, and later writes
   // do not wait either. Such alerts are accepted past the bound (at most what

@@ -155,13 +155,20 @@ SuppressingSink::SuppressingSink(std::unique_ptr<AlertSink> inner, SuppressionOp
   if (options_.tick_ms > 0) timer_ = std::thread([this] { TimerLoop(); });
 }
 
-SuppressingSink::~SuppressingSink() {
+SuppressingSink::~SuppressingSink() { StopTimer(); }
+
+void SuppressingSink::StopTimer() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
   if (timer_.joinable()) timer_.join();
+}
+
+void SuppressingSink::Close() {
+  StopTimer();  // no summary after the inner sink closed
+  inner_->Close();
 }
 
 SuppressionStats SuppressingSink::stats() const {

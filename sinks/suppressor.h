@@ -120,6 +120,7 @@ class SuppressingSink : public AlertSink {
   uint64_t retries() const override { return inner_->retries(); }
   void Reopen() override { inner_->Reopen(); }
   void Interrupt() override { inner_->Interrupt(); }
+  void Close() override;
   bool WaitForRoom(int timeout_ms) override { return inner_->WaitForRoom(timeout_ms); }
 
   SuppressionStats stats() const;
@@ -127,6 +128,7 @@ class SuppressingSink : public AlertSink {
 
  private:
   void Emit(std::vector<Alert>& summaries);
+  void StopTimer();
   // Closes every window and emits the summaries.
   void DrainAndEmit();
   void TimerLoop();

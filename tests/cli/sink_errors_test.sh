@@ -2,7 +2,8 @@
 # Alerts an asynchronous sink gives up after accepting them (an http endpoint
 # answering 400) in Kafka mode: counted in loghunt_sink_errors_total under the
 # sink's own label (it was always sink="all", and these were not counted there
-# at all), and the run exits 1 as a file-mode run does.
+# at all), and the run exits 1 as a file-mode run does; also for alerts still
+# undelivered when the run ends.
 set -euo pipefail
 bin=$1
 tmp=$(mktemp -d)
@@ -65,3 +66,18 @@ daemon=
 alerts=$(grep -c '' "$tmp/alerts")
 [ "$alerts" -gt 0 ] || fail "no alert reached stdout"
 echo "http sink gave up alerts: sink_errors_total{sink=\"http\"}=$errors, $alerts alerts on stdout, exit $rc"
+
+# Alerts still undelivered when the run ends (the endpoint away, retried
+# for ever) are given up when the sinks close: logged and exit 1. They were
+# given up after the exit status was read: exit 0, nothing said.
+away=$(free_port)
+sed -e "s|url: \"http://127.0.0.1:$http/\", retry_initial_ms: 50, retry_max_ms: 100|url: \"http://127.0.0.1:$away/\", retry_initial_ms: 50, retry_max_ms: 100, flush_timeout_ms: 500|" \
+  -e "s|group_id: sink-errors-test|group_id: sink-errors-test-2|" \
+  -e "s|listen: 127.0.0.1:$mport|listen: \"\"|" "$tmp/loghunt.yaml" > "$tmp/away.yaml"
+grep -q "$away" "$tmp/away.yaml" || fail "away config not made: $(cat "$tmp/away.yaml")"
+rc=0
+"$bin" run --config "$tmp/away.yaml" --idle-exit-ms 2000 > /dev/null 2> "$tmp/err2" || rc=$?
+[ "$rc" -eq 1 ] || fail "exit status $rc with the http endpoint away at the end, not 1: $(tail -5 "$tmp/err2")"
+grep -q "sinks: [0-9]* alert(s) given up after they were accepted" "$tmp/err2" ||
+  fail "alerts given up at the end not logged: $(tail -5 "$tmp/err2")"
+echo "endpoint away at the end of a Kafka run: exit $rc, $(grep -o "sinks: [0-9]* alert(s) given up" "$tmp/err2")"

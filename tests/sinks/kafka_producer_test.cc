@@ -58,6 +58,34 @@ TEST(KafkaProducer, AFullQueueParksInsteadOfWaitingAndInterruptGivesUpAtDestruct
   EXPECT_EQ(given_up, 2);
 }
 
+// Close() gives up what is still queued at the end of a run, logs how many
+// and counts them in failed(), which the run's exit status reads after it:
+// they were given up silently in the destructor, after the status was read
+// (a broker away at SIGTERM: exit 0).
+TEST(KafkaProducer, CloseGivesUpWhatIsQueuedAndSaysSo) {
+  std::string error;
+  auto producer = KafkaProducer::Create({{"bootstrap.servers", "127.0.0.1:9"}, {"log_level", "0"}},
+                                        &error);  // nobody there
+  ASSERT_NE(producer, nullptr) << error;
+  std::atomic<int> given_up{0};
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(producer->Produce("alerts", "", "m", {}, [&](bool ok) { given_up += !ok; }));
+  }
+  producer->Interrupt();
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  producer->Close();
+  spdlog::set_default_logger(previous);
+  EXPECT_EQ(given_up, 3);
+  EXPECT_EQ(producer->failed(), 3u);
+  EXPECT_NE(log.str().find("stopping: 3 message(s) undelivered, given up"), std::string::npos)
+      << log.str();
+  producer->Close();  // once only
+  EXPECT_EQ(producer->failed(), 3u);
+}
+
 // With a broker (librdkafka's mock cluster), messages parked behind a full
 // queue of one are all delivered, in order of production.
 TEST(KafkaProducer, ParkedMessagesAreSentOnceThereIsRoom) {
