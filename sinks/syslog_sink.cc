@@ -56,6 +56,12 @@ void AppendParam(std::string_view name, std::string_view value, std::string* out
   out->push_back(' ');
   out->append(name);
   out->append("=\"");
+  // RFC 5424 6.3.3: PARAM-VALUE is UTF-8 (an event's host name may not be).
+  std::string valid;
+  if (!IsValidUtf8(value)) {
+    valid = ReplaceInvalidUtf8(value);
+    value = valid;
+  }
   for (char c : value) {
     if (c == '"' || c == '\\' || c == ']') out->push_back('\\');
     out->push_back(c);

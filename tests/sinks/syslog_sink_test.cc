@@ -85,6 +85,10 @@ TEST(SyslogSink, FormatsRfc5424WithStructuredData) {
       << m;
   EXPECT_EQ(sink->Format(MakeTestAlert(1, Severity::kCritical)).rfind("<82>1 ", 0), 0u);
   EXPECT_EQ(sink->Format(MakeTestAlert(1, Severity::kInformational)).rfind("<86>1 ", 0), 0u);
+  // A structured-data value is UTF-8 (RFC 5424 6.3.3) whatever the event's host.
+  Alert bad = MakeTestAlert(1);
+  bad.host = "h\xffst";
+  EXPECT_NE(sink->Format(bad).find(" host=\"h\xef\xbf\xbdst\"]"), std::string::npos);
 }
 
 TEST(SyslogSink, UdpReceiverGetsOneDatagramPerAlert) {
