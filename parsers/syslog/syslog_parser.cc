@@ -140,7 +140,9 @@ void SyslogParser::Parse(std::string_view message, const SourcePosition& positio
   event_.host = frame.hostname;
   event_.program = frame.app_name;
   if (auto pid = ParseInt(frame.proc_id)) event_.process.pid = *pid;
-  event_.message = TrimRight(frame.message);
+  // rsyslog's msg keeps the space after the tag (JSON templates, RFC 5424
+  // forwarding "- -  text"); the semantics read the message from its start.
+  event_.message = Trim(frame.message);
   event_.raw = message;
   event_.position = position;
   AddSyslogExtras(frame);

