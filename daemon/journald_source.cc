@@ -24,12 +24,17 @@ std::string_view Field(sd_journal* j, const char* field) {
   return eq == std::string_view::npos ? std::string_view{} : v.substr(eq + 1);
 }
 
-void AppendToken(std::string_view value, std::string* out) {
+// An RFC 5424 header field the syslog parser accepts: at most `max`
+// characters (HOSTNAME 255, APP-NAME 48, PROCID 128), PRINTUSASCII (others
+// become '_'), "-" when empty.
+void AppendHeaderField(std::string_view value, size_t max, std::string* out) {
   if (value.empty()) {
     out->push_back('-');
     return;
   }
-  for (unsigned char c : value) out->push_back(c > 32 && c < 127 ? static_cast<char>(c) : '_');
+  for (unsigned char c : value.substr(0, max)) {
+    out->push_back(c > 32 && c < 127 ? static_cast<char>(c) : '_');
+  }
 }
 
 }  // namespace
@@ -115,8 +120,10 @@ uint64_t JournaldSource::Run(const std::atomic<bool>& stop, bool follow,
     }
     line.clear();
     int priority = static_cast<int>(ParseInt(Field(journal_, "PRIORITY")).value_or(6));
-    int facility = static_cast<int>(ParseInt(Field(journal_, "SYSLOG_FACILITY")).value_or(1));
-    line += "<" + std::to_string((facility & 23) * 8 + (priority & 7)) + ">1 ";
+    // SYSLOG_FACILITY is the facility's number; one outside 0..23 is user.
+    int64_t facility = ParseInt(Field(journal_, "SYSLOG_FACILITY")).value_or(1);
+    if (facility < 0 || facility > 23) facility = 1;
+    line += "<" + std::to_string(facility * 8 + (priority & 7)) + ">1 ";
     uint64_t usec = 0;
     if (sd_journal_get_realtime_usec(journal_, &usec) >= 0) {
       AppendRfc3339(static_cast<int64_t>(usec) * 1000, &line);
@@ -124,12 +131,12 @@ uint64_t JournaldSource::Run(const std::atomic<bool>& stop, bool follow,
       line.push_back('-');
     }
     line.push_back(' ');
-    AppendToken(Field(journal_, "_HOSTNAME"), &line);
+    AppendHeaderField(Field(journal_, "_HOSTNAME"), 255, &line);
     line.push_back(' ');
     std::string_view ident = Field(journal_, "SYSLOG_IDENTIFIER");
-    AppendToken(ident.empty() ? Field(journal_, "_COMM") : ident, &line);
+    AppendHeaderField(ident.empty() ? Field(journal_, "_COMM") : ident, 48, &line);
     line.push_back(' ');
-    AppendToken(Field(journal_, "_PID"), &line);
+    AppendHeaderField(Field(journal_, "_PID"), 128, &line);
     line += " - - ";
     std::string_view message = Field(journal_, "MESSAGE");
     for (char c : message) line.push_back(c == '\n' ? ' ' : c);  // one line per entry

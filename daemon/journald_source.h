@@ -1,7 +1,9 @@
 // JournaldSource: the host agent's journal input (sd-journal). Each entry is
 // turned into an RFC 5424 line ("<PRI>1 TIME HOST IDENT PID - - MESSAGE", from
 // PRIORITY, SYSLOG_FACILITY, __REALTIME_TIMESTAMP, _HOSTNAME,
-// SYSLOG_IDENTIFIER, _PID, MESSAGE) for the syslog parser.
+// SYSLOG_IDENTIFIER, _PID, MESSAGE) for the syslog parser. The line is always
+// a valid frame: a facility outside 0..23 is user, header fields are cut to
+// RFC 5424's lengths and their non-printable characters and spaces become '_'.
 //
 // Position: the journal cursor of the last entry handed over is written to
 // cursor_file (atomically: temp file + rename) every save_every entries and

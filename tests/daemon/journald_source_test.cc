@@ -9,6 +9,7 @@
 
 #include "daemon/config.h"
 #include "daemon/pipeline.h"
+#include "parsers/syslog/syslog_parser.h"
 
 namespace loghunt {
 namespace {
@@ -82,6 +83,63 @@ TEST_F(JournaldSourceTest, EntriesBecomeSyslogLinesTheParserReads) {
   free(buf);
   EXPECT_NE(events.find("\"host.name\":\"web-1\""), std::string::npos) << events.substr(0, 400);
   EXPECT_NE(events.find("user4"), std::string::npos);
+}
+
+// The PRI carries the entry's facility as it is (authpriv 10, cron 9; one
+// outside 0..23 is user), and every line is a valid RFC 5424 frame: fields
+// longer than RFC 5424 allows (APP-NAME 48, HOSTNAME 255) are cut, so no
+// entry is lost as bad_frame.
+TEST_F(JournaldSourceTest, LinesKeepTheFacilityAndStayValidRfc5424) {
+  const std::string long_ident(49, 'a'), long_host(300, 'h');
+  struct Entry {
+    std::string host, ident, facility, priority;
+  } entries[] = {{"web-1", "sudo", "10", "5"},
+                 {"web-1", "CRON", "9", "6"},
+                 {"web-1", "sshd", "99", "6"},
+                 {"web-1", long_ident, "4", "6"},
+                 {long_host, "sshd", "4", "6"}};
+  {
+    std::ofstream out(dir_ + "/odd.export");
+    int i = 0;
+    for (const auto& e : entries) {
+      ++i;
+      out << "__CURSOR=s=2;i=" << i << "\n__REALTIME_TIMESTAMP=" << 1700000000000000 + i * 1000000
+          << "\n__MONOTONIC_TIMESTAMP=" << i << "\n_BOOT_ID=0123456789abcdef0123456789abcdef\n"
+          << "_HOSTNAME=" << e.host << "\nSYSLOG_IDENTIFIER=" << e.ident << "\n_PID=" << 300 + i
+          << "\nPRIORITY=" << e.priority << "\nSYSLOG_FACILITY=" << e.facility << "\nMESSAGE=entry "
+          << i << "\n\n";
+    }
+  }
+  std::string cmd = std::string(kJournalRemote) + " -o " + dir_ + "/odd.journal - < " + dir_ +
+                    "/odd.export > /dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  JournaldOptions o = Options();
+  o.files = {dir_ + "/odd.journal"};
+  std::string error;
+  auto source = JournaldSource::Open(o, &error);
+  ASSERT_TRUE(source) << error;
+  std::vector<std::string> lines;
+  std::atomic<bool> stop{false};
+  source->Run(stop, false, [&](std::string_view l) { lines.emplace_back(l); });
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0].substr(0, 6), "<85>1 ");  // authpriv.notice
+  EXPECT_EQ(lines[1].substr(0, 6), "<78>1 ");  // cron.info
+  EXPECT_EQ(lines[2].substr(0, 6), "<14>1 ");  // user.info
+  EXPECT_NE(lines[3].find(" web-1 " + long_ident.substr(0, 48) + " 304 - - entry 4"),
+            std::string::npos)
+      << lines[3];
+  EXPECT_NE(lines[4].find(" " + long_host.substr(0, 255) + " sshd 305 - - entry 5"),
+            std::string::npos);
+  SyslogParser parser{ParserOptions{}};
+  for (const auto& line : lines) {
+    struct : EventHandler {
+      void OnEvent(const Event&) override { ++events; }
+      void OnError(ParseError, std::string_view, const SourcePosition&) override {}
+      int events = 0;
+    } handler;
+    parser.Parse(line, SourcePosition{"journald", -1, 0}, handler);
+    EXPECT_EQ(handler.events, 1) << line;
+  }
 }
 
 TEST_F(JournaldSourceTest, PersistedCursorResumesAfterTheLastHandledEntry) {
