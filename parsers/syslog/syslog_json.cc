@@ -1,5 +1,8 @@
 #include "parsers/syslog/syslog_json.h"
 
+#include <cstdint>
+#include <optional>
+
 #include "core/text.h"
 #include "core/time.h"
 #include "parsers/json_error.h"
@@ -133,6 +136,36 @@ void SplitTag(sv tag, sv* program, sv* pid) {
     tag = tag.substr(0, open);
   }
   *program = tag;
+}
+
+// Epoch time as fluentd's in_syslog and other shippers write it: seconds
+// with an optional fraction ("1705312800.123"), or milliseconds when the
+// number is too large to be seconds (> 1e11, the year 5138). nullopt when it
+// is not such a number or lies outside int64 nanoseconds.
+std::optional<int64_t> ParseEpochTime(sv s) {
+  size_t dot = s.find('.');
+  sv whole = s.substr(0, dot), fraction = dot == sv::npos ? sv() : s.substr(dot + 1);
+  if (whole.empty() || whole.size() > 18 || (dot != sv::npos && fraction.empty())) {
+    return std::nullopt;
+  }
+  int64_t units = 0, frac_ns = 0, scale = 100'000'000;
+  for (char c : whole) {
+    if (c < '0' || c > '9') return std::nullopt;
+    units = units * 10 + (c - '0');
+  }
+  for (char c : fraction) {
+    if (c < '0' || c > '9') return std::nullopt;
+    frac_ns += (c - '0') * scale;
+    scale /= 10;
+  }
+  constexpr int64_t kMaxSeconds = INT64_MAX / kNanosPerSecond - 1;
+  constexpr int64_t kMaxMillis = INT64_MAX / 1'000'000 - 1;
+  if (units > 100'000'000'000) {
+    if (units > kMaxMillis) return std::nullopt;
+    return units * 1'000'000 + frac_ns / 1000;
+  }
+  if (units > kMaxSeconds || (units == 0 && frac_ns == 0)) return std::nullopt;
+  return units * kNanosPerSecond + frac_ns;
 }
 
 bool LooksLikeSyslogLine(sv s) {
@@ -282,22 +315,16 @@ ParseError SyslogJsonDecoder::Decode(sv message, const SyslogClock& clock, Syslo
     f->priority = f->facility * 8 + f->severity;
   }
 
-  bool bad_time = false;
+  // A time that cannot be read leaves the timestamp unknown (0): one odd
+  // field should not cost the whole message.
   if (ranks[kRealtimeMicros] != 255) {
     auto us = ParseInt(values[kRealtimeMicros]);
-    if (us && *us > 0 && *us < INT64_MAX / 1000) {
-      f->timestamp_ns = *us * 1000;
-    } else {
-      bad_time = true;
-    }
+    if (us && *us > 0 && *us < INT64_MAX / 1000) f->timestamp_ns = *us * 1000;
   }
   if (f->timestamp_ns == 0 && ranks[kTime] != 255) {
     auto ns = ParseRfc3339(values[kTime], clock.utc_offset_seconds);
-    if (ns) {
-      f->timestamp_ns = *ns;
-    } else {
-      bad_time = true;
-    }
+    if (!ns) ns = ParseEpochTime(Trim(values[kTime]));
+    if (ns) f->timestamp_ns = *ns;
   }
 
   // A shipper that forwards whole syslog lines: let the line's frame fill in.
@@ -315,7 +342,6 @@ ParseError SyslogJsonDecoder::Decode(sv message, const SyslogClock& clock, Syslo
       if (f->timestamp_ns == 0 && inner.timestamp_ns != 0) {
         f->timestamp_ns = inner.timestamp_ns;
         f->year_assumed = inner.year_assumed;
-        bad_time = false;
       }
       if (f->priority < 0 && inner.priority >= 0) {
         f->priority = inner.priority;
@@ -324,7 +350,6 @@ ParseError SyslogJsonDecoder::Decode(sv message, const SyslogClock& clock, Syslo
       }
     }
   }
-  if (bad_time && f->timestamp_ns == 0) return ParseError::kBadTimestamp;
   return ParseError::kNone;
 }
 

@@ -5,12 +5,15 @@
 //    __REALTIME_TIMESTAMP (microseconds), PRIORITY (a severity), SYSLOG_FACILITY;
 //  - rsyslog JSON templates and %jsonmesg% (omkafka): msg / message,
 //    hostname / host, programname / app-name / syslogtag, procid,
-//    timereported / @timestamp / timestamp, pri, syslogseverity(-text),
+//    timereported / @timestamp / timestamp / time, pri, syslogseverity(-text),
 //    syslogfacility(-text), msgid, structured-data;
 //  - ECS-style shippers (Filebeat, Vector): message, host.name,
 //    process.name / process.pid, @timestamp, log.syslog.* is not read.
 // When several keys give the same field, the most specific wins (journald's
-// SYSLOG_IDENTIFIER over _COMM, timereported over @timestamp). When the
+// SYSLOG_IDENTIFIER over _COMM, timereported over @timestamp). A time is RFC
+// 3339 or epoch seconds (a number, fraction allowed; milliseconds when over
+// 1e11, as fluentd's in_syslog writes it); one that cannot be read leaves the
+// timestamp unknown (0), it is not an error. When the
 // object names no program but its message is itself a syslog line (a
 // shipper forwarding /var/log/auth.log lines), that line's frame fills the
 // fields the object left empty.
@@ -35,8 +38,8 @@ class SyslogJsonDecoder {
  public:
   // Decodes `message` (a JSON object) into `frame`. Errors: kBadJson,
   // kTruncated, kBadEncoding, kWrongType (e.g. MESSAGE is a number),
-  // kMissingField (no message at all), kBadTimestamp, kUnsupported (valid
-  // JSON that is not an object).
+  // kMissingField (no message at all), kUnsupported (valid JSON that is not
+  // an object).
   ParseError Decode(std::string_view message, const SyslogClock& clock, SyslogFrame* frame,
                     Arena& arena);
 

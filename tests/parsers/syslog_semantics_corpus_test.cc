@@ -403,5 +403,31 @@ TEST_F(SyslogSemantics, AFixedYearRollsOverAtNewYear) {
   EXPECT_EQ(at("Jan  1 00:00:00 2020 h prog: x"), DaysFromCivil(2020, 1, 1) * 86400);
 }
 
+// fluentd's in_syslog and similar shippers write the time as epoch seconds (a
+// JSON number); milliseconds are told apart by their size. A time that cannot
+// be read leaves the timestamp unknown (0): the event is kept.
+TEST_F(SyslogSemantics, JsonTimeAsEpochNumberAndUnreadableTimeKeepTheEvent) {
+  const std::string msg = R"("message":"Failed password for root from 203.0.113.5 port 2222 ssh2")";
+  const Event& seconds =
+      Parse(R"({"host":"web01","ident":"sshd","pid":"4242",)" + msg + R"(,"time":1705312800.123})");
+  EXPECT_EQ(seconds.timestamp_ns, 1705312800123000000);
+  EXPECT_EQ(seconds.kind, EventKind::kLogon);
+  EXPECT_EQ(seconds.logon.user, "root");
+  EXPECT_EQ(
+      Parse(R"({"host":"web01","ident":"sshd",)" + msg + R"(,"time":1705312800})").timestamp_ns,
+      1705312800000000000);
+  EXPECT_EQ(
+      Parse(R"({"host":"web01","ident":"sshd",)" + msg + R"(,"time":1705312800123})").timestamp_ns,
+      1705312800123000000);
+  for (const char* time : {R"("yesterday")", "-5", "1e400", R"("2024-13-45T00:00:00Z")"}) {
+    const Event& e = Parse(R"({"host":"web01","ident":"sshd",)" + msg + ",\"time\":" + time + "}");
+    EXPECT_EQ(e.timestamp_ns, 0) << time;
+    EXPECT_EQ(e.logon.user, "root") << time;
+  }
+  const Event& realtime = Parse(R"({"__REALTIME_TIMESTAMP":"x","MESSAGE":"m"})");
+  EXPECT_EQ(realtime.timestamp_ns, 0);
+  EXPECT_EQ(realtime.message.view(), "m");
+}
+
 }  // namespace
 }  // namespace loghunt
