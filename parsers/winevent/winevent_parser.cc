@@ -391,7 +391,7 @@ void WineventParser::Parse(std::string_view message, const SourcePosition& posit
   key_bloom_ = {};
   id_ = {};
   id_fallback_ = {};
-  channel_ = provider_ = host_ = {};
+  channel_ = provider_ = host_ = computer_ = {};
   message_text_ = {};
   for (auto& t : time_) t = {};
 
@@ -857,8 +857,10 @@ void WineventParser::OnEnvelope(WinField field, const Scalar& value) {
       if (channel_.empty()) channel_ = v;
       break;
     case WinField::kHostname:
-    case WinField::kComputer:
       if (host_.empty()) host_ = v;
+      break;
+    case WinField::kComputer:
+      if (computer_.empty()) computer_ = v;
       break;
     case WinField::kTimeCreated:
       if (time_[kTimeCreatedSlot].empty()) time_[kTimeCreatedSlot] = v;
@@ -939,7 +941,9 @@ void WineventParser::Normalize(int64_t id) {
   using F = WinField;
   Event& e = event_;
   e.program = channel_;
-  e.host = host_;
+  // With Windows Event Forwarding, host.name / Hostname is the collector
+  // that shipped the record and Computer the machine that logged it.
+  e.host = !computer_.empty() ? computer_ : host_;
   e.message = message_text_;
   if (!provider_.empty()) AddExtra("winlog.provider_name", provider_);
 

@@ -148,7 +148,11 @@ class WineventParser : public StreamParser {
   std::array<uint64_t, 4> key_bloom_{};  // keys already in extras (see AddExtra)
   IdCandidate id_;                       // flat / winlog / System
   IdCandidate id_fallback_;              // ECS event.code
-  std::string_view channel_, provider_, host_;
+  std::string_view channel_, provider_;
+  // Computer / winlog.computer_name name the machine that logged the event;
+  // Hostname / host.name may be the collector that shipped it (Windows Event
+  // Forwarding): the event's host is computer_, else host_.
+  std::string_view host_, computer_;
   LazyText message_text_;
   std::string_view time_[5];  // candidates by priority, see kTime* in the .cc
 };

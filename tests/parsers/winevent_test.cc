@@ -240,6 +240,23 @@ TEST_F(WineventParserTest, SameEventInWinlogbeatNxlogAndSentinelShapesNormalizes
   EXPECT_EQ(w.extras, s.extras);
 }
 
+// Windows Event Forwarding: Winlogbeat on the collector writes host.name (the
+// collector) next to winlog.computer_name (the machine that logged the
+// event); the event belongs to the latter whatever the key order.
+TEST_F(WineventParserTest, WinlogComputerNameWinsOverTheCollectorsHostName) {
+  const std::string winlog =
+      R"("winlog":{"channel":"Security","computer_name":"ws42.corp.local","event_id":4624,)"
+      R"("event_data":{"TargetUserName":"bob","TargetDomainName":"CORP","LogonType":"3"}})";
+  const std::string host = R"("host":{"name":"wec01.corp"})";
+  EXPECT_EQ(One("{" + host + "," + winlog + "}").host, "ws42.corp.local");
+  EXPECT_EQ(One("{" + winlog + "," + host + "}").host, "ws42.corp.local");
+  // The same for a flat record with both Hostname and Computer.
+  EXPECT_EQ(
+      One(R"({"Hostname":"wec01","Computer":"ws42","EventID":4624,"Channel":"Security"})").host,
+      "ws42");
+  EXPECT_EQ(One(R"({"host":{"name":"wec01"},"EventID":4624,"Channel":"Security"})").host, "wec01");
+}
+
 TEST_F(WineventParserTest, EvtxDumpShapeReadsSystemAndEventData) {
   CapturedEvent e = One(R"({
   "Event": {
