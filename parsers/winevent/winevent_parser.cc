@@ -740,9 +740,17 @@ error_code WineventParser::WalkEvtxSystem(od::object object) {
       continue;
     }
     // {"#text": 4688, "#attributes": {"Qualifiers": ...}}, {"#attributes": {"SystemTime": ...}},
-    // {"#attributes": {"Name": ...}}.
+    // {"#attributes": {"Name": ...}}; xmltodict writes the attributes as
+    // "@SystemTime", "@Name" next to "#text".
     const bool is_id = key == "EventID", is_time = key == "TimeCreated",
                is_provider = key == "Provider";
+    auto on_attribute = [&](std::string_view name, const Scalar& v) {
+      if (is_time && name == "SystemTime") {
+        OnEnvelope(WinField::kTimeCreated, v);
+      } else if (is_provider && name == "Name") {
+        OnEnvelope(WinField::kProviderName, v);
+      }
+    };
     od::object child;
     if (!(is_id || is_time || is_provider) || value.get_object().get(child) != simdjson::SUCCESS) {
       if (is_id && !id_.present) id_ = {{}, true, true};
@@ -763,6 +771,11 @@ error_code WineventParser::WalkEvtxSystem(od::object object) {
         }
         continue;
       }
+      if (inner_key.starts_with('@')) {
+        if (error_code e = ReadScalar(inner_value, &scalar, &is_scalar, &is_null)) return e;
+        if (is_scalar && !is_null) on_attribute(inner_key.substr(1), scalar);
+        continue;
+      }
       od::object attributes;
       if (inner_key != "#attributes" || inner_value.get_object().get(attributes)) continue;
       for (auto attr_item : attributes) {
@@ -772,12 +785,7 @@ error_code WineventParser::WalkEvtxSystem(od::object object) {
         if (error_code e = Key(attr, &attr_key)) return e;
         od::value attr_value = attr.value();
         if (error_code e = ReadScalar(attr_value, &scalar, &is_scalar, &is_null)) return e;
-        if (!is_scalar || is_null) continue;
-        if (is_time && attr_key == "SystemTime") {
-          OnEnvelope(WinField::kTimeCreated, scalar);
-        } else if (is_provider && attr_key == "Name") {
-          OnEnvelope(WinField::kProviderName, scalar);
-        }
+        if (is_scalar && !is_null) on_attribute(attr_key, scalar);
       }
     }
     if (is_id && !id_found && !id_.present) id_ = {{}, true, true};

@@ -319,6 +319,29 @@ TEST_F(WineventParserTest, EvtxEventIdWithQualifiersAndUserData) {
   EXPECT_EQ(e.extras.count("xmlns"), 0u);
 }
 
+// xmltodict (Python's usual XML-to-JSON) writes attributes as "@Name" keys:
+// {"TimeCreated": {"@SystemTime": ...}}, {"Provider": {"@Name": ...}}.
+TEST_F(WineventParserTest, XmltodictAttributesGiveTimeAndProvider) {
+  CapturedEvent e = One(
+      R"({"Event":{"System":{"Provider":{"@Name":"Microsoft-Windows-Sysmon","@Guid":"{5770385F}"},)"
+      R"("EventID":"1","TimeCreated":{"@SystemTime":"2024-01-15 10:00:00.123456"},)"
+      R"("Execution":{"@ProcessID":"3208"},"Channel":"Microsoft-Windows-Sysmon/Operational",)"
+      R"("Computer":"ws42"},"EventData":{"Data":[{"@Name":"Image","#text":"C:\\x\\cmd.exe"},)"
+      R"({"@Name":"CommandLine","#text":"cmd /c whoami"}]}}})");
+  EXPECT_EQ(e.kind, EventKind::kProcessStart);
+  EXPECT_EQ(e.extras["winlog.provider_name"], "Microsoft-Windows-Sysmon");
+  EXPECT_EQ(e.timestamp_ns, *ParseRfc3339("2024-01-15T10:00:00.123456Z"));
+  EXPECT_EQ(e.command_line, "cmd /c whoami");
+  e = One(
+      R"({"Event":{"System":{"Provider":{"@Name":"Microsoft-Windows-Security-Auditing"},)"
+      R"("EventID":{"@Qualifiers":"0","#text":"4625"},"TimeCreated":{"@SystemTime":"2024-01-15T10:00:00Z"},)"
+      R"("Channel":"Security","Computer":"dc01"},"EventData":{"Data":[{"@Name":"TargetUserName","#text":"bob"}]}}})");
+  EXPECT_EQ(e.kind, EventKind::kLogon);
+  EXPECT_EQ(e.extras["winlog.event_id"], "4625");
+  EXPECT_EQ(e.extras["winlog.provider_name"], "Microsoft-Windows-Security-Auditing");
+  EXPECT_EQ(e.timestamp_ns, *ParseRfc3339("2024-01-15T10:00:00Z"));
+}
+
 TEST_F(WineventParserTest, LegacyEventIdWithQualifierBitsAndLeadingZerosAreNormalized) {
   CapturedEvent e = One(R"({"EventID":1073748869,"Channel":"System","ServiceName":"x"})");
   EXPECT_EQ(e.kind, EventKind::kServiceInstall);
