@@ -393,6 +393,7 @@ void WineventParser::Parse(std::string_view message, const SourcePosition& posit
   id_fallback_ = {};
   channel_ = provider_ = host_ = computer_ = {};
   message_text_ = {};
+  unnamed_count_ = 0;
   for (auto& t : time_) t = {};
 
   od::document doc;
@@ -643,13 +644,19 @@ error_code WineventParser::WalkData(od::object object, int depth) {
     bool is_scalar, is_null;
     if (error_code e = ReadScalarToken(token, &scalar, &is_scalar, &is_null)) return e;
     if (is_null) continue;
+    if (key == "Data") {
+      // <Data> elements: an array of them, or a single one.
+      od::array items;
+      if (value.get_array().get(items) == simdjson::SUCCESS) {
+        if (error_code e = WalkDataArray(items)) return e;
+      } else if (error_code e = WalkDataElement(value)) {
+        return e;
+      }
+      continue;
+    }
     if (!is_scalar) {
       od::object child;
-      od::array items;
-      if (key == "Data" && value.get_array().get(items) == simdjson::SUCCESS) {
-        if (error_code e = WalkDataArray(items)) return e;
-      } else if (depth < 2 && key != "#attributes" &&
-                 value.get_object().get(child) == simdjson::SUCCESS) {
+      if (depth < 2 && key != "#attributes" && value.get_object().get(child) == simdjson::SUCCESS) {
         if (error_code e = WalkData(child, depth + 1)) return e;
       }
       continue;
@@ -661,45 +668,110 @@ error_code WineventParser::WalkData(od::object object, int depth) {
 
 error_code WineventParser::WalkDataArray(od::array items) {
   for (auto element : items) {
-    if (error_code e = element.error()) return e;
-    od::object object;
-    if (element.get_object().get(object) != simdjson::SUCCESS) continue;  // unnamed: skipped
-    Scalar name, text;
-    bool named = false, valued = false;
-    error_code e = ForEachField(object, [&](std::string_view key, od::value value) {
-      Scalar scalar;
-      bool is_scalar, is_null;
-      if (error_code e = ReadScalar(value, &scalar, &is_scalar, &is_null)) return e;
-      if (is_null) return simdjson::SUCCESS;
-      if (!is_scalar) {
-        od::object attributes;
-        if (key != "#attributes" || value.get_object().get(attributes) != simdjson::SUCCESS) {
-          return simdjson::SUCCESS;
-        }
-        return ForEachField(attributes, [&](std::string_view akey, od::value avalue) {
-          Scalar a;
-          bool a_scalar, a_null;
-          if (error_code e = ReadScalar(avalue, &a, &a_scalar, &a_null)) return e;
-          if (akey == "Name" && a_scalar && !a_null && a.is_string) {
-            name = a;
-            named = true;
-          }
-          return simdjson::SUCCESS;
-        });
-      }
-      if ((key == "@Name" || key == "Name") && scalar.is_string) {
-        name = scalar;
-        named = true;
-      } else if (key == "#text" || key == "Value") {
-        text = scalar;
-        valued = true;
-      }
-      return simdjson::SUCCESS;
-    });
-    if (e) return e;
-    if (named && valued && !name.text.empty()) OnData(name.text, LookupWinField(name.text), text);
+    od::value value;
+    if (error_code e = element.get(value)) return e;
+    if (error_code e = WalkDataElement(value)) return e;
   }
   return simdjson::SUCCESS;
+}
+
+error_code WineventParser::WalkDataElement(od::value& element) {
+  Scalar scalar;
+  bool is_scalar, is_null;
+  if (error_code e = ReadScalar(element, &scalar, &is_scalar, &is_null)) return e;
+  if (is_null) return simdjson::SUCCESS;
+  if (is_scalar) {
+    OnUnnamedData(scalar.text);
+    return simdjson::SUCCESS;
+  }
+  od::object object;
+  if (element.get_object().get(object) != simdjson::SUCCESS) return simdjson::SUCCESS;
+  Scalar name, text;
+  bool named = false, valued = false;
+  error_code e = ForEachField(object, [&](std::string_view key, od::value value) {
+    Scalar scalar;
+    bool is_scalar, is_null;
+    if (error_code e = ReadScalar(value, &scalar, &is_scalar, &is_null)) return e;
+    if (is_null) return simdjson::SUCCESS;
+    if (!is_scalar) {
+      // evtx_dump: the unnamed <Data> of an event as {"#text": ["v1", "v2"]}.
+      od::array texts;
+      if (key == "#text" && value.get_array().get(texts) == simdjson::SUCCESS) {
+        for (auto item : texts) {
+          od::value v;
+          if (error_code e = item.get(v)) return e;
+          Scalar t;
+          bool t_scalar, t_null;
+          if (error_code e = ReadScalar(v, &t, &t_scalar, &t_null)) return e;
+          if (t_scalar && !t_null) OnUnnamedData(t.text);
+        }
+        return simdjson::SUCCESS;
+      }
+      od::object attributes;
+      if (key != "#attributes" || value.get_object().get(attributes) != simdjson::SUCCESS) {
+        return simdjson::SUCCESS;
+      }
+      return ForEachField(attributes, [&](std::string_view akey, od::value avalue) {
+        Scalar a;
+        bool a_scalar, a_null;
+        if (error_code e = ReadScalar(avalue, &a, &a_scalar, &a_null)) return e;
+        if (akey == "Name" && a_scalar && !a_null && a.is_string) {
+          name = a;
+          named = true;
+        }
+        return simdjson::SUCCESS;
+      });
+    }
+    if ((key == "@Name" || key == "Name") && scalar.is_string) {
+      name = scalar;
+      named = true;
+    } else if (key == "#text" || key == "Value") {
+      text = scalar;
+      valued = true;
+    }
+    return simdjson::SUCCESS;
+  });
+  if (e) return e;
+  if (named && valued && !name.text.empty()) {
+    OnData(name.text, LookupWinField(name.text), text);
+  } else if (!named && valued) {
+    OnUnnamedData(text.text);
+  }
+  return simdjson::SUCCESS;
+}
+
+void WineventParser::OnUnnamedData(std::string_view value) {
+  if (unnamed_count_ < unnamed_.size()) unnamed_[unnamed_count_++] = value;
+}
+
+// Unnamed <Data> values become param1..N, as Winlogbeat names them, and Data,
+// all of them joined by '\n': Sigma's classic PowerShell rules match
+// "Data|contains" against the whole event data.
+void WineventParser::AddUnnamedData() {
+  if (unnamed_count_ == 0) return;
+  size_t joined = unnamed_count_ - 1;
+  for (size_t i = 0; i < unnamed_count_; ++i) {
+    joined += unnamed_[i].size();
+    char* key = arena_.Allocate(7);
+    std::memcpy(key, "param", 5);
+    size_t len = 5, n = i + 1;
+    if (n >= 10) key[len++] = static_cast<char>('0' + n / 10);
+    key[len++] = static_cast<char>('0' + n % 10);
+    arena_.Shrink(7 - len);
+    AddExtra({key, len}, unnamed_[i]);
+  }
+  if (unnamed_count_ == 1) {
+    AddExtra("Data", unnamed_[0]);
+    return;
+  }
+  char* out = arena_.Allocate(joined);
+  char* p = out;
+  for (size_t i = 0; i < unnamed_count_; ++i) {
+    if (i > 0) *p++ = '\n';
+    if (!unnamed_[i].empty()) std::memcpy(p, unnamed_[i].data(), unnamed_[i].size());
+    p += unnamed_[i].size();
+  }
+  AddExtra("Data", {out, joined});
 }
 
 error_code WineventParser::WalkEvtxEvent(od::object object) {
@@ -954,6 +1026,7 @@ void WineventParser::Normalize(int64_t id) {
   e.host = !computer_.empty() ? computer_ : host_;
   e.message = message_text_;
   if (!provider_.empty()) AddExtra("winlog.provider_name", provider_);
+  AddUnnamedData();
 
   time_[kUtcTimeSlot] = Data(F::kUtcTime);
   for (int slot = 0; slot < kTimeSlots && e.timestamp_ns == 0; ++slot) {

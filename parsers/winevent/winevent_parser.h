@@ -84,10 +84,17 @@ class WineventParser : public StreamParser {
 
   simdjson::error_code WalkTop(simdjson::ondemand::object object);
   simdjson::error_code WalkData(simdjson::ondemand::object object, int depth);
-  // EventData's "Data" as an array of named values, as XML-to-JSON converters
-  // write <Data Name="X">v</Data>: [{"@Name": "X", "#text": "v"}, ...] (or
-  // "Name", or {"#attributes": {"Name": "X"}}; the value also as "Value").
+  // EventData's "Data" as an array of <Data> elements (see WalkDataElement).
   simdjson::error_code WalkDataArray(simdjson::ondemand::array items);
+  // One <Data> element. Named, as XML-to-JSON converters write <Data
+  // Name="X">v</Data>: {"@Name": "X", "#text": "v"} (or "Name", or
+  // {"#attributes": {"Name": "X"}}; the value also as "Value"): event data X.
+  // Unnamed: "v", {"#text": "v"}, or evtx_dump's {"#text": ["v1", "v2"]}:
+  // see OnUnnamedData.
+  simdjson::error_code WalkDataElement(simdjson::ondemand::value& element);
+  // Keeps an unnamed <Data> value (at most kMaxUnnamedData) for AddUnnamedData.
+  void OnUnnamedData(std::string_view value);
+  void AddUnnamedData();
   simdjson::error_code WalkEvtxEvent(simdjson::ondemand::object object);
   simdjson::error_code WalkEvtxSystem(simdjson::ondemand::object object);
   simdjson::error_code WalkWinlog(simdjson::ondemand::object object);
@@ -154,6 +161,9 @@ class WineventParser : public StreamParser {
   // Forwarding): the event's host is computer_, else host_.
   std::string_view host_, computer_;
   LazyText message_text_;
+  static constexpr size_t kMaxUnnamedData = 32;
+  std::array<std::string_view, kMaxUnnamedData> unnamed_;
+  size_t unnamed_count_ = 0;
   std::string_view time_[5];  // candidates by priority, see kTime* in the .cc
 };
 

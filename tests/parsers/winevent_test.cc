@@ -158,6 +158,38 @@ TEST_F(WineventParserTest, EventDataAsAnArrayOfNamedValues) {
   EXPECT_EQ(e.extras.count("Empty"), 0u);
 }
 
+// PowerShell 400/800 and other classic events have unnamed <Data> elements;
+// evtx_dump writes them as {"#text": [...]} (one value: {"#text": "v"}).
+// They are kept as Winlogbeat names them (param1..N) and joined as Data,
+// the field Sigma's classic PowerShell rules match.
+TEST_F(WineventParserTest, UnnamedEventDataIsKeptAsParamsAndJoinedAsData) {
+  CapturedEvent e = One(
+      R"({"Event":{"System":{"Provider":{"#attributes":{"Name":"PowerShell"}},"EventID":400,)"
+      R"("Channel":"Windows PowerShell","Computer":"ws42"},"EventData":{"Data":{"#text":)"
+      R"(["Available","None","\tNewEngineState=Available\r\n\tHostApplication=powershell.exe -nop"]},)"
+      R"("Binary":null}}})");
+  EXPECT_EQ(e.extras["param1"], "Available");
+  EXPECT_EQ(e.extras["param2"], "None");
+  EXPECT_EQ(e.extras["param3"],
+            "\tNewEngineState=Available\r\n\tHostApplication=powershell.exe -nop");
+  EXPECT_EQ(e.extras["Data"],
+            "Available\nNone\n\tNewEngineState=Available\r\n\tHostApplication=powershell.exe -nop");
+  EXPECT_EQ(e.extras.count("#text"), 0u);
+  e = One(R"({"Event":{"System":{"EventID":7045,"Channel":"System"},)"
+          R"("EventData":{"Data":{"#text":"single unnamed"},"Binary":"E207"}}})");
+  EXPECT_EQ(e.extras["param1"], "single unnamed");
+  EXPECT_EQ(e.extras["Data"], "single unnamed");
+  EXPECT_EQ(e.extras.count("#text"), 0u);
+  // Unnamed values among named ones (an array of <Data>) are numbered alike.
+  e = One(R"({"Event":{"System":{"EventID":1,"Channel":"Application"},"EventData":{"Data":)"
+          R"([{"@Name":"A","#text":"a"},"first",{"#text":"second"},7]}}})");
+  EXPECT_EQ(e.extras["A"], "a");
+  EXPECT_EQ(e.extras["param1"], "first");
+  EXPECT_EQ(e.extras["param2"], "second");
+  EXPECT_EQ(e.extras["param3"], "7");
+  EXPECT_EQ(e.extras["Data"], "first\nsecond\n7");
+}
+
 TEST_F(WineventParserTest, KeyOrderDoesNotMatter) {
   // Split kSysmon1 into its top-level members and feed them in other orders.
   std::string body(kSysmon1.substr(1, kSysmon1.size() - 2));
