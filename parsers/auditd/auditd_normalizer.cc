@@ -191,15 +191,26 @@ std::string_view UserMessage(std::string_view fields) {
 
 }  // namespace
 
-void AuditdNormalizer::FinishChunkedArg(Arena& arena) {
-  if (chunk_index_ < 0) return;
-  std::string_view text;
-  std::optional<std::string_view> decoded;
-  if (!chunk_quoted_) decoded = DecodeHex(chunk_hex_, arena);
-  text = decoded ? *decoded : arena.Copy(chunk_hex_);
-  args_.emplace_back(static_cast<uint64_t>(chunk_index_), text);
-  chunk_hex_.clear();
-  chunk_index_ = -1;
+// The kernel splits a long argument into aN[0], aN[1], ... over several
+// EXECVE records, which need not arrive in order (aN[i] before aN_len too):
+// each argument is its pieces in the order of their [i].
+void AuditdNormalizer::JoinChunkedArgs(Arena& arena) {
+  std::stable_sort(chunks_.begin(), chunks_.end(), [](const ArgChunk& a, const ArgChunk& b) {
+    return a.arg != b.arg ? a.arg < b.arg : a.part < b.part;
+  });
+  for (size_t i = 0; i < chunks_.size();) {
+    const uint64_t arg = chunks_[i].arg;
+    bool quoted = false;
+    chunk_hex_.clear();
+    for (size_t first = i; i < chunks_.size() && chunks_[i].arg == arg; ++i) {
+      if (i > first && chunks_[i].part == chunks_[i - 1].part) continue;  // a repeat: the first
+      chunk_hex_.append(chunks_[i].text);
+      quoted = quoted || chunks_[i].quoted;
+    }
+    std::optional<std::string_view> decoded;
+    if (!quoted) decoded = DecodeHex(chunk_hex_, arena);
+    args_.emplace_back(arg, decoded ? *decoded : arena.Copy(chunk_hex_));
+  }
 }
 
 void AuditdNormalizer::Normalize(const AssembledAuditEvent& in, Arena& arena, Event* event) {
@@ -224,8 +235,7 @@ void AuditdNormalizer::Normalize(const AssembledAuditEvent& in, Arena& arena, Ev
 
   Facts f;
   args_.clear();
-  chunk_hex_.clear();
-  chunk_index_ = -1;
+  chunks_.clear();
   bool has_execve = false, has_syscall = false, has_user = false;
   UserRecordClass user_class = UserRecordClass::kNone;
   AuditField fld;
@@ -309,15 +319,15 @@ void AuditdNormalizer::Normalize(const AssembledAuditEvent& in, Arena& arena, Ev
         if (std::from_chars(k.data() + 1, k.data() + digits, index).ec != std::errc()) continue;
         std::string_view suffix = k.substr(digits);
         if (suffix.empty()) {
-          FinishChunkedArg(arena);
           args_.emplace_back(index, fld.quoted ? fld.value : Decoded(fld, arena));
-        } else if (suffix == "_len") {
-          FinishChunkedArg(arena);
-          chunk_index_ = static_cast<int64_t>(index);
-          chunk_quoted_ = false;
-        } else if (suffix.front() == '[' && static_cast<int64_t>(index) == chunk_index_) {
-          chunk_hex_.append(fld.value);
-          chunk_quoted_ = chunk_quoted_ || fld.quoted;
+        } else if (suffix.size() > 2 && suffix.front() == '[' && suffix.back() == ']') {
+          // aN[i]; aN_len is not needed: the pieces say how long they are.
+          uint64_t part = 0;
+          const char* end = suffix.data() + suffix.size() - 1;
+          auto [ptr, ec] = std::from_chars(suffix.data() + 1, end, part);
+          if (ec == std::errc() && ptr == end) {
+            chunks_.push_back({index, part, fld.value, fld.quoted});
+          }
         }
       }
     } else if (h.type == "CWD" && f.cwd.empty()) {
@@ -378,7 +388,7 @@ void AuditdNormalizer::Normalize(const AssembledAuditEvent& in, Arena& arena, Ev
       }
     }
   }
-  FinishChunkedArg(arena);
+  JoinChunkedArgs(arena);
 
   std::string_view syscall_name =
       !f.syscall_name.empty() ? f.syscall_name : SyscallName(f.arch, f.syscall);

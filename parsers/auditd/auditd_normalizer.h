@@ -38,13 +38,19 @@ class AuditdNormalizer {
 
  private:
   void AddRawExtras(const AuditRecordHeader& h, size_t occurrence, Arena& arena, Event* event);
-  void FinishChunkedArg(Arena& arena);
+  void JoinChunkedArgs(Arena& arena);
+
+  // One aN[i] piece of a long argument (text: a view into its record).
+  struct ArgChunk {
+    uint64_t arg, part;
+    std::string_view text;
+    bool quoted;
+  };
 
   std::vector<AuditRecordHeader> headers_;
   std::vector<std::pair<uint64_t, std::string_view>> args_;  // index, decoded text
-  std::string chunk_hex_;                                    // aN[i] pieces of one argument
-  int64_t chunk_index_ = -1;
-  bool chunk_quoted_ = false;
+  std::vector<ArgChunk> chunks_;                             // in arrival order
+  std::string chunk_hex_;                                    // the pieces of one argument
   std::vector<std::pair<std::string_view, size_t>> type_counts_;
   std::vector<std::string_view> record_keys_;
   const AuditRecordHeader* syscall_record_ = nullptr;  // the SYSCALL record of this event

@@ -198,6 +198,23 @@ TEST_F(AuditdParserTest, DecodesHexAndChunkedArguments) {
   EXPECT_EQ(e.Extra("process.args_count"), "4");
 }
 
+// A long argument is cut into aN[i] chunks over several EXECVE records; the
+// records of one event may arrive in any order (aN[i] before aN_len too):
+// each chunk goes where its [i] says.
+TEST_F(AuditdParserTest, ChunkedArgumentsAreJoinedByTheirIndexNotTheirOrder) {
+  Feed({"type=SYSCALL msg=audit(9.000:6): arch=c000003e syscall=59 pid=5",
+        "type=EXECVE msg=audit(9.000:6): argc=2 a0=\"echo\" a1_len=18 a1[0]=616263",
+        "type=EXECVE msg=audit(9.000:6):  a1[2]=676869",
+        "type=EXECVE msg=audit(9.000:6):  a1[1]=646566", "type=EOE msg=audit(9.000:6): "});
+  Feed({"type=SYSCALL msg=audit(9.000:7): arch=c000003e syscall=59 pid=5",
+        "type=EXECVE msg=audit(9.000:7):  a1[1]=646566",
+        "type=EXECVE msg=audit(9.000:7): argc=3 a0=\"echo\" a1_len=18 a1[0]=616263",
+        "type=EXECVE msg=audit(9.000:7):  a1[2]=676869 a2=\"z\"", "type=EOE msg=audit(9.000:7): "});
+  ASSERT_EQ(out_.events.size(), 2u);
+  EXPECT_EQ(out_.events[0].command_line, "echo abcdefghi");
+  EXPECT_EQ(out_.events[1].command_line, "echo abcdefghi z");
+}
+
 TEST_F(AuditdParserTest, EnrichedNamesArePreferred) {
   Feed(
       {"type=SYSCALL msg=audit(9.000:5): arch=c000003e syscall=59 pid=5 uid=1000 auid=1000 "
