@@ -52,27 +52,32 @@ int64_t YearOf(int64_t ns) {
 }
 
 // Reads "Mmm dd hh:mm:ss[.frac][ YYYY]" at the start of `*s` and consumes it.
+// The day may also be unpadded ("Jan 5 10:00:00"), as some senders write it.
 bool ParseBsdTimestamp(std::string_view* s, const SyslogClock& clock, int64_t* ns,
                        bool* year_assumed) {
   std::string_view t = *s;
-  if (t.size() < 15) return false;
+  if (t.size() < 14) return false;
   unsigned month = ParseMonthAbbrev(t.substr(0, 3));
   if (month == 0 || t[3] != ' ') return false;
   unsigned day;
+  size_t d = 6;  // the space after the day
   if ((t[4] == ' ' || t[4] == '0') && IsDigit(t[5])) {
     day = static_cast<unsigned>(t[5] - '0');
   } else if (IsDigit(t[4]) && IsDigit(t[5])) {
     day = static_cast<unsigned>(TwoDigits(t, 4));
+  } else if (IsDigit(t[4]) && t[5] == ' ') {
+    day = static_cast<unsigned>(t[4] - '0');
+    d = 5;
   } else {
     return false;
   }
-  if (t[6] != ' ' || !AllDigits(t, 7, 2) || t[9] != ':' || !AllDigits(t, 10, 2) || t[12] != ':' ||
-      !AllDigits(t, 13, 2)) {
+  if (t.size() < d + 9 || t[d] != ' ' || !AllDigits(t, d + 1, 2) || t[d + 3] != ':' ||
+      !AllDigits(t, d + 4, 2) || t[d + 6] != ':' || !AllDigits(t, d + 7, 2)) {
     return false;
   }
-  int h = TwoDigits(t, 7), m = TwoDigits(t, 10), sec = TwoDigits(t, 13);
+  int h = TwoDigits(t, d + 1), m = TwoDigits(t, d + 4), sec = TwoDigits(t, d + 7);
   if (day < 1 || day > 31 || h > 23 || m > 59 || sec > 60) return false;
-  size_t used = 15;
+  size_t used = d + 9;
   int64_t frac = 0;
   if (used < t.size() && t[used] == '.') {  // rsyslog high-precision fraction
     int64_t scale = 100'000'000;
@@ -142,6 +147,12 @@ bool ParseTag(std::string_view s, SyslogFrame* f) {
   return true;
 }
 
+// A first word that can only be a tag: "prog:" or "prog[pid]".
+bool IsTagWord(std::string_view word) {
+  return !word.empty() &&
+         (word.back() == ':' || (word.back() == ']' && word.find('[') != word.npos));
+}
+
 ParseError ParseRfc3164(std::string_view s, const SyslogClock& clock, SyslogFrame* f) {
   f->format = SyslogFormat::kRfc3164;
   bool parsed_time = false;
@@ -159,7 +170,8 @@ ParseError ParseRfc3164(std::string_view s, const SyslogClock& clock, SyslogFram
   if (!parsed_time) {
     // RFC 3164 4.3.3: a PRI followed by no valid timestamp is still a message.
     if (f->priority < 0) return ParseError::kBadTimestamp;
-    f->message = s;
+    // "<PRI>TAG[PID]: MSG", as logger(1) writes to a local socket.
+    if (!IsTagWord(s.substr(0, s.find(' '))) || !ParseTag(s, f)) f->message = s;
     return ParseError::kNone;
   }
   if (s.empty()) return ParseError::kTruncated;
@@ -168,9 +180,7 @@ ParseError ParseRfc3164(std::string_view s, const SyslogClock& clock, SyslogFram
   // The host is present unless the first token is already the tag.
   size_t sp = s.find(' ');
   std::string_view first = s.substr(0, sp);
-  bool first_is_tag = !first.empty() && (first.back() == ':' ||
-                                         (first.back() == ']' && first.find('[') != first.npos));
-  if (!first_is_tag && !first.empty()) {
+  if (!IsTagWord(first) && !first.empty()) {
     f->hostname = first;
     s.remove_prefix(sp == std::string_view::npos ? s.size() : sp);
     while (!s.empty() && s[0] == ' ') s.remove_prefix(1);

@@ -268,6 +268,25 @@ TEST_F(SyslogSemantics, CronCommandIsAProcessStart) {
   EXPECT_EQ(e.process.command_line, "cd / && run-parts --report /etc/cron.hourly");
 }
 
+// Senders that do not pad the day ("Jan 5", as some appliances and Java
+// loggers write it), and a PRI followed directly by the tag (no timestamp,
+// no host, as logger(1) sends to a local socket).
+TEST_F(SyslogSemantics, UnpaddedDayAndTagRightAfterThePri) {
+  const Event& day =
+      Parse("Jan 5 10:00:00 web01 sshd[1]: Failed password for root from 1.2.3.4 port 22 ssh2");
+  EXPECT_EQ(day.timestamp_ns, (DaysFromCivil(2005, 1, 5) * 86400 + 36000) * kNanosPerSecond);
+  EXPECT_EQ(day.host, "web01");
+  EXPECT_EQ(day.program, "sshd");
+  EXPECT_EQ(day.logon.user, "root");
+  const Event& tag =
+      Parse("<38>sshd[4242]: Failed password for root from 203.0.113.5 port 2222 ssh2");
+  EXPECT_EQ(tag.program, "sshd");
+  EXPECT_EQ(tag.process.pid, 4242);
+  EXPECT_EQ(tag.host, "");
+  EXPECT_EQ(tag.kind, EventKind::kLogon);
+  EXPECT_EQ(tag.logon.source_ip, "203.0.113.5");
+}
+
 TEST_F(SyslogSemantics, UnknownMessageStaysOther) {
   // OpenSSH_2k.log:1869 "fatal: Write failed: Connection reset by peer [preauth]"
   const Event& e = ParseCorpus(kOpenSsh, 1869);
