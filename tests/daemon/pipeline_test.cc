@@ -49,6 +49,32 @@ TEST(Pipeline, CountsEventsErrorsAndRoutesAlerts) {
   EXPECT_NE(st.Summary().find("empty=1"), std::string::npos);
 }
 
+// An asynchronous sink whose flush fails at the end of an input (its
+// endpoint away) counts its undelivered alerts itself: a pipeline without a
+// refused alert has no sink error (a listener without alerts showed
+// sink_errors=1). A synchronous sink's failed flush loses alerts: counted.
+TEST(Pipeline, AnAsynchronousSinksFailedFlushIsNotThePipelinesError) {
+  struct AwaySink : CollectingSink {
+    bool async() const override { return is_async; }
+    bool WriteAsync(const Alert& alert, DeliveryCallback) override { return Write(alert); }
+    bool Flush() override { return false; }
+    bool is_async = true;
+  };
+  Config config;
+  AwaySink away;
+  Pipeline p(config, Stream::kSyslog, {&away});
+  p.Process("Jan 24 15:50:41 h sudo: u : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/bash",
+            {"t", -1, 1});
+  p.Finish();
+  EXPECT_EQ(away.alerts.size(), 1u);
+  EXPECT_EQ(p.stats().sink_errors, 0u);
+  AwaySink sync;
+  sync.is_async = false;
+  Pipeline q(config, Stream::kSyslog, {&sync});
+  q.Finish();
+  EXPECT_EQ(q.stats().sink_errors, 1u);
+}
+
 TEST(Pipeline, SinkFailuresAreCounted) {
   Config config;
   CollectingSink sink;
