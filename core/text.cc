@@ -126,6 +126,55 @@ std::string ReplaceInvalidUtf8(std::string_view s) {
   return out;
 }
 
+namespace {
+
+// The value of the \uXXXX escape at json[i] (json[i] == '\\'), or -1.
+int UnicodeEscapeAt(std::string_view json, size_t i) {
+  if (i + 6 > json.size() || json[i] != '\\' || json[i + 1] != 'u') return -1;
+  auto v = ParseHexInt(json.substr(i + 2, 4));
+  if (!v ||
+      json.substr(i + 2, 4).find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos)
+    return -1;
+  return static_cast<int>(*v);
+}
+
+}  // namespace
+
+bool RepairJsonText(std::string_view json, std::string* out) {
+  std::string valid;
+  if (!IsValidUtf8(json)) valid = ReplaceInvalidUtf8(json);
+  std::string_view text = valid.empty() ? json : std::string_view(valid);
+  std::string fixed;
+  bool surrogates = false;
+  size_t copied = 0;
+  for (size_t i = text.find('\\'); i != std::string_view::npos && i < text.size();
+       i = text.find('\\', i)) {
+    const int unit = UnicodeEscapeAt(text, i);
+    if (unit < 0xD800 || unit > 0xDFFF) {
+      i += 2;  // any other escape, \\ included
+      continue;
+    }
+    const int low = unit <= 0xDBFF ? UnicodeEscapeAt(text, i + 6) : -1;
+    if (low >= 0xDC00 && low <= 0xDFFF) {
+      i += 12;  // a pair
+      continue;
+    }
+    fixed.append(text.substr(copied, i - copied));
+    fixed.append("\\ufffd");
+    i += 6;
+    copied = i;
+    surrogates = true;
+  }
+  if (!surrogates && valid.empty()) return false;
+  if (surrogates) {
+    fixed.append(text.substr(copied));
+    *out = std::move(fixed);
+  } else {
+    *out = std::move(valid);
+  }
+  return true;
+}
+
 std::vector<std::string> SplitCsvRow(std::string_view line) {
   std::vector<std::string> out(1);
   bool quoted = false;

@@ -44,6 +44,13 @@ bool IsValidUtf8(std::string_view s);
 // `s` with every byte that starts no valid UTF-8 sequence replaced by U+FFFD.
 std::string ReplaceInvalidUtf8(std::string_view s);
 
+// JSON text a parser can read when the producer wrote what Windows strings
+// and raw logs may hold: a byte that starts no valid UTF-8 sequence becomes
+// U+FFFD, and a \uD800-\uDFFF escape that is not half of a surrogate pair
+// becomes \ufffd. *out gets the text; false when nothing needed replacing
+// (*out untouched). The rest of the text, valid or not, is left as it is.
+bool RepairJsonText(std::string_view json, std::string* out);
+
 // The fields of one CSV row (RFC 4180 quoting within the line; "" in a quoted
 // field is a quote, a CR outside quotes is dropped). Allocates.
 std::vector<std::string> SplitCsvRow(std::string_view line);

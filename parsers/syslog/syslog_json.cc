@@ -179,6 +179,16 @@ bool LooksLikeSyslogLine(sv s) {
 
 ParseError SyslogJsonDecoder::Decode(sv message, const SyslogClock& clock, SyslogFrame* f,
                                      Arena& arena) {
+  const ParseError error = DecodeOnce(message, clock, f, arena);
+  // One bad byte or lone surrogate hid the whole message: read once more
+  // with them replaced by U+FFFD (as the winevent parser does).
+  if (error == ParseError::kBadEncoding && RepairJsonText(message, &repaired_))
+    return DecodeOnce(repaired_, clock, f, arena);
+  return error;
+}
+
+ParseError SyslogJsonDecoder::DecodeOnce(sv message, const SyslogClock& clock, SyslogFrame* f,
+                                         Arena& arena) {
   *f = SyslogFrame{};
   f->format = SyslogFormat::kJson;
   padded_.assign(message);

@@ -39,13 +39,19 @@ class SyslogJsonDecoder {
   // Decodes `message` (a JSON object) into `frame`. Errors: kBadJson,
   // kTruncated, kBadEncoding, kWrongType (e.g. MESSAGE is a number),
   // kMissingField (no message at all), kUnsupported (valid JSON that is not
-  // an object).
+  // an object). Invalid UTF-8 and lone surrogate escapes are replaced by
+  // U+FFFD (RepairJsonText), not errors. The frame's text stays valid until
+  // the next call.
   ParseError Decode(std::string_view message, const SyslogClock& clock, SyslogFrame* frame,
                     Arena& arena);
 
  private:
+  ParseError DecodeOnce(std::string_view message, const SyslogClock& clock, SyslogFrame* frame,
+                        Arena& arena);
+
   simdjson::ondemand::parser parser_;
   std::string padded_;
+  std::string repaired_;  // the message, bad encoding replaced
 };
 
 }  // namespace loghunt

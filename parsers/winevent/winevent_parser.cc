@@ -421,6 +421,15 @@ void WineventParser::Parse(std::string_view message, const SourcePosition& posit
   }
   if (error) {
     ParseError reason = JsonParseError(error);
+    // One bad byte or lone surrogate (Windows strings may hold one) hid the
+    // whole event, a process creation from every rule: read once more with
+    // them replaced by U+FFFD.
+    if (reason == ParseError::kBadEncoding && !repairing_ && RepairJsonText(message, &repaired_)) {
+      repairing_ = true;
+      Parse(repaired_, position, out);
+      repairing_ = false;
+      return;
+    }
     // simdjson reports "ended early" whenever the last structural character
     // does not close the document; tell real truncation from trailing text.
     if (reason == ParseError::kTruncated) {

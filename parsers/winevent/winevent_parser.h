@@ -22,10 +22,10 @@
 //
 // Errors (never fatal, one OnError per bad message, nothing else delivered):
 // kEmpty, kTooLong (> kMaxMessageBytes), kBadJson (syntax, trailing content),
-// kTruncated (input ends inside a string/object), kBadEncoding (invalid UTF-8
-// or escape), kUnsupported (valid JSON that is not an object), kMissingField (no
-// event id), kWrongType (event id not a non-negative integer or integer string).
-// Other fields of an unexpected type are skipped, not errors.
+// kTruncated (input ends inside a string/object), kBadEncoding (an invalid
+// escape; invalid UTF-8 and lone surrogates are replaced by U+FFFD), kUnsupported (valid JSON that
+// is not an object), kMissingField (no event id), kWrongType (event id not a non-negative integer
+// or integer string). Other fields of an unexpected type are skipped, not errors.
 //
 // Memory: simdjson reads up to 64 bytes past the end of its input. A message
 // whose following bytes are readable (PaddingIsReadable) is parsed in place;
@@ -144,6 +144,8 @@ class WineventParser : public StreamParser {
   ParserOptions options_;
   simdjson::ondemand::parser json_;
   std::vector<char> padded_;         // message copy with simdjson's required padding
+  std::string repaired_;             // the message, bad encoding replaced (RepairJsonText)
+  bool repairing_ = false;           // parsing repaired_
   std::string_view message_;         // the message being parsed
   const char* json_text_ = nullptr;  // what simdjson parses: message_ itself or padded_
   Arena arena_;

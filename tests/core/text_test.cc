@@ -56,6 +56,19 @@ TEST(Text, SplitsCsvRowsWithQuoting) {
   EXPECT_EQ(SplitCsvRow(""), (Row{""}));
 }
 
+TEST(Text, RepairJsonTextReplacesBadBytesAndLoneSurrogates) {
+  std::string out = "untouched";
+  EXPECT_FALSE(RepairJsonText(R"({"a":"ok \ud83d\ude00 \\ud800 \u00e9"})", &out));
+  EXPECT_EQ(out, "untouched");
+  ASSERT_TRUE(RepairJsonText(R"({"a":"x\ud800y\udc00\uDBFF\u0041"})", &out));
+  EXPECT_EQ(out, R"({"a":"x\ufffdy\ufffd\ufffd\u0041"})");
+  ASSERT_TRUE(RepairJsonText("{\"a\":\"caf\xe9\"}", &out));
+  EXPECT_EQ(out, "{\"a\":\"caf\xEF\xBF\xBD\"}");
+  ASSERT_TRUE(RepairJsonText("\xff\\ud800", &out));
+  EXPECT_EQ(out, "\xEF\xBF\xBD\\ufffd");
+  EXPECT_FALSE(RepairJsonText("trailing \\ud8", &out));
+}
+
 TEST(Arena, ViewsSurviveGrowthAndResetReusesBlocks) {
   Arena arena(64);
   std::string_view first = arena.Copy("first");

@@ -448,5 +448,17 @@ TEST_F(SyslogSemantics, JsonTimeAsEpochNumberAndUnreadableTimeKeepTheEvent) {
   EXPECT_EQ(realtime.message.view(), "m");
 }
 
+// A JSON line with an invalid UTF-8 byte or a lone surrogate escape is read
+// with U+FFFD for it: it was bad_encoding, the sshd failure lost.
+TEST_F(SyslogSemantics, JsonLineWithBadCharactersKeepsItsEvent) {
+  const Event& e = Parse(
+      "{\"host\":\"web01\",\"ident\":\"sshd\",\"message\":\"Failed password for root from "
+      "203.0.113.5 port 2222 ssh2 \xff\\ud800\"}");
+  EXPECT_EQ(e.kind, EventKind::kLogon);
+  EXPECT_EQ(e.logon.user, "root");
+  EXPECT_NE(e.message.view().find("ssh2 \xEF\xBF\xBD\xEF\xBF\xBD"), std::string_view::npos)
+      << e.message.view();
+}
+
 }  // namespace
 }  // namespace loghunt
