@@ -1,5 +1,6 @@
 #include "parsers/syslog/syslog_parser.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/text.h"
@@ -142,7 +143,10 @@ void SyslogParser::Parse(std::string_view message, const SourcePosition& positio
   if (auto pid = ParseInt(frame.proc_id)) event_.process.pid = *pid;
   // rsyslog's msg keeps the space after the tag (JSON templates, RFC 5424
   // forwarding "- -  text"); the semantics read the message from its start.
-  event_.message = Trim(frame.message);
+  // Only spaces: a leading CR or tab is the sender's text.
+  std::string_view text = TrimRight(frame.message);
+  text.remove_prefix(std::min(text.find_first_not_of(' '), text.size()));
+  event_.message = text;
   event_.raw = message;
   event_.position = position;
   AddSyslogExtras(frame);

