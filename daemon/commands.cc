@@ -511,8 +511,13 @@ class FollowedInput {
     if (names_.empty() || inode != inode_ || generation != generation_) {
       if (!names_.empty()) {
         start = end == 0 ? -1 : 0;
-        // Offsets start again: the deliveries of the file before are
-        // waited for apart.
+        // Offsets start again. An event of the file before that the parser
+        // still holds (an auditd event without its end) is finished now, so
+        // its alerts are the old file's deliveries and its offset is not
+        // taken for one in the new file (the position was saved inside a
+        // line of the new file, and the alert lost in a crash).
+        pipeline_.FlushParser();
+        // The deliveries of the file before are waited for apart.
         if (tracker_->pending() > 0) {
           draining_.push_back(std::move(tracker_));
           tracker_ = std::make_shared<OffsetTracker>();

