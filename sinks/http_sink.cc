@@ -221,8 +221,16 @@ class HttpSink::Client {
       if (!ec) read();
       // An interim answer (100 Continue, 103 Early Hints) comes before the
       // final one (RFC 9110 15.2): it was taken for a refusal.
-      for (int interim = 0; !ec && parser->get().result_int() / 100 == 1 && interim < 8; ++interim)
+      for (int interim = 0; !ec && parser->get().result_int() / 100 == 1; ++interim) {
+        if (interim == kMaxInterimAnswers) {
+          // Not taken for the final answer (which would then be left unread
+          // on the connection for the next request): the request failed.
+          Close();
+          *error = "more than " + std::to_string(kMaxInterimAnswers) + " interim (1xx) answers";
+          return -1;
+        }
         read();
+      }
       if (ec) {
         Close();
         if (reused && attempt == 0 &&
@@ -248,6 +256,7 @@ class HttpSink::Client {
 
  private:
   static constexpr int kAbortPollMs = 50;
+  static constexpr int kMaxInterimAnswers = 8;
 
   // Starts one async operation, runs the io_context until it completes.
   template <typename Start, typename Stream>

@@ -27,14 +27,13 @@ struct PeerRequest {
 
 struct PeerResponse {
   PeerResponse(int s = 200, std::string b = {},
-               std::vector<std::pair<std::string, std::string>> h = {}, bool c = false,
-               bool i = false)
+               std::vector<std::pair<std::string, std::string>> h = {}, bool c = false, int i = 0)
       : status(s), body(std::move(b)), headers(std::move(h)), close(c), interim(i) {}
   int status;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
-  bool close;    // close the connection after answering (an idle timeout)
-  bool interim;  // a "100 Continue" before the answer
+  bool close;   // close the connection after answering (an idle timeout)
+  int interim;  // how many "100 Continue" before the answer
 };
 
 class HttpPeer {
@@ -113,7 +112,7 @@ class HttpPeer {
         seq = static_cast<int>(requests_.size());
       }
       PeerResponse out = respond_(r, seq);
-      if (out.interim) {
+      for (int i = 0; i < out.interim; ++i) {
         boost::asio::write(
             socket, boost::asio::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n")), ec);
       }

@@ -553,7 +553,7 @@ TEST(HttpSink, BadUrlIsAnError) {
 // not the scheme's; a #fragment is not sent.
 TEST(HttpSink, InterimAnswersHostPortAndFragment) {
   HttpPeer peer([](const PeerRequest&, int) {
-    return PeerResponse{200, "{}", {}, /*close=*/false, /*interim=*/true};
+    return PeerResponse{200, "{}", {}, /*close=*/false, /*interim=*/1};
   });
   std::string error;
   auto sink = HttpSink::Create(FastOptions(peer.url("/hook?x=1#frag")), &error);
@@ -564,6 +564,22 @@ TEST(HttpSink, InterimAnswersHostPortAndFragment) {
   const PeerRequest req = peer.requests()[0];
   EXPECT_EQ(req.host, "127.0.0.1:" + std::to_string(peer.port()));
   EXPECT_EQ(req.target, "/hook?x=1");
+}
+
+// An endpoint sending interim answers without end: the request fails after
+// 8 (the connection closed, the batch retried), not taken for a refusal of
+// the batch with its real answer left unread for the next request.
+TEST(HttpSink, EndlessInterimAnswersFailTheRequestNotTheBatch) {
+  HttpPeer peer([](const PeerRequest&, int seq) {
+    return PeerResponse{200, "{}", {}, /*close=*/false, /*interim=*/seq == 1 ? 9 : 0};
+  });
+  std::string error;
+  auto sink = HttpSink::Create(FastOptions(peer.url("/")), &error);
+  ASSERT_TRUE(sink) << error;
+  EXPECT_TRUE(sink->Write(MakeTestAlert(1)));
+  EXPECT_EQ(peer.count(), 2);
+  EXPECT_EQ(sink->stats().delivered, 1u);
+  EXPECT_EQ(sink->stats().request_failures, 1u);
 }
 
 // An endpoint that refuses a body as too large (413; nginx's default is
