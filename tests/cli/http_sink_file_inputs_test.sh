@@ -44,9 +44,7 @@ class Slow(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer(("127.0.0.1", port), Slow).serve_forever()
 EOF
 server=$!
-for i in $(seq 1 200); do
-  printf 'Jul  8 16:%02d:%02d web1 sudo: bob : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/bash\n' $((i / 60)) $((i % 60))
-done > "$tmp/in.log"
+sudo_lines 200 > "$tmp/in.log"
 cat > "$tmp/c.yaml" <<EOF
 parsers: {year: 2026}
 metrics: {listen: ""}

@@ -10,9 +10,7 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 source "$(dirname "$0")/lib.bash"
 down=$(free_port)
-for i in 1 2 3; do
-  printf 'Jul  8 16:00:0%d web1 sudo: bob : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/bash\n' "$i"
-done > "$tmp/sudo.log"
+sudo_lines 3 > "$tmp/sudo.log"
 cat > "$tmp/c.yaml" <<EOF
 parsers: {year: 2026}
 metrics: {listen: ""}

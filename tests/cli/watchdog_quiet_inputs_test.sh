@@ -116,9 +116,7 @@ sinks:
   - {type: http, url: "http://127.0.0.1:$away/", queue_max_alerts: 5, batch_max_alerts: 5,
      retry_initial_ms: 50, retry_max_ms: 100, max_retries: 0, flush_timeout_ms: 200}
 EOF
-for i in $(seq 1 100); do
-  printf 'Jul  8 16:00:%02d web1 sudo: bob : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/bash\n' $((i % 60))
-done > "$tmp/sudo.log"
+sudo_lines 100 > "$tmp/sudo.log"
 notifier away
 mkfifo "$tmp/in2"
 exec 4<> "$tmp/in2"
