@@ -644,12 +644,22 @@ void ReadHttpSink(ConfigReader& r, const YAML::Node& s, const std::string& path,
         std::string lower = key;
         std::transform(lower.begin(), lower.end(), lower.begin(),
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        if (!seen.insert(lower).second) {  // header names are case-insensitive
+        // RFC 9110 5.1 token characters; a value without CR, LF or NUL (one
+        // went to the wire as is and started another header).
+        const bool name_ok = !key.empty() && key.find_first_not_of(
+                                                 "!#$%&'*+-.^_`|~0123456789"
+                                                 "abcdefghijklmnopqrstuvwxyz"
+                                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == std::string::npos;
+        if (!name_ok) {
+          r.Error(kv.first, path + ".headers." + key, "not a header name (RFC 9110 token)");
+        } else if (!seen.insert(lower).second) {  // header names are case-insensitive
           r.Error(kv.first, path + ".headers." + key, "duplicate header");
         } else if (!kv.second.IsScalar()) {
           r.Error(kv.second, path + ".headers." + key, "expected a string");
         } else if (!ResolveSecret(kv.second.Scalar(), &value, &problem)) {
           r.Error(kv.second, path + ".headers." + key, problem);
+        } else if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+          r.Error(kv.second, path + ".headers." + key, "a header value cannot hold CR, LF or NUL");
         } else {
           h.headers.emplace_back(key, value);
         }

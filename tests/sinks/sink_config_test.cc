@@ -96,7 +96,8 @@ suppression:
 }
 
 // An http url the sink cannot use fails the config (check-config, exit 2),
-// with its line: it passed, and `run` exited 1, restarted by systemd.
+// with its line: it passed, and `run` exited 1, restarted by systemd. So do
+// header names and values that are not HTTP's.
 TEST(SinkConfig, AnHttpUrlTheSinkCannotUseIsAConfigError) {
   Config c;
   std::vector<std::string> errors;
@@ -105,12 +106,21 @@ TEST(SinkConfig, AnHttpUrlTheSinkCannotUseIsAConfigError) {
     url: http://:80/h
   - type: http
     url: "http://user:pw@example.com/h"
+  - type: http
+    url: http://example.com/h
+    headers: {"Bad Header": x, X-A: "a\r\nX-Injected: 1"}
 )",
                               "u.yaml", &c, &errors));
   std::string all;
   for (const auto& e : errors) all += e + "\n";
   EXPECT_NE(all.find("u.yaml:3: sinks[0].url: url has no host"), std::string::npos) << all;
   EXPECT_NE(all.find("u.yaml:5: sinks[1].url: url: credentials in the url"), std::string::npos)
+      << all;
+  // A header value with CR LF went to the wire as is (another header).
+  EXPECT_NE(all.find("u.yaml:8: sinks[2].headers.Bad Header: not a header name"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("u.yaml:8: sinks[2].headers.X-A: a header value cannot hold CR"),
+            std::string::npos)
       << all;
 }
 
