@@ -126,6 +126,16 @@ std::string ReplaceInvalidUtf8(std::string_view s) {
   return out;
 }
 
+void AppendRfc5424HeaderField(std::string_view value, size_t max, std::string* out) {
+  if (value.empty()) {
+    out->push_back('-');
+    return;
+  }
+  for (unsigned char c : value.substr(0, max)) {
+    out->push_back(c > 32 && c < 127 ? static_cast<char>(c) : '_');
+  }
+}
+
 namespace {
 
 // The value of the \uXXXX escape at json[i] (json[i] == '\\'), or -1.

@@ -44,6 +44,13 @@ bool IsValidUtf8(std::string_view s);
 // `s` with every byte that starts no valid UTF-8 sequence replaced by U+FFFD.
 std::string ReplaceInvalidUtf8(std::string_view s);
 
+// Appends an RFC 5424 header field (HOSTNAME 255, APP-NAME 48, PROCID 128
+// characters at most): `value` cut to `max`, every byte outside PRINTUSASCII
+// replaced by '_', "-" (NILVALUE) when empty. The syslog sink and the journald
+// input write their lines with it, so the syslog parser's strict header check
+// accepts them.
+void AppendRfc5424HeaderField(std::string_view value, size_t max, std::string* out);
+
 // JSON text a parser can read when the producer wrote what Windows strings
 // and raw logs may hold: a byte that starts no valid UTF-8 sequence becomes
 // U+FFFD, and a \uD800-\uDFFF escape that is not half of a surrogate pair

@@ -24,19 +24,6 @@ std::string_view Field(sd_journal* j, const char* field) {
   return eq == std::string_view::npos ? std::string_view{} : v.substr(eq + 1);
 }
 
-// An RFC 5424 header field the syslog parser accepts: at most `max`
-// characters (HOSTNAME 255, APP-NAME 48, PROCID 128), PRINTUSASCII (others
-// become '_'), "-" when empty.
-void AppendHeaderField(std::string_view value, size_t max, std::string* out) {
-  if (value.empty()) {
-    out->push_back('-');
-    return;
-  }
-  for (unsigned char c : value.substr(0, max)) {
-    out->push_back(c > 32 && c < 127 ? static_cast<char>(c) : '_');
-  }
-}
-
 }  // namespace
 
 std::unique_ptr<JournaldSource> JournaldSource::Open(const JournaldOptions& options,
@@ -131,12 +118,12 @@ uint64_t JournaldSource::Run(const std::atomic<bool>& stop, bool follow,
       line.push_back('-');
     }
     line.push_back(' ');
-    AppendHeaderField(Field(journal_, "_HOSTNAME"), 255, &line);
+    AppendRfc5424HeaderField(Field(journal_, "_HOSTNAME"), 255, &line);
     line.push_back(' ');
     std::string_view ident = Field(journal_, "SYSLOG_IDENTIFIER");
-    AppendHeaderField(ident.empty() ? Field(journal_, "_COMM") : ident, 48, &line);
+    AppendRfc5424HeaderField(ident.empty() ? Field(journal_, "_COMM") : ident, 48, &line);
     line.push_back(' ');
-    AppendHeaderField(Field(journal_, "_PID"), 128, &line);
+    AppendRfc5424HeaderField(Field(journal_, "_PID"), 128, &line);
     line += " - - ";
     std::string_view message = Field(journal_, "MESSAGE");
     for (char c : message) line.push_back(c == '\n' ? ' ' : c);  // one line per entry

@@ -39,17 +39,6 @@ int SyslogSeverity(Severity s) {
   return 5;
 }
 
-// RFC 5424 header fields: printable US-ASCII, no spaces, bounded length.
-void AppendHeaderField(std::string_view value, size_t max, std::string* out) {
-  size_t n = 0;
-  for (unsigned char c : value) {
-    if (n == max) break;
-    out->push_back(c > 32 && c < 127 ? static_cast<char>(c) : '_');
-    ++n;
-  }
-  if (n == 0) out->push_back('-');
-}
-
 // SD-PARAM value: '"', '\' and ']' are escaped with a backslash.
 void AppendParam(std::string_view name, std::string_view value, std::string* out) {
   if (value.empty()) return;
@@ -241,11 +230,11 @@ std::string SyslogSink::Format(const Alert& alert) const {
     m.push_back('-');
   }
   m.push_back(' ');
-  AppendHeaderField(options_.hostname, 255, &m);
+  AppendRfc5424HeaderField(options_.hostname, 255, &m);
   m.push_back(' ');
-  AppendHeaderField(options_.app_name, 48, &m);
+  AppendRfc5424HeaderField(options_.app_name, 48, &m);
   m.push_back(' ');
-  AppendHeaderField(procid_, 128, &m);
+  AppendRfc5424HeaderField(procid_, 128, &m);
   m += " alert [loghunt@32473";
   AppendParam("id", alert.id, &m);
   AppendParam("rule", alert.rule.id, &m);
