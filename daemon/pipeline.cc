@@ -412,9 +412,16 @@ void Pipeline::OnEvent(const Event& event) {
           // A read position (Kafka offset, followed file) is saved only
           // below the oldest delivery outstanding.
           tracker_->AddPending(offset);
-          ok = sink->WriteAsync(alert, [tracker = tracker_, keep = own_tracker_, offset](bool) {
-            tracker->Resolve(offset);
-          });
+          if (own_tracker_) {
+            // A followed file's: kept alive by its outstanding deliveries.
+            ok = sink->WriteAsync(
+                alert, [tracker = own_tracker_, offset](bool) { tracker->Resolve(offset); });
+          } else {
+            // A Kafka worker's (it outlives the sinks' reports): two words,
+            // no allocation per alert in std::function.
+            ok = sink->WriteAsync(alert,
+                                  [tracker = tracker_, offset](bool) { tracker->Resolve(offset); });
+          }
           // Refused outright (never delivered): counted below, and the
           // offset must not stay pending forever.
           if (!ok) tracker_->Resolve(offset);
