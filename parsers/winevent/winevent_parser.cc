@@ -758,16 +758,16 @@ void WineventParser::OnUnnamedData(std::string_view value) {
 // "Data|contains" against the whole event data.
 void WineventParser::AddUnnamedData() {
   if (unnamed_count_ == 0) return;
+  // "param1".."paramN" once for the process (views into static storage).
+  static const auto kParamNames = [] {
+    std::array<std::string, kMaxUnnamedData> names;
+    for (size_t i = 0; i < names.size(); ++i) names[i] = "param" + std::to_string(i + 1);
+    return names;
+  }();
   size_t joined = unnamed_count_ - 1;
   for (size_t i = 0; i < unnamed_count_; ++i) {
     joined += unnamed_[i].size();
-    char* key = arena_.Allocate(7);
-    std::memcpy(key, "param", 5);
-    size_t len = 5, n = i + 1;
-    if (n >= 10) key[len++] = static_cast<char>('0' + n / 10);
-    key[len++] = static_cast<char>('0' + n % 10);
-    arena_.Shrink(7 - len);
-    AddExtra({key, len}, unnamed_[i]);
+    AddExtra(kParamNames[i], unnamed_[i]);
   }
   if (unnamed_count_ == 1) {
     AddExtra("Data", unnamed_[0]);
