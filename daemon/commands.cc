@@ -832,11 +832,23 @@ int RunFiles(const Config& config) {
   // The journal is followed on this thread until SIGTERM (one journald input).
   for (const InputConfig& input : config.inputs) {
     if (input.type != "journald" || g_stop) continue;
+    Pipeline pipeline(config_of(input), input.stream, sinks.pointers());
+    pipeline.SetMetrics(metrics.get());
+    // The cursor is saved below the oldest entry whose alerts a sink has not
+    // delivered yet (they would be lost in a crash).
+    auto tracker = std::make_shared<OffsetTracker>();
+    pipeline.SetDeliveryTracker(tracker);
     JournaldOptions jo;
+    if (!input.path.empty()) jo.files = {input.path};
     jo.cursor_file = input.cursor_file;
     jo.from_start = input.from_start;
-    // Not past alerts a sink still holds (they would be lost in a crash).
-    jo.before_save = [&sinks] { return sinks.FlushDeliveries(kPositionFlushMs); };
+    jo.oldest_unfinished = [&pipeline, tracker]() -> int64_t {
+      int64_t held = pipeline.OldestBufferedOffset();
+      if (std::optional<int64_t> pending = tracker->OldestPending()) {
+        held = held < 0 ? *pending : std::min(held, *pending);
+      }
+      return held;
+    };
     std::string error;
     auto journal = JournaldSource::Open(jo, &error);
     if (!journal) {
@@ -844,10 +856,7 @@ int RunFiles(const Config& config) {
       rc = 1;
       break;
     }
-    Pipeline pipeline(config_of(input), input.stream, sinks.pointers());
-    pipeline.SetMetrics(metrics.get());
     PublishFileMetrics(metrics.get(), pipeline, &sinks);  // the stream's series from 0
-    int64_t seq = 0;
     auto journal_published = std::chrono::steady_clock::now();
     // After each entry and each quiet quarter second.
     auto periodic = [&] {
@@ -871,13 +880,16 @@ int RunFiles(const Config& config) {
     });
     journal->Run(
         g_stop, /*follow=*/true,
-        [&](std::string_view line) {
-          pipeline.Process(line, SourcePosition{"journald", -1, ++seq});
+        [&](std::string_view line, const SourcePosition& position) {
+          pipeline.Process(line, position);
           periodic();
         },
         periodic);
     pipeline.Finish();
     PublishFileMetrics(metrics.get(), pipeline, &sinks);
+    // What the sinks deliver by now is not read again at the next start.
+    sinks.FlushDeliveries(kPositionFlushMs);
+    journal->SavePosition();
     spdlog::info("input journald: {}", pipeline.stats().Summary());
     if (pipeline.stats().sink_errors > 0) rc = 1;
     break;

@@ -225,8 +225,12 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
       if (!r.String(in, path, "path", &input.path) || input.path.empty()) {
         r.Error(in, path + ".path", "required (a file, or - for stdin)");
       }
+    } else if (input.type == "journald") {
+      // A journal file or directory (journalctl --file/--directory): a
+      // container's, or what systemd-journal-remote received.
+      r.String(in, path, "path", &input.path);
     } else if (in["path"]) {
-      r.Error(in["path"], path + ".path", "only used by a file input");
+      r.Error(in["path"], path + ".path", "only used by a file or journald input");
     }
     if (listener) {
       if (!r.String(in, path, "listen", &input.listen) || !IsListenAddress(input.listen)) {

@@ -34,7 +34,7 @@ namespace loghunt {
 // stdin: stream auditd, path "-").
 struct InputConfig {
   Stream stream = Stream::kSyslog;
-  std::string path;
+  std::string path;  // file: the file or "-"; journald: a journal directory or file ("" = local)
   std::string type = "file";  // file | syslog_udp | syslog_tcp | journald | audisp
   std::string listen;         // syslog_udp / syslog_tcp: "IP:PORT"
   std::string cursor_file = "/var/lib/loghunt/journald.cursor";  // journald

@@ -31,8 +31,11 @@ std::unique_ptr<JournaldSource> JournaldSource::Open(const JournaldOptions& opti
   std::unique_ptr<JournaldSource> s(new JournaldSource());
   s->options_ = options;
   int rc;
+  std::error_code ec;
   if (options.files.empty()) {
     rc = sd_journal_open(&s->journal_, SD_JOURNAL_LOCAL_ONLY);
+  } else if (options.files.size() == 1 && std::filesystem::is_directory(options.files[0], ec)) {
+    rc = sd_journal_open_directory(&s->journal_, options.files[0].c_str(), 0);
   } else {
     std::vector<const char*> paths;
     for (const auto& f : options.files) paths.push_back(f.c_str());
@@ -40,7 +43,8 @@ std::unique_ptr<JournaldSource> JournaldSource::Open(const JournaldOptions& opti
     rc = sd_journal_open_files(&s->journal_, paths.data(), 0);
   }
   if (rc < 0) {
-    *error = std::string("journal: ") + std::strerror(-rc);
+    *error = std::string("journal") + (options.files.empty() ? "" : " " + options.files[0]) + ": " +
+             std::strerror(-rc);
     return nullptr;
   }
   std::string saved;
@@ -54,7 +58,7 @@ std::unique_ptr<JournaldSource> JournaldSource::Open(const JournaldOptions& opti
         sd_journal_test_cursor(s->journal_, saved.c_str()) <= 0) {
       sd_journal_previous(s->journal_);
     }
-    s->cursor_ = saved;
+    s->saved_ = saved;
   } else if (options.from_start) {
     sd_journal_seek_head(s->journal_);
   } else {
@@ -68,13 +72,25 @@ JournaldSource::~JournaldSource() {
   if (journal_ != nullptr) sd_journal_close(journal_);
 }
 
-bool JournaldSource::SaveCursor() {
-  if (options_.cursor_file.empty() || cursor_.empty()) return true;
-  if (options_.before_save && !options_.before_save()) return false;
+bool JournaldSource::SavePosition() {
+  if (options_.cursor_file.empty() || last_.second.empty()) return true;
+  const int64_t unfinished = options_.oldest_unfinished ? options_.oldest_unfinished() : -1;
+  const std::string* cursor = &last_.second;
+  if (unfinished >= 0 && unfinished <= last_.first) {
+    auto it = checkpoints_.lower_bound(unfinished);
+    if (it == checkpoints_.begin()) return true;  // none handed over before it is kept
+    cursor = &std::prev(it)->second;
+    checkpoints_.erase(checkpoints_.begin(), std::prev(it));
+  } else {
+    checkpoints_.clear();  // every entry handed over is finished
+    spacing_ = 1;
+    since_checkpoint_ = 0;
+  }
+  if (*cursor == saved_) return true;
   std::string tmp = options_.cursor_file + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << cursor_ << '\n';
+    out << *cursor << '\n';
     if (!out.flush()) {
       spdlog::error("journald: cannot write {}", tmp);
       return false;
@@ -82,14 +98,60 @@ bool JournaldSource::SaveCursor() {
   }
   std::error_code ec;
   std::filesystem::rename(tmp, options_.cursor_file, ec);
-  if (ec)
+  if (ec) {
     spdlog::error("journald: cannot save cursor to {}: {}", options_.cursor_file, ec.message());
-  return !ec;
+    return false;
+  }
+  saved_ = *cursor;
+  return true;
+}
+
+SourcePosition JournaldSource::PositionOf(std::string_view cursor) {
+  // "s=SEQNUM_ID;i=SEQNUM(hex);b=...;m=...;t=...;x=..." (sd_journal_get_cursor).
+  std::string_view id, seqnum;
+  for (std::string_view rest = cursor; !rest.empty();) {
+    size_t semi = rest.find(';');
+    std::string_view field = rest.substr(0, semi);
+    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+    if (field.starts_with("s=")) id = field.substr(2);
+    if (field.starts_with("i=")) seqnum = field.substr(2);
+  }
+  int64_t number = 0;
+  if (seqnum.size() <= 15) {  // below 2^60: no overflow
+    for (char c : seqnum) {
+      int digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (digit < 0) {
+        number = 0;
+        break;
+      }
+      number = number * 16 + digit;
+    }
+  }
+  last_offset_ = number > last_offset_ ? number : last_offset_ + 1;
+  std::string topic = "journald#" + std::string(id);
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) it = topics_.insert(std::move(topic)).first;
+  return SourcePosition{*it, -1, last_offset_};
+}
+
+void JournaldSource::AddCheckpoint(int64_t offset, std::string cursor) {
+  if (!last_.second.empty() && ++since_checkpoint_ >= spacing_) {
+    since_checkpoint_ = 0;
+    checkpoints_.emplace(last_.first, std::move(last_.second));
+    if (checkpoints_.size() > kMaxCheckpoints) {
+      // A long backlog: every other one goes, and they are taken half as often.
+      bool drop = false;
+      for (auto it = checkpoints_.begin(); it != checkpoints_.end(); drop = !drop) {
+        it = drop ? checkpoints_.erase(it) : std::next(it);
+      }
+      spacing_ *= 2;
+    }
+  }
+  last_ = {offset, std::move(cursor)};
 }
 
 uint64_t JournaldSource::Run(const std::atomic<bool>& stop, bool follow,
-                             const std::function<void(std::string_view line)>& handler,
-                             const std::function<void()>& idle) {
+                             const EntryHandler& handler, const std::function<void()>& idle) {
   std::string line;
   uint64_t n = 0;
   while (!stop) {
@@ -100,7 +162,7 @@ uint64_t JournaldSource::Run(const std::atomic<bool>& stop, bool follow,
     }
     if (rc == 0) {
       if (!follow) break;
-      SaveCursor();
+      SavePosition();
       sd_journal_wait(journal_, 250'000);  // µs: wake up to check `stop`
       if (idle) idle();
       continue;
@@ -127,15 +189,18 @@ uint64_t JournaldSource::Run(const std::atomic<bool>& stop, bool follow,
     line += " - - ";
     std::string_view message = Field(journal_, "MESSAGE");
     for (char c : message) line.push_back(c == '\n' ? ' ' : c);  // one line per entry
-    handler(line);
+    std::string cursor;
     char* c = nullptr;
     if (sd_journal_get_cursor(journal_, &c) >= 0) {
-      cursor_ = c;
+      cursor = c;
       free(c);
     }
-    if (++n % static_cast<uint64_t>(std::max(1, options_.save_every)) == 0) SaveCursor();
+    const SourcePosition position = PositionOf(cursor);
+    handler(line, position);
+    if (!cursor.empty()) AddCheckpoint(position.offset, std::move(cursor));
+    if (++n % static_cast<uint64_t>(std::max(1, options_.save_every)) == 0) SavePosition();
   }
-  SaveCursor();
+  SavePosition();
   return n;
 }
 

@@ -426,9 +426,7 @@ void Pipeline::OnEvent(const Event& event) {
           // offset must not stay pending forever.
           if (!ok) tracker_->Resolve(offset);
         } else {
-          // No positions to save (file, stdin, listener and journald
-          // inputs: the journald cursor is saved after
-          // SinkSet::FlushDeliveries).
+          // No positions to save (file, stdin and listener inputs).
           ok = sink->WriteAsync(alert, [](bool) {});
         }
       }
