@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "core/text.h"
+#include "core/time.h"
 #include "daemon/config.h"
 #include "daemon/embedded_kafka.h"
 #include "daemon/file_follower.h"
@@ -736,6 +737,13 @@ int RunFiles(const Config& config) {
     return input_configs[static_cast<size_t>(&input - config.inputs.data())];
   };
   Heartbeat heartbeat;
+  // Listeners and stdin number their messages from this start: their
+  // position topics carry it, so alert ids differ from those of the
+  // messages of an earlier start (the same numbers; until 2026-11-30 a
+  // restart reused the ids, and an Elasticsearch sink, which indexes by id,
+  // overwrote the earlier alerts) and between listeners (they shared the
+  // topic "syslog_udp").
+  const std::string started = "@" + std::to_string(NowNanos());
   // Syslog listeners run (each on its own thread, with its own pipeline)
   // while the files are read, and until SIGTERM.
   std::vector<std::unique_ptr<Pipeline>> listener_pipelines;
@@ -748,7 +756,7 @@ int RunFiles(const Config& config) {
     (input.type == "syslog_udp" ? lo.udp_listen : lo.tcp_listen) = input.listen;
     lo.max_message_bytes = config.max_message_bytes;
     Pipeline* p = pipeline.get();
-    const std::string* name = &input.type;
+    auto name = std::make_shared<const std::string>(input.type + ":" + input.listen + started);
     auto seq = std::make_shared<int64_t>(0);
     auto published = std::make_shared<std::chrono::steady_clock::time_point>();
     Metrics* m = metrics.get();
@@ -820,8 +828,8 @@ int RunFiles(const Config& config) {
     }
     Pipeline pipeline(config_of(input), input.stream, sinks.pointers());
     pipeline.SetMetrics(metrics.get());
-    if (!FeedLines(in, input.path, config_of(input), pipeline, &sinks, metrics.get(), &heartbeat))
-      rc = 1;
+    const std::string name = input.path == "-" ? "stdin" + started : input.path;
+    if (!FeedLines(in, name, config_of(input), pipeline, &sinks, metrics.get(), &heartbeat)) rc = 1;
     pipeline.Finish();
     PublishFileMetrics(metrics.get(), pipeline, &sinks);  // events Finish() delivered
     if (in != stdin) std::fclose(in);
