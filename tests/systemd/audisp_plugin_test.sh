@@ -15,13 +15,20 @@ conf="$src/conf/audisp-loghunt.conf"
 grep -qx 'path = /usr/bin/loghuntd' "$conf" || fail "plugin path"
 grep -qx 'format = string' "$conf" || fail "plugin format must be string (one record per line)"
 args=$(sed -n 's/^args = //p' "$conf")
-[ "${args%% *}" = run ] || fail "plugin args must run the daemon: $args"
+read -r -a words <<< "$args"
+[ "${words[0]}" = run ] || fail "plugin args must run the daemon: $args"
+# auditd 3.0 (Debian 12) passes at most two arguments: it dropped the config
+# path of "run --config FILE" and the plugin exited 2 at every start.
+[ "${#words[@]}" -le 2 ] || fail "auditd passes at most 2 plugin args, not ${#words[@]}: $args"
 
 printf 'inputs:\n  - type: audisp\nmetrics:\n  listen: ""\n' > "$tmp/audisp.yaml"
 "$bin" check-config "$tmp/audisp.yaml" > /dev/null || fail "audisp config rejected"
 records="$src/conf/demo/auditd.log"
-"$bin" run --config "$tmp/audisp.yaml" < "$records" > "$tmp/run.jsonl" 2> "$tmp/run.err" ||
-  fail "run: $(tail -3 "$tmp/run.err")"
+# As auditd starts it: the args of the .conf, the config file here instead.
+"$bin" "${words[@]//\/etc\/loghunt\/audisp.yaml/$tmp/audisp.yaml}" < "$records" > "$tmp/run.jsonl" \
+  2> "$tmp/run.err" || fail "run ${words[*]}: $(tail -3 "$tmp/run.err")"
+grep -q "$tmp/audisp.yaml" <<< "${words[*]//\/etc\/loghunt\/audisp.yaml/$tmp/audisp.yaml}" ||
+  fail "the plugin args do not name /etc/loghunt/audisp.yaml: $args"
 "$bin" replay --stream auditd "$records" > "$tmp/replay.jsonl" 2> /dev/null
 python3 - "$tmp/run.jsonl" "$tmp/replay.jsonl" <<'PY'
 import json, sys
