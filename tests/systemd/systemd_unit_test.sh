@@ -25,6 +25,20 @@ systemd-analyze verify "$tmp/loghuntd.service" 2> "$tmp/verify.err" ||
 # verify reports some problems as warnings with exit 0: there must be none.
 [ ! -s "$tmp/verify.err" ] || fail "systemd-analyze verify warnings: $(cat "$tmp/verify.err")"
 
+# 1b. A config that cannot be loaded ends the main process with exit 2,
+# which RestartPreventExitStatus=2 keeps from restarting; systemd applies it
+# to the main process only, so no ExecStartPre may fail with it first (a
+# failing ExecStartPre=loghuntd check-config was restarted every RestartSec).
+grep -qx 'RestartPreventExitStatus=2' "$src/systemd/loghuntd.service" || fail "RestartPreventExitStatus=2"
+! grep -q '^ExecStartPre=' "$src/systemd/loghuntd.service" ||
+  fail "an ExecStartPre failing with a bad config escapes RestartPreventExitStatus: $(grep '^ExecStartPre=' "$src/systemd/loghuntd.service")"
+printf 'inputs:\n  - {stream: syslog, path: /dev/null}\nno_such_key: 1\n' > "$tmp/bad.yaml"
+set +e
+"$bin" run --config "$tmp/bad.yaml" > /dev/null 2> "$tmp/bad.err"
+status=$?
+set -e
+[ "$status" = 2 ] || fail "run with a bad config: exit $status, not 2: $(cat "$tmp/bad.err")"
+
 # 2. exposure score
 systemd-analyze security --offline=true "$tmp/loghuntd.service" > "$tmp/security.txt" ||
   fail "systemd-analyze security failed"
