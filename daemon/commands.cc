@@ -641,6 +641,13 @@ int RunReplay(const ReplayOptions& options) {
 
   std::unique_ptr<Metrics> metrics;
   if (!options.metrics_listen.empty()) {
+    if (!Metrics::IsListenAddress(options.metrics_listen)) {
+      std::fprintf(stderr,
+                   "loghuntd replay: --metrics-listen %s: expected IPv4:PORT (e.g. "
+                   "127.0.0.1:9464) or :PORT (every IPv4 address)\n",
+                   options.metrics_listen.c_str());
+      return 2;
+    }
     std::string error;
     metrics = Metrics::Create(options.metrics_listen, &error);
     if (!metrics) {

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "core/text.h"
+#include "daemon/metrics.h"
 #include "detectors/ioc/ioc_types.h"
 
 namespace loghunt {
@@ -828,8 +829,10 @@ bool LoadConfigText(const std::string& text, const std::string& name, Config* co
   if (YAML::Node m = root["metrics"]) {
     if (r.Map(m, "metrics", {"listen"}) &&
         r.String(m, "metrics", "listen", &config->metrics_listen) &&
-        !config->metrics_listen.empty() && !IsListenAddress(config->metrics_listen)) {
-      r.Error(m["listen"], "metrics.listen", "expected IP:PORT (e.g. 127.0.0.1:9464) or \"\"");
+        !config->metrics_listen.empty() && !Metrics::IsListenAddress(config->metrics_listen)) {
+      r.Error(m["listen"], "metrics.listen",
+              "expected IPv4:PORT (e.g. 127.0.0.1:9464), :PORT (every IPv4 address) or \"\" "
+              "(the metrics server has no IPv6)");
     }
   }
   if (YAML::Node n = root["parsers"]) ReadParsers(r, n, config);

@@ -1,5 +1,6 @@
 #include "daemon/metrics.h"
 
+#include <arpa/inet.h>
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
 #include <prometheus/gauge.h>
@@ -8,7 +9,15 @@
 
 #include <exception>
 
+#include "core/text.h"
+
 namespace loghunt {
+namespace {
+
+constexpr int kServerThreads = 4;
+constexpr int kRequestTimeoutMs = 5000;
+
+}  // namespace
 
 std::unique_ptr<Metrics> Metrics::Create(const std::string& listen, std::string* error) {
   std::unique_ptr<Metrics> m(new Metrics());
@@ -111,7 +120,12 @@ std::unique_ptr<Metrics> Metrics::Create(const std::string& listen, std::string*
   }
   if (!listen.empty()) {
     try {
-      m->exposer_ = std::make_unique<prometheus::Exposer>(listen);
+      // A connection that sends no request holds one of the server's
+      // threads until request_timeout_ms: with the defaults (2 threads, 30 s)
+      // two idle connections kept every scrape waiting 30 s.
+      m->exposer_ = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
+          "listening_ports", listen.starts_with(':') ? "0.0.0.0" + listen : listen, "num_threads",
+          std::to_string(kServerThreads), "request_timeout_ms", std::to_string(kRequestTimeoutMs)});
     } catch (const std::exception&) {
       // civetweb says "null context when constructing CivetServer".
       *error = "metrics.listen " + listen +
@@ -124,6 +138,16 @@ std::unique_ptr<Metrics> Metrics::Create(const std::string& listen, std::string*
 }
 
 Metrics::~Metrics() = default;
+
+bool Metrics::IsListenAddress(std::string_view listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  auto port = ParseInt(listen.substr(colon + 1));
+  if (!port || *port < 1 || *port > 65535) return false;
+  if (colon == 0) return true;
+  unsigned char addr[4];
+  return inet_pton(AF_INET, std::string(listen.substr(0, colon)).c_str(), addr) == 1;
+}
 
 void Metrics::Mirror(prometheus::Family<prometheus::Counter>* family,
                      const std::map<std::string, std::string>& labels, double total,

@@ -41,6 +41,10 @@ class Metrics {
   // Serves /metrics on `listen` ("host:port"); empty = no HTTP endpoint.
   // nullptr + *error when the address cannot be bound.
   static std::unique_ptr<Metrics> Create(const std::string& listen, std::string* error);
+  // Whether the endpoint can listen on `listen`: "IPv4:PORT", or ":PORT" for
+  // every IPv4 address (its HTTP server, civetweb as Debian builds it, has
+  // no IPv6).
+  static bool IsListenAddress(std::string_view listen);
   ~Metrics();
 
   // Publishes totals of one stream (the increase since the last call is added).

@@ -137,7 +137,7 @@ TEST(Config, DuplicatePropertiesAndHeadersAndBadAddressesAreErrors) {
   for (const auto& e : errors) all += e + "\n";
   EXPECT_NE(all.find("t.yaml:4: kafka.properties.acks: duplicate key"), std::string::npos) << all;
   EXPECT_NE(all.find("t.yaml:6: sinks[0].headers.x-a: duplicate header"), std::string::npos) << all;
-  EXPECT_NE(all.find("t.yaml:7: metrics.listen: expected IP:PORT"), std::string::npos) << all;
+  EXPECT_NE(all.find("t.yaml:7: metrics.listen: expected IPv4:PORT"), std::string::npos) << all;
   EXPECT_NE(all.find("t.yaml:9: inputs[0].listen: required for a syslog listener: IP:PORT"),
             std::string::npos)
       << all;
