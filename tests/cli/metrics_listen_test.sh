@@ -40,7 +40,11 @@ config ":$port"
 "$bin" check-config "$tmp/loghunt.yaml" > /dev/null || fail "check-config rejects :$port"
 "$bin" run --config "$tmp/loghunt.yaml" > /dev/null 2> "$tmp/err" &
 daemon=$!
-for _ in $(seq 1 75); do curl -sf "http://127.0.0.1:$port/metrics" > /dev/null && break; sleep 0.2; done
+# (The endpoint is up before the input's series are published.)
+for _ in $(seq 1 75); do
+  curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^loghunt_messages_total' && break
+  sleep 0.2
+done
 curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^loghunt_messages_total' ||
   fail "no metrics on :$port: $(cat "$tmp/err")"
 # Three connections that send nothing, held open while scraping.
