@@ -158,6 +158,9 @@ ParseError ParseRfc3164(std::string_view s, const SyslogClock& clock, SyslogFram
   bool parsed_time = false;
   if (s.size() >= 19 && IsDigit(s[0]) && s[4] == '-') {
     size_t end = s.find(' ');
+    // "YYYY-MM-DD hh:mm:ss" (rsyslog's date-pgsql) puts a space where RFC 3339
+    // has its T: the time is part of the timestamp, not the host.
+    if (end == 10 && s[13] == ':' && s[16] == ':') end = s.find(' ', 11);
     std::string_view tok = s.substr(0, end);
     auto ns = ParseRfc3339(tok, clock.utc_offset_seconds);
     if (!ns) return ParseError::kBadTimestamp;

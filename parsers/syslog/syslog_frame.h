@@ -8,8 +8,10 @@
 //  - RFC 3164 / BSD, as written to /var/log/auth.log and sent by most relays:
 //    "[<PRI>]TIMESTAMP [HOST ]TAG[PID]: MSG" with TIMESTAMP "Mmm dd hh:mm:ss"
 //    (the day also unpadded, "Jan 5"; optionally ".frac" and/or " YYYY") or
-//    RFC 3339 (rsyslog file format). Parsed leniently: the host or the tag may
-//    be missing, and after a PRI the timestamp too ("<38>sshd[42]: MSG").
+//    RFC 3339 (rsyslog file format), also with a space for its T
+//    ("2024-01-15 10:00:00", rsyslog's date-pgsql). Parsed leniently: the host
+//    or the tag may be missing, and after a PRI the timestamp too
+//    ("<38>sshd[42]: MSG").
 //
 // Time without a zone is taken in SyslogClock::utc_offset_seconds; time
 // without a year gets SyslogClock::fixed_year, or else the year of the

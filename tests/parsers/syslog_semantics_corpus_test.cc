@@ -287,6 +287,46 @@ TEST_F(SyslogSemantics, UnpaddedDayAndTagRightAfterThePri) {
   EXPECT_EQ(tag.logon.source_ip, "203.0.113.5");
 }
 
+// RFC 3164 lines dated by an ISO date and time with a space between them (as
+// rsyslog templates with date-pgsql write them), with or without a PRI,
+// fraction and zone, read like "Mmm dd" lines; the zone-less ones in the
+// configured offset (here UTC).
+TEST_F(SyslogSemantics, IsoDateAndTimeSeparatedByASpace) {
+  const int64_t at_ten = (DaysFromCivil(2024, 1, 15) * 86400 + 36000) * kNanosPerSecond;
+  struct Case {
+    const char* line;
+    int64_t ns;
+  } cases[] = {
+      {"2024-01-15 10:00:00 web01 sshd[123]: Failed password for root from 1.2.3.4 port 22 ssh2",
+       at_ten},
+      {"<38>2024-01-15 10:00:00 web01 sshd[123]: Failed password for root from 1.2.3.4 port 22 "
+       "ssh2",
+       at_ten},
+      {"2024-01-15 10:00:00.250 web01 sshd[123]: Failed password for root from 1.2.3.4 port 22 "
+       "ssh2",
+       at_ten + 250'000'000},
+      {"2024-01-15 11:00:00+01:00 web01 sshd[123]: Failed password for root from 1.2.3.4 port 22 "
+       "ssh2",
+       at_ten},
+      {"2024-01-15T10:00:00 web01 sshd[123]: Failed password for root from 1.2.3.4 port 22 ssh2",
+       at_ten},
+  };
+  for (const auto& c : cases) {
+    const Event& e = Parse(c.line);
+    EXPECT_EQ(e.timestamp_ns, c.ns) << c.line;
+    EXPECT_EQ(e.host, "web01") << c.line;
+    EXPECT_EQ(e.program, "sshd") << c.line;
+    EXPECT_EQ(e.process.pid, 123) << c.line;
+    EXPECT_EQ(e.kind, EventKind::kLogon) << c.line;
+    EXPECT_EQ(e.logon.user, "root") << c.line;
+    EXPECT_EQ(e.logon.source_ip, "1.2.3.4") << c.line;
+  }
+  // A date without a time after it is still no timestamp.
+  CapturingHandler h;
+  parser_.Parse("2024-01-15 web01 sshd[123]: x", {"t", -1, 1}, h);
+  EXPECT_EQ(h.error, ParseError::kBadTimestamp);
+}
+
 TEST_F(SyslogSemantics, UnknownMessageStaysOther) {
   // OpenSSH_2k.log:1869 "fatal: Write failed: Connection reset by peer [preauth]"
   const Event& e = ParseCorpus(kOpenSsh, 1869);
