@@ -105,11 +105,12 @@ bool ParseBsdTimestamp(std::string_view* s, const SyslogClock& clock, int64_t* n
   return true;
 }
 
-// "TAG[PID]: MSG", "TAG: MSG", "TAG(sub)[PID]: MSG" and the old login(1)
-// "-- root[PID]: MSG". Returns false when no tag is recognisable; then the
-// whole text is the message.
+// "TAG[PID]: MSG", "TAG: MSG", "TAG(sub)[PID]: MSG", "TAG[x][PID]: MSG" and
+// the old login(1) "-- root[PID]: MSG". Returns false when no tag is
+// recognisable; then the whole text is the message.
 bool ParseTag(std::string_view s, SyslogFrame* f) {
   constexpr size_t kMaxTag = 64;
+  constexpr int kMaxBrackets = 4;
   size_t i = 0;
   bool saw_space = false;
   while (i < s.size() && i < kMaxTag && s[i] != ':' && s[i] != '[') {
@@ -119,9 +120,12 @@ bool ParseTag(std::string_view s, SyslogFrame* f) {
   if (i == 0 || i >= s.size() || i >= kMaxTag) return false;
   std::string_view tag = s.substr(0, i);
   std::string_view pid;
-  if (s[i] == '[') {
+  // syslog(3) writes LOG_PID's "[pid]" after the ident, which may hold
+  // brackets itself (ident "java[main]"): the pid is the last bracket, the
+  // program what precedes the first (RFC 3164 4.1.3, rsyslog's programname).
+  for (int n = 0; i < s.size() && s[i] == '['; ++n) {
     size_t close = s.find(']', i);
-    if (close == std::string_view::npos || close - i > 21) return false;
+    if (n == kMaxBrackets || close == std::string_view::npos || close - i > 21) return false;
     pid = s.substr(i + 1, close - i - 1);
     i = close + 1;
   }

@@ -127,12 +127,14 @@ int SmallInt(sv text, int lo, int hi) {
   return v && *v >= lo && *v <= hi ? static_cast<int>(*v) : -1;
 }
 
-// "sshd[12]:" -> "sshd", "12"
+// "sshd[12]:" -> "sshd", "12"; "java[main][12]:" -> "java", "12", as
+// ParseSyslogFrame reads such a tag.
 void SplitTag(sv tag, sv* program, sv* pid) {
   while (!tag.empty() && (tag.back() == ':' || tag.back() == ' ')) tag.remove_suffix(1);
   size_t open = tag.find('[');
   if (open != sv::npos && tag.back() == ']') {
-    *pid = tag.substr(open + 1, tag.size() - open - 2);
+    size_t last = tag.rfind('[');
+    *pid = tag.substr(last + 1, tag.size() - last - 2);
     tag = tag.substr(0, open);
   }
   *program = tag;

@@ -327,6 +327,37 @@ TEST_F(SyslogSemantics, IsoDateAndTimeSeparatedByASpace) {
   EXPECT_EQ(h.error, ParseError::kBadTimestamp);
 }
 
+// "java[main][123]: msg": the tag is what precedes the first '[' (RFC 3164
+// 4.1.3: '[' ends the TAG; rsyslog's programname and syslog-ng's PROGRAM are
+// "java" too), and the pid is the last bracket before the colon, where
+// syslog(3) with LOG_PID writes it after an ident "java[main]" (journald reads
+// SYSLOG_PID the same way). rsyslog and syslog-ng take the first bracket,
+// "main", for the pid, which is no process id.
+TEST_F(SyslogSemantics, TagWithABracketedPartBeforeThePidKeepsProgramAndPid) {
+  for (const char* line : {"Jan 15 10:00:00 web01 java[main][123]: started worker",
+                           "<14>Jan 15 10:00:00 web01 java[main][123]: started worker",
+                           "<14>java[main][123]: started worker"}) {
+    const Event& e = Parse(line);
+    EXPECT_EQ(e.program, "java") << line;
+    EXPECT_EQ(e.process.pid, 123) << line;
+    EXPECT_EQ(e.message.view(), "started worker") << line;
+  }
+  const Event& sshd = Parse(
+      "Jan 15 10:00:00 web01 sshd[priv][4242]: Failed password for root from 203.0.113.5 "
+      "port 2222 ssh2");
+  EXPECT_EQ(sshd.host, "web01");
+  EXPECT_EQ(sshd.program, "sshd");
+  EXPECT_EQ(sshd.process.pid, 4242);
+  EXPECT_EQ(sshd.kind, EventKind::kLogon);
+  EXPECT_EQ(sshd.logon.source_ip, "203.0.113.5");
+  // rsyslog's JSON templates carry the same tag as syslogtag.
+  const Event& json = Parse(
+      R"({"timereported":"2024-01-15T10:00:00Z","hostname":"web01","syslogtag":"java[main][123]:",)"
+      R"("msg":" started worker"})");
+  EXPECT_EQ(json.program, "java");
+  EXPECT_EQ(json.process.pid, 123);
+}
+
 TEST_F(SyslogSemantics, UnknownMessageStaysOther) {
   // OpenSSH_2k.log:1869 "fatal: Write failed: Connection reset by peer [preauth]"
   const Event& e = ParseCorpus(kOpenSsh, 1869);
