@@ -24,6 +24,13 @@ std::string_view Field(sd_journal* j, const char* field) {
   return eq == std::string_view::npos ? std::string_view{} : v.substr(eq + 1);
 }
 
+// PRIORITY is one digit 0..7 (systemd.journal-fields(7)); journalctl shows any
+// other value, or none, as info (logs-show.c), and so does the line: masking
+// it with 7 turned 12 into a warning and 8 into an emergency.
+int Severity(std::string_view priority) {
+  return priority.size() == 1 && priority[0] >= '0' && priority[0] <= '7' ? priority[0] - '0' : 6;
+}
+
 }  // namespace
 
 std::unique_ptr<JournaldSource> JournaldSource::Open(const JournaldOptions& options,
@@ -168,11 +175,10 @@ uint64_t JournaldSource::Run(const std::atomic<bool>& stop, bool follow,
       continue;
     }
     line.clear();
-    int priority = static_cast<int>(ParseInt(Field(journal_, "PRIORITY")).value_or(6));
     // SYSLOG_FACILITY is the facility's number; one outside 0..23 is user.
     int64_t facility = ParseInt(Field(journal_, "SYSLOG_FACILITY")).value_or(1);
     if (facility < 0 || facility > 23) facility = 1;
-    line += "<" + std::to_string(facility * 8 + (priority & 7)) + ">1 ";
+    line += "<" + std::to_string(facility * 8 + Severity(Field(journal_, "PRIORITY"))) + ">1 ";
     uint64_t usec = 0;
     if (sd_journal_get_realtime_usec(journal_, &usec) >= 0) {
       AppendRfc3339(static_cast<int64_t>(usec) * 1000, &line);

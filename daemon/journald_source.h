@@ -2,7 +2,8 @@
 // turned into an RFC 5424 line ("<PRI>1 TIME HOST IDENT PID - - MESSAGE", from
 // PRIORITY, SYSLOG_FACILITY, __REALTIME_TIMESTAMP, _HOSTNAME,
 // SYSLOG_IDENTIFIER, _PID, MESSAGE) for the syslog parser. The line is always
-// a valid frame: a facility outside 0..23 is user, header fields are cut to
+// a valid frame: a facility outside 0..23 is user, a PRIORITY other than one
+// digit 0..7 (or none) is info, as journalctl reads it, header fields are cut to
 // RFC 5424's lengths and their non-printable characters and spaces become '_'.
 //
 // Position: the journal cursor of an entry whose alerts are all delivered

@@ -53,6 +53,41 @@ class JournaldSourceTest : public ::testing::Test {
     o.save_every = 1;
     return o;
   }
+
+  struct Entry {
+    std::string host, ident, facility, priority;  // priority "-": no PRIORITY field
+  };
+  // The lines JournaldSource makes of `entries`, written as journal file NAME
+  // (entry i: _PID 300+i, MESSAGE "entry i").
+  std::vector<std::string> LinesOf(const std::string& name, const std::vector<Entry>& entries) {
+    {
+      std::ofstream out(dir_ + "/" + name + ".export");
+      int i = 0;
+      for (const auto& e : entries) {
+        ++i;
+        out << "__CURSOR=s=2;i=" << i << "\n__REALTIME_TIMESTAMP=" << 1700000000000000 + i * 1000000
+            << "\n__MONOTONIC_TIMESTAMP=" << i << "\n_BOOT_ID=0123456789abcdef0123456789abcdef\n"
+            << "_HOSTNAME=" << e.host << "\nSYSLOG_IDENTIFIER=" << e.ident << "\n_PID=" << 300 + i
+            << "\n";
+        if (e.priority != "-") out << "PRIORITY=" << e.priority << "\n";
+        out << "SYSLOG_FACILITY=" << e.facility << "\nMESSAGE=entry " << i << "\n\n";
+      }
+    }
+    std::string cmd = std::string(kJournalRemote) + " -o " + dir_ + "/" + name + ".journal - < " +
+                      dir_ + "/" + name + ".export > /dev/null 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0);
+    JournaldOptions o = Options();
+    o.files = {dir_ + "/" + name + ".journal"};
+    std::string error;
+    auto source = JournaldSource::Open(o, &error);
+    EXPECT_TRUE(source) << error;
+    std::vector<std::string> lines;
+    if (!source) return lines;
+    std::atomic<bool> stop{false};
+    source->Run(stop, false,
+                [&](std::string_view l, const SourcePosition&) { lines.emplace_back(l); });
+    return lines;
+  }
   std::string dir_;
 };
 
@@ -96,37 +131,11 @@ TEST_F(JournaldSourceTest, EntriesBecomeSyslogLinesTheParserReads) {
 // entry is lost as bad_frame.
 TEST_F(JournaldSourceTest, LinesKeepTheFacilityAndStayValidRfc5424) {
   const std::string long_ident(49, 'a'), long_host(300, 'h');
-  struct Entry {
-    std::string host, ident, facility, priority;
-  } entries[] = {{"web-1", "sudo", "10", "5"},
-                 {"web-1", "CRON", "9", "6"},
-                 {"web-1", "sshd", "99", "6"},
-                 {"web-1", long_ident, "4", "6"},
-                 {long_host, "sshd", "4", "6"}};
-  {
-    std::ofstream out(dir_ + "/odd.export");
-    int i = 0;
-    for (const auto& e : entries) {
-      ++i;
-      out << "__CURSOR=s=2;i=" << i << "\n__REALTIME_TIMESTAMP=" << 1700000000000000 + i * 1000000
-          << "\n__MONOTONIC_TIMESTAMP=" << i << "\n_BOOT_ID=0123456789abcdef0123456789abcdef\n"
-          << "_HOSTNAME=" << e.host << "\nSYSLOG_IDENTIFIER=" << e.ident << "\n_PID=" << 300 + i
-          << "\nPRIORITY=" << e.priority << "\nSYSLOG_FACILITY=" << e.facility << "\nMESSAGE=entry "
-          << i << "\n\n";
-    }
-  }
-  std::string cmd = std::string(kJournalRemote) + " -o " + dir_ + "/odd.journal - < " + dir_ +
-                    "/odd.export > /dev/null 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
-  JournaldOptions o = Options();
-  o.files = {dir_ + "/odd.journal"};
-  std::string error;
-  auto source = JournaldSource::Open(o, &error);
-  ASSERT_TRUE(source) << error;
-  std::vector<std::string> lines;
-  std::atomic<bool> stop{false};
-  source->Run(stop, false,
-              [&](std::string_view l, const SourcePosition&) { lines.emplace_back(l); });
+  std::vector<std::string> lines = LinesOf("odd", {{"web-1", "sudo", "10", "5"},
+                                                   {"web-1", "CRON", "9", "6"},
+                                                   {"web-1", "sshd", "99", "6"},
+                                                   {"web-1", long_ident, "4", "6"},
+                                                   {long_host, "sshd", "4", "6"}});
   ASSERT_EQ(lines.size(), 5u);
   EXPECT_EQ(lines[0].substr(0, 6), "<85>1 ");  // authpriv.notice
   EXPECT_EQ(lines[1].substr(0, 6), "<78>1 ");  // cron.info
@@ -146,6 +155,35 @@ TEST_F(JournaldSourceTest, LinesKeepTheFacilityAndStayValidRfc5424) {
     parser.Parse(line, SourcePosition{"journald", -1, 0}, handler);
     EXPECT_EQ(handler.events, 1) << line;
   }
+}
+
+// PRIORITY is one digit 0..7 (systemd.journal-fields(7)); journalctl shows
+// any other value, or none, as info, and so does the line's PRI: masking it
+// with 7 made PRIORITY=12 a warning and PRIORITY=8 an emergency.
+TEST_F(JournaldSourceTest, PriorityOutsideZeroToSevenIsInfoAsJournalctlReadsIt) {
+  std::vector<std::string> lines = LinesOf("prio", {{"web-1", "sshd", "4", "12"},
+                                                    {"web-1", "sshd", "4", "8"},
+                                                    {"web-1", "sshd", "4", "-1"},
+                                                    {"web-1", "sshd", "4", "x"},
+                                                    {"web-1", "sshd", "4", "-"},
+                                                    {"web-1", "sshd", "4", "7"},
+                                                    {"web-1", "sshd", "4", "0"}});
+  ASSERT_EQ(lines.size(), 7u);
+  const char* const expected[] = {"<38>1 ", "<38>1 ", "<38>1 ", "<38>1 ",
+                                  "<38>1 ", "<39>1 ", "<32>1 "};  // auth.info, .debug, .emerg
+  for (size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(lines[i].substr(0, 6), expected[i]) << lines[i];
+  }
+  SyslogParser parser{ParserOptions{}};
+  struct : EventHandler {
+    void OnEvent(const Event& e) override {
+      severity = std::string(e.Extra("log.syslog.severity.name"));
+    }
+    void OnError(ParseError, std::string_view, const SourcePosition&) override {}
+    std::string severity;
+  } handler;
+  parser.Parse(lines[0], SourcePosition{"journald", -1, 0}, handler);
+  EXPECT_EQ(handler.severity, "info");
 }
 
 TEST_F(JournaldSourceTest, PersistedCursorResumesAfterTheLastHandledEntry) {
