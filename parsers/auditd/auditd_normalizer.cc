@@ -99,6 +99,11 @@ bool IsAbsent(std::string_view v) {
   return v.empty() || v == "?" || v == "(null)" || v == "(none)";
 }
 
+// An enriched name auditd could not resolve ("unknown(1002)", "unset") is no name.
+std::string_view ResolvedName(std::string_view v) {
+  return v.starts_with("unknown(") || v == "unset" ? std::string_view() : v;
+}
+
 // Value of an encoded field: quoted text as is, unquoted hex decoded.
 std::string_view Decoded(const AuditField& f, Arena& arena) {
   if (f.quoted) return f.value;
@@ -384,7 +389,7 @@ void AuditdNormalizer::Normalize(const AssembledAuditEvent& in, Arena& arena, Ev
         else if (fld.key == "AUID")
           f.u_auid_name = fld.value;
         else if (fld.key == "ID")
-          f.u_id_name = fld.value;
+          f.u_id_name = ResolvedName(fld.value);
       }
     }
   }
@@ -501,7 +506,9 @@ void AuditdNormalizer::Normalize(const AssembledAuditEvent& in, Arena& arena, Ev
         return;
       case UserRecordClass::kAccount:
         event->kind = EventKind::kAccountChange;
-        AddExtra(event, "user.target.name", f.u_acct);
+        // useradd names the new account by its id only ("op=adding user
+        // id=1001"); ENRICHED logs carry the name auditd resolved it to.
+        AddExtra(event, "user.target.name", !f.u_acct.empty() ? f.u_acct : f.u_id_name);
         AddExtra(event, "user.target.id", Id(f.u_id));
         AddExtra(event, "source.domain", f.u_hostname);
         AddExtra(event, "source.ip", f.u_addr);

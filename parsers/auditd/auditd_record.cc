@@ -1,5 +1,6 @@
 #include "parsers/auditd/auditd_record.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace loghunt {
@@ -105,6 +106,18 @@ bool AuditFieldCursor::Next(AuditField* f) {
       f->value = rest_.substr(0, sp);
       f->quoted = false;
       rest_.remove_prefix(sp == std::string_view::npos ? rest_.size() : sp + 1);
+      // libaudit's audit_log_acct_message writes op as the caller gave it,
+      // unquoted: shadow's "op=adding user id=1001". The words up to the next
+      // field or the end of msg='...' belong to it.
+      if (f->key == "op") {
+        while (!f->value.empty() && f->value.back() != '\'' && !rest_.empty()) {
+          std::string_view word = rest_.substr(0, rest_.find(' '));
+          if (word.empty() || word.find('=') != std::string_view::npos) break;
+          f->value = {f->value.data(),
+                      static_cast<size_t>(word.data() + word.size() - f->value.data())};
+          rest_.remove_prefix(std::min(word.size() + 1, rest_.size()));
+        }
+      }
       if (!f->value.empty() && f->value.back() == '\'') f->value.remove_suffix(1);
     }
     return true;

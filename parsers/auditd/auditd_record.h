@@ -49,9 +49,10 @@ struct AuditField {
 };
 
 // Walks the fields of a record body (or of its enriched part). Words without
-// '=' (the "avc:  denied  { read }" prose) are skipped, and the fields inside a
-// userspace msg='...' are returned as if they were top-level ones, which is how
-// auditd's own tools read them. Never reads past `text`.
+// '=' (the "avc:  denied  { read }" prose) are skipped, except those after an
+// unquoted op= value, which are part of it ("op=adding user"); the fields
+// inside a userspace msg='...' are returned as if they were top-level ones,
+// which is how auditd's own tools read them. Never reads past `text`.
 class AuditFieldCursor {
  public:
   explicit AuditFieldCursor(std::string_view text) : rest_(text) {}

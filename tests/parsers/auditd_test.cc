@@ -294,6 +294,42 @@ TEST_F(AuditdParserTest, UserspaceRecordsMapToLogonCommandAndAccountKinds) {
   EXPECT_EQ(out_.events[3].Extra("user.target.id"), "1001");
 }
 
+// shadow's useradd writes its op unquoted, spaces and all ("op=adding user",
+// "op=adding home directory"; newer releases write "op=add-group", as in
+// audit-userspace/test3.log), and names the new account only by its id: in
+// ENRICHED logs the name auditd resolved the id to (ID="bob") is the target
+// user, unless auditd could not resolve it ("unknown(1002)").
+TEST_F(AuditdParserTest, AccountCreationKeepsTheWholeOpAndTheEnrichedTargetName) {
+  Feed(
+      {"type=ADD_USER msg=audit(9.000:30): pid=9 uid=0 auid=1000 ses=4 msg='op=adding user "
+       "id=1001 exe=\"/usr/sbin/useradd\" hostname=? addr=? terminal=pts/0 res=success'\x1d"
+       "UID=\"root\" AUID=\"alice\" ID=\"bob\"",
+       "type=ADD_USER msg=audit(9.000:31): pid=9 uid=0 auid=1000 ses=4 msg='op=adding home "
+       "directory id=1001 exe=\"/usr/sbin/useradd\" hostname=? addr=? terminal=pts/0 "
+       "res=success'",
+       "type=ADD_GROUP msg=audit(9.000:32): pid=9 uid=0 auid=1000 ses=4 msg='op=add-group "
+       "acct=\"frodo\" exe=\"/usr/sbin/useradd\" hostname=? addr=? terminal=pts/0 res=success'",
+       "type=ADD_USER msg=audit(9.000:33): pid=9 uid=0 auid=1000 ses=4 msg='op=adding user "
+       "id=1002 exe=\"/usr/sbin/useradd\" hostname=? addr=? terminal=pts/0 res=success'\x1d"
+       "UID=\"root\" AUID=\"alice\" ID=\"unknown(1002)\""});
+  Flush();
+  ASSERT_EQ(out_.events.size(), 4u);
+  const Captured& add = out_.events[0];
+  EXPECT_EQ(add.kind, EventKind::kAccountChange);
+  EXPECT_EQ(add.Extra("event.action"), "adding user");
+  EXPECT_EQ(add.Extra("user.target.name"), "bob");
+  EXPECT_EQ(add.Extra("user.target.id"), "1001");
+  EXPECT_EQ(add.Extra("user.audit.name"), "alice");  // who created it
+  EXPECT_EQ(add.Extra("event.outcome"), "success");
+  EXPECT_EQ(add.exe, "/usr/sbin/useradd");
+  EXPECT_EQ(out_.events[1].Extra("event.action"), "adding home directory");
+  EXPECT_EQ(out_.events[1].Extra("user.target.id"), "1001");
+  EXPECT_EQ(out_.events[2].Extra("event.action"), "add-group");
+  EXPECT_EQ(out_.events[2].Extra("user.target.name"), "frodo");
+  EXPECT_EQ(out_.events[3].Extra("user.target.name"), "<absent>");
+  EXPECT_EQ(out_.events[3].Extra("user.target.id"), "1002");
+}
+
 TEST_F(AuditdParserTest, OtherKindKeepsEveryFieldWithUniqueKeys) {
   Feed({"type=AVC msg=audit(9.000:20): avc:  denied  { read } for  pid=13 comm=\"x\" name=\"y\"",
         "type=SYSCALL msg=audit(9.000:20): arch=c000003e syscall=2 pid=13",
