@@ -1004,6 +1004,10 @@ int RunKafka(Config config, const std::string& config_path, int64_t idle_exit_ms
   source->keepalive = [watchdog] {
     if (watchdog) sd_notify(0, "WATCHDOG=1");
   };
+  // A reload that starts Kafka intel feeds waits for each to load.
+  IntelFeedLoadKeepAlive feed_load_keep_alive([watchdog] {
+    if (watchdog) sd_notify(0, "WATCHDOG=1");
+  });
   if (watchdog) {
     source->revoke_flush_ms = static_cast<int>(
         std::min<uint64_t>(static_cast<uint64_t>(source->revoke_flush_ms), watchdog_usec / 3000));

@@ -111,11 +111,23 @@ class KafkaIntelFeed {
     return true;
   }
 
-  // True when the topic was read to its end within `timeout_ms`.
-  bool WaitLoaded(int64_t timeout_ms) {
+  // True when the topic was read to its end within `timeout_ms`; calls
+  // `keep_alive` about every second meanwhile.
+  bool WaitLoaded(int64_t timeout_ms, const std::function<void()>& keep_alive) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     std::unique_lock lock(mu_);
-    return loaded_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                               [this] { return loaded_; });
+    while (!loaded_) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= end) return false;
+      loaded_cv_.wait_for(
+          lock, std::min<std::chrono::steady_clock::duration>(end - now, std::chrono::seconds(1)));
+      if (!loaded_ && keep_alive) {
+        lock.unlock();
+        keep_alive();
+        lock.lock();
+      }
+    }
+    return true;
   }
 
   KafkaIntelFeedStats Stats() {
@@ -274,6 +286,14 @@ Feeds& Running() {
   return f;
 }
 
+std::mutex g_keep_alive_mu;
+std::function<void()> g_keep_alive;  // IntelFeedLoadKeepAlive
+
+std::function<void()> LoadKeepAlive() {
+  std::lock_guard lock(g_keep_alive_mu);
+  return g_keep_alive;
+}
+
 }  // namespace
 
 std::shared_ptr<const LiveIndicatorStore> SharedKafkaIntelFeed(const KafkaFeedConfig& feed,
@@ -297,7 +317,7 @@ std::shared_ptr<const LiveIndicatorStore> SharedKafkaIntelFeed(const KafkaFeedCo
       spdlog::error("intel feed {}: {}", feed.name, error);
       return nullptr;
     }
-    if (!running->WaitLoaded(feed.load_timeout_ms)) {
+    if (!running->WaitLoaded(feed.load_timeout_ms, LoadKeepAlive())) {
       spdlog::warn(
           "intel feed {}: {} not read to its end within {} ms; going on with {} indicators",
           feed.name, feed.topic, feed.load_timeout_ms, running->store().size());
@@ -355,6 +375,16 @@ IntelFeedMetricsScope::~IntelFeedMetricsScope() {
   std::lock_guard lock(fm.mu);
   fm.messages = fm.bad_messages = fm.changes = nullptr;
   fm.indicators = nullptr;
+}
+
+IntelFeedLoadKeepAlive::IntelFeedLoadKeepAlive(std::function<void()> keep_alive) {
+  std::lock_guard lock(g_keep_alive_mu);
+  g_keep_alive = std::move(keep_alive);
+}
+
+IntelFeedLoadKeepAlive::~IntelFeedLoadKeepAlive() {
+  std::lock_guard lock(g_keep_alive_mu);
+  g_keep_alive = nullptr;
 }
 
 }  // namespace loghunt

@@ -20,6 +20,7 @@
 // Thread-safety: the functions below may be called from any thread.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -58,6 +59,20 @@ class IntelFeedMetricsScope {
 
  private:
   bool attached_ = false;
+};
+
+// While alive, `keep_alive` is called about every second while
+// SharedKafkaIntelFeed waits for a new feed to be read to its end (up to
+// load_timeout_ms, 10 s by default, per feed): the daemon pings systemd's
+// watchdog, so a SIGHUP reload that starts feeds whose brokers are away is
+// not taken for a hang (three such feeds stopped the pings for 30 s, the
+// watchdog's limit). It must not call the functions above.
+class IntelFeedLoadKeepAlive {
+ public:
+  explicit IntelFeedLoadKeepAlive(std::function<void()> keep_alive);
+  ~IntelFeedLoadKeepAlive();
+  IntelFeedLoadKeepAlive(const IntelFeedLoadKeepAlive&) = delete;
+  IntelFeedLoadKeepAlive& operator=(const IntelFeedLoadKeepAlive&) = delete;
 };
 
 }  // namespace loghunt
