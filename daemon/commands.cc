@@ -559,13 +559,30 @@ class FollowedInput {
 // Lines of a partition beyond the first kMaxReplayPartitions, or with a
 // partition or offset Kafka cannot have, count as bad_frame.
 constexpr size_t kMaxReplayPartitions = 4096;
-PipelineStats ReplayPositioned(FILE* in, const Config& config, Stream stream,
-                               const std::vector<AlertSink*>& sinks, FILE* events_out) {
+PipelineStats ReplayPositioned(FILE* in, const Config& config, Stream stream, SinkSet* replay_sinks,
+                               const std::vector<AlertSink*>& sinks, FILE* events_out,
+                               Metrics* metrics) {
   // Map keys own the topic text that positions point to (map nodes never move).
   std::map<std::pair<std::string, int32_t>, std::unique_ptr<Pipeline>> pipelines;
   PipelineStats bad;
-  // A Kafka message may be as large as max_message_bytes plus its position prefix.
-  LineReader reader(in, config.max_message_bytes + 64);
+  // --metrics-listen: every pipeline's counts, and those of the lines no
+  // pipeline took (a source id no pipeline has), about once a second.
+  constexpr uint64_t kBadLinesSource = ~uint64_t{0};
+  auto published = std::chrono::steady_clock::now();
+  auto publish = [&] {
+    if (metrics == nullptr) return;
+    for (auto& [key, p] : pipelines) PublishFileMetrics(metrics, *p, nullptr);
+    metrics->PublishPipeline(stream, bad, kBadLinesSource);
+    replay_sinks->Publish(metrics);
+    published = std::chrono::steady_clock::now();
+  };
+  publish();
+  // A Kafka message may be as large as max_message_bytes plus its position
+  // prefix. A quiet input publishes what came before it.
+  LineReader reader(in, config.max_message_bytes + 64, [&] {
+    publish();
+    return g_stop.load();
+  });
   std::string_view line;
   bool too_long;
   while (!g_stop && reader.Next(&line, &too_long)) {
@@ -587,7 +604,10 @@ PipelineStats ReplayPositioned(FILE* in, const Config& config, Stream stream,
     }
     auto [it, inserted] = pipelines.try_emplace(
         std::make_pair(std::string(line.substr(0, t1)), static_cast<int32_t>(*partition)));
-    if (inserted) it->second = std::make_unique<Pipeline>(config, stream, sinks, events_out);
+    if (inserted) {
+      it->second = std::make_unique<Pipeline>(config, stream, sinks, events_out);
+      it->second->SetMetrics(metrics);
+    }
     Pipeline* p = it->second.get();
     SourcePosition pos{it->first.first, static_cast<int32_t>(*partition), *offset};
     std::string_view message = line.substr(t3 + 1);
@@ -596,12 +616,14 @@ PipelineStats ReplayPositioned(FILE* in, const Config& config, Stream stream,
     } else {
       p->Process(message, pos);
     }
+    if (std::chrono::steady_clock::now() - published > std::chrono::seconds(1)) publish();
   }
   PipelineStats total = bad;
   for (auto& [key, p] : pipelines) {
     p->Finish();
     total.Add(p->stats());
   }
+  publish();  // what Finish() delivered
   return total;
 }
 
@@ -661,7 +683,8 @@ int RunReplay(const ReplayOptions& options) {
   PipelineStats st;
   bool read = true;
   if (options.positioned) {
-    st = ReplayPositioned(in, config, stream, sinks, options.events ? stdout : nullptr);
+    st = ReplayPositioned(in, config, stream, &replay_sinks, sinks,
+                          options.events ? stdout : nullptr, metrics.get());
     read = !std::ferror(in);
   } else {
     Pipeline pipeline(config, stream, sinks, options.events ? stdout : nullptr);
