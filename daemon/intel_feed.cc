@@ -35,6 +35,9 @@ struct FeedMetrics {
   // its topic again) overlaps the old one's last publication, and a shared
   // total per series made each add the other's difference.
   std::map<std::tuple<const void*, const void*, std::string>, double> published;
+  // Consumers running per feed name: the last one to end removes the feed's
+  // indicators gauge (a feed dropped by a reload kept showing its last size).
+  std::map<std::string, int> consumers;
 
   void Mirror(const void* consumer, prometheus::Family<prometheus::Counter>* family,
               const std::map<std::string, std::string>& labels, double total) {
@@ -59,7 +62,11 @@ class KafkaIntelFeed {
       : config_(config),
         brokers_(std::move(brokers)),
         properties_(std::move(properties)),
-        store_(config.name, LiveIndicatorOptions{config.max_indicators}) {}
+        store_(config.name, LiveIndicatorOptions{config.max_indicators}) {
+    FeedMetrics& fm = FeedMetricsInstance();
+    std::lock_guard lock(fm.mu);
+    ++fm.consumers[config_.name];
+  }
 
   ~KafkaIntelFeed() {
     stop_ = true;
@@ -69,6 +76,12 @@ class KafkaIntelFeed {
       std::lock_guard lock(fm.mu);
       std::erase_if(fm.published,
                     [this](const auto& entry) { return std::get<0>(entry.first) == this; });
+      if (--fm.consumers[config_.name] == 0) {
+        fm.consumers.erase(config_.name);
+        if (fm.indicators != nullptr) {
+          fm.indicators->Remove(&fm.indicators->Add({{"feed", config_.name}}));
+        }
+      }
     }
     if (rk_ != nullptr) {
       rd_kafka_consumer_close(rk_);

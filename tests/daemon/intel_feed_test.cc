@@ -8,11 +8,14 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <prometheus/registry.h>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "core/time.h"
+#include "daemon/metrics.h"
 #include "daemon/pipeline.h"
 #include "parsers/parser.h"
 
@@ -165,6 +168,54 @@ TEST(KafkaIntelFeed, ExpiredIndicatorDoesNotMatchValidOneDoesAndLaterMessagesApp
   // The feed stops with the last detector holding it.
   KafkaIntelFeedStats s;
   EXPECT_FALSE(KafkaIntelFeedStatsOf("kafka-ti", &s));
+}
+
+// The indicators gauge of a feed that ends (dropped by a reload, the last
+// detector holding it gone) is removed: it kept showing the feed's last size.
+TEST(KafkaIntelFeed, AnEndedFeedsIndicatorsGaugeIsRemoved) {
+  MockKafka kafka("intel.gauge");
+  const std::string valid = Indicator("203.0.113.7", NowNanos() + int64_t{3600} * 1'000'000'000);
+  kafka.Produce("ip:203.0.113.7", &valid);
+  std::string error;
+  auto metrics = Metrics::Create("", &error);
+  ASSERT_TRUE(metrics) << error;
+  IntelFeedMetricsScope scope(metrics.get());
+  // The feed's series of loghunt_intel_feed_indicators, as a scrape sees them.
+  auto gauge = [&]() -> std::optional<double> {
+    for (const auto& family : metrics->registry().Collect()) {
+      if (family.name != "loghunt_intel_feed_indicators") continue;
+      for (const auto& m : family.metric) {
+        for (const auto& label : m.label) {
+          if (label.name == "feed" && label.value == "gauged") return m.gauge.value;
+        }
+      }
+    }
+    return std::nullopt;
+  };
+  Config config;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(
+      LoadConfigText("detectors:\n"
+                     "  intel:\n"
+                     "    enabled: true\n"
+                     "    feeds:\n"
+                     "      - {name: gauged, format: kafka, topic: intel.gauge, brokers: '" +
+                         kafka.bootstraps() + "', load_timeout_ms: 20000}\n",
+                     "t.yaml", &config, &errors))
+      << errors[0];
+  {
+    Pipeline p(config, Stream::kSyslog, {});
+    std::optional<double> shown;
+    // Published about once a second by the feed's thread.
+    for (int i = 0; i < 100 && (shown = gauge()) != 1.0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(shown);
+    ASSERT_EQ(*shown, 1.0);
+  }
+  KafkaIntelFeedStats s;
+  ASSERT_FALSE(KafkaIntelFeedStatsOf("gauged", &s));  // the feed ended
+  EXPECT_FALSE(gauge()) << "still shown: " << *gauge();
 }
 
 }  // namespace
