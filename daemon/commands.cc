@@ -757,6 +757,7 @@ int RunFiles(const Config& config) {
       spdlog::error("{}", error);
       return 1;
     }
+    spdlog::info("metrics at http://{}/metrics", config.metrics_listen);
   }
   IntelFeedMetricsScope intel_feed_metrics(metrics.get());
   // Pipelines refer to their config while they live.

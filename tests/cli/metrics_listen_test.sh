@@ -47,6 +47,7 @@ for _ in $(seq 1 75); do
 done
 curl -sf "http://127.0.0.1:$port/metrics" | grep -q '^loghunt_messages_total' ||
   fail "no metrics on :$port: $(cat "$tmp/err")"
+grep -q "metrics at http://:$port/metrics" "$tmp/err" || fail "the address is not logged: $(cat "$tmp/err")"
 # Three connections that send nothing, held open while scraping.
 python3 - "$port" <<'EOF' &
 import socket, sys, time
