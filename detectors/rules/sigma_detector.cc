@@ -164,6 +164,17 @@ std::shared_ptr<SigmaRuleSetHandle> SharedSigmaRuleSet(const SigmaLoadOptions& o
   }
   auto rules = SigmaRuleSet::Load(options, report, error);
   if (rules == nullptr) return nullptr;
+  if (report->loaded == 0 && !report->rejected.empty()) {
+    // Every rule rejected: a daemon without the detections it was configured
+    // for would run on as if they were there (check-config said ok).
+    *error = "none of the " + std::to_string(report->files) + " rule file(s) loaded";
+    for (size_t i = 0; i < report->rejected.size() && i < 3; ++i) {
+      const SigmaRejection& r = report->rejected[i];
+      *error += (i == 0 ? ": " : "; ") + r.file + ": " + r.reason;
+    }
+    if (report->rejected.size() > 3) *error += "; ...";
+    return nullptr;
+  }
   *first = true;
   auto handle = std::make_shared<SigmaRuleSetHandle>(std::move(rules));
   std::vector<std::string> rejected;

@@ -85,7 +85,8 @@ namespace loghunt {
 // One rule set per distinct (paths, mapping file, max_files) in the process,
 // shared by every pipeline's SigmaDetector: loading ~1,500 rules takes
 // seconds and its databases are read-only, so workers must not each load
-// their own. Returns nullptr with `error` when nothing could be loaded. On the
+// their own. Returns nullptr with `error` when nothing could be loaded, also when
+// every rule file was rejected (the first reasons in `error`). On the
 // call that loaded the set, `*first` is true and `report` is filled (so the
 // caller reports rejected rules once); later calls return the same handle.
 // Files rejected by the first load are tolerated by later reloads. Thread-safe.

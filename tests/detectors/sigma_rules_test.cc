@@ -577,6 +577,27 @@ TEST(SigmaRules, SharedRuleSetsAreReadAgainOnReload) {
 namespace loghunt {
 namespace {
 
+// A rule source of which every rule is rejected is no rule set: `run` and
+// check-config say so (exit 2) and name the reasons. It loaded as an empty
+// set, with only a warning per rule, and check-config said ok.
+TEST(SigmaRules, EveryRuleRejectedIsALoadError) {
+  const std::string dir = testing::TempDir() + "sigma-none-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/unsupported.yml")
+      << "title: u\nid: u\nlogsource: {product: windows, category: process_creation}\n"
+         "detection:\n  s: {Image|nosuchmodifier: x}\n  condition: s\n";
+  SigmaLoadOptions options;
+  options.paths = {dir};
+  SigmaLoadReport report;
+  std::string error;
+  bool first = false;
+  EXPECT_EQ(SharedSigmaRuleSet(options, &report, &error, &first), nullptr);
+  EXPECT_NE(error.find("none of the 1 rule file(s) loaded"), std::string::npos) << error;
+  EXPECT_NE(error.find("unsupported.yml"), std::string::npos) << error;
+  EXPECT_NE(error.find("nosuchmodifier"), std::string::npos) << error;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(SigmaRules, RulesRunOnDecodedCommandLineLayers) {
   // A PowerShell -EncodedCommand (UTF-16LE base64) hiding "Invoke-Mimikatz".
   Loaded l = Load({Rule("  s: {CommandLine|contains: 'invoke-mimikatz'}\n  condition: s\n")});
