@@ -79,6 +79,29 @@ const char* ArchiveKind(std::string_view b) {
   return nullptr;
 }
 
+// The compression filters libarchive runs in process. It reads other formats
+// (lrzip, grzip, lzop; lz4, zstd ... when built without their library) by
+// starting a program found on PATH with the bytes on its stdin: with every
+// filter enabled (until 2026-11-30), a base64 blob in a log line made the
+// daemon run `lrzip -d` on attacker bytes, as root in the audisp plugin.
+// Support calls that would use a program return ARCHIVE_WARN: those are left
+// out (found once, on a throwaway reader).
+const std::vector<int (*)(struct archive*)>& InProcessFilters() {
+  static const std::vector<int (*)(struct archive*)> filters = [] {
+    std::vector<int (*)(struct archive*)> ok;
+    for (auto support : {archive_read_support_filter_gzip, archive_read_support_filter_bzip2,
+                         archive_read_support_filter_xz, archive_read_support_filter_lzma,
+                         archive_read_support_filter_zstd, archive_read_support_filter_lz4,
+                         archive_read_support_filter_lzip, archive_read_support_filter_compress}) {
+      struct archive* probe = archive_read_new();
+      if (support(probe) == ARCHIVE_OK) ok.push_back(support);
+      archive_read_free(probe);
+    }
+    return ok;
+  }();
+  return filters;
+}
+
 }  // namespace
 
 struct Decoder::Impl {
@@ -218,7 +241,7 @@ void Decoder::DecodeBytes(std::string_view bytes, int parent, uint32_t offset, u
       archive_read_support_format_zip(a);
       archive_read_support_format_7zip(a);
       archive_read_support_format_tar(a);
-      archive_read_support_filter_all(a);
+      for (auto support : InProcessFilters()) support(a);
       bool any = false;
       if (archive_read_open_memory(a, bytes.data(), bytes.size()) == ARCHIVE_OK) {
         struct archive_entry* entry;

@@ -3,9 +3,13 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <utility>
@@ -473,6 +477,44 @@ TEST(Decoder, ReadsZipMembersAndRawDeflate) {
   const auto& d = decoder.Decode("blob " + Base64(Gzip(text, -15)));
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].chain, "base64 > deflate");
+}
+
+// Decoded bytes never start a program. libarchive reads lrzip, grzip and lzop
+// (and lzo, lz4 ... when built without the library) through an external
+// program found on PATH, fed the bytes on stdin: with every filter enabled, a
+// base64 blob in a log line (a tar header after such a magic) made the daemon
+// run `lrzip -d -q` on attacker bytes (as root in the audisp plugin).
+TEST(Decoder, DecodedBytesNeverStartAProgram) {
+  const std::string dir = testing::TempDir() + "decoder-path-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  const std::string marker = dir + "/ran";
+  for (const char* tool : {"lrzip", "grzip", "lzop", "lz4", "zstd", "lzip", "lrz"}) {
+    const std::string path = dir + "/" + tool;
+    std::ofstream(path) << "#!/bin/sh\necho " << tool << " >> " << marker << "\ncat > /dev/null\n";
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+  }
+  const char* old_path = std::getenv("PATH");
+  const std::string saved = old_path != nullptr ? old_path : "";
+  setenv("PATH", (dir + ":" + saved).c_str(), 1);
+  Decoder decoder;
+  for (const std::string& magic :
+       {std::string("LRZI\0\x06", 6), std::string("GRZipII\0\x02\x04:)", 12),
+        std::string("\x89LZO\0\r\n\x1a\n", 9)}) {
+    std::string blob = magic;
+    blob.resize(257, '\0');
+    blob += std::string(
+        "ustar\0"
+        "00",
+        8);
+    blob.resize(1024, '\0');
+    decoder.Decode("x " + Base64(blob));
+  }
+  setenv("PATH", saved.c_str(), 1);
+  const bool ran = std::filesystem::exists(marker);
+  std::string which;
+  if (ran) std::getline(std::ifstream(marker), which);
+  std::filesystem::remove_all(dir);
+  EXPECT_FALSE(ran) << "the decoder ran " << which;
 }
 
 TEST(Decoder, ZipBombStaysWithinTheByteBudget) {
