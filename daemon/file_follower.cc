@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/file.h"
 #include "core/hash.h"
 
 namespace loghunt {
@@ -336,18 +337,11 @@ bool FileFollower::SavePosition(size_t buffered, int64_t oldest_held) {
       fmt::format("{} {} {} {}\n", static_cast<uint64_t>(dev_), static_cast<uint64_t>(ino_), offset,
                   HeadHash(static_cast<uint64_t>(offset)));
   if (text == saved_) return true;
-  const std::string tmp = options_.position_file + ".tmp";
-  FILE* out = std::fopen(tmp.c_str(), "we");
-  bool ok = out != nullptr && std::fputs(text.c_str(), out) >= 0 && std::fflush(out) == 0 &&
-            ::fsync(fileno(out)) == 0;  // a power cut leaves the old file or the new one
-  if (out != nullptr && std::fclose(out) != 0) ok = false;
-  std::error_code ec;
-  if (ok) std::filesystem::rename(tmp, options_.position_file, ec);
-  if (!ok || ec) {
+  std::string error;
+  if (!WriteFileAtomically(options_.position_file, text, &error)) {
     if (save_failing_) return false;
     save_failing_ = true;
-    spdlog::error("{}: cannot save the position to {}: {}", options_.path, options_.position_file,
-                  ec ? ec.message() : std::strerror(errno));
+    spdlog::error("{}: cannot save the position: {}", options_.path, error);
     return false;
   }
   saved_ = std::move(text);

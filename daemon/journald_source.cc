@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/file.h"
 #include "core/text.h"
 #include "core/time.h"
 
@@ -94,19 +95,9 @@ bool JournaldSource::SavePosition() {
     since_checkpoint_ = 0;
   }
   if (*cursor == saved_) return true;
-  std::string tmp = options_.cursor_file + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << *cursor << '\n';
-    if (!out.flush()) {
-      spdlog::error("journald: cannot write {}", tmp);
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, options_.cursor_file, ec);
-  if (ec) {
-    spdlog::error("journald: cannot save cursor to {}: {}", options_.cursor_file, ec.message());
+  std::string error;
+  if (!WriteFileAtomically(options_.cursor_file, *cursor + "\n", &error)) {
+    spdlog::error("journald: cannot save the cursor: {}", error);
     return false;
   }
   saved_ = *cursor;

@@ -42,7 +42,10 @@ StreamSink::~StreamSink() {
 bool StreamSink::Open() {
   last_open_ = std::chrono::steady_clock::now();
   // Alerts name users, hosts and command lines: not for every local user.
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  // Not through a symbolic link: one planted at the path by another user of
+  // the directory made the daemon (root in the audisp plugin) append alerts
+  // to the file it pointed to.
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
   if (fd_ < 0) {
     error_ = path_ + ": " + std::strerror(errno);
     return false;

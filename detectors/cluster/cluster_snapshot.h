@@ -48,7 +48,4 @@ struct ClusterSnapshot {
 void SerializeClusterSnapshot(const ClusterSnapshot& snapshot, std::string* out);
 bool ParseClusterSnapshot(std::string_view bytes, ClusterSnapshot* snapshot, std::string* error);
 
-// Writes `bytes` to `path` atomically (temporary file, fsync, rename).
-bool WriteFileAtomically(const std::string& path, std::string_view bytes, std::string* error);
-
 }  // namespace loghunt

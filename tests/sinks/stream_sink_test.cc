@@ -69,6 +69,23 @@ TEST(StreamSink, EveryWriteReachesTheFile) {
   EXPECT_FALSE(full.Write(SampleAlert("lost")));
 }
 
+// A symbolic link at the path is not followed: the sink fails (and says why)
+// rather than append alerts to the file the link points to.
+TEST(StreamSink, ASymbolicLinkAtThePathIsNotFollowed) {
+  std::string dir = ::testing::TempDir() + "/sink_link_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/alerts.jsonl", victim = dir + "/victim";
+  std::ofstream(victim) << "precious\n";
+  std::filesystem::create_symlink(victim, path);
+  StreamSink sink(path, AlertFormat::kJson, true);
+  EXPECT_FALSE(sink.ok());
+  EXPECT_NE(sink.error().find("alerts.jsonl"), std::string::npos) << sink.error();
+  EXPECT_FALSE(sink.Write(SampleAlert("a1")));
+  EXPECT_EQ(ReadFile(victim), "precious\n");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(StreamSink, UnwritablePathIsAnErrorNotACrash) {
   StreamSink sink("/nonexistent-dir/x/alerts.jsonl", AlertFormat::kJson, false);
   EXPECT_FALSE(sink.ok());
