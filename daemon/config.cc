@@ -687,7 +687,12 @@ void ReadHttpSink(ConfigReader& r, const YAML::Node& s, const std::string& path,
     // Checked here, not first when the sink starts (which said only "TLS
     // trust store: asio.ssl error").
     std::ifstream ca(h.ca_file);
-    if (!ca) r.Error(s["ca_file"], path + ".ca_file", "cannot be read: " + h.ca_file);
+    std::string problem;
+    if (!ca) {
+      r.Error(s["ca_file"], path + ".ca_file", "cannot be read: " + h.ca_file);
+    } else if (!CheckCaFile(h.ca_file, &problem)) {
+      r.Error(s["ca_file"], path + ".ca_file", problem);
+    }
   }
   if (h.retry_max_ms < h.retry_initial_ms) {
     r.Error(s["retry_max_ms"] ? s["retry_max_ms"] : s, path + ".retry_max_ms",

@@ -123,6 +123,14 @@ bool CheckHttpUrl(std::string_view url, std::string* error) {
   return ParseUrl(url, &parsed, error);
 }
 
+bool CheckCaFile(const std::string& path, std::string* error) {
+  asio::ssl::context ssl(asio::ssl::context::tls_client);
+  beast::error_code ec;
+  ssl.load_verify_file(path, ec);
+  if (ec) *error = "no PEM certificate could be read from " + path + " (" + ec.message() + ")";
+  return !ec;
+}
+
 namespace {
 
 bool Retryable(int status) { return status == 408 || status == 429 || status >= 500; }
@@ -155,7 +163,8 @@ class HttpSink::Client {
         ssl_.load_verify_file(options_.ca_file, ec);
       }
       if (ec) {
-        *error = "TLS trust store: " + ec.message();
+        *error = "TLS trust store " + (options_.ca_file.empty() ? "(system)" : options_.ca_file) +
+                 ": " + ec.message();
         return false;
       }
       ssl_.set_verify_mode(asio::ssl::verify_peer);
@@ -332,8 +341,13 @@ std::unique_ptr<HttpSink> HttpSink::Create(HttpSinkOptions options, std::string*
   // is often there (Slack, Teams, query api keys).
   sink->shown_url_ =
       (url.tls ? "https://" : "http://") + url.host_header + (url.target == "/" ? "/" : "/...");
+  const bool unverified = url.tls && !sink->options_.tls_verify;
   sink->client_ = std::make_unique<Client>(std::move(url), sink->options_, sink->giving_up_);
   if (!sink->client_->InitTls(error)) return nullptr;
+  if (unverified) {
+    spdlog::warn("sink http: {}: tls_verify is false: the server's certificate is not checked",
+                 sink->shown_url_);
+  }
   sink->sender_ = std::thread([s = sink.get()] { s->SenderLoop(); });
   return sink;
 }

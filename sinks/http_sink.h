@@ -55,6 +55,10 @@ bool ParseHttpPreset(std::string_view name, HttpPreset* preset);
 // True when `url` is one the sink can use (http:// or https://, a host, a
 // port in range, no user:password@); *error says why not (check-config).
 bool CheckHttpUrl(std::string_view url, std::string* error);
+// True when `path` holds certificates a TLS client can trust (PEM); *error
+// says why not (check-config: a DER, empty or non-certificate file passed it,
+// and the sink then failed at start without naming the file).
+bool CheckCaFile(const std::string& path, std::string* error);
 
 struct HttpSinkOptions {
   std::string url;  // http://host[:port]/path or https://...

@@ -148,6 +148,17 @@ TEST(Config, DuplicatePropertiesAndHeadersAndBadAddressesAreErrors) {
   EXPECT_NE(errors[0].find("t.yaml:2: sinks[0].ca_file: cannot be read: /nonexistent/ca.pem"),
             std::string::npos)
       << errors[0];
+  // A file that holds no PEM certificate (here: YAML) is refused here too; it
+  // passed and the sink failed at start ("TLS trust store: ...", no file named).
+  errors.clear();
+  EXPECT_FALSE(
+      LoadConfigText("sinks:\n  - {type: http, url: 'https://h/', ca_file: " LOGHUNT_SOURCE_DIR
+                     "/conf/loghunt.yaml}\n",
+                     "t.yaml", &c, &errors));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].find("t.yaml:2: sinks[0].ca_file: no PEM certificate could be read from "),
+            std::string::npos)
+      << errors[0];
   EXPECT_TRUE(
       LoadConfigText("inputs:\n  - {type: syslog_tcp, listen: '[::1]:5514'}\n"
                      "metrics: {listen: ''}\n",
