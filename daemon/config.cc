@@ -634,7 +634,13 @@ void ReadHttpSink(ConfigReader& r, const YAML::Node& s, const std::string& path,
   }
   std::string token, problem;
   if (r.String(s, path, "token", &token)) {
-    if (!ResolveSecret(token, &h.token, &problem)) r.Error(s["token"], path + ".token", problem);
+    // It goes into the Authorization header: a CR LF (a ${file:} with two
+    // lines, an ${env:} set by hand) started another header on the wire.
+    if (!ResolveSecret(token, &h.token, &problem)) {
+      r.Error(s["token"], path + ".token", problem);
+    } else if (h.token.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+      r.Error(s["token"], path + ".token", "a token cannot hold CR, LF or NUL");
+    }
   }
   if (h.preset == HttpPreset::kSplunkHec && !s["token"]) {
     r.Error(s, path + ".token", "required for the splunk_hec preset");

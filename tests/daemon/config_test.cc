@@ -148,6 +148,17 @@ TEST(Config, DuplicatePropertiesAndHeadersAndBadAddressesAreErrors) {
   EXPECT_NE(errors[0].find("t.yaml:2: sinks[0].ca_file: cannot be read: /nonexistent/ca.pem"),
             std::string::npos)
       << errors[0];
+  // A token goes into a header: CR LF would start another one.
+  errors.clear();
+  ::setenv("LOGHUNT_TEST_TOKEN", "abc\r\nX-Injected: yes", 1);
+  EXPECT_FALSE(LoadConfigText(
+      "sinks:\n  - {type: http, url: 'https://h/', token: '${env:LOGHUNT_TEST_TOKEN}'}\n", "t.yaml",
+      &c, &errors));
+  ::unsetenv("LOGHUNT_TEST_TOKEN");
+  ASSERT_FALSE(errors.empty());
+  EXPECT_NE(errors[0].find("t.yaml:2: sinks[0].token: a token cannot hold CR, LF or NUL"),
+            std::string::npos)
+      << errors[0];
   // A file that holds no PEM certificate (here: YAML) is refused here too; it
   // passed and the sink failed at start ("TLS trust store: ...", no file named).
   errors.clear();
