@@ -198,17 +198,14 @@ std::string SerializeAlert(const Alert& alert) {
 
 namespace {
 
-// Appends `text` for a line a person or a line-oriented tool reads: a control
-// character (a newline, ESC) becomes \n, \r, \t or \xNN and a backslash
-// \\, and a byte that starts no valid UTF-8 sequence U+FFFD. Written as-is,
-// an attacker's command line made a second, forged alert line (or moved a
-// terminal's cursor).
 void AppendEscapedByte(std::string_view prefix, unsigned char byte, std::string* out) {
   constexpr char kHex[] = "0123456789abcdef";
   out->append(prefix);
   out->push_back(kHex[byte >> 4]);
   out->push_back(kHex[byte & 15]);
 }
+
+}  // namespace
 
 void AppendPrintable(std::string_view text, std::string* out) {
   std::string valid;
@@ -238,7 +235,11 @@ void AppendPrintable(std::string_view text, std::string* out) {
   }
 }
 
-}  // namespace
+std::string Printable(std::string_view text) {
+  std::string out;
+  AppendPrintable(text, &out);
+  return out;
+}
 
 void AppendAlertText(const Alert& a, std::string* out) {
   AppendRfc3339(a.time_ns, out);

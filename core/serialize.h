@@ -36,4 +36,13 @@ std::string EntityId(const Entity& entity, std::string_view host);
 // "2019-02-12T04:10:25Z high  host  rule-title  summary  [id]".
 void AppendAlertText(const Alert& alert, std::string* out);
 
+// Appends `text` for a line a person or a line-oriented tool reads: a control
+// character (a newline, ESC, a C1 control) becomes \n, \r, \t, \xNN or
+// \u00NN, a backslash \\, and a byte that starts no valid UTF-8 sequence
+// U+FFFD. Written as-is, an attacker's text made a second, forged line (an
+// alert, a log line) or moved a terminal's cursor.
+void AppendPrintable(std::string_view text, std::string* out);
+// The same as a string (for log messages).
+std::string Printable(std::string_view text);
+
 }  // namespace loghunt

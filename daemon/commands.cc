@@ -18,6 +18,7 @@
 #include <optional>
 #include <thread>
 
+#include "core/serialize.h"
 #include "core/text.h"
 #include "core/time.h"
 #include "daemon/config.h"
@@ -113,14 +114,15 @@ void ReloadSigmaRules() {
     std::string paths;
     for (const std::string& p : r.options.paths) paths += (paths.empty() ? "" : " ") + p;
     for (const SigmaRejection& rejected : r.report.rejected) {
-      spdlog::warn("reload: detectors.sigma: rejected {}: {}: {}", rejected.file, rejected.id,
-                   rejected.reason);
+      spdlog::warn("reload: detectors.sigma: rejected {}: {}: {}", Printable(rejected.file),
+                   Printable(rejected.id), Printable(rejected.reason));
     }
     if (r.published) {
       spdlog::info("reload: detectors.sigma: {} of {} rules loaded from {}", r.report.loaded,
                    r.report.files, paths);
     } else {
-      spdlog::error("reload: detectors.sigma: {}: {}; keeping the running rules", paths, r.error);
+      spdlog::error("reload: detectors.sigma: {}: {}; keeping the running rules", paths,
+                    Printable(r.error));
     }
   }
 }

@@ -82,12 +82,14 @@ static std::shared_ptr<SigmaRuleSetHandle> SharedSigma(const SigmaConfig& sigma,
   bool first = false;
   auto handle = SharedSigmaRuleSet(options, &report, error, &first);
   if (handle == nullptr) {
-    *error = "detectors.sigma: no rules loaded: " + *error;
+    *error = "detectors.sigma: no rules loaded: " + Printable(*error);
     return nullptr;
   }
   if (first) {
     for (const SigmaRejection& r : report.rejected) {
-      spdlog::warn("detectors.sigma: rejected {}: {}: {}", r.file, r.id, r.reason);
+      // Rule text is a third party's (a rules repository): not a forged log line.
+      spdlog::warn("detectors.sigma: rejected {}: {}: {}", Printable(r.file), Printable(r.id),
+                   Printable(r.reason));
     }
     spdlog::info("detectors.sigma: {} of {} rules loaded", report.loaded, report.files);
   }

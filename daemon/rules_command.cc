@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/serialize.h"
 #include "detectors/rules/sigma_ruleset.h"
 
 namespace loghunt {
@@ -18,8 +19,8 @@ int RunRulesCheck(const RulesCheckOptions& options) {
     return 2;
   }
   for (const SigmaRejection& r : report.rejected) {
-    std::printf("rejected: %s: %s: %s\n", r.file.c_str(), r.id.empty() ? "(no id)" : r.id.c_str(),
-                r.reason.c_str());
+    std::printf("rejected: %s: %s: %s\n", Printable(r.file).c_str(),
+                r.id.empty() ? "(no id)" : Printable(r.id).c_str(), Printable(r.reason).c_str());
   }
   double percent = report.files == 0 ? 100.0 : 100.0 * double(report.loaded) / double(report.files);
   std::printf(

@@ -728,7 +728,7 @@ void HttpSink::SendBatch(std::vector<Item>& batch) {
       return;
     } else {
       spdlog::error("sink http: {} refused {} alert(s): HTTP {} {}", shown_url_, batch.size(),
-                    status, response.substr(0, 200));
+                    status, Printable(response.substr(0, 200)));  // not a forged log line
       for (Item& item : batch) failed.push_back(std::move(item));
       batch.clear();
     }

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/serialize.h"
 #include "core/text.h"
 #include "core/time.h"
 #include "sinks/ocsf.h"
@@ -45,14 +46,15 @@ void AppendParam(std::string_view name, std::string_view value, std::string* out
   out->push_back(' ');
   out->append(name);
   out->append("=\"");
-  // RFC 5424 6.3.3: PARAM-VALUE is UTF-8 (an event's host name may not be).
-  std::string valid;
-  if (!IsValidUtf8(value)) {
-    valid = ReplaceInvalidUtf8(value);
-    value = valid;
-  }
-  for (char c : value) {
-    if (c == '"' || c == '\\' || c == ']') out->push_back('\\');
+  // RFC 5424 6.3.3: PARAM-VALUE is UTF-8 (an event's host name may not be),
+  // with '"', '\\' and ']' escaped. Control characters are written as the
+  // text format writes them (a backslash escape, AppendPrintable): a newline
+  // in a host name from a log went to the wire as is, and a line-based
+  // receiver stored the rest as a forged record.
+  std::string printable;
+  AppendPrintable(value, &printable);  // backslashes doubled already
+  for (char c : printable) {
+    if (c == '"' || c == ']') out->push_back('\\');
     out->push_back(c);
   }
   out->push_back('"');

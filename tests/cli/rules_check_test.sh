@@ -44,6 +44,16 @@ echo "$out" | grep -q "^rejected: $tmp/bad.yml: 22222222-0000-0000-0000-00000000
   || fail "rejection line missing: $out"
 echo "$out" | grep -q "^loaded 1 of 2 rules" || fail "summary wrong: $out"
 
+# A third party's rule cannot forge output lines (or hide text with ESC):
+# its id and the reason are written with control characters escaped.
+rm "$tmp/bad.yml"
+printf 'title: Forged\nid: "abc\\n[2026-01-01 00:00:00.000] [loghuntd] [info] all rules loaded\\e[8m"\nlogsource: {product: windows, category: process_creation}\ndetection:\n  sel: {Image|nosuchmodifier: x}\n  condition: sel\n' > "$tmp/forged.yml"
+out=$("$loghuntd" rules check "$tmp")
+[ "$(echo "$out" | grep -c '')" = 2 ] || fail "a rule id made more output lines: $out"
+echo "$out" | grep -q '^rejected: .*forged.yml: abc\\n\[2026-01-01 .*all rules loaded\\x1b\[8m: ' ||
+  fail "the rejected id is not escaped: $out"
+printf '%s' "$out" | grep -q $'\x1b' && fail "ESC reached the output: $out"
+
 "$loghuntd" rules check "$tmp/missing" >/dev/null 2>&1
 rc=$?
 [ $rc -eq 2 ] || fail "a missing path must give exit 2, got $rc"

@@ -89,6 +89,17 @@ TEST(SyslogSink, FormatsRfc5424WithStructuredData) {
   Alert bad = MakeTestAlert(1);
   bad.host = "h\xffst";
   EXPECT_NE(sink->Format(bad).find(" host=\"h\xef\xbf\xbdst\"]"), std::string::npos);
+  // Control characters of a host from a log are escaped: a newline went to the
+  // wire as is, and a line-based receiver stored what followed as a record.
+  Alert forged = MakeTestAlert(1);
+  forged.host = "legit\n<14>1 2026-01-01T00:00:00Z fw01 kernel - - - FAKE\x1b[8m\\";
+  const std::string f = sink->Format(forged);
+  EXPECT_EQ(f.find('\n'), std::string::npos) << f;
+  EXPECT_EQ(f.find('\x1b'), std::string::npos) << f;
+  EXPECT_NE(
+      f.find(" host=\"legit\\n<14>1 2026-01-01T00:00:00Z fw01 kernel - - - FAKE\\x1b[8m\\\\\"]"),
+      std::string::npos)
+      << f;
 }
 
 TEST(SyslogSink, UdpReceiverGetsOneDatagramPerAlert) {
