@@ -10,6 +10,7 @@
 #include "daemon/kafka_source.h"
 #include "daemon/line_reader.h"
 #include "parsers/parser.h"
+#include "sinks/kafka_conf.h"
 #include "sinks/kafka_producer.h"
 
 namespace loghunt {
@@ -28,7 +29,7 @@ class HostCapture : public EventHandler {
 std::unique_ptr<EmbeddedKafka> EmbeddedKafka::Start(const Config& config, std::string* error) {
   std::unique_ptr<EmbeddedKafka> k(new EmbeddedKafka());
   char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_t* conf = NewKafkaConf();
   rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
   k->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (k->rk_ == nullptr) {

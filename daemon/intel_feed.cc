@@ -18,6 +18,7 @@
 
 #include "core/time.h"
 #include "daemon/metrics.h"
+#include "sinks/kafka_conf.h"
 
 namespace loghunt {
 
@@ -93,7 +94,7 @@ class KafkaIntelFeed {
 
   bool Open(std::string* error) {
     char errstr[512];
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_t* conf = NewKafkaConf();
     std::vector<std::pair<std::string, std::string>> props = {
         {"bootstrap.servers", brokers_},
         {"client.id", "loghuntd-intel"},

@@ -10,6 +10,8 @@
 #include <memory>
 #include <thread>
 
+#include "sinks/kafka_conf.h"
+
 namespace loghunt {
 namespace {
 
@@ -84,7 +86,7 @@ KafkaSource::~KafkaSource() {
 
 bool KafkaSource::Open(std::string* error) {
   char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_t* conf = NewKafkaConf();
   KafkaProperties props = {
       {"group.id", config_.kafka.group_id},
       {"partition.assignment.strategy", "cooperative-sticky"},

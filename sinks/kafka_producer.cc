@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "sinks/kafka_conf.h"
+
 namespace loghunt {
 
 // One message in flight: everything needed to send it again.
@@ -22,7 +24,7 @@ struct KafkaProducer::Pending {
 std::unique_ptr<KafkaProducer> KafkaProducer::Create(const KafkaProperties& properties,
                                                      std::string* error) {
   char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_t* conf = NewKafkaConf();
   KafkaProperties all = properties;
   all.emplace_back("enable.idempotence", "true");
   all.emplace_back("acks", "all");
