@@ -30,6 +30,7 @@
 #include "daemon/line_reader.h"
 #include "daemon/metrics.h"
 #include "daemon/pipeline.h"
+#include "daemon/privileges.h"
 #include "daemon/syslog_listener.h"
 #include "detectors/rules/sigma_detector.h"
 #include "sinks/http_sink.h"
@@ -829,6 +830,17 @@ int RunFiles(const Config& config) {
                  input.listen);
     listener_pipelines.push_back(std::move(pipeline));
     listeners.push_back(std::move(listener));
+  }
+  // What needs root is open (listener ports, stdin, sinks, metrics): the
+  // rest runs as run_as (the auditd plugin is started as root).
+  if (!config.run_as.empty()) {
+    std::string error;
+    if (!RunAs(config.run_as, &error)) {
+      spdlog::error("{}", error);
+      g_stop = true;  // the listeners already started end
+      return 2;
+    }
+    spdlog::info("running as {}", config.run_as);
   }
   // Followed files too: each on its own thread until SIGTERM.
   std::vector<std::unique_ptr<FollowedInput>> followed;

@@ -15,6 +15,7 @@
 
 #include "core/text.h"
 #include "daemon/metrics.h"
+#include "daemon/privileges.h"
 #include "detectors/ioc/ioc_types.h"
 
 namespace loghunt {
@@ -834,8 +835,17 @@ bool LoadConfigText(const std::string& text, const std::string& name, Config* co
   }
   if (root.IsNull()) return true;  // empty file: all defaults
   if (!r.Map(root, "",
-             {"parsers", "inputs", "kafka", "detectors", "sinks", "metrics", "suppression"})) {
+             {"parsers", "inputs", "kafka", "detectors", "sinks", "metrics", "suppression",
+              "run_as"})) {
     return false;
+  }
+  if (root["run_as"] && r.String(root, "", "run_as", &config->run_as)) {
+    if (root["kafka"]) {
+      r.Error(root["run_as"], "run_as",
+              "only outside Kafka mode (run the service as the user: loghuntd.service does)");
+    } else if (config->run_as.empty() || !UserExists(config->run_as)) {
+      r.Error(root["run_as"], "run_as", "no user '" + config->run_as + "' on this machine");
+    }
   }
   if (YAML::Node m = root["metrics"]) {
     if (r.Map(m, "metrics", {"listen"}) &&

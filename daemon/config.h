@@ -153,6 +153,9 @@ struct Config {
   KafkaConfig kafka;
   // Prometheus endpoint of `run` ("host:port"; "" = none).
   std::string metrics_listen = "127.0.0.1:9464";
+  // Outside Kafka mode, started as root (the auditd plugin): the user `run`
+  // switches to once its listeners, sinks and metrics are open ("" = stay).
+  std::string run_as;
 };
 
 // Reads and validates `path`. Returns true when `errors` stayed empty.
