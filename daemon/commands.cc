@@ -503,16 +503,18 @@ class FollowedInput {
     follower_->SavePosition(buffered, held);
   }
 
-  // The line just read: topic "PATH#INODE" ("PATH#INODE~N" after the file
-  // was read again from its start N times), offset where the line starts,
+  // The line just read: topic "PATH#INODE.BIRTH" (BIRTH: the file's birth
+  // time in ns, where the file system keeps it; "~N" after the file was read
+  // again from its start N times), offset where the line starts,
   // so alert ids are the same when a restart reads the line again, and
   // differ in the next file under the name. A line cut short by a switch of
   // file (it had no newline) gets offset -1.
   SourcePosition PositionOfLine(size_t buffered) {
     const uint64_t inode = follower_->inode(), generation = follower_->truncations();
+    const int64_t birth = follower_->birth_ns();
     const int64_t end = follower_->EndOffset(buffered);
     int64_t start = next_start_;
-    if (names_.empty() || inode != inode_ || generation != generation_) {
+    if (names_.empty() || inode != inode_ || birth != birth_ || generation != generation_) {
       if (!names_.empty()) {
         start = end == 0 ? -1 : 0;
         // Offsets start again. An event of the file before that the parser
@@ -529,8 +531,13 @@ class FollowedInput {
         }
       }
       inode_ = inode;
+      birth_ = birth;
       generation_ = generation;
+      // With the file's birth time where the file system keeps it: a file
+      // created under the inode number of a deleted one had its alert ids
+      // (an Elasticsearch sink, indexing by id, overwrote the old alerts).
       names_.push_back(input_.path + "#" + std::to_string(inode) +
+                       (birth != 0 ? "." + std::to_string(birth) : "") +
                        (generation > 0 ? "~" + std::to_string(generation) : ""));
     }
     next_start_ = end;
@@ -551,6 +558,7 @@ class FollowedInput {
   // to them until it finishes; a deque never moves its strings).
   std::deque<std::string> names_;
   uint64_t inode_ = 0;
+  int64_t birth_ = 0;
   uint64_t generation_ = 0;
   int64_t next_start_;  // where the next line starts in the current file
   bool ok_ = true;

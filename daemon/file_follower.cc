@@ -224,6 +224,10 @@ bool FileFollower::OpenFile(const std::string& path, bool report_missing) {
   fd_ = fd;
   dev_ = st.st_dev;
   ino_ = st.st_ino;
+  struct statx stx {};
+  birth_ns_ = ::statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &stx) == 0 && (stx.stx_mask & STATX_BTIME)
+                  ? stx.stx_btime.tv_sec * int64_t{1'000'000'000} + stx.stx_btime.tv_nsec
+                  : 0;
   offset_ = 0;
   head_.clear();
   return true;

@@ -78,6 +78,10 @@ class FileFollower {
   // same when a restart reads the line again). A line cut short by a switch
   // to another file ends at offset 0 of the new one.
   uint64_t inode() const { return static_cast<uint64_t>(ino_); }
+  // The current file's birth time (ns since the epoch; 0 when the file
+  // system does not keep it): an inode number is reused once a file is
+  // deleted, and the next file under it is another file.
+  int64_t birth_ns() const { return birth_ns_; }
   int64_t EndOffset(size_t buffered) const {
     return offset_ >= buffered ? static_cast<int64_t>(offset_ - buffered) : 0;
   }
@@ -106,6 +110,7 @@ class FileFollower {
   int fd_ = -1;
   dev_t dev_ = 0;
   ino_t ino_ = 0;
+  int64_t birth_ns_ = 0;
   uint64_t offset_ = 0;  // bytes of the current file read
   bool last_was_newline_ = true;
   bool missing_logged_ = false;
