@@ -797,8 +797,13 @@ int RunFiles(const Config& config) {
     SyslogListenerOptions lo;
     (input.type == "syslog_udp" ? lo.udp_listen : lo.tcp_listen) = input.listen;
     lo.max_message_bytes = config.max_message_bytes;
+    lo.max_connections = input.max_connections;
+    lo.max_connections_per_address = input.max_connections_per_address;
+    lo.frame_timeout = std::chrono::milliseconds(input.frame_timeout_ms);
     Pipeline* p = pipeline.get();
     auto name = std::make_shared<const std::string>(input.type + ":" + input.listen + started);
+    const std::string label = input.type + ":" + input.listen;
+    const bool tcp = input.type == "syslog_tcp";
     auto seq = std::make_shared<int64_t>(0);
     auto published = std::make_shared<std::chrono::steady_clock::time_point>();
     Metrics* m = metrics.get();
@@ -829,11 +834,16 @@ int RunFiles(const Config& config) {
             publish();
           }
         },
-        &error, publish);
+        &error,
+        [publish, m, label, tcp](const SyslogListenerStats& stats) {
+          publish();
+          if (m != nullptr) m->PublishListener(label, tcp, stats);
+        });
     if (!listener) {
       spdlog::error("input {}: {}", input.type, error);
       return 1;
     }
+    if (m != nullptr) m->PublishListener(label, tcp, listener->stats());  // the series from 0
     spdlog::info("listening for syslog on {} {}", input.type == "syslog_udp" ? "udp" : "tcp",
                  input.listen);
     listener_pipelines.push_back(std::move(pipeline));

@@ -196,7 +196,8 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
     YAML::Node in = n[i];
     if (!r.Map(in, path,
                {"stream", "path", "type", "listen", "cursor_file", "from_start", "follow",
-                "position_file"}))
+                "position_file", "max_connections", "max_connections_per_address",
+                "frame_timeout_ms"}))
       continue;
     InputConfig input;
     r.String(in, path, "type", &input.type);
@@ -242,6 +243,21 @@ void ReadInputList(ConfigReader& r, const YAML::Node& n, const std::string& name
       }
     } else if (in["listen"]) {
       r.Error(in["listen"], path + ".listen", "only used by syslog_udp / syslog_tcp inputs");
+    }
+    if (input.type == "syslog_tcp") {
+      r.Integer(in, path, "max_connections", &input.max_connections, 1, 65'536);
+      if (r.Integer(in, path, "max_connections_per_address", &input.max_connections_per_address, 0,
+                    65'536) &&
+          input.max_connections_per_address > input.max_connections) {
+        r.Error(in["max_connections_per_address"], path + ".max_connections_per_address",
+                "must not exceed max_connections (" + std::to_string(input.max_connections) + ")");
+      }
+      r.Integer(in, path, "frame_timeout_ms", &input.frame_timeout_ms, 100, 3'600'000);
+    } else {
+      for (const char* key :
+           {"max_connections", "max_connections_per_address", "frame_timeout_ms"}) {
+        if (in[key]) r.Error(in[key], path + "." + key, "only used by a syslog_tcp input");
+      }
     }
     if (input.type == "file") {
       r.Bool(in, path, "follow", &input.follow);

@@ -37,6 +37,11 @@ struct InputConfig {
   std::string path;  // file: the file or "-"; journald: a journal directory or file ("" = local)
   std::string type = "file";  // file | syslog_udp | syslog_tcp | journald | audisp
   std::string listen;         // syslog_udp / syslog_tcp: "IP:PORT"
+  // syslog_tcp: the connection limits of SyslogListenerOptions (0 per address:
+  // a quarter of max_connections).
+  size_t max_connections = 256;
+  size_t max_connections_per_address = 0;
+  int64_t frame_timeout_ms = 30'000;
   std::string cursor_file = "/var/lib/loghunt/journald.cursor";  // journald
   // journald without a saved cursor, a followed file without a saved position: the whole
   // journal / file, not only new entries

@@ -108,6 +108,33 @@ std::unique_ptr<Metrics> Metrics::Create(const std::string& listen, std::string*
                              .Name("loghunt_kafka_delivery_errors_total")
                              .Help("Producer messages given up")
                              .Register(r);
+  m->listener_connections_ =
+      &BuildCounter()
+           .Name("loghunt_listener_connections_total")
+           .Help("Connections to a syslog TCP listener, accepted or refused (at a limit)")
+           .Register(r);
+  m->listener_closed_ =
+      &BuildCounter()
+           .Name("loghunt_listener_connections_closed_total")
+           .Help(
+               "Connections a syslog TCP listener closed: evicted (for a new one), frame_timeout, "
+               "bad_frame")
+           .Register(r);
+  m->listener_cut_ = &BuildCounter()
+                          .Name("loghunt_listener_frames_cut_total")
+                          .Help(
+                              "Messages a syslog listener passed cut: too_long (over "
+                              "max_message_bytes), buffer_full (TCP buffers at their limit)")
+                          .Register(r);
+  m->listener_open_ = &BuildGauge()
+                           .Name("loghunt_listener_connections")
+                           .Help("Open connections of a syslog TCP listener")
+                           .Register(r);
+  m->listener_buffered_ =
+      &BuildGauge()
+           .Name("loghunt_listener_buffered_bytes")
+           .Help("Buffer bytes a syslog TCP listener holds for long frames (of max_buffered_bytes)")
+           .Register(r);
   m->latency_histogram_ = &m->latency_->Add(
       {}, prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
                                                   1, 2.5, 5, 10, 30, 60, 300, 900});
@@ -236,6 +263,26 @@ void Metrics::PublishKafka(uint64_t commits, uint64_t commit_errors, uint64_t pa
   Mirror(kafka_rebalances_, {}, static_cast<double>(rebalances));
   Mirror(dead_letters_, {}, static_cast<double>(dead_letters));
   Mirror(delivery_errors_, {}, static_cast<double>(delivery_errors));
+}
+
+void Metrics::PublishListener(const std::string& listener, bool tcp,
+                              const SyslogListenerStats& st) {
+  auto with = [&listener](const char* key, const char* value) {
+    return std::map<std::string, std::string>{{"listener", listener}, {key, value}};
+  };
+  const uint64_t buffer_full = st.buffer_full;
+  Mirror(listener_cut_, with("reason", "too_long"), static_cast<double>(st.too_long - buffer_full));
+  if (!tcp) return;
+  Mirror(listener_cut_, with("reason", "buffer_full"), static_cast<double>(buffer_full));
+  Mirror(listener_connections_, with("result", "accepted"),
+         static_cast<double>(st.connections_accepted));
+  Mirror(listener_connections_, with("result", "refused"),
+         static_cast<double>(st.connections_refused));
+  Mirror(listener_closed_, with("reason", "evicted"), static_cast<double>(st.connections_evicted));
+  Mirror(listener_closed_, with("reason", "frame_timeout"), static_cast<double>(st.frame_timeouts));
+  Mirror(listener_closed_, with("reason", "bad_frame"), static_cast<double>(st.bad_frames));
+  listener_open_->Add({{"listener", listener}}).Set(static_cast<double>(st.connections));
+  listener_buffered_->Add({{"listener", listener}}).Set(static_cast<double>(st.buffered_bytes));
 }
 
 void Metrics::CountAlert(const Alert& alert) {

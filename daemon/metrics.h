@@ -23,6 +23,7 @@
 #include "core/alert.h"
 #include "core/event.h"
 #include "daemon/pipeline.h"
+#include "daemon/syslog_listener.h"
 
 namespace prometheus {
 class Registry;
@@ -75,6 +76,11 @@ class Metrics {
   void PublishKafka(uint64_t commits, uint64_t commit_errors, uint64_t pauses, uint64_t rebalances,
                     uint64_t dead_letters, uint64_t delivery_errors);
 
+  // A syslog listener's counts, labelled listener="TYPE:LISTEN" (an input's
+  // type and address: one series set per configured listener). Connection
+  // series are published for a TCP listener only.
+  void PublishListener(const std::string& listener, bool tcp, const SyslogListenerStats& stats);
+
   void CountAlert(const Alert& alert);
   // Alerts folded into summaries, summaries emitted, windows closed early
   // (suppression.max_keys), since the last call.
@@ -112,6 +118,11 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* kafka_rebalances_ = nullptr;
   prometheus::Family<prometheus::Counter>* dead_letters_ = nullptr;
   prometheus::Family<prometheus::Counter>* delivery_errors_ = nullptr;
+  prometheus::Family<prometheus::Counter>* listener_connections_ = nullptr;
+  prometheus::Family<prometheus::Counter>* listener_closed_ = nullptr;
+  prometheus::Family<prometheus::Counter>* listener_cut_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* listener_open_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* listener_buffered_ = nullptr;
   prometheus::Histogram* latency_histogram_ = nullptr;
   mutable std::mutex mirror_mu_;
   // (family, source, labels) -> total last published.

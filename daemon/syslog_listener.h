@@ -11,10 +11,28 @@
 // buffer (udp_receive_buffer_bytes) is dropped by the kernel, which counts it
 // (the "drops" column of /proc/net/udp), not us.
 //
+// TCP resources are bounded against senders that hold them without sending
+// messages (a connection trickling a byte of an unfinished line now and then
+// looked busy for ever, so at max_connections every new sender was refused):
+// - at most max_connections connections, and max_connections_per_address from
+//   one address; a new connection over either limit closes the connection
+//   (of all, or of its address) that has gone longest without a complete
+//   message, if that is a second at least, and is refused otherwise;
+// - a frame must be complete within frame_timeout of its first byte, or its
+//   connection is closed (checked every second);
+// - each connection has a 64 KiB buffer; longer frames grow it (up to
+//   max_message_bytes plus 96 KiB) from max_buffered_bytes shared by all
+//   connections, and a frame that finds them held is passed cut, too_long
+//   set, where its buffer ends. A buffer shrinks back after its frame.
+// Each connection refused or closed by the listener, and each frame cut for
+// memory, is counted in stats() and logged (at most once a minute, with the
+// number not logged).
+//
 // Thread-safety: Start/Stop from the owner thread; stats() from any thread.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -28,16 +46,27 @@ struct SyslogListenerOptions {
   std::string tcp_listen;  // "HOST:PORT" ("" = no TCP)
   size_t max_message_bytes = 64 * 1024;
   size_t max_connections = 256;
+  size_t max_connections_per_address = 0;  // 0: a quarter of max_connections, rounded up
+  std::chrono::milliseconds frame_timeout{30'000};
+  // Buffer bytes beyond each connection's first 64 KiB, all connections
+  // together; at least one frame of max_message_bytes fits whatever this says.
+  size_t max_buffered_bytes = 32 << 20;
   int udp_receive_buffer_bytes = 4 << 20;
 };
 
 struct SyslogListenerStats {
   std::atomic<uint64_t> udp_messages{0};
   std::atomic<uint64_t> tcp_messages{0};
-  std::atomic<uint64_t> too_long{0};
-  std::atomic<uint64_t> bad_frames{0};           // TCP connections closed for bad framing
-  std::atomic<uint64_t> connections_refused{0};  // beyond max_connections
-  std::atomic<uint64_t> connections_evicted{0};  // idle ones closed to admit a new one
+  std::atomic<uint64_t> too_long{0};        // messages passed cut (any reason)
+  std::atomic<uint64_t> buffer_full{0};     // of them: TCP frames cut at max_buffered_bytes
+  std::atomic<uint64_t> bad_frames{0};      // TCP connections closed for bad framing
+  std::atomic<uint64_t> frame_timeouts{0};  // closed with a frame older than frame_timeout
+  std::atomic<uint64_t> connections_accepted{0};
+  // Over max_connections or max_connections_per_address, with no connection to close.
+  std::atomic<uint64_t> connections_refused{0};
+  std::atomic<uint64_t> connections_evicted{0};  // closed to admit a new one
+  std::atomic<uint64_t> connections{0};          // open now
+  std::atomic<uint64_t> buffered_bytes{0};       // now, of max_buffered_bytes
 };
 
 class SyslogListener {
@@ -48,10 +77,12 @@ class SyslogListener {
 
   // Binds and starts the thread; nullptr + *error when an address is bad or
   // taken. `tick` (optional) is called on the listener's thread about once a
-  // second, messages or not (its owner's periodic work, such as metrics).
+  // second, messages or not (its owner's periodic work, such as metrics),
+  // with the listener's stats.
+  using Tick = std::function<void(const SyslogListenerStats&)>;
   static std::unique_ptr<SyslogListener> Start(const SyslogListenerOptions& options,
                                                Handler handler, std::string* error,
-                                               std::function<void()> tick = nullptr);
+                                               Tick tick = nullptr);
   ~SyslogListener();  // Stop()
 
   // Closes sockets and joins the thread; the handler is not called afterwards.

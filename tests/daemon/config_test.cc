@@ -177,6 +177,42 @@ TEST(Config, DuplicatePropertiesAndHeadersAndBadAddressesAreErrors) {
       << (errors.empty() ? "" : errors[0]);
 }
 
+// A TCP listener's connection limits (docs: conf/loghunt.yaml, inputs).
+TEST(Config, SyslogTcpConnectionLimitsAreReadAndChecked) {
+  Config c;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(
+      LoadConfigText("inputs:\n  - {type: syslog_tcp, listen: 127.0.0.1:5514}\n"
+                     "  - {type: syslog_tcp, listen: 127.0.0.1:5515, max_connections: 32,"
+                     " max_connections_per_address: 4, frame_timeout_ms: 5000}\n",
+                     "t.yaml", &c, &errors))
+      << (errors.empty() ? "" : errors[0]);
+  ASSERT_EQ(c.inputs.size(), 2u);
+  EXPECT_EQ(c.inputs[0].max_connections, 256u);
+  EXPECT_EQ(c.inputs[0].max_connections_per_address, 0u);  // a quarter
+  EXPECT_EQ(c.inputs[0].frame_timeout_ms, 30'000);
+  EXPECT_EQ(c.inputs[1].max_connections, 32u);
+  EXPECT_EQ(c.inputs[1].max_connections_per_address, 4u);
+  EXPECT_EQ(c.inputs[1].frame_timeout_ms, 5000);
+  EXPECT_FALSE(
+      LoadConfigText("inputs:\n  - {type: syslog_udp, listen: 127.0.0.1:5514, max_connections: 8}\n"
+                     "  - {type: syslog_tcp, listen: 127.0.0.1:5515, max_connections: 8,"
+                     " max_connections_per_address: 9, frame_timeout_ms: 0}\n",
+                     "t.yaml", &c, &errors));
+  std::string all;
+  for (const auto& e : errors) all += e + "\n";
+  EXPECT_NE(all.find("t.yaml:2: inputs[0].max_connections: only used by a syslog_tcp input"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("t.yaml:3: inputs[1].max_connections_per_address: must not exceed "
+                     "max_connections (8)"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("t.yaml:3: inputs[1].frame_timeout_ms: must be between 100 and"),
+            std::string::npos)
+      << all;
+}
+
 TEST(Config, ASecondDocumentIsAnError) {
   Config c;
   std::vector<std::string> errors;
