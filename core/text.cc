@@ -24,6 +24,28 @@ std::optional<int64_t> ParseInt(std::string_view s) {
   return v;
 }
 
+void AppendKept(std::string* out, std::string_view text, size_t max) {
+  if (text.size() <= max) {
+    out->append(text);
+    return;
+  }
+  size_t n = max;
+  // Back to the first byte of the character the cut falls in (at most 3
+  // continuation bytes before it in valid UTF-8; stop there in any case).
+  for (size_t back = 0; n > 0 && back < 3 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80;
+       ++back) {
+    --n;
+  }
+  const std::string size = std::to_string(text.size());
+  constexpr std::string_view kOpen = "...[cut: ", kClose = " bytes in all]";
+  // Exactly: appending the marker to the cut text doubled its capacity.
+  out->reserve(out->size() + n + kOpen.size() + size.size() + kClose.size());
+  out->append(text.substr(0, n));
+  out->append(kOpen);
+  out->append(size);
+  out->append(kClose);
+}
+
 std::optional<uint64_t> ParseHexInt(std::string_view s) {
   if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
   uint64_t v = 0;

@@ -1,6 +1,6 @@
 // Small text helpers shared by parsers and detectors: trimming, splitting,
-// hex decoding, integer parsing. All take and return views; none allocate
-// except the ones that write into an Arena.
+// hex decoding, integer parsing, cutting kept text. Most take and return
+// views and allocate only into an Arena; those returning std::string say so.
 #pragma once
 
 #include <cstdint>
@@ -50,6 +50,28 @@ std::string ReplaceInvalidUtf8(std::string_view s);
 // input write their lines with it, so the syslog parser's strict header check
 // accepts them.
 void AppendRfc5424HeaderField(std::string_view value, size_t max, std::string* out);
+
+// Event text a detector keeps across events (a process's command line for
+// its children's alerts, a sudo command until its session opens, a host or
+// user name that keys its state) costs at most this many bytes of one value,
+// whatever the input's length (a message may be parsers.max_message_bytes):
+// names (host, user) and texts (command line, URL).
+inline constexpr size_t kKeptNameBytes = 256;
+inline constexpr size_t kKeptTextBytes = 8 * 1024;
+
+// Appends `text` whole when it has at most `max` bytes; else its first bytes,
+// at most `max` and not inside a UTF-8 character, then the marker
+// "...[cut: N bytes in all]" (N = text.size()), so whoever reads the kept
+// value (an alert) sees it was cut, and two long values are kept apart unless
+// they share the first `max` bytes and their length. Allocates only as
+// `out` grows.
+void AppendKept(std::string* out, std::string_view text, size_t max);
+// `text` as AppendKept() keeps it.
+inline std::string KeptText(std::string_view text, size_t max = kKeptTextBytes) {
+  std::string out;
+  AppendKept(&out, text, max);
+  return out;
+}
 
 // JSON text a parser can read when the producer wrote what Windows strings
 // and raw logs may hold: a byte that starts no valid UTF-8 sequence becomes

@@ -392,12 +392,14 @@ void ReadIntel(ConfigReader& r, const YAML::Node& n, Config* c) {
     const std::string p = "detectors.ancestry";
     ProcessTableOptions& t = c->ancestry.table;
     if (r.Map(an, p,
-              {"enabled", "max_depth", "max_hosts", "max_processes_per_host", "max_processes"})) {
+              {"enabled", "max_depth", "max_hosts", "max_processes_per_host", "max_processes",
+               "max_bytes"})) {
       r.Bool(an, p, "enabled", &c->ancestry.enabled);
       r.Integer(an, p, "max_depth", &t.max_depth, 1, 64);
       r.Integer(an, p, "max_hosts", &t.max_hosts, 1, 10'000'000);
       r.Integer(an, p, "max_processes_per_host", &t.max_processes_per_host, 1, 100'000'000);
       r.Integer(an, p, "max_processes", &t.max_processes, 1, 1'000'000'000);
+      r.Integer(an, p, "max_bytes", &t.max_bytes, 1 << 20, 1LL << 40);
     }
   }
 }

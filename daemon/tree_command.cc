@@ -58,6 +58,7 @@ int RunTree(const TreeCommandOptions& options) {
   // A replay is finite: keep every process of every host.
   ProcessTable table(ProcessTableOptions{.max_hosts = SIZE_MAX,
                                          .max_processes_per_host = SIZE_MAX,
+                                         .max_bytes = SIZE_MAX,
                                          .max_depth = static_cast<size_t>(options.ancestor_depth)});
   TableFeeder feeder(&table);
   auto parser = MakeParser(stream, ParserOptions{});

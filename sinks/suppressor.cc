@@ -1,12 +1,13 @@
 #include "sinks/suppressor.h"
 
 #include "core/hash.h"
+#include "core/text.h"
 #include "core/time.h"
 
 namespace loghunt {
 namespace {
 
-std::string JoinSet(const std::set<std::string>& values, bool more) {
+std::string JoinSet(const std::set<std::string, std::less<>>& values, bool more) {
   std::string out;
   for (const auto& v : values) {
     if (!out.empty()) out += ", ";
@@ -16,7 +17,8 @@ std::string JoinSet(const std::set<std::string>& values, bool more) {
   return out;
 }
 
-std::string DistinctCount(const std::set<std::string>& values, bool more) {
+template <typename Set>
+std::string DistinctCount(const Set& values, bool more) {
   return more ? "more than " + std::to_string(values.size()) : std::to_string(values.size());
 }
 
@@ -26,13 +28,28 @@ Suppressor::Suppressor(SuppressionOptions options) : options_(options) {
   if (options_.max_keys == 0) options_.max_keys = 1;
 }
 
-void Suppressor::AddDistinct(std::set<std::string>& set, bool& more, const std::string& value) {
-  if (value.empty() || set.count(value) > 0) return;
+void Suppressor::AddDistinct(std::set<std::string, std::less<>>& set, bool& more,
+                             std::string_view value, size_t max) {
+  if (value.empty()) return;
+  std::string cut;
+  if (value.size() > max) value = cut = KeptText(value, max);
+  if (set.find(value) != set.end()) return;
   if (set.size() >= options_.max_distinct_values) {
     more = true;
     return;
   }
-  set.insert(value);
+  set.emplace(value);
+}
+
+void Suppressor::AddDistinct(std::set<uint64_t>& set, bool& more, std::string_view value) {
+  if (value.empty()) return;
+  const uint64_t hash = Fnv1a64(value);
+  if (set.count(hash) > 0) return;
+  if (set.size() >= options_.max_distinct_values) {
+    more = true;
+    return;
+  }
+  set.insert(hash);
 }
 
 bool Suppressor::Offer(const Alert& alert, int64_t wall_ns, std::vector<Alert>* due) {
@@ -58,10 +75,10 @@ bool Suppressor::Offer(const Alert& alert, int64_t wall_ns, std::vector<Alert>* 
     if (t < w.first_ns) w.first_ns = t;
     if (t > w.last_ns) w.last_ns = t;
     w.last_position = alert.position;
-    AddDistinct(w.hosts, w.more_hosts, alert.host);
+    AddDistinct(w.hosts, w.more_hosts, alert.host, kKeptNameBytes);
     AddDistinct(w.messages, w.more_messages, alert.summary);
     for (const auto& o : alert.observables) {
-      AddDistinct(w.observables, w.more_observables, o.type + ":" + o.value);
+      AddDistinct(w.observables, w.more_observables, o.type + ":" + o.value, kKeptTextBytes);
     }
     lru_.splice(lru_.begin(), lru_, found->second);
     ++stats_.suppressed;
@@ -77,16 +94,16 @@ bool Suppressor::Offer(const Alert& alert, int64_t wall_ns, std::vector<Alert>* 
   w.rule = alert.rule;
   w.alert_key = alert.key;
   w.first_id = alert.id;
-  w.host = alert.host;
+  w.host = KeptText(alert.host, kKeptNameBytes);
   w.last_position = alert.position;
   w.first_ns = w.last_ns = t;
   w.close_event_ns = clock + window_ns;
   w.close_wall_ns = wall_ns + window_ns;
   w.count = 1;
-  AddDistinct(w.hosts, w.more_hosts, alert.host);
+  AddDistinct(w.hosts, w.more_hosts, alert.host, kKeptNameBytes);
   AddDistinct(w.messages, w.more_messages, alert.summary);
   for (const auto& o : alert.observables) {
-    AddDistinct(w.observables, w.more_observables, o.type + ":" + o.value);
+    AddDistinct(w.observables, w.more_observables, o.type + ":" + o.value, kKeptTextBytes);
   }
   index_.emplace(std::move(key), lru_.begin());
   by_event_close_.emplace(w.close_event_ns, &w);

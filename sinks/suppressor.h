@@ -13,7 +13,11 @@
 // State is bounded: at most max_keys open windows; opening one more evicts the
 // least recently seen window, whose summary is emitted early (counted in
 // evictions, never silently lost). Distinct values are kept up to
-// max_distinct_values per window; beyond that only "more" is recorded.
+// max_distinct_values per window; beyond that only "more" is recorded. A
+// host is kept cut to kKeptNameBytes and an observable to kKeptTextBytes
+// (core/text.h; the summary shows the marker), a message only as a hash (it
+// is counted, not shown): each was kept whole, so a window of alerts with
+// 1 MB summaries, hosts or URLs held up to 30 MB, for each of max_keys windows.
 //
 // Two pieces:
 //   Suppressor       the logic, no threads, no clock of its own (tests drive it)
@@ -85,13 +89,17 @@ class Suppressor {
     int64_t close_event_ns = 0;
     int64_t close_wall_ns = 0;
     uint64_t count = 0;
-    std::set<std::string> hosts, messages, observables;
+    std::set<std::string, std::less<>> hosts, observables;
+    std::set<uint64_t> messages;  // Fnv1a64 of each summary
     bool more_hosts = false, more_messages = false, more_observables = false;
   };
   using WindowList = std::list<Window>;  // most recently seen first
 
   void Close(WindowList::iterator it, std::vector<Alert>* due);
-  void AddDistinct(std::set<std::string>& set, bool& more, const std::string& value);
+  // Adds `value` as `set` keeps it (cut for strings, a hash for messages).
+  void AddDistinct(std::set<std::string, std::less<>>& set, bool& more, std::string_view value,
+                   size_t max);
+  void AddDistinct(std::set<uint64_t>& set, bool& more, std::string_view value);
   Alert Summary(const Window& w) const;
 
   SuppressionOptions options_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/text.h"
 #include "core/time.h"
 
 namespace loghunt {
@@ -13,9 +14,9 @@ ProcessRecord ProcessRecordOf(const Event& event) {
   r.ppid = event.process.ppid;
   r.guid = std::string(event.Extra("ProcessGuid"));
   r.parent_guid = std::string(event.Extra("ParentProcessGuid"));
-  r.executable = std::string(event.process.executable);
-  r.command_line = std::string(event.process.command_line);
-  r.user = std::string(event.process.user);
+  r.executable = KeptText(event.process.executable, kKeptTextBytes);
+  r.command_line = KeptText(event.process.command_line, kKeptTextBytes);
+  r.user = KeptText(event.process.user, kKeptNameBytes);
   r.start_ns = event.timestamp_ns;
   return r;
 }
@@ -40,6 +41,17 @@ ProcessTable::ProcessTable(ProcessTableOptions options) : options_(options) {
 }
 
 namespace {
+
+// bytes() of a record: its strings (the guid twice: by_guid's key is a copy)
+// and the record, its list node and its by_pid entry.
+size_t RecordBytes(const ProcessRecord& r) {
+  return sizeof(ProcessRecord) + 64 + r.host.size() + 2 * r.guid.size() + r.parent_guid.size() +
+         r.executable.size() + r.command_line.size() + r.user.size();
+}
+
+// bytes() of a host without its records: the table and the name (twice:
+// by_host_'s key is a copy).
+size_t HostBytes(std::string_view host) { return 256 + 2 * host.size(); }
 
 // The pid a successful auditd fork/clone/vfork/clone3 created, or -1.
 int64_t ForkedPid(const Event& event) {
@@ -68,12 +80,12 @@ void ProcessTable::Observe(const Event& event) {
       r.host = std::string(event.host);
       r.pid = child;
       r.ppid = event.process.pid;
-      r.executable = std::string(event.process.executable);
+      r.executable = KeptText(event.process.executable, kKeptTextBytes);
       const ProcessRecord* forker = Find(event.host, event.process.pid);
       if (forker != nullptr && forker->executable == r.executable) {
         r.command_line = forker->command_line;
       }
-      r.user = std::string(event.process.user);
+      r.user = KeptText(event.process.user, kKeptNameBytes);
       r.start_ns = event.timestamp_ns;
       Add(std::move(r));
     }
@@ -97,6 +109,9 @@ void ProcessTable::ForgetOldest(HostTable& t) {
       t.by_guid.erase(g);
     }
   }
+  const size_t bytes = RecordBytes(*oldest);
+  t.bytes -= bytes;
+  bytes_ -= bytes;
   t.processes.pop_front();
   --total_;
 }
@@ -109,28 +124,35 @@ void ProcessTable::Add(ProcessRecord record) {
   } else {
     if (hosts_.size() >= options_.max_hosts) {
       total_ -= hosts_.front().processes.size();
+      bytes_ -= hosts_.front().bytes;
       by_host_.erase(hosts_.front().host);
       hosts_.pop_front();
     }
     hosts_.emplace_back();
     host = std::prev(hosts_.end());
     host->host = record.host;
+    host->bytes = HostBytes(host->host);
+    bytes_ += host->bytes;
     by_host_.emplace(host->host, host);
   }
   HostTable& t = *host;
   if (t.processes.size() >= options_.max_processes_per_host) ForgetOldest(t);
-  // Over the total: the least recently seen hosts give up their oldest
+  // Over a total: the least recently seen hosts give up their oldest
   // processes (this host, seen last, only when it is the only one).
-  while (total_ >= options_.max_processes && total_ > 0) {
+  const size_t bytes = RecordBytes(record);
+  while ((total_ >= options_.max_processes || bytes_ + bytes > options_.max_bytes) && total_ > 0) {
     HostTable& lru = hosts_.front();
     if (lru.processes.empty()) break;
     ForgetOldest(lru);
     if (lru.processes.empty() && &lru != &t) {
+      bytes_ -= lru.bytes;
       by_host_.erase(lru.host);
       hosts_.pop_front();
     }
   }
   t.processes.push_back(std::move(record));
+  t.bytes += bytes;
+  bytes_ += bytes;
   ++total_;
   auto rec = std::prev(t.processes.end());
   if (rec->pid >= 0) t.by_pid[rec->pid].push_back(rec);

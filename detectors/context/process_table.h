@@ -15,8 +15,13 @@
 //
 // Memory is bounded: at most `max_processes_per_host` records per host (the
 // oldest started is forgotten first), `max_hosts` hosts (the least recently
-// seen host is forgotten first) and `max_processes` in all (the least
-// recently seen host's oldest first). Strings are copied once per
+// seen host is forgotten first), and `max_processes` and `max_bytes` in all
+// (the least recently seen host's oldest first). A record keeps at most
+// kKeptTextBytes of the executable and of the command line and kKeptNameBytes
+// of the user (core/text.h: a longer value is kept cut, with a marker that
+// alerts and `tree` show), so any local user could make each of a million
+// records hold a 100 KB argument list; the host and guids, which key the
+// table, are kept whole and counted in bytes(). Strings are copied once per
 // process_start event, never per lookup.
 //
 // Thread-safety: none; one table per worker (a host's events all reach one
@@ -42,6 +47,10 @@ struct ProcessTableOptions {
   // it the least recently seen host's oldest processes are forgotten. The
   // product of the two bounds above is 16.7 million processes.
   size_t max_processes = 1'000'000;
+  // bytes() in all: beyond it, as beyond max_processes, the least recently
+  // seen host's oldest processes are forgotten. Ordinary processes reach
+  // max_processes first; long command lines (up to kKeptTextBytes each) this.
+  size_t max_bytes = size_t{512} << 20;
   size_t max_depth = 8;  // ancestors attached to alerts
 };
 
@@ -97,13 +106,19 @@ class ProcessTable {
     hosts_ = std::move(other.hosts_);
     by_host_ = std::move(other.by_host_);
     total_ = other.total_;
+    bytes_ = other.bytes_;
     other.hosts_.clear();
     other.by_host_.clear();
     other.total_ = 0;
+    other.bytes_ = 0;
   }
 
   size_t host_count() const { return hosts_.size(); }
   size_t process_count() const { return total_; }
+  // The table's estimate of the memory it holds: the records' strings plus a
+  // fixed cost per record and per host (the record, list node and index
+  // entries), what max_bytes bounds.
+  size_t bytes() const { return bytes_; }
   const ProcessTableOptions& options() const { return options_; }
 
  private:
@@ -114,6 +129,7 @@ class ProcessTable {
     // child's parent is the latest that started no later than the child).
     std::unordered_map<int64_t, std::vector<std::list<ProcessRecord>::iterator>> by_pid;
     std::unordered_map<std::string, std::list<ProcessRecord>::iterator> by_guid;
+    size_t bytes = 0;  // of bytes_: the host's and its records'
   };
   void Add(ProcessRecord record);
   void ForgetOldest(HostTable& table);  // the host's oldest process
@@ -124,10 +140,12 @@ class ProcessTable {
   std::list<HostTable> hosts_;  // least recently seen first
   std::unordered_map<std::string, std::list<HostTable>::iterator> by_host_;
   size_t total_ = 0;  // processes over all hosts
+  size_t bytes_ = 0;  // bytes() over all hosts
 };
 
 // The ProcessRecord an event describes (without storing it): what Observe()
-// would record, and what AppendAncestry() starts from.
+// would record, and what AppendAncestry() starts from; long executables,
+// command lines and users are kept cut (core/text.h).
 ProcessRecord ProcessRecordOf(const Event& event);
 
 // One "Process" entity for `record` at `depth` (0 = the process itself).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/text.h"
 #include "core/time.h"
 
 namespace loghunt {
@@ -10,6 +11,8 @@ namespace {
 constexpr int64_t kSecond = 1'000'000'000;
 constexpr size_t kKeptSessions = 16;  // closed sessions kept per host for late bursts
 constexpr size_t kKeptSignals = 8;    // signals waiting for their session to open
+// bytes() of a key's or host's fixed parts: its map node and structs.
+constexpr size_t kEntryBytes = 256;
 
 bool IsCommand(const Event& e) {
   return (e.kind == EventKind::kUserCommand || e.kind == EventKind::kProcessStart) &&
@@ -50,6 +53,11 @@ bool CommandBurstWindow::Add(int64_t ns, const CommandBurstOptions& options, Bur
 
 CommandBurstDetector::CommandBurstDetector(CommandBurstOptions options) : options_(options) {}
 
+size_t CommandBurstDetector::KeyBytes(const std::string& key) const {
+  // A window holds up to events + 1 times.
+  return kEntryBytes + key.size() + sizeof(int64_t) * (static_cast<size_t>(options_.events) + 1);
+}
+
 void CommandBurstDetector::TakeStateFrom(Detector& old) {
   auto* from = dynamic_cast<CommandBurstDetector*>(&old);
   if (from == nullptr) return;
@@ -58,20 +66,30 @@ void CommandBurstDetector::TakeStateFrom(Detector& old) {
     return;
   }
   keys_ = std::move(from->keys_);
+  bytes_ = 0;  // counted with this detector's window size
+  for (const auto& [key, state] : keys_) bytes_ += KeyBytes(key);
+  if (bytes_ > options_.max_bytes) {
+    keys_.clear();
+    bytes_ = 0;
+    ++resets_;
+  }
 }
 
 void CommandBurstDetector::Inspect(const Event& event, std::vector<Alert>& alerts) {
   if (!IsCommand(event) || event.timestamp_ns == 0) return;
-  key_.assign(event.host);
+  key_.clear();
+  AppendKept(&key_, event.host, kKeptNameBytes);
   key_.push_back('\0');
-  key_.append(event.process.user);
+  AppendKept(&key_, event.process.user, kKeptNameBytes);
   auto it = keys_.find(key_);
   if (it == keys_.end()) {
-    if (keys_.size() >= options_.max_keys) {
+    if (keys_.size() >= options_.max_keys || bytes_ + KeyBytes(key_) > options_.max_bytes) {
       keys_.clear();
+      bytes_ = 0;
       ++resets_;
     }
     it = keys_.emplace(key_, State{}).first;
+    bytes_ += KeyBytes(key_);
   }
   State& s = it->second;
   CommandBurstWindow::Burst burst;
@@ -101,11 +119,21 @@ RiskySudoSessionDetector::RiskySudoSessionDetector(CommandBurstOptions burst) : 
 void RiskySudoSessionDetector::TakeStateFrom(Detector& old) {
   auto* from = dynamic_cast<RiskySudoSessionDetector*>(&old);
   if (from == nullptr) return;
-  if (from->hosts_.size() > burst_.max_keys) {
+  if (from->hosts_.size() > burst_.max_keys || from->bytes_ > burst_.max_bytes) {
     ++resets_;
     return;
   }
   hosts_ = std::move(from->hosts_);
+  bytes_ = from->bytes_;
+  from->bytes_ = 0;
+}
+
+void RiskySudoSessionDetector::Recount(const std::string& key, Host& host) {
+  size_t n = kEntryBytes + key.size() + sizeof(int64_t) * (static_cast<size_t>(burst_.events) + 1);
+  for (const Session& s : host.sessions) n += sizeof(Session) + s.user.size();
+  for (const Signal& s : host.pending) n += sizeof(Signal) + s.what.size() + s.user.size();
+  bytes_ = bytes_ - host.bytes + n;
+  host.bytes = n;
 }
 
 void RiskySudoSessionDetector::Report(const Event& event, Session& session, const Signal& signal,
@@ -147,21 +175,34 @@ void RiskySudoSessionDetector::Inspect(const Event& event, std::vector<Alert>& a
   bool closed = IsSudoSessionEvent(event, EventKind::kLogoff);
   bool command = IsSudoCommand(event);
   if (!opened && !closed && !command) return;
-  auto it = hosts_.find(std::string(event.host));
+  host_key_.clear();
+  AppendKept(&host_key_, event.host, kKeptNameBytes);
+  auto it = hosts_.find(host_key_);
   if (it == hosts_.end()) {
     if (hosts_.size() >= burst_.max_keys) {
       hosts_.clear();
+      bytes_ = 0;
       ++resets_;
     }
-    it = hosts_.emplace(std::string(event.host), Host{}).first;
+    it = hosts_.emplace(host_key_, Host{}).first;
   }
-  Host& host = it->second;
+  Update(event, opened, closed, it->second, alerts);
+  Recount(it->first, it->second);
+  if (bytes_ > burst_.max_bytes) {
+    hosts_.clear();
+    bytes_ = 0;
+    ++resets_;
+  }
+}
+
+void RiskySudoSessionDetector::Update(const Event& event, bool opened, bool closed, Host& host,
+                                      std::vector<Alert>& alerts) {
   int64_t t = event.timestamp_ns;
   if (opened) {
     std::string_view by = event.Extra("pam.by_user");
     Session s;
     s.start = t;
-    s.user = std::string(!by.empty() ? by : event.logon.user);
+    s.user = KeptText(!by.empty() ? by : event.logon.user, kKeptNameBytes);
     s.pid = event.process.pid;
     for (const Session& open : host.sessions) {
       // Nested open of the same user: msticpy's greedy pairing keeps the first.
@@ -199,11 +240,12 @@ void RiskySudoSessionDetector::Inspect(const Event& event, std::vector<Alert>& a
     if (match != nullptr) match->end = t;
     return;
   }
-  const std::string user(event.process.user);
+  const std::string user = KeptText(event.process.user, kKeptNameBytes);
   risky_alerts_.clear();
   risky_.Inspect(event, risky_alerts_);
   if (!risky_alerts_.empty()) {
-    Attribute(event, host, {t, std::string(event.process.command_line), user, event.process.pid},
+    Attribute(event, host,
+              {t, KeptText(event.process.command_line, kKeptTextBytes), user, event.process.pid},
               alerts);
   }
   CommandBurstWindow::Burst burst;

@@ -23,8 +23,12 @@
 // signals are kept briefly and matched when the session opens; recently
 // closed sessions are kept for bursts detected after they closed.
 //
-// Memory: bounded by `max_keys` tracked hosts/users; beyond it the state is
-// reset (counted in resets()). Thread-safety: none; one instance per worker.
+// Memory: bounded by `max_keys` tracked hosts/users and by `max_bytes` of
+// bytes(); beyond either the state is reset (counted in resets()). The
+// strings kept are cut (core/text.h): a command waiting for its session to
+// kKeptTextBytes, host and user names to kKeptNameBytes, with a marker that
+// the alert shows; each was kept whole (a 1 MB sudo command on each of 100k
+// hosts, 8 per host, was 800 GB). Thread-safety: none; one instance per worker.
 #pragma once
 
 #include <cstdint>
@@ -42,6 +46,9 @@ struct CommandBurstOptions {
   int events = 10;      // msticpy cmd_speed default
   int64_t seconds = 5;  // msticpy cmd_speed default
   size_t max_keys = 100'000;
+  // bytes() beyond which the state is reset. max_keys ordinary hosts hold
+  // less (about 150 MB for 100k hosts with 16 sessions each).
+  size_t max_bytes = size_t{256} << 20;
 };
 
 // Sliding window of command times for one key; reports windows of
@@ -68,15 +75,19 @@ class CommandBurstDetector : public Detector {
   void Inspect(const Event& event, std::vector<Alert>& alerts) override;
   void TakeStateFrom(Detector& old) override;
   uint64_t resets() const { return resets_; }
+  // The detector's estimate of the memory its state holds (keys and windows).
+  size_t bytes() const { return bytes_; }
 
  private:
   struct State {
     CommandBurstWindow window;
     int64_t reported_until = INT64_MIN;
   };
+  size_t KeyBytes(const std::string& key) const;
   CommandBurstOptions options_;
   std::unordered_map<std::string, State> keys_;
   std::string key_;
+  size_t bytes_ = 0;
   uint64_t resets_ = 0;
 };
 
@@ -87,6 +98,9 @@ class RiskySudoSessionDetector : public Detector {
   void Inspect(const Event& event, std::vector<Alert>& alerts) override;
   void TakeStateFrom(Detector& old) override;
   uint64_t resets() const { return resets_; }
+  // The detector's estimate of the memory its state holds (hosts, sessions,
+  // waiting commands), what max_bytes bounds.
+  size_t bytes() const { return bytes_; }
 
  private:
   struct Session {
@@ -107,7 +121,12 @@ class RiskySudoSessionDetector : public Detector {
     std::deque<Session> sessions;  // most recent last
     std::deque<Signal> pending;    // signals not inside any session yet
     CommandBurstWindow burst;
+    size_t bytes = 0;  // of bytes_, as last counted
   };
+  // Counts `host` (keyed `key`) again after a change.
+  void Recount(const std::string& key, Host& host);
+  // Inspect() for a sudo session event (opened or closed) or command of `host`.
+  void Update(const Event& event, bool opened, bool closed, Host& host, std::vector<Alert>& alerts);
   void Attribute(const Event& event, Host& host, Signal signal, std::vector<Alert>& alerts);
   void Report(const Event& event, Session& session, const Signal& signal,
               std::vector<Alert>& alerts);
@@ -116,6 +135,8 @@ class RiskySudoSessionDetector : public Detector {
   RiskyCommandDetector risky_;
   std::vector<Alert> risky_alerts_;
   std::unordered_map<std::string, Host> hosts_;
+  std::string host_key_;
+  size_t bytes_ = 0;
   uint64_t resets_ = 0;
 };
 

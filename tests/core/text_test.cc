@@ -69,6 +69,28 @@ TEST(Text, RepairJsonTextReplacesBadBytesAndLoneSurrogates) {
   EXPECT_FALSE(RepairJsonText("trailing \\ud8", &out));
 }
 
+TEST(KeptText, KeepsShortTextWholeAndLongTextCutWithAMarker) {
+  EXPECT_EQ(KeptText("", 4), "");
+  EXPECT_EQ(KeptText("abcd", 4), "abcd");
+  EXPECT_EQ(KeptText("abcdef", 4), "abcd...[cut: 6 bytes in all]");
+  std::string long_text(100'000, 'x');
+  std::string kept = KeptText(long_text);
+  EXPECT_EQ(kept, std::string(kKeptTextBytes, 'x') + "...[cut: 100000 bytes in all]");
+  // Not inside a UTF-8 character: "é" is two bytes.
+  EXPECT_EQ(KeptText("ab\xc3\xa9"
+                     "cd",
+                     3),
+            "ab...[cut: 6 bytes in all]");
+  EXPECT_EQ(KeptText("ab\xc3\xa9"
+                     "cd",
+                     4),
+            "ab\xc3\xa9...[cut: 6 bytes in all]");
+  std::string key = "host";
+  key.push_back('\0');
+  AppendKept(&key, std::string(1000, 'u'), kKeptNameBytes);
+  EXPECT_EQ(key.size(), 5 + kKeptNameBytes + std::string("...[cut: 1000 bytes in all]").size());
+}
+
 TEST(Arena, ViewsSurviveGrowthAndResetReusesBlocks) {
   Arena arena(64);
   std::string_view first = arena.Copy("first");

@@ -213,6 +213,24 @@ TEST(Config, SyslogTcpConnectionLimitsAreReadAndChecked) {
       << all;
 }
 
+// The process table's byte bound (docs/context.md).
+TEST(Config, AncestryMaxBytesIsReadAndChecked) {
+  Config c;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(LoadConfigText("", "t.yaml", &c, &errors));
+  EXPECT_EQ(c.ancestry.table.max_bytes, size_t{512} << 20);
+  ASSERT_TRUE(
+      LoadConfigText("detectors:\n  ancestry: {max_bytes: 67108864}\n", "t.yaml", &c, &errors))
+      << (errors.empty() ? "" : errors[0]);
+  EXPECT_EQ(c.ancestry.table.max_bytes, size_t{64} << 20);
+  EXPECT_FALSE(
+      LoadConfigText("detectors:\n  ancestry: {max_bytes: 1000}\n", "t.yaml", &c, &errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("t.yaml:2: detectors.ancestry.max_bytes: must be between 1048576"),
+            std::string::npos)
+      << errors[0];
+}
+
 TEST(Config, ASecondDocumentIsAnError) {
   Config c;
   std::vector<std::string> errors;

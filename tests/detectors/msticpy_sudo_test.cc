@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "core/text.h"
 #include "parsers/parser.h"
 
 namespace loghunt {
@@ -48,6 +50,12 @@ std::string Opened(const std::string& time, const std::string& service, const st
 std::string Closed(const std::string& time, const std::string& service, int pid) {
   return "2024-03-01T" + time + "Z web1 " + service + " " + std::to_string(pid) + " - - pam_unix(" +
          service + ":session): session closed for user root";
+}
+
+// A sudo command line on `host` at 10:00:00.100 (pid 4242).
+std::string SudoOn(const std::string& host, const std::string& user, const std::string& command) {
+  return "2024-03-01T10:00:00.100Z " + host + " sudo 4242 - - " + user +
+         " : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=" + command;
 }
 
 // sudo logs the command a moment before it opens the session: with
@@ -121,6 +129,66 @@ TEST(CommandBurst, OutOfOrderCommandsGiveOneAlertWithTheirSpan) {
   auto alerts = Feed(d, lines);
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_NE(alerts[0].summary.find("within 1500 ms"), std::string::npos) << alerts[0].summary;
+}
+
+// A risky command waits in the detector for its session: a long one is kept
+// as its first 8 KiB and a marker, which the alert shows (the whole 100 KB
+// command was kept, for each of up to 8 commands per host).
+TEST(RiskySudoSession, ALongCommandIsShownCutInTheAlert) {
+  RiskySudoSessionDetector d;
+  const std::string command = "/bin/bash -c " + std::string(100'000, 'x');
+  auto alerts = Feed(d, {Sudo("10:00:00.100", "alice", 4242, command),
+                         Opened("10:00:00.101", "sudo", "alice", 4242)});
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_LT(alerts[0].summary.size(), 8192u + 200);
+  EXPECT_NE(alerts[0].summary.find(": /bin/bash -c xxxx"), std::string::npos);
+  EXPECT_TRUE(alerts[0].summary.ends_with("x...[cut: 100013 bytes in all]"))
+      << alerts[0].summary.substr(alerts[0].summary.size() -
+                                  std::min<size_t>(alerts[0].summary.size(), 100));
+}
+
+TEST(RiskySudoSession, ACommandOfUsualLengthIsShownWhole) {
+  RiskySudoSessionDetector d;
+  const std::string command = "/bin/bash -c '" + std::string(4000, 'y') + "'";
+  auto alerts = Feed(d, {Sudo("10:00:00.100", "alice", 4242, command),
+                         Opened("10:00:00.101", "sudo", "alice", 4242)});
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_TRUE(alerts[0].summary.ends_with(": " + command));
+}
+
+// The detector counts the bytes it holds: 1,000 hosts with a 100 KB risky
+// command waiting each hold their first kKeptTextBytes, and a smaller
+// max_bytes resets the state (as max_keys hosts do) rather than grow.
+TEST(RiskySudoSession, WaitingCommandsOfManyHostsStayWithinMaxBytes) {
+  const std::string command = "/bin/bash -c " + std::string(100'000, 'x');
+  std::vector<std::string> lines;
+  for (int h = 0; h < 1000; ++h)
+    lines.push_back(SudoOn("host" + std::to_string(h), "alice", command));
+  CommandBurstOptions o;
+  RiskySudoSessionDetector d(o);
+  EXPECT_TRUE(Feed(d, lines).empty());
+  EXPECT_EQ(d.resets(), 0u);
+  EXPECT_GE(d.bytes(), 1000 * kKeptTextBytes);
+  EXPECT_LE(d.bytes(), 1000 * (kKeptTextBytes + 1024));
+  EXPECT_LE(d.bytes(), o.max_bytes);
+  o.max_bytes = 1 << 20;
+  RiskySudoSessionDetector small(o);
+  EXPECT_TRUE(Feed(small, lines).empty());
+  EXPECT_GT(small.resets(), 0u);
+  EXPECT_LE(small.bytes(), o.max_bytes);
+}
+
+// Host and user names key the windows: a 100 KB user name is kept as its
+// first kKeptNameBytes and a marker, and its commands still make a burst.
+TEST(CommandBurst, LongUserNamesAreKeptCut) {
+  CommandBurstDetector d;
+  std::vector<std::string> lines;
+  for (int u = 0; u < 1000; ++u)
+    lines.push_back(SudoOn("web1", std::to_string(u) + std::string(100'000, 'u'), "/bin/ls"));
+  EXPECT_TRUE(Feed(d, lines).empty());
+  EXPECT_LE(d.bytes(), 1000 * (kKeptNameBytes + 1024));
+  lines.assign(11, SudoOn("web1", "0" + std::string(100'000, 'u'), "/bin/ls"));
+  EXPECT_EQ(Feed(d, lines).size(), 1u);
 }
 
 // A reload (SIGHUP) builds new detectors that take over the old ones'

@@ -107,6 +107,64 @@ TEST(Suppression, TenThousandIdenticalAlertsInAMinuteGiveOneAlertAndOneSummary) 
   EXPECT_EQ(st.open_windows, 0u);
 }
 
+// A window keeps its distinct hosts and observables for the summary, and
+// its distinct messages only to count them: each was kept whole, so ten
+// alerts with 100 KB host names, URLs and summaries held 3 MB per window (for
+// up to max_keys windows). A host or observable is kept cut now (the summary
+// shows the marker), a message as a hash.
+TEST(Suppression, LongHostsObservablesAndMessagesAreNotKeptWhole) {
+  SuppressionOptions o;
+  o.enabled = true;
+  o.tick_ms = 0;
+  Suppressor s(o);
+  std::vector<Alert> due;
+  for (int i = 0; i < 3; ++i) {
+    Alert a = MakeTestAlert(kT0 + i, "k", std::to_string(i) + std::string(100'000, 'h'),
+                            "id-" + std::to_string(i));
+    a.summary = std::to_string(i % 2) + std::string(100'000, 's');
+    a.observables.push_back({});
+    a.observables.back().type = "url";
+    a.observables.back().value = "http://x/" + std::to_string(i) + std::string(100'000, 'u');
+    s.Offer(a, kT0, &due);
+  }
+  s.Drain(&due);
+  ASSERT_EQ(due.size(), 1u);
+  const Entity* e = SuppressionEntity(due[0]);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(Property(*e, "distinct_messages"), "2");
+  EXPECT_EQ(Property(*e, "distinct_hosts"), "3");
+  std::string hosts = Property(*e, "hosts");
+  EXPECT_LT(hosts.size(), 3 * 300u);
+  EXPECT_NE(hosts.find("hhh...[cut: 100001 bytes in all]"), std::string::npos)
+      << hosts.substr(0, 400);
+  std::string observables = Property(*e, "observables");
+  EXPECT_LT(observables.size(), 3 * (8192u + 100));
+  EXPECT_NE(observables.find("uuu...[cut: 100014 bytes in all]"), std::string::npos);
+}
+
+TEST(Suppression, ANormalHostAndObservableAreShownWhole) {
+  SuppressionOptions o;
+  o.enabled = true;
+  o.tick_ms = 0;
+  Suppressor s(o);
+  std::vector<Alert> due;
+  const std::string url = "http://example.com/" + std::string(4000, 'a');
+  for (int i = 0; i < 2; ++i) {
+    Alert a = MakeTestAlert(kT0 + i, "k", "web-1.example.com", "id-" + std::to_string(i));
+    a.observables.push_back({});
+    a.observables.back().type = "url";
+    a.observables.back().value = url;
+    s.Offer(a, kT0, &due);
+  }
+  s.Drain(&due);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].host, "web-1.example.com");
+  const Entity* e = SuppressionEntity(due[0]);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(Property(*e, "hosts"), "web-1.example.com");
+  EXPECT_EQ(Property(*e, "observables"), "url:" + url);
+}
+
 TEST(Suppression, WindowClosesByEventTimeAndANewOneStarts) {
   SuppressionOptions o;
   o.window_seconds = 60;
