@@ -69,7 +69,6 @@ s.recv(1)  # the listener closes after reading (a refused connection is reset)
     sent=$((sent + 1))
   fi
 done < <(sudo_lines 5)
-alerts() { [ -f "$tmp/alerts.jsonl" ] && wc -l < "$tmp/alerts.jsonl" || echo 0; }
 for _ in $(seq 1 50); do [ "$(alerts)" -ge 5 ] && break; sleep 0.1; done
 [ "$(alerts)" = 5 ] || fail "5 sudo lines over TCP while 300 slow connections were open gave $(alerts) alerts ($sent connections without error: $(sort "$tmp/client" | uniq -c | tail -3)); log: $(tail -5 "$tmp/err")"
 
