@@ -32,7 +32,7 @@ class JournaldSourceTest : public ::testing::Test {
     std::ofstream out(dir_ + "/in.export");
     for (int i = 0; i < n; ++i) {
       out << "__CURSOR=s=1;i=" << i + 1
-          << "\n__REALTIME_TIMESTAMP=" << 1700000000000000 + i * 1000000
+          << "\n__REALTIME_TIMESTAMP=" << 1700000000000000 + int64_t{i} * 1000000
           << "\n__MONOTONIC_TIMESTAMP=" << i + 1 << "\n_BOOT_ID=0123456789abcdef0123456789abcdef\n"
           << "_HOSTNAME=web-1\nSYSLOG_IDENTIFIER=sshd\n_PID=" << 100 + i
           << "\nPRIORITY=6\nSYSLOG_FACILITY=4\nMESSAGE=Accepted password for user" << i
@@ -65,7 +65,8 @@ class JournaldSourceTest : public ::testing::Test {
       int i = 0;
       for (const auto& e : entries) {
         ++i;
-        out << "__CURSOR=s=2;i=" << i << "\n__REALTIME_TIMESTAMP=" << 1700000000000000 + i * 1000000
+        out << "__CURSOR=s=2;i=" << i
+            << "\n__REALTIME_TIMESTAMP=" << 1700000000000000 + int64_t{i} * 1000000
             << "\n__MONOTONIC_TIMESTAMP=" << i << "\n_BOOT_ID=0123456789abcdef0123456789abcdef\n"
             << "_HOSTNAME=" << e.host << "\nSYSLOG_IDENTIFIER=" << e.ident << "\n_PID=" << 300 + i
             << "\n";
